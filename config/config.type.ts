@@ -1,0 +1,12 @@
+import type { AppConfig } from 'config/app.config';
+import type { DatabaseConfig } from 'config/database.config';
+import type { MetaConfig } from 'config/meta.config';
+import type { SchedulerConfig } from 'config/scheduler.config';
+
+/** The typed shape behind `ConfigService<AllConfig, true>`. */
+export interface AllConfig {
+  app: AppConfig;
+  database: DatabaseConfig;
+  meta: MetaConfig;
+  scheduler: SchedulerConfig;
+}

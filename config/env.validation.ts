@@ -1,0 +1,204 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBase64,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+
+// Implicit conversion has already turned any non-empty string into `true` by the time @Transform runs,
+// so read the raw value from the source object.
+const toBoolean = ({ obj, key, value }: { obj: Record<string, unknown>; key: string; value: unknown }): unknown => {
+  const raw = obj[key];
+  if (typeof raw !== 'string') {
+    return value;
+  }
+  const normalized = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) {
+    return true;
+  }
+  if (['false', '0', 'no', 'off'].includes(normalized)) {
+    return false;
+  }
+  return raw;
+};
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every environment variable the service reads (api-contract.md §2 plus a few operational knobs).
+ * Sandbox mode is "neither META_APP_ID nor META_APP_SECRET set"; it relaxes the secrets that the
+ * runtime then generates and keeps under `.data/`.
+ */
+export class EnvironmentVariables {
+  /** HTTP port. */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Bind address. */
+  @IsString()
+  @IsNotEmpty()
+  HOST = '127.0.0.1';
+
+  /** PostgreSQL URL; unset means embedded PostgreSQL under DATA_DIR. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  /** Where embedded PostgreSQL and generated sandbox secrets live. */
+  @IsString()
+  @IsNotEmpty()
+  DATA_DIR = '.data';
+
+  /** Bearer token for /api/v1/admin/* and organization creation. */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: EnvironmentVariables) => !isSandbox(env) || env.ADMIN_API_TOKEN !== undefined)
+  @IsString()
+  @Matches(/^\S{24,}$/, { message: 'must be at least 24 characters without spaces' })
+  ADMIN_API_TOKEN?: string;
+
+  /** Base64 of 32 random bytes; encrypts Meta tokens and PINs (AES-256-GCM). */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: EnvironmentVariables) => !isSandbox(env) || env.TOKEN_ENCRYPTION_KEY !== undefined)
+  @IsBase64()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be base64 of exactly 32 bytes' })
+  TOKEN_ENCRYPTION_KEY?: string;
+
+  /** Meta app ID; unset together with META_APP_SECRET means sandbox mode. */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: EnvironmentVariables) => env.META_APP_SECRET !== undefined || env.META_APP_ID !== undefined)
+  @IsString()
+  @Matches(/^\d+$/, { message: 'must be set together with META_APP_SECRET and be a numeric app ID' })
+  META_APP_ID?: string;
+
+  /** Meta app secret; signs webhooks and builds the app access token. */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: EnvironmentVariables) => env.META_APP_ID !== undefined || env.META_APP_SECRET !== undefined)
+  @IsString()
+  @IsNotEmpty({ message: 'must be set together with META_APP_ID' })
+  META_APP_SECRET?: string;
+
+  /** Graph API origin without the version. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  META_GRAPH_BASE_URL?: string;
+
+  /** Graph API version segment. */
+  @Matches(/^v\d+\.\d+$/, { message: 'must look like v25.0' })
+  META_GRAPH_API_VERSION = 'v25.0';
+
+  /** Token that answers Meta's webhook verification handshake. */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: EnvironmentVariables) => !isSandbox(env) || env.META_WEBHOOK_VERIFY_TOKEN !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  META_WEBHOOK_VERIFY_TOKEN?: string;
+
+  /** Optional platform system-user token used for multi-ID status reads. */
+  @IsString()
+  META_SYSTEM_USER_TOKEN = '';
+
+  /** Embedded Signup configuration ID handed to the front end. */
+  @IsString()
+  META_ES_CONFIG_ID = '';
+
+  /** Timeout of one Graph call, in milliseconds. */
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  META_REQUEST_TIMEOUT_MS = 10000;
+
+  /** Retries of an idempotent Graph read on transient or throttling errors. */
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  META_MAX_RETRIES = 2;
+
+  /** Periodic re-sync on or off. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SCHEDULER_ENABLED = true;
+
+  /** Minutes between re-sync rounds. */
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  SYNC_INTERVAL_MINUTES = 15;
+
+  /** Graph calls in flight at once per instance during a round. */
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  SYNC_CONCURRENCY = 8;
+
+  /** Apply pending migrations at start-up (under an advisory lock). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  /** Requests per minute per API key (or per IP when unauthenticated) on the public API. */
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  /** Largest accepted JSON body, in bytes. */
+  @IsInt()
+  @Min(1024)
+  @Max(10485760)
+  BODY_LIMIT_BYTES = 102400;
+
+  /** Port of the in-process Meta simulator in sandbox mode (0 = any free port). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  META_SIM_PORT = 0;
+
+  /** Write logs to this file instead of stdout (appends). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  LOG_FILE?: string;
+
+  /** pino level. */
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+}
+
+/** Sandbox mode: no Meta app configured. */
+export function isSandbox(env: Pick<EnvironmentVariables, 'META_APP_ID' | 'META_APP_SECRET'>): boolean {
+  return !env.META_APP_ID && !env.META_APP_SECRET;
+}
+
+/** Thrown when the environment is invalid; the message lists every bad variable. */
+export class InvalidConfigurationError extends Error {}
+
+/**
+ * Validates the whole environment once. Throws one error naming every bad variable, never echoing a
+ * secret's value.
+ */
+export function validate(config: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, config, { enableImplicitConversion: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => `  - ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
+    throw new InvalidConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}

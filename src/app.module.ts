@@ -1,0 +1,58 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+
+import appConfig from 'config/app.config';
+import type { AllConfig } from 'config/config.type';
+import databaseConfig from 'config/database.config';
+import { validate } from 'config/env.validation';
+import metaConfig from 'config/meta.config';
+import schedulerConfig from 'config/scheduler.config';
+import { DatabaseModule } from 'src/common/database/database.module';
+import { EventsModule } from 'src/common/events/events.module';
+import { ProblemFilter } from 'src/common/exceptions/problem.filter';
+import { LoggingModule } from 'src/common/logging/logging.module';
+import { SecurityModule } from 'src/common/security/security.module';
+import { HealthModule } from 'src/modules/health/health.module';
+import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+
+/** The modular monolith: platform modules first, then the feature modules. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      validate: (env) => {
+        validate(env);
+        return env;
+      },
+      load: [appConfig, databaseConfig, metaConfig, schedulerConfig],
+    }),
+    LoggingModule,
+    EventEmitterModule.forRoot({ wildcard: false }),
+    ScheduleModule.forRoot(),
+    EventsModule,
+    SecurityModule,
+    DatabaseModule,
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => ({
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.get('app.rateLimitPerMinute', { infer: true }) }],
+        getTracker: (request: Record<string, unknown>) => {
+          const caller = request.caller as { apiKeyId?: string | null } | undefined;
+          return caller?.apiKeyId ?? String(request.ip ?? 'unknown');
+        },
+      }),
+    }),
+    HealthModule,
+    OrganizationsModule,
+  ],
+  providers: [
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+    { provide: APP_FILTER, useClass: ProblemFilter },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,75 @@
+import type { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+
+import type { AllConfig } from 'config/config.type';
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { PROBLEM_CONTENT_TYPE, problemFor } from 'src/common/exceptions/problem-document';
+import { createValidationPipe } from 'src/common/http/validation';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Everything main.ts and the e2e tests share on top of AppModule: body parsing with a size limit (raw
+ * body kept for webhook signatures), JSON-only bodies, security headers, validation and Swagger.
+ */
+export function configureApp(app: INestApplication): void {
+  const expressApp = app as NestExpressApplication;
+  const config = app.get(ConfigService<AllConfig, true>);
+  const bodyLimit = config.get('app.bodyLimitBytes', { infer: true });
+
+  expressApp.set('trust proxy', 'loopback');
+  expressApp.disable('x-powered-by');
+  expressApp.use(
+    helmet({
+      // Swagger UI needs its inline bootstrap script and styles.
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'https:'] },
+      },
+    }),
+  );
+  expressApp.use(rejectNonJsonBodies);
+  expressApp.useBodyParser('json', { limit: bodyLimit, strict: true });
+  app.useGlobalPipes(createValidationPipe());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('WhatsApp Assets API')
+      .setDescription(
+        'WABAs and phone numbers connected through Embedded Signup, their status from Meta, MM Lite onboarding and ' +
+          'per-number sending channels. Authenticate with an organization API key (`Authorization: Bearer waak_…`); ' +
+          'admin routes take ADMIN_API_TOKEN. Errors are RFC 9457 problem documents.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Organization API key or admin token' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+// A body the JSON parser would silently skip (text/plain, form data…) must not reach validation as `{}`.
+function rejectNonJsonBodies(request: Request, response: Response, next: NextFunction): void {
+  const hasBody =
+    Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (!BODY_METHODS.has(request.method) || !hasBody) {
+    next();
+    return;
+  }
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json' || (type?.startsWith('application/') && type.endsWith('+json'))) {
+    next();
+    return;
+  }
+  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json', {
+    instance: request.originalUrl.split('?')[0],
+    errors: [{ field: 'content-type', message: 'must be application/json' }],
+  });
+  response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,25 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import type { AllConfig } from 'config/config.type';
+import { buildMikroOrmConfig } from 'config/mikro-orm.config';
+
+/** MikroORM on PostgreSQL; entities come from each module's forFeature. */
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => ({
+        ...buildMikroOrmConfig(config.get('database.url', { infer: true }), {
+          entities: [],
+          entitiesTs: [],
+          pool: { min: 0, max: 20 },
+        }),
+        autoLoadEntities: true,
+        registerRequestContext: true,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,106 @@
+/**
+ * The public error-code catalogue (api-contract.md §5): the `code` of every problem response, in one
+ * place with its HTTP status. Module exceptions pick their codes from here.
+ */
+export enum ErrorCode {
+  /** 400: body, query or path failed validation; `errors[]` names each field. */
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  /** 400: the body is not JSON, or is not of an accepted content type. */
+  MALFORMED_REQUEST = 'MALFORMED_REQUEST',
+  /** 401: missing, malformed, unknown or revoked key; bad webhook signature. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** 403: the webhook verification token does not match. */
+  FORBIDDEN = 'FORBIDDEN',
+  /** 404: no such resource in the caller's organization (or no such route). */
+  NOT_FOUND = 'NOT_FOUND',
+  /** 405: the route exists but not with this method. */
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  /** 409: the WABA or number belongs to another organization. */
+  ALREADY_CONNECTED_TO_ANOTHER_ORGANIZATION = 'ALREADY_CONNECTED_TO_ANOTHER_ORGANIZATION',
+  /** 409: switch to MM_LITE while the WABA is not onboarded. */
+  MM_LITE_NOT_ONBOARDED = 'MM_LITE_NOT_ONBOARDED',
+  /** 409: switch to MM_LITE, or send, while the WABA is disabled. */
+  WABA_DISABLED = 'WABA_DISABLED',
+  /** 409: a call needs Meta but the stored token was rejected; run Embedded Signup again. */
+  REAUTH_REQUIRED = 'REAUTH_REQUIRED',
+  /** 409: the operation conflicts with the resource's current state. */
+  CONFLICT = 'CONFLICT',
+  /** 413: the body is larger than the configured limit. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** 415: the body is not `application/json`. */
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** 422: Meta refused the Embedded Signup code (used, expired, invalid). */
+  SIGNUP_CODE_REJECTED = 'SIGNUP_CODE_REJECTED',
+  /** 422: the token was not granted the posted WABA. */
+  WABA_NOT_GRANTED = 'WABA_NOT_GRANTED',
+  /** 422: the number does not belong to the posted WABA. */
+  PHONE_NUMBER_NOT_IN_WABA = 'PHONE_NUMBER_NOT_IN_WABA',
+  /** 422: the destination is in a region where marketing messages are blocked. */
+  MARKETING_REGION_RESTRICTED = 'MARKETING_REGION_RESTRICTED',
+  /** 422: Meta refused the request for a reason the caller can fix (the detail says what to do). */
+  META_REQUEST_REJECTED = 'META_REQUEST_REJECTED',
+  /** 429: the public API's own rate limit. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** 503: Meta throttled the call; `Retry-After` set. */
+  META_RATE_LIMITED = 'META_RATE_LIMITED',
+  /** 502: Meta timed out, answered 5xx or answered something unreadable. */
+  META_UNAVAILABLE = 'META_UNAVAILABLE',
+  /** 503: a dependency of the service (its database) is not reachable right now. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** 500: an unexpected error; details are in the logs under the request ID. */
+  INTERNAL_ERROR = 'INTERNAL_ERROR',
+}
+
+/** HTTP status of each code. */
+export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.VALIDATION_FAILED]: 400,
+  [ErrorCode.MALFORMED_REQUEST]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.ALREADY_CONNECTED_TO_ANOTHER_ORGANIZATION]: 409,
+  [ErrorCode.MM_LITE_NOT_ONBOARDED]: 409,
+  [ErrorCode.WABA_DISABLED]: 409,
+  [ErrorCode.REAUTH_REQUIRED]: 409,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.SIGNUP_CODE_REJECTED]: 422,
+  [ErrorCode.WABA_NOT_GRANTED]: 422,
+  [ErrorCode.PHONE_NUMBER_NOT_IN_WABA]: 422,
+  [ErrorCode.MARKETING_REGION_RESTRICTED]: 422,
+  [ErrorCode.META_REQUEST_REJECTED]: 422,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.META_RATE_LIMITED]: 503,
+  [ErrorCode.META_UNAVAILABLE]: 502,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.INTERNAL_ERROR]: 500,
+};
+
+/** Short human title of each code (the problem document's `title`). */
+export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
+  [ErrorCode.VALIDATION_FAILED]: 'Validation failed',
+  [ErrorCode.MALFORMED_REQUEST]: 'Malformed request',
+  [ErrorCode.UNAUTHENTICATED]: 'Unauthenticated',
+  [ErrorCode.FORBIDDEN]: 'Forbidden',
+  [ErrorCode.NOT_FOUND]: 'Not found',
+  [ErrorCode.METHOD_NOT_ALLOWED]: 'Method not allowed',
+  [ErrorCode.ALREADY_CONNECTED_TO_ANOTHER_ORGANIZATION]: 'Already connected to another organization',
+  [ErrorCode.MM_LITE_NOT_ONBOARDED]: 'MM Lite not onboarded',
+  [ErrorCode.WABA_DISABLED]: 'WABA disabled',
+  [ErrorCode.REAUTH_REQUIRED]: 'Re-authorization required',
+  [ErrorCode.CONFLICT]: 'Conflict',
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 'Payload too large',
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported media type',
+  [ErrorCode.SIGNUP_CODE_REJECTED]: 'Embedded Signup code rejected',
+  [ErrorCode.WABA_NOT_GRANTED]: 'WABA not granted',
+  [ErrorCode.PHONE_NUMBER_NOT_IN_WABA]: 'Phone number not in WABA',
+  [ErrorCode.MARKETING_REGION_RESTRICTED]: 'Marketing region restricted',
+  [ErrorCode.META_REQUEST_REJECTED]: 'Meta rejected the request',
+  [ErrorCode.RATE_LIMITED]: 'Too many requests',
+  [ErrorCode.META_RATE_LIMITED]: 'Meta rate limit reached',
+  [ErrorCode.META_UNAVAILABLE]: 'Meta unavailable',
+  [ErrorCode.SERVICE_UNAVAILABLE]: 'Service unavailable',
+  [ErrorCode.INTERNAL_ERROR]: 'Internal server error',
+};

@@ -1,0 +1,39 @@
+import { MetaGatewayErrorCode, type MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+
+import { DomainException } from './domain.exception';
+import { ErrorCode } from './error-code';
+
+/**
+ * The default translation of a Meta failure the calling service did not handle itself into a public
+ * problem. Detail texts never carry tokens; Meta's own `error_data.details` is safe to pass on.
+ */
+export function domainExceptionFromMeta(error: MetaGatewayException): DomainException {
+  const suffix = error.details.fbtraceId ? ` (fbtrace_id ${error.details.fbtraceId})` : '';
+  switch (error.code) {
+    case MetaGatewayErrorCode.RATE_LIMITED:
+      return new DomainException(ErrorCode.META_RATE_LIMITED, `Meta throttled the call; try again later${suffix}`, {
+        retryAfterSeconds: Math.max(1, Math.ceil(error.details.retryAfterSeconds ?? 60)),
+        meta: { metaCode: error.metaCode },
+      });
+    case MetaGatewayErrorCode.AUTH_INVALID:
+      return new DomainException(
+        ErrorCode.REAUTH_REQUIRED,
+        `Meta rejected the stored access token; run Embedded Signup again${suffix}`,
+        { meta: { metaCode: error.metaCode } },
+      );
+    case MetaGatewayErrorCode.TRANSIENT:
+    case MetaGatewayErrorCode.UNKNOWN:
+      return new DomainException(ErrorCode.META_UNAVAILABLE, `Meta did not answer usably; try again later${suffix}`, {
+        meta: { metaCode: error.metaCode },
+      });
+    case MetaGatewayErrorCode.PERMISSION_DENIED:
+    case MetaGatewayErrorCode.ACCOUNT_RESTRICTED:
+    case MetaGatewayErrorCode.NOT_FOUND:
+    case MetaGatewayErrorCode.INVALID_REQUEST:
+      return new DomainException(
+        ErrorCode.META_REQUEST_REJECTED,
+        `Meta rejected the request: ${error.details.metaDetails ?? error.message}${suffix}`,
+        { meta: { metaCode: error.metaCode } },
+      );
+  }
+}

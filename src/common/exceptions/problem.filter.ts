@@ -1,0 +1,153 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+
+import { MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+
+import { DomainException } from './domain.exception';
+import { ErrorCode } from './error-code';
+import { domainExceptionFromMeta } from './meta-failure';
+import { PROBLEM_CONTENT_TYPE, type ProblemDocument, problemFor } from './problem-document';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+/**
+ * Turns every error into an RFC 9457 problem document: domain exceptions by their catalogue code, Nest's
+ * own HTTP exceptions (unknown route, throttling), body-parser failures (bad JSON, too large), Meta
+ * failures no service handled, and finally anything unexpected as a 500 that echoes nothing internal.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') {
+      throw exception;
+    }
+    const context = host.switchToHttp();
+    const request = context.getRequest<Request & { id?: string }>();
+    const response = context.getResponse<Response>();
+    const requestId = typeof request.id === 'string' ? request.id : undefined;
+    const instance = request.originalUrl?.split('?')[0];
+
+    const { problem, retryAfterSeconds } = this.toProblem(exception, { instance, requestId });
+    if (problem.status >= 500 && problem.code === ErrorCode.INTERNAL_ERROR) {
+      this.logger.error(
+        {
+          err:
+            exception instanceof Error
+              ? { name: exception.name, message: exception.message, stack: exception.stack }
+              : exception,
+          requestId,
+        },
+        'Unhandled error',
+      );
+    }
+    if (response.headersSent) {
+      return;
+    }
+    if (retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(retryAfterSeconds));
+    }
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private toProblem(
+    exception: unknown,
+    context: { instance?: string; requestId?: string },
+  ): { problem: ProblemDocument; retryAfterSeconds?: number } {
+    if (exception instanceof MetaGatewayException) {
+      return this.toProblem(domainExceptionFromMeta(exception), context);
+    }
+    if (exception instanceof DomainException) {
+      return {
+        problem: problemFor(exception.code, exception.detail, {
+          ...context,
+          errors: exception.extras.errors,
+          meta: exception.extras.meta,
+        }),
+        retryAfterSeconds: exception.extras.retryAfterSeconds,
+      };
+    }
+    if (exception instanceof ThrottlerException) {
+      return {
+        problem: problemFor(
+          ErrorCode.RATE_LIMITED,
+          'Too many requests; slow down and retry after the given delay',
+          context,
+        ),
+      };
+    }
+    if (exception instanceof HttpException) {
+      return { problem: this.fromHttpException(exception, context) };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string' && parserError.expose) {
+      return { problem: this.fromBodyParserError(parserError, context) };
+    }
+    return {
+      problem: problemFor(
+        ErrorCode.INTERNAL_ERROR,
+        'An unexpected error occurred; quote the request ID when reporting it',
+        context,
+      ),
+    };
+  }
+
+  private fromHttpException(
+    exception: HttpException,
+    context: { instance?: string; requestId?: string },
+  ): ProblemDocument {
+    const status = exception.getStatus();
+    switch (status) {
+      case 404:
+        return problemFor(ErrorCode.NOT_FOUND, `No route matches ${context.instance ?? 'this path'}`, context);
+      case 405:
+        return problemFor(ErrorCode.METHOD_NOT_ALLOWED, 'This method is not allowed on this route', context);
+      case 413:
+        return problemFor(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the accepted limit', context);
+      case 415:
+        return problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json', context);
+      case 401:
+        return problemFor(ErrorCode.UNAUTHENTICATED, 'Authentication is required', context);
+      case 403:
+        return problemFor(ErrorCode.FORBIDDEN, 'Forbidden', context);
+      case 429:
+        return problemFor(ErrorCode.RATE_LIMITED, 'Too many requests', context);
+      case 503:
+        return problemFor(ErrorCode.SERVICE_UNAVAILABLE, 'A dependency is not reachable', {
+          ...context,
+          meta: { checks: exception.getResponse() },
+        });
+      default:
+        if (status >= 400 && status < 500) {
+          return problemFor(ErrorCode.MALFORMED_REQUEST, exception.message, context);
+        }
+        return problemFor(ErrorCode.INTERNAL_ERROR, 'An unexpected error occurred', context);
+    }
+  }
+
+  private fromBodyParserError(
+    error: BodyParserError,
+    context: { instance?: string; requestId?: string },
+  ): ProblemDocument {
+    switch (error.type) {
+      case 'entity.too.large':
+        return problemFor(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the accepted limit', context);
+      case 'entity.parse.failed':
+        return problemFor(ErrorCode.MALFORMED_REQUEST, 'The request body is not valid JSON', {
+          ...context,
+          errors: [{ field: 'body', message: 'must be valid JSON' }],
+        });
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported body encoding or charset', context);
+      default:
+        return problemFor(ErrorCode.MALFORMED_REQUEST, 'The request body could not be read', context);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import type {
+  ExchangedToken,
+  MmLiteTermsStatus,
+  MultiReadResult,
+  PhoneNumberSnapshot,
+  SentMessage,
+  TemplateMessage,
+  TokenInspection,
+  WabaSnapshot,
+} from './meta-gateway.types';
+
+/**
+ * The port through which every other module talks to Meta's Graph API. Bound to GraphApiMetaGateway;
+ * unit tests use test/fakes/fake-meta-gateway.ts. Every method throws only MetaGatewayException.
+ * `token` arguments are business (or system-user) tokens in plaintext, decrypted by the caller just
+ * before the call; the gateway never logs them.
+ */
+export abstract class MetaGateway {
+  /**
+   * `GET /oauth/access_token?client_id&client_secret&code`: exchanges an Embedded Signup code.
+   * Never retried (a code is single-use). Throws INVALID_REQUEST (code 100: used/expired/invalid code),
+   * AUTH_INVALID, TRANSIENT, RATE_LIMITED, UNKNOWN.
+   */
+  abstract exchangeCode(code: string): Promise<ExchangedToken>;
+
+  /**
+   * `GET /debug_token?input_token=` with the app access token. Returns `isValid: false` (not a throw)
+   * for a rejected input token. Throws TRANSIENT, RATE_LIMITED, AUTH_INVALID (app credentials), UNKNOWN.
+   */
+  abstract inspectToken(inputToken: string): Promise<TokenInspection>;
+
+  /**
+   * `GET /{waba-id}?fields=<WABA_FIELDS>`. Throws NOT_FOUND, AUTH_INVALID, PERMISSION_DENIED,
+   * RATE_LIMITED, TRANSIENT, ACCOUNT_RESTRICTED, INVALID_REQUEST, UNKNOWN.
+   */
+  abstract getWaba(wabaId: string, token: string): Promise<WabaSnapshot>;
+
+  /**
+   * `GET /?ids=…&fields=<WABA_FIELDS>` in chunks of at most 50 IDs. A failing chunk does not fail the
+   * others: its IDs land in `failed`. Throws nothing for per-chunk errors.
+   */
+  abstract getWabas(wabaIds: string[], token: string): Promise<MultiReadResult<WabaSnapshot>>;
+
+  /**
+   * `GET /{waba-id}/phone_numbers?fields=<PHONE_FIELDS>`, following `paging.next` to the end.
+   * Same error classes as getWaba.
+   */
+  abstract listPhoneNumbers(wabaId: string, token: string): Promise<PhoneNumberSnapshot[]>;
+
+  /** `GET /{phone-number-id}?fields=<PHONE_FIELDS>`. Same error classes as getWaba. */
+  abstract getPhoneNumber(phoneNumberId: string, token: string): Promise<PhoneNumberSnapshot>;
+
+  /** `GET /?ids=…&fields=<PHONE_FIELDS>` in chunks of at most 50 IDs; per-chunk failures as in getWabas. */
+  abstract getPhoneNumbers(phoneNumberIds: string[], token: string): Promise<MultiReadResult<PhoneNumberSnapshot>>;
+
+  /**
+   * `POST /{waba-id}/subscribed_apps`: subscribes the app to the WABA's webhooks. Not retried.
+   * Throws AUTH_INVALID, PERMISSION_DENIED, NOT_FOUND, RATE_LIMITED, TRANSIENT, UNKNOWN.
+   */
+  abstract subscribeApp(wabaId: string, token: string): Promise<void>;
+
+  /**
+   * `POST /{phone-number-id}/register` `{messaging_product: "whatsapp", pin}`. Not retried.
+   * Throws INVALID_REQUEST (133005 wrong PIN, 100…), ACCOUNT_RESTRICTED (131031), RATE_LIMITED (133016),
+   * TRANSIENT (133004, 5xx), AUTH_INVALID, PERMISSION_DENIED, UNKNOWN.
+   */
+  abstract registerPhoneNumber(phoneNumberId: string, pin: string, token: string): Promise<void>;
+
+  /**
+   * `GET /{business-id}?fields=marketing_messages_onboarding_status`: the portfolio's MM Lite terms status.
+   * Returns null when Meta has no status for it. Same error classes as getWaba.
+   */
+  abstract getBusinessTermsStatus(businessId: string, token: string): Promise<MmLiteTermsStatus | null>;
+
+  /**
+   * `POST /{phone-number-id}/messages` with a template. Not retried. Throws the send errors classified
+   * (RATE_LIMITED 130429/131056, ACCOUNT_RESTRICTED 368/131031, INVALID_REQUEST 131049/131050/131063/…).
+   */
+  abstract sendTemplateMessage(
+    phoneNumberId: string,
+    to: string,
+    template: TemplateMessage,
+    token: string,
+  ): Promise<SentMessage>;
+
+  /** `POST /{phone-number-id}/marketing_messages` with a template. Not retried; errors as sendTemplateMessage. */
+  abstract sendMarketingMessage(
+    phoneNumberId: string,
+    to: string,
+    template: TemplateMessage,
+    token: string,
+  ): Promise<SentMessage>;
+
+  /**
+   * When Meta has throttled calls for this business object (WABA), the time until which callers should
+   * not call for it; null when not throttled. Fed by X-Business-Use-Case-Usage and rate-limit errors.
+   */
+  abstract throttledUntil(businessObjectId: string): Date | null;
+}

@@ -1,0 +1,115 @@
+/**
+ * Our camelCase view of Meta's objects. Enum values stay exactly as Meta spells them (strings), because
+ * Meta adds values without notice and the API passes them through.
+ */
+
+/** Result of exchanging an Embedded Signup code (`GET /oauth/access_token`). */
+export interface ExchangedToken {
+  accessToken: string;
+  /** Seconds, when Meta sends `expires_in`. */
+  expiresInSeconds: number | null;
+}
+
+/** Result of `GET /debug_token`. */
+export interface TokenInspection {
+  isValid: boolean;
+  appId: string | null;
+  /** `expires_at` as a Date; null when 0 (never) or absent. */
+  expiresAt: Date | null;
+  scopes: string[];
+  /** WABA IDs granted under `whatsapp_business_management`, newest first as Meta lists them. */
+  grantedWabaIds: string[];
+  /** Error reported by Meta for an invalid token (`data.error`). */
+  error: { code: number | null; subcode: number | null; message: string } | null;
+}
+
+/** `health_status` of a WABA or phone number. */
+export interface HealthStatus {
+  canSendMessage: string | null;
+  entities: Array<{
+    entityType: string;
+    id: string | null;
+    canSendMessage: string | null;
+    errors: Array<{ errorCode: number | null; errorDescription: string | null; possibleSolution: string | null }>;
+  }>;
+}
+
+/** Business-portfolio MM Lite terms status (`marketing_messages_onboarding_status` on the business). */
+export interface MmLiteTermsStatus {
+  /** `TERM_OF_SERVICE_SIGNED` | `REQUEST_SENT` | `NOT_STARTED` (as Meta spells it). */
+  status: string;
+  time: string | null;
+}
+
+/** A WABA as read from `GET /{waba-id}` (fields of graph-api-reference.md §3.1). */
+export interface WabaSnapshot {
+  id: string;
+  name: string | null;
+  /** Meta's `status` field (only `ACTIVE` documented). */
+  status: string | null;
+  currency: string | null;
+  timezoneId: string | null;
+  country: string | null;
+  accountReviewStatus: string | null;
+  businessVerificationStatus: string | null;
+  ownershipType: string | null;
+  ownerBusinessId: string | null;
+  ownerBusinessName: string | null;
+  /** `marketing_messages_onboarding_status` (ELIGIBLE, ONBOARDED, PENDING_*, INELIGIBLE_*). */
+  marketingMessagesOnboardingStatus: string | null;
+  /** Terms status carried inside `owner_business_info`, when Meta includes it. */
+  ownerBusinessTermsStatus: MmLiteTermsStatus | null;
+  healthStatus: HealthStatus | null;
+}
+
+/** A phone number as read from `GET /{phone-number-id}` or the WABA's `phone_numbers` edge. */
+export interface PhoneNumberSnapshot {
+  id: string;
+  displayPhoneNumber: string | null;
+  verifiedName: string | null;
+  qualityRating: string | null;
+  status: string | null;
+  nameStatus: string | null;
+  codeVerificationStatus: string | null;
+  platformType: string | null;
+  throughputLevel: string | null;
+  messagingLimitTier: string | null;
+  healthStatus: HealthStatus | null;
+}
+
+/** Template reference of a send. */
+export interface TemplateMessage {
+  name: string;
+  language: string;
+  components?: unknown[];
+}
+
+/** Accepted send (`messages[0].id`). */
+export interface SentMessage {
+  messageId: string;
+}
+
+/** Parsed `X-Business-Use-Case-Usage` entry. */
+export interface BusinessUseCaseUsage {
+  businessObjectId: string;
+  type: string;
+  callCount: number;
+  totalCputime: number;
+  totalTime: number;
+  estimatedTimeToRegainAccessMinutes: number;
+}
+
+/** Parsed `X-App-Usage`. */
+export interface AppUsage {
+  callCount: number;
+  totalCputime: number;
+  totalTime: number;
+}
+
+/** Outcome of a multi-ID read: per-ID results, and the IDs whose chunk failed with the error. */
+export interface MultiReadResult<T> {
+  found: Map<string, T>;
+  failed: Map<string, Error>;
+  /** Number of Graph calls made. */
+  calls: number;
+}

@@ -1,0 +1,99 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
+
+import { ApiKey } from './api-key.entity';
+import { API_KEY_LAST_USED_RESOLUTION_MS, API_KEY_PREFIX, API_KEY_RANDOM_BYTES } from './organizations.constants';
+import { Organization } from './organization.entity';
+
+/** A freshly minted key with its plaintext, which exists only in this object. */
+export interface MintedApiKey {
+  apiKey: ApiKey;
+  key: string;
+}
+
+/** Organizations (tenants) and their API keys; the owner of both tables. */
+@Injectable()
+export class OrganizationsService {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Creates an organization together with its first API key. */
+  async createOrganization(name: string): Promise<{ organization: Organization; minted: MintedApiKey }> {
+    const organization = new Organization(name);
+    const minted = this.mint(organization, 'default');
+    this.em.persist([organization, minted.apiKey]);
+    await this.em.flush();
+    return { organization, minted };
+  }
+
+  /** The organization, which exists whenever its key authenticated. */
+  async getOrganization(organizationId: string): Promise<Organization> {
+    const organization = await this.em.findOne(Organization, { id: organizationId });
+    if (!organization) {
+      throw new NotFoundDomainException('Organization', organizationId);
+    }
+    return organization;
+  }
+
+  /** Mints another key for the organization. */
+  async createApiKey(organizationId: string, name: string | null): Promise<MintedApiKey> {
+    const organization = this.em.getReference(Organization, organizationId);
+    const minted = this.mint(organization, name);
+    await this.em.persistAndFlush(minted.apiKey);
+    return minted;
+  }
+
+  /** Active keys of the organization, oldest first. */
+  async listApiKeys(organizationId: string): Promise<ApiKey[]> {
+    return this.em.find(
+      ApiKey,
+      { organization: organizationId, revokedAt: null },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  /** Revokes a key of the organization; from the next request on it no longer authenticates. */
+  async revokeApiKey(organizationId: string, apiKeyId: string): Promise<void> {
+    const updated = await this.em.nativeUpdate(
+      ApiKey,
+      { id: apiKeyId, organization: organizationId, revokedAt: null },
+      { revokedAt: new Date() },
+    );
+    if (updated === 0) {
+      throw new NotFoundDomainException('API key', apiKeyId);
+    }
+  }
+
+  /**
+   * Resolves a presented key to its active record, or null. The lookup is by the key's SHA-256 (an exact
+   * index match that reveals nothing about how close a guess was), confirmed with a constant-time compare.
+   */
+  async authenticate(presentedKey: string): Promise<{ apiKeyId: string; organizationId: string } | null> {
+    if (!presentedKey.startsWith(API_KEY_PREFIX) || presentedKey.length > 200) {
+      return null;
+    }
+    const digest = hashKey(presentedKey);
+    const apiKey = await this.em.findOne(ApiKey, { keyHash: digest, revokedAt: null }, { disableIdentityMap: true });
+    if (!apiKey || !timingSafeEqual(Buffer.from(apiKey.keyHash, 'hex'), Buffer.from(digest, 'hex'))) {
+      return null;
+    }
+    const now = Date.now();
+    if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > API_KEY_LAST_USED_RESOLUTION_MS) {
+      await this.em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: new Date(now) });
+    }
+    return { apiKeyId: apiKey.id, organizationId: apiKey.organization.id };
+  }
+
+  private mint(organization: Organization, name: string | null): MintedApiKey {
+    const key = `${API_KEY_PREFIX}${randomBytes(API_KEY_RANDOM_BYTES).toString('base64url')}`;
+    const apiKey = new ApiKey(organization, hashKey(key), key.slice(0, 12), name);
+    return { apiKey, key };
+  }
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}

@@ -1,0 +1,54 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Client } from 'pg';
+
+import { EmbeddedDatabase } from 'src/common/database/embedded-postgres';
+import { migrateDatabase } from 'src/common/database/migrate';
+import { TEMPLATE_DATABASE, withDatabase } from 'test/utils/test-database';
+
+function registerTypeScript(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('tsconfig-paths').register({
+    baseUrl: join(__dirname, '..'),
+    paths: { 'src/*': ['src/*'], 'config/*': ['config/*'] },
+  });
+}
+
+declare global {
+  var __EMBEDDED_DATABASE__: EmbeddedDatabase | undefined;
+}
+
+/**
+ * Starts an embedded PostgreSQL when DATABASE_URL is unset, then builds a migrated template database
+ * that every test file clones (test/utils/test-database.ts). Runs the real migrations, so they are
+ * tested too.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.TZ = 'UTC';
+  // Jest's transform hook is gone once this module has loaded; MikroORM requires the TypeScript
+  // migrations itself, so give Node a TypeScript loader for the rest of the setup.
+  registerTypeScript();
+  if (!process.env.DATABASE_URL) {
+    const database = await EmbeddedDatabase.start({ dataDir: join(tmpdir(), 'whatsapp-assets-test-pg') });
+    globalThis.__EMBEDDED_DATABASE__ = database;
+    process.env.DATABASE_URL = database.url('postgres');
+  }
+  const adminUrl = process.env.DATABASE_URL;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [TEMPLATE_DATABASE],
+    );
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  await migrateDatabase(withDatabase(adminUrl, TEMPLATE_DATABASE));
+  process.env.TEST_ADMIN_DATABASE_URL = adminUrl;
+}
