@@ -1,0 +1,63 @@
+/** Graph's limit of IDs in one `GET /?ids=` call (graph-api-reference.md §1.9). */
+export const META_MULTI_ID_CHUNK_SIZE = 50;
+
+/** Page size asked of list edges; Meta may return fewer. */
+export const META_LIST_PAGE_SIZE = 100;
+
+/** Safety stop for a paging loop that never ends (a cursor that keeps pointing at itself). */
+export const META_MAX_PAGES = 1000;
+
+/** First retry waits up to this long (full jitter: a random delay between 0 and the bound). */
+export const META_RETRY_BASE_DELAY_MS = 200;
+
+/** No single back-off wait is longer than this. */
+export const META_RETRY_MAX_DELAY_MS = 2000;
+
+/**
+ * Longest Retry-After / estimated_time_to_regain_access the gateway waits out in-process. Anything longer
+ * is surfaced as RATE_LIMITED with retryAfterSeconds, because blocking a caller for minutes helps nobody.
+ */
+export const META_MAX_HONOURED_RETRY_AFTER_SECONDS = 5;
+
+/** A business-use-case percentage at or above this pauses the business object (§1.6: "≥ ~90"). */
+export const META_USAGE_THROTTLE_PERCENT = 90;
+
+/** Pause when usage is high but Meta gives no estimate, or a throttling error carries no hint. */
+export const META_DEFAULT_THROTTLE_SECONDS = 60;
+
+/** Meta asks to wait at least 10 minutes after 134101 "template still syncing" (§5.1, §8). */
+export const META_TEMPLATE_SYNC_RETRY_AFTER_SECONDS = 600;
+
+/** Fields of `GET /{waba-id}` that WabaSnapshot needs (§3.1, §3.4, §5.2). */
+export const META_WABA_FIELDS = [
+  'id',
+  'name',
+  'status',
+  'currency',
+  'timezone_id',
+  'country',
+  'account_review_status',
+  'business_verification_status',
+  'ownership_type',
+  'owner_business_info',
+  'marketing_messages_onboarding_status',
+  'health_status',
+].join(',');
+
+/** Fields of `GET /{phone-number-id}` that PhoneNumberSnapshot needs (§4.3). */
+export const META_PHONE_NUMBER_FIELDS = [
+  'id',
+  'display_phone_number',
+  'verified_name',
+  'quality_rating',
+  'status',
+  'name_status',
+  'code_verification_status',
+  'platform_type',
+  'throughput',
+  'messaging_limit_tier',
+  'health_status',
+].join(',');
+
+/** Field of the business portfolio carrying the MM Lite terms status (§5.2). */
+export const META_BUSINESS_TERMS_FIELDS = 'marketing_messages_onboarding_status';

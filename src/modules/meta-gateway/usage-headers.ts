@@ -1,0 +1,85 @@
+import type { AppUsage, BusinessUseCaseUsage } from './meta-gateway.types';
+
+/** Header names as Node lower-cases them. */
+export const BUSINESS_USE_CASE_USAGE_HEADER = 'x-business-use-case-usage';
+export const APP_USAGE_HEADER = 'x-app-usage';
+
+/**
+ * Parses `X-Business-Use-Case-Usage` (graph-api-reference.md §1.6): a JSON string keyed by business object
+ * ID, each holding an array of `{type, call_count, total_cputime, total_time, estimated_time_to_regain_access}`.
+ * Accepts the raw header (string or string[] as Node may fold it) or an already parsed object. Malformed
+ * values, or malformed entries inside a valid value, are skipped rather than thrown: a usage header must
+ * never fail a call that otherwise succeeded.
+ */
+export function parseBusinessUseCaseUsage(value: unknown): BusinessUseCaseUsage[] {
+  const parsed = parseHeaderJson(value);
+  if (!isRecord(parsed)) {
+    return [];
+  }
+  const usages: BusinessUseCaseUsage[] = [];
+  for (const [businessObjectId, rawEntries] of Object.entries(parsed)) {
+    // Meta documents an array per object; tolerate a lone object too.
+    const entries = Array.isArray(rawEntries) ? rawEntries : [rawEntries];
+    for (const entry of entries) {
+      if (!isRecord(entry)) {
+        continue;
+      }
+      usages.push({
+        businessObjectId,
+        type: typeof entry.type === 'string' ? entry.type : 'unknown',
+        callCount: toPercent(entry.call_count),
+        totalCputime: toPercent(entry.total_cputime),
+        totalTime: toPercent(entry.total_time),
+        estimatedTimeToRegainAccessMinutes: toPercent(entry.estimated_time_to_regain_access),
+      });
+    }
+  }
+  return usages;
+}
+
+/** Parses `X-App-Usage` (`{"call_count":28,"total_time":25,"total_cputime":25}`); null when absent or malformed. */
+export function parseAppUsage(value: unknown): AppUsage | null {
+  const parsed = parseHeaderJson(value);
+  if (!isRecord(parsed)) {
+    return null;
+  }
+  if (!('call_count' in parsed) && !('total_time' in parsed) && !('total_cputime' in parsed)) {
+    return null;
+  }
+  return {
+    callCount: toPercent(parsed.call_count),
+    totalCputime: toPercent(parsed.total_cputime),
+    totalTime: toPercent(parsed.total_time),
+  };
+}
+
+/** The highest of the three usage percentages of an entry. */
+export function highestUsagePercent(usage: Pick<AppUsage, 'callCount' | 'totalCputime' | 'totalTime'>): number {
+  return Math.max(usage.callCount, usage.totalCputime, usage.totalTime);
+}
+
+function parseHeaderJson(value: unknown): unknown {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (typeof raw !== 'string') {
+    return raw;
+  }
+  const trimmed = raw.trim();
+  if (trimmed === '') {
+    return null;
+  }
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return null;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Numbers sometimes arrive as strings from proxies or older Graph versions; anything unreadable counts as 0.
+function toPercent(value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number >= 0 ? number : 0;
+}
