@@ -93,10 +93,12 @@ describe(mapGraphApiError.name, () => {
   });
 
   describe('numeric codes', () => {
-    it.each([
+    it.each<[number, number | null, MetaGatewayErrorCode]>([
       // AUTH_INVALID
       [190, null, MetaGatewayErrorCode.AUTH_INVALID],
-      ...[458, 459, 460, 463, 464, 467, 492].map((sub) => [190, sub, MetaGatewayErrorCode.AUTH_INVALID] as const),
+      ...[458, 459, 460, 463, 464, 467, 492].map(
+        (sub) => [190, sub, MetaGatewayErrorCode.AUTH_INVALID] as [number, number | null, MetaGatewayErrorCode],
+      ),
       [0, null, MetaGatewayErrorCode.AUTH_INVALID],
       [102, null, MetaGatewayErrorCode.AUTH_INVALID],
       // PERMISSION_DENIED
@@ -107,13 +109,18 @@ describe(mapGraphApiError.name, () => {
       [299, null, MetaGatewayErrorCode.PERMISSION_DENIED],
       // RATE_LIMITED
       ...[4, 17, 32, 613, 80007, 80008, 80000, 80004, 80014, 130429, 131056, 131048, 131064, 133016].map(
-        (code) => [code, null, MetaGatewayErrorCode.RATE_LIMITED] as const,
+        (code) => [code, null, MetaGatewayErrorCode.RATE_LIMITED] as [number, number | null, MetaGatewayErrorCode],
       ),
       [613, 1996, MetaGatewayErrorCode.RATE_LIMITED],
       // TRANSIENT
-      ...[1, 2, 131000, 131016, 133004, 131057].map((code) => [code, null, MetaGatewayErrorCode.TRANSIENT] as const),
+      ...[1, 2, 131000, 131016, 133004, 131057].map(
+        (code) => [code, null, MetaGatewayErrorCode.TRANSIENT] as [number, number | null, MetaGatewayErrorCode],
+      ),
       // ACCOUNT_RESTRICTED
-      ...[368, 131031, 130497, 131042].map((code) => [code, null, MetaGatewayErrorCode.ACCOUNT_RESTRICTED] as const),
+      ...[368, 131031, 130497, 131042].map(
+        (code) =>
+          [code, null, MetaGatewayErrorCode.ACCOUNT_RESTRICTED] as [number, number | null, MetaGatewayErrorCode],
+      ),
       // NOT_FOUND
       [100, 33, MetaGatewayErrorCode.NOT_FOUND],
       [33, null, MetaGatewayErrorCode.NOT_FOUND],
@@ -123,7 +130,9 @@ describe(mapGraphApiError.name, () => {
         100, 131008, 131009, 131021, 131026, 131049, 131050, 131051, 131055, 131062, 131063, 132000, 132001, 132005,
         132007, 132012, 132015, 132016, 132018, 133000, 133005, 133006, 133008, 133009, 133010, 133015, 134100, 134101,
         134102, 135000,
-      ].map((code) => [code, null, MetaGatewayErrorCode.INVALID_REQUEST] as const),
+      ].map(
+        (code) => [code, null, MetaGatewayErrorCode.INVALID_REQUEST] as [number, number | null, MetaGatewayErrorCode],
+      ),
       [100, 1234, MetaGatewayErrorCode.INVALID_REQUEST],
       // UNKNOWN
       [999999, null, MetaGatewayErrorCode.UNKNOWN],

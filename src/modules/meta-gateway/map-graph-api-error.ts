@@ -242,24 +242,24 @@ function readEnvelope(body: unknown): GraphApiError | null {
   if (typeof parsed !== 'object' || parsed === null || !('error' in parsed)) {
     return null;
   }
-  const error = (parsed as { error: unknown }).error;
+  const error = parsed.error;
   if (typeof error !== 'object' || error === null) {
     return null;
   }
   // Without a numeric code there is nothing to classify on; treat it like any unreadable body.
-  return toInteger((error as GraphApiError).code) === null ? null : (error as GraphApiError);
+  return toInteger((error as GraphApiError).code) === null ? null : error;
 }
 
 function readErrorData(value: unknown): GraphApiErrorData | null {
   if (typeof value === 'string') {
     try {
       const parsed: unknown = JSON.parse(value);
-      return typeof parsed === 'object' && parsed !== null ? (parsed as GraphApiErrorData) : null;
+      return typeof parsed === 'object' && parsed !== null ? parsed : null;
     } catch {
       return null;
     }
   }
-  return typeof value === 'object' && value !== null ? (value as GraphApiErrorData) : null;
+  return typeof value === 'object' && value !== null ? value : null;
 }
 
 function usageRetryAfterSeconds(headers: unknown, businessObjectId: string | null): number | null {
@@ -271,7 +271,7 @@ function usageRetryAfterSeconds(headers: unknown, businessObjectId: string | nul
 
 /** `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: unknown, now: Date = new Date()): number | null {
-  const raw = Array.isArray(value) ? value[0] : value;
+  const raw: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
   if (typeof raw !== 'string' && typeof raw !== 'number') {
     return null;
   }

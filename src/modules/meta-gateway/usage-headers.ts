@@ -59,7 +59,7 @@ export function highestUsagePercent(usage: Pick<AppUsage, 'callCount' | 'totalCp
 }
 
 function parseHeaderJson(value: unknown): unknown {
-  const raw = Array.isArray(value) ? value[0] : value;
+  const raw: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
   if (typeof raw !== 'string') {
     return raw;
   }
