@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * Helpers for tests that drive the simulator (its own specs and other modules' e2e tests). Nothing here
+ * runs in production code paths.
+ */
+
+/** The repository root: the nearest folder above `from` that has a package.json. */
+export function findRepoRoot(from: string = __dirname): string {
+  let current = from;
+  while (!existsSync(join(current, 'package.json'))) {
+    const parent = dirname(current);
+    if (parent === current) {
+      throw new Error(`No package.json above ${from}`);
+    }
+    current = parent;
+  }
+  return current;
+}
+
+/** The shared reference folder, which CI clones beside the repository. */
+export function sharedDir(): string {
+  return resolve(findRepoRoot(), '..', 'shared');
+}
+
+/** Parsed JSON of a file under shared/meta/fixtures. */
+export function readFixture<T = unknown>(relativePath: string): T {
+  return JSON.parse(readFileSync(join(sharedDir(), 'meta', 'fixtures', relativePath), 'utf8')) as T;
+}
+
+/** Answer of {@link graphCall}. */
+export interface GraphCallResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed body, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+/** One HTTP call to the simulator (Graph or control API), JSON in and out. */
+export async function graphCall(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; form?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<GraphCallResult> {
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (options.token) {
+    headers.Authorization = `Bearer ${options.token}`;
+  }
+  if (options.form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form).toString();
+  } else if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: options.signal });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** A webhook delivery as a callback received it. */
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local callback that records webhook POSTs and answers `status` (200 by default). */
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedWebhook[];
+  /** Status answered to the next deliveries. */
+  status: number;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  let server: Server | null = null;
+  const receiver: WebhookReceiver = {
+    url: '',
+    received,
+    status: 200,
+    close: () =>
+      new Promise<void>((done) => {
+        if (!server) {
+          done();
+          return;
+        }
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(receiver.status).end();
+    });
+  });
+  await new Promise<void>((done) => server?.listen(0, '127.0.0.1', () => done()));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/meta`;
+  return receiver;
+}
