@@ -301,7 +301,7 @@ describe(GraphApiMetaGateway.name, () => {
       expect(sut.throttledUntil(wabaId)).toBeInstanceOf(Date);
     });
 
-    it('should map the app limit (4) to RATE_LIMITED', async () => {
+    it('should map the app limit (4) to RATE_LIMITED and pause the app', async () => {
       const { wabaId, token } = newWaba();
       fault({ path: `/${wabaId}`, kind: 'app_throttle' });
 
@@ -309,6 +309,8 @@ describe(GraphApiMetaGateway.name, () => {
 
       expect(error.code).toBe(MetaGatewayErrorCode.RATE_LIMITED);
       expect(error.metaCode).toBe(4);
+      // X-App-Usage at 100 % and code 4 pause the whole app, so every object reads as throttled.
+      expect(sut.throttledUntil('any-business-object')).toBeInstanceOf(Date);
     });
 
     it('should pause a WABA once X-Business-Use-Case-Usage reaches 90 % on successful calls', async () => {
