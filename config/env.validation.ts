@@ -48,12 +48,12 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   @Max(65535)
-  PORT = 3000;
+  PORT: number = 3000;
 
   /** Bind address. */
   @IsString()
   @IsNotEmpty()
-  HOST = '127.0.0.1';
+  HOST: string = '127.0.0.1';
 
   /** PostgreSQL URL; unset means embedded PostgreSQL under DATA_DIR. */
   @Transform(emptyToUndefined)
@@ -64,7 +64,7 @@ export class EnvironmentVariables {
   /** Where embedded PostgreSQL and generated sandbox secrets live. */
   @IsString()
   @IsNotEmpty()
-  DATA_DIR = '.data';
+  DATA_DIR: string = '.data';
 
   /** Bearer token for /api/v1/admin/* and organization creation. */
   @Transform(emptyToUndefined)
@@ -102,7 +102,7 @@ export class EnvironmentVariables {
 
   /** Graph API version segment. */
   @Matches(/^v\d+\.\d+$/, { message: 'must look like v25.0' })
-  META_GRAPH_API_VERSION = 'v25.0';
+  META_GRAPH_API_VERSION: string = 'v25.0';
 
   /** Token that answers Meta's webhook verification handshake. */
   @Transform(emptyToUndefined)
@@ -113,62 +113,62 @@ export class EnvironmentVariables {
 
   /** Optional platform system-user token used for multi-ID status reads. */
   @IsString()
-  META_SYSTEM_USER_TOKEN = '';
+  META_SYSTEM_USER_TOKEN: string = '';
 
   /** Embedded Signup configuration ID handed to the front end. */
   @IsString()
-  META_ES_CONFIG_ID = '';
+  META_ES_CONFIG_ID: string = '';
 
   /** Timeout of one Graph call, in milliseconds. */
   @IsInt()
   @Min(100)
   @Max(120000)
-  META_REQUEST_TIMEOUT_MS = 10000;
+  META_REQUEST_TIMEOUT_MS: number = 10000;
 
   /** Retries of an idempotent Graph read on transient or throttling errors. */
   @IsInt()
   @Min(0)
   @Max(10)
-  META_MAX_RETRIES = 2;
+  META_MAX_RETRIES: number = 2;
 
   /** Periodic re-sync on or off. */
   @Transform(toBoolean)
   @IsBoolean()
-  SCHEDULER_ENABLED = true;
+  SCHEDULER_ENABLED: boolean = true;
 
   /** Minutes between re-sync rounds. */
   @IsInt()
   @Min(1)
   @Max(1440)
-  SYNC_INTERVAL_MINUTES = 15;
+  SYNC_INTERVAL_MINUTES: number = 15;
 
   /** Graph calls in flight at once per instance during a round. */
   @IsInt()
   @Min(1)
   @Max(256)
-  SYNC_CONCURRENCY = 8;
+  SYNC_CONCURRENCY: number = 8;
 
   /** Apply pending migrations at start-up (under an advisory lock). */
   @Transform(toBoolean)
   @IsBoolean()
-  MIGRATE_ON_START = true;
+  MIGRATE_ON_START: boolean = true;
 
   /** Requests per minute per API key (or per IP when unauthenticated) on the public API. */
   @IsInt()
   @Min(1)
-  RATE_LIMIT_PER_MINUTE = 600;
+  RATE_LIMIT_PER_MINUTE: number = 600;
 
   /** Largest accepted JSON body, in bytes. */
   @IsInt()
   @Min(1024)
   @Max(10485760)
-  BODY_LIMIT_BYTES = 102400;
+  BODY_LIMIT_BYTES: number = 102400;
 
   /** Port of the in-process Meta simulator in sandbox mode (0 = any free port). */
   @IsInt()
   @Min(0)
   @Max(65535)
-  META_SIM_PORT = 0;
+  META_SIM_PORT: number = 0;
 
   /** Write logs to this file instead of stdout (appends). */
   @Transform(emptyToUndefined)

@@ -16,8 +16,12 @@ import { EventsModule } from 'src/common/events/events.module';
 import { ProblemFilter } from 'src/common/exceptions/problem.filter';
 import { LoggingModule } from 'src/common/logging/logging.module';
 import { SecurityModule } from 'src/common/security/security.module';
+import { AuditModule } from 'src/modules/audit/audit.module';
 import { HealthModule } from 'src/modules/health/health.module';
+import { AuthGuard } from 'src/modules/organizations/guards/auth.guard';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
+import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
+import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 /** The modular monolith: platform modules first, then the feature modules. */
 @Module({
@@ -49,8 +53,13 @@ import { OrganizationsModule } from 'src/modules/organizations/organizations.mod
     }),
     HealthModule,
     OrganizationsModule,
+    AuditModule,
+    WabasModule,
+    PhoneNumbersModule,
   ],
   providers: [
+    // Authentication runs first so that the throttler can count per API key rather than per address.
+    { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
   ],

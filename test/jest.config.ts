@@ -1,10 +1,12 @@
+import { resolve } from 'node:path';
+
 import type { Config } from 'jest';
 
 const shared: Config = {
-  rootDir: '..',
+  rootDir: resolve(__dirname, '..'),
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }] as [string, unknown],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] as [string, unknown],
   },
   moduleNameMapper: {
     '^src/(.*)$': '<rootDir>/src/$1',

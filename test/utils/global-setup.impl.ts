@@ -26,11 +26,8 @@ declare global {
  * that every test file clones (test/utils/test-database.ts). Runs the real migrations, so they are
  * tested too.
  */
-export default async function globalSetup(): Promise<void> {
+export async function setUpTestDatabase(): Promise<void> {
   process.env.TZ = 'UTC';
-  // Jest's transform hook is gone once this module has loaded; MikroORM requires the TypeScript
-  // migrations itself, so give Node a TypeScript loader for the rest of the setup.
-  registerTypeScript();
   if (!process.env.DATABASE_URL) {
     const database = await EmbeddedDatabase.start({ dataDir: join(tmpdir(), 'whatsapp-assets-test-pg') });
     globalThis.__EMBEDDED_DATABASE__ = database;

@@ -1,4 +1,5 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
@@ -9,6 +10,7 @@ import { buildMikroOrmConfig } from 'config/mikro-orm.config';
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => ({
         ...buildMikroOrmConfig(config.get('database.url', { infer: true }), {

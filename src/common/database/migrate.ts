@@ -14,6 +14,7 @@ export async function migrateDatabase(url: string): Promise<string[]> {
   const lock = new Client({ connectionString: url });
   await lock.connect();
   try {
+    const baseMigrations = buildMikroOrmConfig(url).migrations;
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const orm = await MikroORM.init(
       buildMikroOrmConfig(url, {
@@ -21,6 +22,7 @@ export async function migrateDatabase(url: string): Promise<string[]> {
         entitiesTs: [],
         discovery: { warnWhenNoEntities: false },
         pool: { min: 0, max: 2 },
+        migrations: { ...baseMigrations, silent: true },
       }),
     );
     try {

@@ -1,9 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 
 import { ApiKey } from './api-key.entity';
-import { AuthGuard } from './guards/auth.guard';
 import { Organization } from './organization.entity';
 import { OrganizationsController } from './organizations.controller';
 import { OrganizationsService } from './organizations.service';
@@ -12,7 +10,7 @@ import { OrganizationsService } from './organizations.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Organization, ApiKey])],
   controllers: [OrganizationsController],
-  providers: [OrganizationsService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [OrganizationsService],
   exports: [OrganizationsService],
 })
 export class OrganizationsModule {}

@@ -48,6 +48,17 @@ export class ApiKeyListResponseDto {
   data: ApiKeyResponseDto[];
 }
 
+/** `{ id, key, createdAt }` of the first key. */
+export class CreatedApiKeySummaryDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  /** The secret bearer key; never shown again. */
+  key: string;
+
+  createdAt: Date;
+}
+
 /** Answer of organization creation: the organization and its first key. */
 export class CreatedOrganizationResponseDto {
   @ApiProperty({ format: 'uuid' })
@@ -58,17 +69,6 @@ export class CreatedOrganizationResponseDto {
   createdAt: Date;
 
   /** The first API key of the organization; shown only here. */
-  @ApiProperty({ type: () => CreatedApiKeySummaryDto })
+  @ApiProperty({ type: CreatedApiKeySummaryDto })
   apiKey: CreatedApiKeySummaryDto;
-}
-
-/** `{ id, key, createdAt }` of the first key. */
-export class CreatedApiKeySummaryDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  /** The secret bearer key; never shown again. */
-  key: string;
-
-  createdAt: Date;
 }

@@ -1,0 +1,64 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
+
+import { AuditEvent } from './audit-event.entity';
+import type { AuditEventType } from './audit.constants';
+
+/** Filters of the audit list. */
+export interface AuditQuery {
+  wabaId?: string;
+  phoneNumberId?: string;
+  type?: AuditEventType;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Records changes (inside the caller's unit of work) and reads them back, organization-scoped. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Adds an audit record to the given EntityManager's unit of work; it is written by the caller's flush,
+   * in the same transaction as the change it describes.
+   */
+  record(em: EntityManager, input: Omit<AuditEvent, 'id' | 'occurredAt'> & { occurredAt?: Date }): AuditEvent {
+    const event = new AuditEvent({ ...input, occurredAt: input.occurredAt ?? new Date() });
+    em.persist(event);
+    return event;
+  }
+
+  /** Newest first, keyset-paginated on (occurredAt, id). */
+  async list(organizationId: string, query: AuditQuery): Promise<Page<AuditEvent>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const where: Record<string, unknown> = { organizationId };
+    if (query.wabaId) {
+      where.wabaId = query.wabaId;
+    }
+    if (query.phoneNumberId) {
+      where.phoneNumberId = query.phoneNumberId;
+    }
+    if (query.type) {
+      where.type = query.type;
+    }
+    if (query.cursor) {
+      const [occurredAt, id] = decodeCursor(query.cursor, 2);
+      where.$or = [
+        { occurredAt: { $lt: new Date(String(occurredAt)) } },
+        { occurredAt: new Date(String(occurredAt)), id: { $lt: String(id) } },
+      ];
+    }
+    const rows = await this.em.find(AuditEvent, where, {
+      orderBy: { occurredAt: 'desc', id: 'desc' },
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page,
+      nextCursor: rows.length > limit && last ? encodeCursor([last.occurredAt.toISOString(), last.id]) : null,
+    };
+  }
+}

@@ -1,0 +1,20 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+
+import { AuditModule } from 'src/modules/audit/audit.module';
+import { MetaGatewayModule } from 'src/modules/meta-gateway/meta-gateway.module';
+import { WabasModule } from 'src/modules/wabas/wabas.module';
+
+import { EmbeddedSignupController } from './embedded-signup.controller';
+import { PhoneNumber } from './phone-number.entity';
+import { PhoneNumbersController } from './phone-numbers.controller';
+import { PhoneNumbersService } from './phone-numbers.service';
+
+/** Phone numbers and the Embedded Signup connection flow. */
+@Module({
+  imports: [MikroOrmModule.forFeature([PhoneNumber]), MetaGatewayModule, WabasModule, AuditModule],
+  controllers: [PhoneNumbersController, EmbeddedSignupController],
+  providers: [PhoneNumbersService],
+  exports: [PhoneNumbersService],
+})
+export class PhoneNumbersModule {}

@@ -1,0 +1,76 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import type { Waba } from 'src/modules/wabas/waba.entity';
+
+import { WabaRowResponseDto } from './waba-response.dto';
+
+/** MM Lite state inside the WABA detail. */
+export class WabaMmLiteDto {
+  /** Meta's `marketing_messages_onboarding_status` as Meta spells it. */
+  @ApiProperty({ nullable: true, type: String, example: 'ELIGIBLE' })
+  metaStatus: string | null;
+
+  /** Business portfolio terms status (`TERM_OF_SERVICE_SIGNED`, `REQUEST_SENT`, `NOT_STARTED`). */
+  @ApiProperty({ nullable: true, type: String })
+  termsStatus: string | null;
+
+  /** When someone started setup on the platform. */
+  @ApiProperty({ nullable: true, type: Date })
+  setupStartedAt: Date | null;
+
+  /** When the status was last read from Meta. */
+  @ApiProperty({ nullable: true, type: Date })
+  lastCheckedAt: Date | null;
+}
+
+/** A WABA with everything the service knows of it. */
+export class WabaDetailResponseDto extends WabaRowResponseDto {
+  @ApiProperty({ nullable: true, type: String, example: 'USD' })
+  currency: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: '1' })
+  timezoneId: string | null;
+
+  /** `account_review_status` (PENDING, APPROVED, REJECTED, DEFERRED). */
+  @ApiProperty({ nullable: true, type: String })
+  accountReviewStatus: string | null;
+
+  /** `business_verification_status` (lower-case as Meta spells it). */
+  @ApiProperty({ nullable: true, type: String })
+  businessVerificationStatus: string | null;
+
+  /** Business portfolio that owns the WABA. */
+  @ApiProperty({ nullable: true, type: String })
+  ownerBusinessId: string | null;
+
+  /** `health_status` as last read from Meta. */
+  @ApiProperty({ nullable: true, type: Object })
+  health: Record<string, unknown> | null;
+
+  @ApiProperty({ type: WabaMmLiteDto })
+  mmLite: WabaMmLiteDto;
+
+  createdAt: Date;
+
+  updatedAt: Date;
+
+  static fromWaba(waba: Waba, associatedNumbers: number): WabaDetailResponseDto {
+    return {
+      ...WabaRowResponseDto.fromEntity(waba, associatedNumbers),
+      currency: waba.currency,
+      timezoneId: waba.timezoneId,
+      accountReviewStatus: waba.accountReviewStatus,
+      businessVerificationStatus: waba.businessVerificationStatus,
+      ownerBusinessId: waba.ownerBusinessId,
+      health: waba.health,
+      mmLite: {
+        metaStatus: waba.mmLiteMetaStatus,
+        termsStatus: waba.mmLiteTermsStatus,
+        setupStartedAt: waba.mmLiteSetupStartedAt,
+        lastCheckedAt: waba.mmLiteLastCheckedAt,
+      },
+      createdAt: waba.createdAt,
+      updatedAt: waba.updatedAt,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import type { Waba } from 'src/modules/wabas/waba.entity';
+import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
+
+/** One row of the WABA accounts list (the guide's columns). */
+export class WabaRowResponseDto {
+  /** Meta's WABA ID. */
+  @ApiProperty({ example: '102290129340398' })
+  wabaId: string;
+
+  /** Account name as entered at Meta. */
+  @ApiProperty({ nullable: true, type: String, example: 'Lucky Shrub' })
+  name: string | null;
+
+  /** Active or Disabled, derived from Meta's signals. */
+  @ApiProperty({ enum: WabaStatus, enumName: 'WabaStatus' })
+  status: WabaStatus;
+
+  /** Why (BANNED, DISCONNECTED, BLOCKED, META_STATUS_<value>, SCHEDULED_FOR_DISABLE, RESTRICTED) or null. */
+  @ApiProperty({ nullable: true, type: String, example: null })
+  statusReason: string | null;
+
+  /** MM Lite onboarding column; null is the dash (not started). */
+  @ApiProperty({ enum: MmLiteStatus, enumName: 'MmLiteStatus', nullable: true })
+  mmLiteStatus: MmLiteStatus | null;
+
+  /** Number of this WABA's phone numbers connected to the platform. */
+  @ApiProperty({ example: 1 })
+  associatedNumbers: number;
+
+  /** REAUTH_REQUIRED when Meta rejected the stored token. */
+  @ApiProperty({ enum: WabaConnection, enumName: 'WabaConnection' })
+  connection: WabaConnection;
+
+  /** Last successful read from Meta. */
+  @ApiProperty({ nullable: true, type: Date })
+  lastSyncedAt: Date | null;
+
+  static fromEntity(waba: Waba, associatedNumbers: number): WabaRowResponseDto {
+    return {
+      wabaId: waba.wabaId,
+      name: waba.name,
+      status: waba.status,
+      statusReason: waba.statusReason,
+      mmLiteStatus: waba.mmLiteStatus,
+      associatedNumbers,
+      connection: waba.connection,
+      lastSyncedAt: waba.lastSyncedAt,
+    };
+  }
+}
+
+/** `{ data, nextCursor }` of the WABA list. */
+export class WabaListResponseDto {
+  @ApiProperty({ type: [WabaRowResponseDto] })
+  data: WabaRowResponseDto[];
+
+  /** Pass as `cursor` for the next page; null on the last page. */
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}

@@ -1,0 +1,182 @@
+import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
+
+import { BaseEntity } from 'src/common/database/base.entity';
+import { Organization } from 'src/modules/organizations/organization.entity';
+
+import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
+
+/**
+ * A WhatsApp Business Account connected to an organization: Meta's fields as last seen, the signals the
+ * status is derived from, the MM Lite onboarding state, the sealed business token and the sync state.
+ * `status`, `statusReason` and `mmLiteStatus` are derived (wabas/waba-status.ts) and stored so that the
+ * list can filter on them with an index.
+ */
+@Entity({ tableName: 'wabas' })
+@Index({ properties: ['organization', 'wabaId'] })
+@Index({ properties: ['organization', 'status', 'wabaId'] })
+@Index({ properties: ['organization', 'mmLiteStatus', 'wabaId'] })
+@Index({ properties: ['nextSyncAt'] })
+export class Waba extends BaseEntity<
+  | 'name'
+  | 'status'
+  | 'statusReason'
+  | 'mmLiteStatus'
+  | 'connection'
+  | 'subscriptionStatus'
+  | 'syncFailureCount'
+  | 'nextSyncAt'
+  | 'subscriptionAttempts'
+> {
+  @ManyToOne(() => Organization, { deleteRule: 'cascade' })
+  organization: Organization;
+
+  /** Meta's WABA ID; a WABA belongs to at most one organization. */
+  @Property({ length: 32, unique: true })
+  wabaId: string;
+
+  @Property({ length: 512, nullable: true })
+  name: string | null = null;
+
+  // ---- derived, stored for filtering --------------------------------------------------------
+  @Enum({ items: () => WabaStatus, nativeEnumName: 'waba_status' })
+  status: WabaStatus = WabaStatus.ACTIVE;
+
+  @Property({ length: 64, nullable: true })
+  statusReason: string | null = null;
+
+  @Enum({ items: () => MmLiteStatus, nullable: true, nativeEnumName: 'mm_lite_status' })
+  mmLiteStatus: MmLiteStatus | null = null;
+
+  // ---- Meta's fields as last read -----------------------------------------------------------
+  /** Meta's `status` field (only `ACTIVE` is documented). */
+  @Property({ length: 64, nullable: true })
+  metaStatus: string | null = null;
+
+  @Property({ length: 8, nullable: true })
+  currency: string | null = null;
+
+  @Property({ length: 16, nullable: true })
+  timezoneId: string | null = null;
+
+  @Property({ length: 8, nullable: true })
+  country: string | null = null;
+
+  @Property({ length: 32, nullable: true })
+  accountReviewStatus: string | null = null;
+
+  @Property({ length: 64, nullable: true })
+  businessVerificationStatus: string | null = null;
+
+  @Property({ length: 32, nullable: true })
+  ownerBusinessId: string | null = null;
+
+  @Property({ length: 512, nullable: true })
+  ownerBusinessName: string | null = null;
+
+  /** `health_status` as Meta sent it (camelCased). */
+  @Property({ type: 'json', nullable: true })
+  health: Record<string, unknown> | null = null;
+
+  /** `health_status.can_send_message` of the WABA entity (AVAILABLE / LIMITED / BLOCKED). */
+  @Property({ length: 16, nullable: true })
+  healthWabaCanSend: string | null = null;
+
+  // ---- webhook-only signals -----------------------------------------------------------------
+  @Enum({ items: () => WabaBanState, nullable: true, nativeEnumName: 'waba_ban_state' })
+  banState: WabaBanState | null = null;
+
+  @Property({ length: 64, nullable: true })
+  banDate: string | null = null;
+
+  /** Meta's `entry.time` of the newest applied ban/lifecycle event: older deliveries never win. */
+  @Property({ type: 'timestamptz', nullable: true })
+  banStateAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  restrictionExpiresAt: Date | null = null;
+
+  @Property({ type: 'json', nullable: true })
+  restrictions: Array<Record<string, unknown>> | null = null;
+
+  /** `ACCOUNT_DELETED`, `PARTNER_REMOVED` or `ACCOUNT_OFFBOARDED` when Meta disconnected the WABA. */
+  @Property({ length: 32, nullable: true })
+  disconnectedReason: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  disconnectedAt: Date | null = null;
+
+  // ---- MM Lite ------------------------------------------------------------------------------
+  /** `marketing_messages_onboarding_status` as Meta spells it. */
+  @Property({ length: 64, nullable: true })
+  mmLiteMetaStatus: string | null = null;
+
+  /** Business portfolio terms status (`TERM_OF_SERVICE_SIGNED`, `REQUEST_SENT`, `NOT_STARTED`). */
+  @Property({ length: 32, nullable: true })
+  mmLiteTermsStatus: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  mmLiteSetupStartedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  mmLiteLastCheckedAt: Date | null = null;
+
+  // ---- connection and token -----------------------------------------------------------------
+  @Enum({ items: () => WabaConnection, nativeEnumName: 'waba_connection' })
+  connection: WabaConnection = WabaConnection.CONNECTED;
+
+  /** The business token, sealed with SecretBox (AES-256-GCM). */
+  @Property({ type: 'text', lazy: true })
+  accessTokenSealed: string;
+
+  /** SHA-256 of the token, to group WABAs that share one token without decrypting. */
+  @Property({ length: 64 })
+  accessTokenFingerprint: string;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  accessTokenExpiresAt: Date | null = null;
+
+  @Enum({ items: () => WebhookSubscriptionStatus, nativeEnumName: 'webhook_subscription_status' })
+  subscriptionStatus: WebhookSubscriptionStatus = WebhookSubscriptionStatus.PENDING;
+
+  @Property({ type: 'json', nullable: true })
+  subscriptionError: { code: number | null; message: string } | null = null;
+
+  /** When the background worker should retry a transiently failed subscription; null = not scheduled. */
+  @Property({ type: 'timestamptz', nullable: true })
+  nextSubscriptionAttemptAt: Date | null = null;
+
+  @Property({ default: 0 })
+  subscriptionAttempts = 0;
+
+  /** SHA-256 of the last Embedded Signup code used, so a replayed request is answered without Meta. */
+  @Property({ length: 64, nullable: true })
+  lastSignupCodeHash: string | null = null;
+
+  // ---- sync state ---------------------------------------------------------------------------
+  @Property({ type: 'timestamptz', nullable: true })
+  lastSyncedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  nextSyncAt: Date = new Date();
+
+  @Property({ default: 0 })
+  syncFailureCount = 0;
+
+  @Property({ length: 32, nullable: true })
+  lastSyncErrorCode: string | null = null;
+
+  /** Instance that claimed the WABA in the current round, until `syncClaimExpiresAt`. */
+  @Property({ length: 64, nullable: true })
+  syncClaimedBy: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  syncClaimExpiresAt: Date | null = null;
+
+  constructor(organization: Organization, wabaId: string, accessTokenSealed: string, accessTokenFingerprint: string) {
+    super();
+    this.organization = organization;
+    this.wabaId = wabaId;
+    this.accessTokenSealed = accessTokenSealed;
+    this.accessTokenFingerprint = accessTokenFingerprint;
+  }
+}

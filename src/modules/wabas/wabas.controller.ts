@@ -1,0 +1,47 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
+import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+
+import { ListWabasQueryDto } from './dto/list-wabas-query.dto';
+import { WabaDetailResponseDto } from './dto/waba-detail-response.dto';
+import { WabaListResponseDto, WabaRowResponseDto } from './dto/waba-response.dto';
+import { WabasService } from './wabas.service';
+
+/** The WABA accounts page. */
+@ApiTags('WABAs')
+@ApiBearerAuth()
+@Controller('api/v1/wabas')
+export class WabasController {
+  constructor(private readonly wabas: WabasService) {}
+
+  @Get()
+  @ApiOperation({ summary: "List the organization's WABAs (WABA ID, name, status, MM Lite, associated numbers)" })
+  @ApiOkResponse({ type: WabaListResponseDto })
+  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ...COMMON_KEY_ROUTE_PROBLEMS)
+  async list(
+    @CurrentOrganizationId() organizationId: string,
+    @Query() query: ListWabasQueryDto,
+  ): Promise<WabaListResponseDto> {
+    const page = await this.wabas.list(organizationId, query);
+    return {
+      data: page.data.map((row) => WabaRowResponseDto.fromEntity(row.waba, row.associatedNumbers)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Get(':wabaId')
+  @ApiOperation({ summary: 'One WABA with its Meta fields, health and MM Lite state' })
+  @ApiOkResponse({ type: WabaDetailResponseDto })
+  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
+  async get(
+    @CurrentOrganizationId() organizationId: string,
+    @Param() params: WabaIdParamDto,
+  ): Promise<WabaDetailResponseDto> {
+    const waba = await this.wabas.getForOrganization(organizationId, params.wabaId);
+    return WabaDetailResponseDto.fromWaba(waba, await this.wabas.countNumbers(waba));
+  }
+}

@@ -1,0 +1,378 @@
+import { createHash } from 'node:crypto';
+
+import { LockMode } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import type { DomainEvent } from 'src/common/events/domain-event';
+import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
+import { SecretBox } from 'src/common/security/secret-box';
+import { AuditEventType } from 'src/modules/audit/audit.constants';
+import { AuditService } from 'src/modules/audit/audit.service';
+import type { WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+
+import { Organization } from 'src/modules/organizations/organization.entity';
+
+import { ConnectionChangedEvent } from './events/connection-changed.event';
+import { MmLiteStatusChangedEvent } from './events/mm-lite-status-changed.event';
+import { WabaConnectedEvent } from './events/waba-connected.event';
+import { WabaStatusChangedEvent } from './events/waba-status-changed.event';
+import { deriveMmLiteStatus, deriveWabaStatus } from './waba-status';
+import { Waba } from './waba.entity';
+import {
+  type ChangeSource,
+  type MmLiteStatus,
+  WabaConnection,
+  type WabaStatus,
+  WebhookSubscriptionStatus,
+} from './wabas.constants';
+
+/** Who changed something, for the audit record. */
+export interface ChangeContext {
+  source: ChangeSource;
+  /** `api-key:<id>`, `meta-webhook`, `sync`, `system`. */
+  actor: string;
+  occurredAt?: Date;
+}
+
+/** Filters of the WABA list. */
+export interface WabaListQuery {
+  status?: WabaStatus;
+  /** `NOT_STARTED` selects the dash. */
+  mmLiteStatus?: MmLiteStatus | 'NOT_STARTED';
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A list row: the WABA plus the count of its connected numbers, computed in the same query. */
+export interface WabaListRow {
+  waba: Waba;
+  associatedNumbers: number;
+}
+
+type WabaVisibleState = Pick<Waba, 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'mmLiteMetaStatus'>;
+
+/**
+ * WABAs: reads scoped to an organization, the list of the guide, and the one mechanism through which
+ * every source (API, webhook, sync) changes a WABA: {@link applyChange} re-derives the status and the MM
+ * Lite column, writes the audit records in the same transaction, and publishes events after commit.
+ */
+@Injectable()
+export class WabasService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  /** The WABA if it belongs to the organization; another organization's WABA is a 404 like a missing one. */
+  async getForOrganization(organizationId: string, wabaId: string): Promise<Waba> {
+    const waba = await this.em.findOne(Waba, { wabaId, organization: organizationId });
+    if (!waba) {
+      throw new NotFoundDomainException('WABA', wabaId);
+    }
+    return waba;
+  }
+
+  /** Any organization's WABA by Meta ID (webhooks, sync); null when unknown. */
+  async findByWabaId(wabaId: string): Promise<Waba | null> {
+    return this.em.findOne(Waba, { wabaId });
+  }
+
+  /** Any organization's WABA by Meta ID within the caller's transaction. */
+  async findByWabaIdIn(em: EntityManager, wabaId: string): Promise<Waba | null> {
+    return em.findOne(Waba, { wabaId });
+  }
+
+  /**
+   * Claims (FOR UPDATE SKIP LOCKED, inside the caller's transaction) one WABA whose webhook subscription
+   * step is due for a retry, with its token loaded; null when none is due.
+   */
+  async claimDueSubscription(em: EntityManager, now: Date): Promise<Waba | null> {
+    const [waba] = await em.find(
+      Waba,
+      {
+        subscriptionStatus: { $ne: WebhookSubscriptionStatus.SUBSCRIBED },
+        nextSubscriptionAttemptAt: { $lte: now },
+        connection: WabaConnection.CONNECTED,
+      },
+      {
+        populate: ['accessTokenSealed'],
+        limit: 1,
+        orderBy: { nextSubscriptionAttemptAt: 'asc' },
+        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+      },
+    );
+    return waba ?? null;
+  }
+
+  /** Number of this WABA's connected phone numbers. */
+  async countNumbers(waba: Waba): Promise<number> {
+    const rows: Array<{ count: string }> = await this.em
+      .getConnection()
+      .execute('SELECT count(*)::int AS count FROM phone_numbers WHERE waba_id = ?', [waba.id]);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /**
+   * One page of the organization's WABAs ordered by WABA ID, with `associatedNumbers` counted by a
+   * correlated subquery on the (waba_id) index: one SQL statement per page whatever its size.
+   */
+  async list(organizationId: string, query: WabaListQuery): Promise<Page<WabaListRow>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const conditions: string[] = ['w.organization_id = ?'];
+    const params: unknown[] = [organizationId];
+    if (query.status) {
+      conditions.push('w.status = ?');
+      params.push(query.status);
+    }
+    if (query.mmLiteStatus === 'NOT_STARTED') {
+      conditions.push('w.mm_lite_status IS NULL');
+    } else if (query.mmLiteStatus) {
+      conditions.push('w.mm_lite_status = ?');
+      params.push(query.mmLiteStatus);
+    }
+    if (query.q) {
+      const pattern = `%${query.q.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+      conditions.push('(w.name ILIKE ? OR w.waba_id LIKE ?)');
+      params.push(pattern, pattern);
+    }
+    if (query.cursor) {
+      const [afterWabaId] = decodeCursor(query.cursor, 1);
+      conditions.push('w.waba_id > ?');
+      params.push(String(afterWabaId));
+    }
+    params.push(limit + 1);
+    const rows: Array<Record<string, unknown>> = await this.em.getConnection().execute(
+      `SELECT w.*, (SELECT count(*) FROM phone_numbers p WHERE p.waba_id = w.id)::int AS associated_numbers
+         FROM wabas w
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY w.waba_id
+        LIMIT ?`,
+      params,
+    );
+    const page = rows.slice(0, limit).map((row) => {
+      const { associated_numbers: associatedNumbers, access_token_sealed: _sealed, ...columns } = row;
+      return {
+        waba: this.em.map(Waba, columns, { schema: undefined }),
+        associatedNumbers: Number(associatedNumbers),
+      };
+    });
+    const last = page[page.length - 1];
+    return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.waba.wabaId]) : null };
+  }
+
+  /**
+   * Applies a change to one WABA under a row lock, whatever its source: runs `mutate`, re-derives
+   * `status`/`statusReason`/`mmLiteStatus`, records an audit event per visible change in the same
+   * transaction, and publishes the matching domain events after commit. Returns null when the WABA is
+   * unknown. `mutate` may return false to say "nothing to do" (the transaction then writes nothing).
+   */
+  async applyChange(
+    wabaId: string,
+    context: ChangeContext,
+    mutate: (waba: Waba, em: EntityManager) => boolean | void | Promise<boolean | void>,
+  ): Promise<Waba | null> {
+    const published: DomainEvent[] = [];
+    const waba = await this.em.fork().transactional(async (em) => {
+      const locked = await em.findOne(Waba, { wabaId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!locked) {
+        return null;
+      }
+      const before = visibleState(locked);
+      if ((await mutate(locked, em)) === false) {
+        return locked;
+      }
+      this.rederive(locked);
+      published.push(...this.recordChanges(em, locked, before, visibleState(locked), context));
+      return locked;
+    });
+    this.events.publish(...published);
+    return waba;
+  }
+
+  /**
+   * Inside the caller's signup transaction: creates the WABA for the organization, or refreshes its token
+   * (and connection) when the organization already has it. The caller has checked that no other
+   * organization owns it; the unique index on `waba_id` backs that check under races.
+   */
+  async upsertForSignup(
+    em: EntityManager,
+    input: {
+      organizationId: string;
+      snapshot: WabaSnapshot;
+      token: string;
+      tokenExpiresAt: Date | null;
+      signupCodeHash: string;
+      context: ChangeContext;
+    },
+  ): Promise<{ waba: Waba; created: boolean; events: DomainEvent[] }> {
+    const { sealed, fingerprint } = this.sealToken(input.token);
+    const existing = await em.findOne(
+      Waba,
+      { wabaId: input.snapshot.id, organization: input.organizationId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    const waba =
+      existing ?? new Waba(em.getReference(Organization, input.organizationId), input.snapshot.id, sealed, fingerprint);
+    const before = existing ? visibleState(existing) : null;
+    waba.accessTokenSealed = sealed;
+    waba.accessTokenFingerprint = fingerprint;
+    waba.accessTokenExpiresAt = input.tokenExpiresAt;
+    waba.lastSignupCodeHash = input.signupCodeHash;
+    waba.connection = WabaConnection.CONNECTED;
+    this.applySnapshot(waba, input.snapshot);
+    waba.lastSyncedAt = new Date();
+    waba.syncFailureCount = 0;
+    waba.lastSyncErrorCode = null;
+    this.rederive(waba);
+    em.persist(waba);
+
+    const events: DomainEvent[] = [];
+    if (before) {
+      events.push(...this.recordChanges(em, waba, before, visibleState(waba), input.context));
+    } else {
+      this.audit.record(em, {
+        organizationId: input.organizationId,
+        wabaId: waba.wabaId,
+        phoneNumberId: null,
+        type: AuditEventType.WABA_CONNECTED,
+        source: input.context.source,
+        actor: input.context.actor,
+        before: null,
+        after: {
+          name: waba.name,
+          status: waba.status,
+          statusReason: waba.statusReason,
+          mmLiteStatus: waba.mmLiteStatus,
+        },
+      });
+      events.push(new WabaConnectedEvent(input.organizationId, waba.wabaId));
+    }
+    return { waba, created: !existing, events };
+  }
+
+  /** Copies the fields of a Graph read onto the WABA (inside {@link applyChange}). */
+  applySnapshot(waba: Waba, snapshot: WabaSnapshot, checkedAt: Date = new Date()): void {
+    waba.name = snapshot.name ?? waba.name;
+    waba.metaStatus = snapshot.status;
+    waba.currency = snapshot.currency;
+    waba.timezoneId = snapshot.timezoneId;
+    waba.country = snapshot.country;
+    waba.accountReviewStatus = snapshot.accountReviewStatus;
+    waba.businessVerificationStatus = snapshot.businessVerificationStatus;
+    waba.ownerBusinessId = snapshot.ownerBusinessId ?? waba.ownerBusinessId;
+    waba.ownerBusinessName = snapshot.ownerBusinessName ?? waba.ownerBusinessName;
+    if (snapshot.healthStatus) {
+      waba.health = snapshot.healthStatus as unknown as Record<string, unknown>;
+      const wabaEntity = snapshot.healthStatus.entities.find((entity) => entity.entityType === 'WABA');
+      waba.healthWabaCanSend = wabaEntity?.canSendMessage ?? snapshot.healthStatus.canSendMessage;
+    }
+    waba.mmLiteMetaStatus = snapshot.marketingMessagesOnboardingStatus;
+    if (snapshot.ownerBusinessTermsStatus) {
+      waba.mmLiteTermsStatus = snapshot.ownerBusinessTermsStatus.status;
+    }
+    waba.mmLiteLastCheckedAt = checkedAt;
+  }
+
+  /** Seals a business token for storage and fingerprints it for grouping. */
+  sealToken(token: string): { sealed: string; fingerprint: string } {
+    return { sealed: this.secrets.seal(token), fingerprint: createHash('sha256').update(token).digest('hex') };
+  }
+
+  /** Decrypts the WABA's business token just before a Graph call. */
+  async revealToken(waba: Waba): Promise<string> {
+    if (!waba.accessTokenSealed) {
+      await this.em.populate(waba, ['accessTokenSealed']);
+    }
+    return this.secrets.open(waba.accessTokenSealed);
+  }
+
+  /** Re-derives the stored status columns from the signals. */
+  rederive(waba: Waba, now: Date = new Date()): void {
+    const { status, statusReason } = deriveWabaStatus(waba, now);
+    waba.status = status;
+    waba.statusReason = statusReason;
+    waba.mmLiteStatus = deriveMmLiteStatus(waba);
+  }
+
+  private recordChanges(
+    em: EntityManager,
+    waba: Waba,
+    before: WabaVisibleState,
+    after: WabaVisibleState,
+    context: ChangeContext,
+  ): DomainEvent[] {
+    const organizationId = waba.organization.id;
+    const base = {
+      organizationId,
+      wabaId: waba.wabaId,
+      phoneNumberId: null,
+      source: context.source,
+      actor: context.actor,
+      occurredAt: context.occurredAt,
+    };
+    const events: DomainEvent[] = [];
+    if (before.status !== after.status || before.statusReason !== after.statusReason) {
+      this.audit.record(em, {
+        ...base,
+        type: AuditEventType.WABA_STATUS_CHANGED,
+        before: { status: before.status, statusReason: before.statusReason },
+        after: { status: after.status, statusReason: after.statusReason },
+      });
+      events.push(
+        new WabaStatusChangedEvent(
+          organizationId,
+          waba.wabaId,
+          { status: before.status, statusReason: before.statusReason },
+          { status: after.status, statusReason: after.statusReason },
+          context.source,
+        ),
+      );
+    }
+    if (before.mmLiteStatus !== after.mmLiteStatus) {
+      this.audit.record(em, {
+        ...base,
+        type: AuditEventType.MM_LITE_STATUS_CHANGED,
+        before: { mmLiteStatus: before.mmLiteStatus, metaStatus: before.mmLiteMetaStatus },
+        after: { mmLiteStatus: after.mmLiteStatus, metaStatus: after.mmLiteMetaStatus },
+      });
+      events.push(
+        new MmLiteStatusChangedEvent(
+          organizationId,
+          waba.wabaId,
+          before.mmLiteStatus,
+          after.mmLiteStatus,
+          after.mmLiteMetaStatus,
+          context.source,
+        ),
+      );
+    }
+    if (before.connection !== after.connection) {
+      this.audit.record(em, {
+        ...base,
+        type: AuditEventType.CONNECTION_CHANGED,
+        before: { connection: before.connection },
+        after: { connection: after.connection },
+      });
+      events.push(
+        new ConnectionChangedEvent(organizationId, waba.wabaId, before.connection, after.connection, context.source),
+      );
+    }
+    return events;
+  }
+}
+
+function visibleState(waba: Waba): WabaVisibleState {
+  return {
+    status: waba.status,
+    statusReason: waba.statusReason,
+    mmLiteStatus: waba.mmLiteStatus,
+    connection: waba.connection,
+    mmLiteMetaStatus: waba.mmLiteMetaStatus,
+  };
+}
