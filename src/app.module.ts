@@ -21,6 +21,8 @@ import { HealthModule } from 'src/modules/health/health.module';
 import { AuthGuard } from 'src/modules/organizations/guards/auth.guard';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
+import { SandboxModule } from 'src/modules/sandbox/sandbox.module';
+import { SyncModule } from 'src/modules/sync/sync.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 /** The modular monolith: platform modules first, then the feature modules. */
@@ -56,6 +58,8 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     AuditModule,
     WabasModule,
     PhoneNumbersModule,
+    SyncModule,
+    SandboxModule,
   ],
   providers: [
     // Authentication runs first so that the throttler can count per API key rather than per address.

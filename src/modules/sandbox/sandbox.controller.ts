@@ -1,0 +1,50 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
+import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+
+import { CreateSandboxSignupDto } from './dto/create-sandbox-signup.dto';
+import { SandboxEventDto } from './dto/sandbox-event.dto';
+import { SandboxSignupResponseDto } from './dto/sandbox-signup-response.dto';
+import { SandboxOnlyGuard } from './sandbox.guard';
+import { SandboxService } from './sandbox.service';
+
+/** Try every flow of the guide on one machine: the simulator stands in for Meta. */
+@ApiTags('Sandbox')
+@ApiBearerAuth()
+@UseGuards(SandboxOnlyGuard)
+@Controller('api/v1/sandbox')
+export class SandboxController {
+  constructor(private readonly sandbox: SandboxService) {}
+
+  @Post('embedded-signup')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Simulate the Embedded Signup popup: a fresh code, WABA and number (sandbox mode only)',
+    description: 'Post the answer to POST /api/v1/phone-numbers within 30 seconds, as the front end would.',
+  })
+  @ApiCreatedResponse({ type: SandboxSignupResponseDto })
+  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
+  createSignup(@Body() body: CreateSandboxSignupDto): Promise<SandboxSignupResponseDto> {
+    return this.sandbox.createSignupSession(body);
+  }
+
+  @Post('wabas/:wabaId/events')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Change the simulated WABA at Meta (sign MM Lite terms, onboard, disable, reinstate, quality)',
+    description: 'The simulator changes its state and sends the matching signed webhook to this service.',
+  })
+  @ApiAcceptedResponse({ description: 'The change was made; the webhook is on its way' })
+  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
+  async applyEvent(
+    @CurrentOrganizationId() organizationId: string,
+    @Param() params: WabaIdParamDto,
+    @Body() body: SandboxEventDto,
+  ): Promise<void> {
+    await this.sandbox.applyEvent(organizationId, params.wabaId, body);
+  }
+}

@@ -1,0 +1,16 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+
+import { WabasModule } from 'src/modules/wabas/wabas.module';
+
+import { SandboxController } from './sandbox.controller';
+import { SandboxOnlyGuard } from './sandbox.guard';
+import { SandboxService } from './sandbox.service';
+
+/** Sandbox-mode endpoints (404 outside sandbox mode). */
+@Module({
+  imports: [HttpModule, WabasModule],
+  controllers: [SandboxController],
+  providers: [SandboxService, SandboxOnlyGuard],
+})
+export class SandboxModule {}

@@ -1,0 +1,48 @@
+import { Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
+import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
+import { ChangeSource } from 'src/modules/wabas/wabas.constants';
+import { WabasService } from 'src/modules/wabas/wabas.service';
+
+import { WabaSyncService } from './waba-sync.service';
+
+/** On-demand re-sync of one WABA. */
+@ApiTags('WABAs')
+@ApiBearerAuth()
+@Controller('api/v1/wabas')
+export class SyncController {
+  constructor(
+    private readonly sync: WabaSyncService,
+    private readonly wabas: WabasService,
+  ) {}
+
+  @Post(':wabaId/sync')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Re-read this WABA, its numbers and its MM Lite status from Meta now' })
+  @ApiOkResponse({ type: WabaDetailResponseDto })
+  @ApiProblemResponses(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.REAUTH_REQUIRED,
+    ErrorCode.META_UNAVAILABLE,
+    ErrorCode.META_RATE_LIMITED,
+    ErrorCode.META_REQUEST_REJECTED,
+    ...COMMON_KEY_ROUTE_PROBLEMS,
+  )
+  async syncWaba(
+    @CurrentOrganizationId() organizationId: string,
+    @CurrentApiKeyId() apiKeyId: string | null,
+    @Param() params: WabaIdParamDto,
+  ): Promise<WabaDetailResponseDto> {
+    const waba = await this.sync.syncNow(organizationId, params.wabaId, {
+      source: ChangeSource.API,
+      actor: `api-key:${apiKeyId}`,
+    });
+    return WabaDetailResponseDto.fromWaba(waba, await this.wabas.countNumbers(waba));
+  }
+}

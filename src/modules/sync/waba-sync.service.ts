@@ -1,0 +1,163 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import type { AllConfig } from 'config/config.type';
+import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
+import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import type { MmLiteTermsStatus, PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import type { Waba } from 'src/modules/wabas/waba.entity';
+import { WabaConnection } from 'src/modules/wabas/wabas.constants';
+import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
+import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+
+import { META_SYNC_BASE_BACKOFF_MINUTES, META_SYNC_MAX_BACKOFF_MINUTES } from './sync.constants';
+
+/** What Meta said about one WABA in one read (its fields, its numbers, the portfolio's terms). */
+export interface WabaReading {
+  snapshot: WabaSnapshot;
+  numbers: PhoneNumberSnapshot[] | null;
+  terms: MmLiteTermsStatus | null;
+}
+
+/** Outcome of syncing one WABA. */
+export type SyncOutcome = 'SYNCED' | 'FAILED' | 'SKIPPED';
+
+/**
+ * Reads WABAs from Meta and applies what it says through the owning services, so that every source of
+ * truth (on-demand sync, webhooks that need a re-read, MM Lite refresh, the periodic round) shares one
+ * path, including the reaction to failures: a rejected token marks REAUTH_REQUIRED and stops calls for
+ * that WABA; other failures count up and push the next attempt out exponentially.
+ */
+@Injectable()
+export class WabaSyncService {
+  private readonly logger = new Logger(WabaSyncService.name);
+
+  constructor(
+    private readonly meta: MetaGateway,
+    private readonly wabas: WabasService,
+    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly config: ConfigService<AllConfig, true>,
+  ) {}
+
+  /**
+   * `POST /wabas/{id}/sync` and friends: reads the WABA, its numbers and the MM Lite terms now with the
+   * WABA's own token and applies them. Throws the public problem when Meta fails (the failure is
+   * recorded on the WABA first).
+   */
+  async syncNow(organizationId: string, wabaId: string, context: ChangeContext): Promise<Waba> {
+    const waba = await this.wabas.getForOrganization(organizationId, wabaId);
+    if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
+      throw new ReauthRequiredException(wabaId);
+    }
+    try {
+      const reading = await this.read(waba, await this.wabas.revealToken(waba));
+      return (await this.applyReading(wabaId, reading, context)) ?? waba;
+    } catch (error) {
+      await this.recordFailure(wabaId, error, context);
+      if (error instanceof MetaGatewayException) {
+        throw error.code === MetaGatewayErrorCode.AUTH_INVALID
+          ? new ReauthRequiredException(wabaId)
+          : domainExceptionFromMeta(error);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Re-reads one WABA for a background reaction (webhook, round fallback): never throws for Meta
+   * failures, records them instead.
+   */
+  async syncInBackground(wabaId: string, context: ChangeContext): Promise<SyncOutcome> {
+    const waba = await this.wabas.findByWabaId(wabaId);
+    if (!waba || waba.connection === WabaConnection.REAUTH_REQUIRED) {
+      return 'SKIPPED';
+    }
+    if (this.meta.throttledUntil(wabaId)) {
+      return 'SKIPPED';
+    }
+    try {
+      const reading = await this.read(waba, await this.wabas.revealToken(waba));
+      await this.applyReading(wabaId, reading, context);
+      return 'SYNCED';
+    } catch (error) {
+      await this.recordFailure(wabaId, error, context);
+      return 'FAILED';
+    }
+  }
+
+  /** Reads the WABA, its numbers and (when the portfolio is known) its terms status with one token. */
+  async read(waba: Waba, token: string): Promise<WabaReading> {
+    const [snapshot, numbers] = await Promise.all([
+      this.meta.getWaba(waba.wabaId, token),
+      this.meta.listPhoneNumbers(waba.wabaId, token),
+    ]);
+    const terms =
+      snapshot.ownerBusinessTermsStatus ??
+      (await this.readTerms(snapshot.ownerBusinessId ?? waba.ownerBusinessId, token));
+    return { snapshot, numbers, terms };
+  }
+
+  /** Applies a reading through the owning services; returns the updated WABA (null if it vanished). */
+  async applyReading(wabaId: string, reading: WabaReading, context: ChangeContext): Promise<Waba | null> {
+    const now = new Date();
+    const waba = await this.wabas.applyChange(wabaId, context, (entity) => {
+      this.wabas.applySnapshot(entity, reading.snapshot, now);
+      if (reading.terms) {
+        entity.mmLiteTermsStatus = reading.terms.status;
+      }
+      entity.lastSyncedAt = now;
+      entity.syncFailureCount = 0;
+      entity.lastSyncErrorCode = null;
+      entity.nextSyncAt = new Date(now.getTime() + this.intervalMs());
+    });
+    if (waba && reading.numbers) {
+      await this.phoneNumbers.applySnapshots(reading.numbers, context);
+    }
+    return waba;
+  }
+
+  /** Records a failed read on the WABA: REAUTH_REQUIRED for a rejected token, back-off for the rest. */
+  async recordFailure(wabaId: string, error: unknown, context: ChangeContext): Promise<void> {
+    const code = error instanceof MetaGatewayException ? error.code : MetaGatewayErrorCode.UNKNOWN;
+    this.logger.warn(
+      `Sync of WABA ${wabaId} failed: ${code}${error instanceof MetaGatewayException && error.metaCode ? ` (#${error.metaCode})` : ''}`,
+    );
+    const retryAfterMs =
+      error instanceof MetaGatewayException && error.details.retryAfterSeconds
+        ? error.details.retryAfterSeconds * 1000
+        : 0;
+    await this.wabas.applyChange(wabaId, context, (entity) => {
+      entity.syncFailureCount += 1;
+      entity.lastSyncErrorCode = code;
+      if (code === MetaGatewayErrorCode.AUTH_INVALID) {
+        entity.connection = WabaConnection.REAUTH_REQUIRED;
+      }
+      const backoffMinutes = Math.min(
+        META_SYNC_MAX_BACKOFF_MINUTES,
+        META_SYNC_BASE_BACKOFF_MINUTES * 2 ** Math.max(0, entity.syncFailureCount - 1),
+      );
+      entity.nextSyncAt = new Date(Date.now() + Math.max(backoffMinutes * 60_000, retryAfterMs));
+    });
+  }
+
+  private async readTerms(businessId: string | null, token: string): Promise<MmLiteTermsStatus | null> {
+    if (!businessId) {
+      return null;
+    }
+    try {
+      return await this.meta.getBusinessTermsStatus(businessId, token);
+    } catch (error) {
+      // A business token may lack business_management on the portfolio: the terms stay unknown.
+      if (error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.AUTH_INVALID) {
+        throw error;
+      }
+      return null;
+    }
+  }
+
+  private intervalMs(): number {
+    return this.config.get('scheduler.syncIntervalMinutes', { infer: true }) * 60_000;
+  }
+}
