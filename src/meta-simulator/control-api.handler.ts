@@ -74,7 +74,7 @@ export class ControlApiHandler {
   ): Promise<{ status: number; body: JsonValue | object | null }> {
     const [resource, id, sub] = segments;
     // `state/<kind>/<id>` and `tokens/<action>` have literal second segments; elsewhere it is an id.
-    const literalSecond = resource === 'state' || (resource === 'tokens' && sub === undefined);
+    const literalSecond = resource === 'state' || (resource === 'tokens' && id !== undefined && sub === undefined);
     const key = literalSecond
       ? `${method} ${resource}/${id ?? ''}`
       : `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}${sub !== undefined ? `/${sub}` : ''}`;
