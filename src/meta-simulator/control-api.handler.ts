@@ -5,18 +5,13 @@ import type { MetaSimulator } from './meta-simulator';
 import type {
   BusinessTermsStatus,
   CreatePhoneNumberInput,
-  CreateSignupSessionInput,
-  CreateWabaInput,
   FaultRule,
   IssueTokenInput,
   JsonObject,
   JsonValue,
   RecipientOutcome,
   SendWebhookOptions,
-  SimEventParams,
   SimEventType,
-  UpdatePhoneNumberInput,
-  UpdateWabaInput,
 } from './meta-simulator.types';
 
 /** A control-API failure answered as `{ "error": { "message" } }` with the given status. */
@@ -88,7 +83,7 @@ export class ControlApiHandler {
       case 'POST seed-demo':
         return { status: 201, body: sim.seedDemo() };
       case 'POST businesses':
-        return { status: 201, body: sim.createBusiness(body as { id?: string; name?: string }) };
+        return { status: 201, body: sim.createBusiness(body) };
       case 'PUT businesses/:id/terms-status':
       case 'POST businesses/:id/terms-status': {
         const status = body.status;
@@ -99,21 +94,21 @@ export class ControlApiHandler {
         return { status: 200, body: sim.getBusiness(id) ?? null };
       }
       case 'POST wabas':
-        return { status: 201, body: sim.createWaba(body as CreateWabaInput) };
+        return { status: 201, body: sim.createWaba(body) };
       case 'PATCH wabas/:id':
-        return { status: 200, body: sim.updateWaba(id, body as UpdateWabaInput) };
+        return { status: 200, body: sim.updateWaba(id, body) };
       case 'POST wabas/:id/events': {
         const type = requireString(body, 'type') as SimEventType;
         const { type: _type, ...params } = body;
         void _type;
-        const delivery = await sim.applyEvent(id, type, params as SimEventParams);
+        const delivery = await sim.applyEvent(id, type, params);
         return { status: 200, body: { delivery, waba: sim.getWaba(id) ?? null } };
       }
       case 'POST phone-numbers':
         requireString(body, 'wabaId');
         return { status: 201, body: sim.createPhoneNumber(body as unknown as CreatePhoneNumberInput) };
       case 'PATCH phone-numbers/:id':
-        return { status: 200, body: sim.updatePhoneNumber(id, body as UpdatePhoneNumberInput) };
+        return { status: 200, body: sim.updatePhoneNumber(id, body) };
       case 'GET state/wabas': {
         const state = sim.getWabaState(sub ?? '');
         return state ? { status: 200, body: state } : { status: 404, body: { error: { message: 'Unknown WABA' } } };
@@ -146,7 +141,7 @@ export class ControlApiHandler {
         return { status: 200, body: { ok: true } };
       }
       case 'POST signup-sessions':
-        return { status: 201, body: sim.createSignupSession(body as CreateSignupSessionInput) };
+        return { status: 201, body: sim.createSignupSession(body) };
       case 'POST faults':
         requireString(body, 'kind');
         return { status: 201, body: { id: sim.injectFault({ path: '', ...body } as unknown as FaultRule) } };
@@ -199,10 +194,18 @@ export class ControlApiHandler {
           throw new ControlApiFailure(400, 'Body field "payload" (object or raw string) is required');
         }
         const options: SendWebhookOptions = {};
-        if (typeof body.signature === 'string') options.signature = body.signature;
-        if (typeof body.url === 'string') options.url = body.url;
-        if (typeof body.attempts === 'number') options.attempts = body.attempts;
-        if (typeof body.retryDelayMs === 'number') options.retryDelayMs = body.retryDelayMs;
+        if (typeof body.signature === 'string') {
+          options.signature = body.signature;
+        }
+        if (typeof body.url === 'string') {
+          options.url = body.url;
+        }
+        if (typeof body.attempts === 'number') {
+          options.attempts = body.attempts;
+        }
+        if (typeof body.retryDelayMs === 'number') {
+          options.retryDelayMs = body.retryDelayMs;
+        }
         return { status: 200, body: await sim.sendWebhook(payload, options) };
       }
       default:

@@ -135,6 +135,14 @@ function asBoolean(value: JsonValue | undefined): boolean | undefined {
   return undefined;
 }
 
+/** Text of a scalar for comparisons; objects and arrays compare as JSON. */
+function scalarText(value: JsonValue | undefined): string {
+  if (value === undefined || value === null) {
+    return '';
+  }
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 function encodeCursor(index: number): string {
   return Buffer.from(`sim-cursor:${index}`).toString('base64url');
 }
@@ -832,19 +840,21 @@ export class GraphApiHandler {
   }
 
   private matchesFilter(actual: JsonValue | undefined, operator: string, expected: JsonValue): boolean {
+    const text = scalarText(actual);
+    const list = Array.isArray(expected) ? expected.map(scalarText) : [];
     switch (operator) {
       case 'EQUAL':
-        return String(actual) === String(expected);
+        return text === scalarText(expected);
       case 'NOT_EQUAL':
-        return String(actual) !== String(expected);
+        return text !== scalarText(expected);
       case 'IN':
-        return Array.isArray(expected) && expected.map(String).includes(String(actual));
+        return list.includes(text);
       case 'NOT_IN':
-        return Array.isArray(expected) && !expected.map(String).includes(String(actual));
+        return !list.includes(text);
       case 'GREATER_THAN':
-        return Number(actual) > Number(expected);
+        return Number(text) > Number(scalarText(expected));
       case 'LESS_THAN':
-        return Number(actual) < Number(expected);
+        return Number(text) < Number(scalarText(expected));
       default:
         throw GraphApiError.invalidParameter(`(#100) Unsupported filtering operator ${operator}`);
     }
@@ -860,7 +870,11 @@ export class GraphApiHandler {
     const filters = nested ? [] : this.parseFilters(req.params.filtering);
     // `sort` comes bare or as a JSON array (§4.1); both forms are accepted.
     const sortParam = req.params.sort;
-    const sortRaw = nested ? undefined : Array.isArray(sortParam) ? sortParam.join(',') : asString(sortParam);
+    const sortRaw = nested
+      ? undefined
+      : Array.isArray(sortParam)
+        ? sortParam.map(scalarText).join(',')
+        : asString(sortParam);
     const ascending = sortRaw !== undefined && sortRaw.includes('last_onboarded_time_ascending');
     const phones = waba.phoneNumberIds
       .map((id, index) => ({ phone: this.state.phones.get(id), index }))
@@ -1225,7 +1239,8 @@ export class GraphApiHandler {
           'Template is Disabled',
           'Template has been paused too many times due to low quality and is now permanently disabled.',
         );
-      default:
+      case 'PENDING':
+      case 'REJECTED':
         throw GraphApiError.whatsapp(
           132001,
           'Template name does not exist in the translation',
@@ -1363,7 +1378,7 @@ export class GraphApiHandler {
   private wabaList(ids: string[], req: GraphRequest): JsonObject {
     const filters = this.parseFilters(req.params.filtering);
     const sortParam = req.params.sort;
-    const sort = Array.isArray(sortParam) ? sortParam.map(String).join(',') : asString(sortParam);
+    const sort = Array.isArray(sortParam) ? sortParam.map(scalarText).join(',') : asString(sortParam);
     let wabas = ids
       .map((id) => this.state.wabas.get(id))
       .filter((waba): waba is SimWaba => waba !== undefined && waba.state !== 'DELETED' && waba.sharedWithPartner);

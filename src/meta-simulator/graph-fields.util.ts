@@ -25,7 +25,9 @@ export function parseFields(raw: string | undefined): FieldSelection[] | null {
   const parseList = (): FieldSelection[] => {
     const list: FieldSelection[] = [];
     for (;;) {
-      while (raw[index] === ' ') index += 1;
+      while (raw[index] === ' ') {
+        index += 1;
+      }
       const match = /^[A-Za-z_][A-Za-z0-9_]*/.exec(raw.slice(index));
       if (!match) {
         return fail();
@@ -46,7 +48,9 @@ export function parseFields(raw: string | undefined): FieldSelection[] | null {
         index += 1;
       }
       list.push(field);
-      while (raw[index] === ' ') index += 1;
+      while (raw[index] === ' ') {
+        index += 1;
+      }
       if (raw[index] !== ',') {
         return list;
       }
