@@ -39,6 +39,20 @@ export enum ErrorCode {
   MARKETING_REGION_RESTRICTED = 'MARKETING_REGION_RESTRICTED',
   /** 422: Meta refused the request for a reason the caller can fix (the detail says what to do). */
   META_REQUEST_REJECTED = 'META_REQUEST_REJECTED',
+  /** 422: Meta's per-user marketing limit (131049): do not send this user marketing again for 24 hours. */
+  MARKETING_PER_USER_LIMIT = 'MARKETING_PER_USER_LIMIT',
+  /** 422: the recipient opted out of this business's marketing messages (131050); do not retry. */
+  RECIPIENT_OPTED_OUT = 'RECIPIENT_OPTED_OUT',
+  /** 422: MM Lite sends marketing templates only (134100); send utility/authentication ones via Cloud API. */
+  TEMPLATE_NOT_MARKETING = 'TEMPLATE_NOT_MARKETING',
+  /** 422: this template cannot go to a business-scoped user ID (131062); send to the phone number. */
+  RECIPIENT_TYPE_NOT_SUPPORTED = 'RECIPIENT_TYPE_NOT_SUPPORTED',
+  /** 409: marketing templates are disabled on Cloud API for the WABA (131063); send through MM Lite. */
+  MARKETING_DISABLED_ON_CLOUD_API = 'MARKETING_DISABLED_ON_CLOUD_API',
+  /** 409: the template is still syncing to MM Lite (134101); `Retry-After` says when to try again. */
+  TEMPLATE_NOT_YET_SYNCED = 'TEMPLATE_NOT_YET_SYNCED',
+  /** 409: Meta refused the send because the WABA is restricted or locked (368, 131031). */
+  WABA_RESTRICTED = 'WABA_RESTRICTED',
   /** 429: the public API's own rate limit. */
   RATE_LIMITED = 'RATE_LIMITED',
   /** 503: Meta throttled the call; `Retry-After` set. */
@@ -71,6 +85,13 @@ export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PHONE_NUMBER_NOT_IN_WABA]: 422,
   [ErrorCode.MARKETING_REGION_RESTRICTED]: 422,
   [ErrorCode.META_REQUEST_REJECTED]: 422,
+  [ErrorCode.MARKETING_PER_USER_LIMIT]: 422,
+  [ErrorCode.RECIPIENT_OPTED_OUT]: 422,
+  [ErrorCode.TEMPLATE_NOT_MARKETING]: 422,
+  [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 422,
+  [ErrorCode.MARKETING_DISABLED_ON_CLOUD_API]: 409,
+  [ErrorCode.TEMPLATE_NOT_YET_SYNCED]: 409,
+  [ErrorCode.WABA_RESTRICTED]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.META_RATE_LIMITED]: 503,
   [ErrorCode.META_UNAVAILABLE]: 502,
@@ -98,6 +119,13 @@ export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.PHONE_NUMBER_NOT_IN_WABA]: 'Phone number not in WABA',
   [ErrorCode.MARKETING_REGION_RESTRICTED]: 'Marketing region restricted',
   [ErrorCode.META_REQUEST_REJECTED]: 'Meta rejected the request',
+  [ErrorCode.MARKETING_PER_USER_LIMIT]: 'Marketing limit for this user reached',
+  [ErrorCode.RECIPIENT_OPTED_OUT]: 'Recipient opted out of marketing',
+  [ErrorCode.TEMPLATE_NOT_MARKETING]: 'Not a marketing template',
+  [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 'Recipient type not supported',
+  [ErrorCode.MARKETING_DISABLED_ON_CLOUD_API]: 'Marketing disabled on Cloud API',
+  [ErrorCode.TEMPLATE_NOT_YET_SYNCED]: 'Template not yet synced',
+  [ErrorCode.WABA_RESTRICTED]: 'WABA restricted',
   [ErrorCode.RATE_LIMITED]: 'Too many requests',
   [ErrorCode.META_RATE_LIMITED]: 'Meta rate limit reached',
   [ErrorCode.META_UNAVAILABLE]: 'Meta unavailable',

@@ -1,0 +1,57 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
+import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+
+import { MarketingMessageResponseDto } from './dto/marketing-message-response.dto';
+import { SendMarketingMessageDto } from './dto/send-marketing-message.dto';
+import { MarketingMessagesService } from './marketing-messages.service';
+
+/** Marketing template sends through the number's sending channel. */
+@ApiTags('Phone numbers')
+@ApiBearerAuth()
+@Controller('api/v1/phone-numbers/:phoneNumberId/marketing-messages')
+export class MarketingMessagesController {
+  constructor(private readonly marketingMessages: MarketingMessagesService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: "Send a marketing template through the number's channel (MM Lite or Cloud API)",
+    description:
+      'MM_LITE numbers of onboarded WABAs send through /marketing_messages, others through /messages. ' +
+      'Destinations in restricted regions (US +1 since April 2025) are refused before Meta is called. ' +
+      'Delivery is reported later by status webhooks.',
+  })
+  @ApiAcceptedResponse({ type: MarketingMessageResponseDto })
+  @ApiProblemResponses(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.WABA_DISABLED,
+    ErrorCode.REAUTH_REQUIRED,
+    ErrorCode.WABA_RESTRICTED,
+    ErrorCode.MM_LITE_NOT_ONBOARDED,
+    ErrorCode.MARKETING_DISABLED_ON_CLOUD_API,
+    ErrorCode.TEMPLATE_NOT_YET_SYNCED,
+    ErrorCode.MARKETING_REGION_RESTRICTED,
+    ErrorCode.MARKETING_PER_USER_LIMIT,
+    ErrorCode.RECIPIENT_OPTED_OUT,
+    ErrorCode.TEMPLATE_NOT_MARKETING,
+    ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,
+    ErrorCode.META_REQUEST_REJECTED,
+    ErrorCode.META_UNAVAILABLE,
+    ErrorCode.META_RATE_LIMITED,
+    ...COMMON_KEY_ROUTE_PROBLEMS,
+  )
+  send(
+    @CurrentOrganizationId() organizationId: string,
+    @CurrentApiKeyId() apiKeyId: string | null,
+    @Param() params: PhoneNumberIdParamDto,
+    @Body() body: SendMarketingMessageDto,
+  ): Promise<MarketingMessageResponseDto> {
+    return this.marketingMessages.send(organizationId, params.phoneNumberId, body, `api-key:${apiKeyId}`);
+  }
+}

@@ -1,0 +1,114 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
+import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import type { SentMessage, TemplateMessage } from 'src/modules/meta-gateway/meta-gateway.types';
+import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
+import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import type { Waba } from 'src/modules/wabas/waba.entity';
+import { ChangeSource, MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import { ReauthRequiredException, WabaDisabledException } from 'src/modules/wabas/wabas.exception';
+import { WabasService } from 'src/modules/wabas/wabas.service';
+
+import { findMarketingRestriction } from './marketing-regions';
+import { ACCOUNT_STATE_SEND_ERRORS, marketingSendProblem } from './marketing-send-failure';
+import { MarketingRegionRestrictedException } from './mm-lite.exception';
+
+/** A marketing template to send. */
+export interface MarketingMessageInput {
+  /** E.164 destination, with or without `+`. */
+  to: string;
+  template: TemplateMessage;
+}
+
+/** An accepted send and the channel it went through. */
+export interface MarketingMessageResult {
+  messageId: string;
+  channel: SendingChannel;
+}
+
+/**
+ * Sends marketing templates through a number's channel (product-spec §2.6–2.7): refuses what cannot
+ * succeed before calling Meta (disabled WABA, rejected token, restricted destination region), routes to
+ * `/marketing_messages` for MM_LITE numbers of onboarded WABAs and to `/messages` otherwise, and maps
+ * Meta's send errors to problems that say what to do.
+ */
+@Injectable()
+export class MarketingMessagesService {
+  private readonly logger = new Logger(MarketingMessagesService.name);
+
+  constructor(
+    private readonly meta: MetaGateway,
+    private readonly wabas: WabasService,
+    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly sync: WabaSyncService,
+  ) {}
+
+  /** Sends one marketing template; never retried (a repeat could deliver twice). */
+  async send(
+    organizationId: string,
+    phoneNumberId: string,
+    input: MarketingMessageInput,
+    actor: string,
+  ): Promise<MarketingMessageResult> {
+    const phone = await this.phoneNumbers.getForOrganization(organizationId, phoneNumberId);
+    const waba = phone.waba;
+    if (waba.status === WabaStatus.DISABLED) {
+      throw new WabaDisabledException(waba.wabaId, waba.statusReason);
+    }
+    if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
+      throw new ReauthRequiredException(waba.wabaId);
+    }
+    const restriction = findMarketingRestriction(input.to);
+    if (restriction) {
+      throw new MarketingRegionRestrictedException(restriction);
+    }
+    // A number switched to MM Lite whose WABA lost the onboarding sends through Cloud API, as Meta's own
+    // CLOUD_API_FALLBACK would, but visibly: the answer names the channel actually used.
+    const channel =
+      phone.sendingChannel === SendingChannel.MM_LITE && waba.mmLiteStatus === MmLiteStatus.ONBOARDED
+        ? SendingChannel.MM_LITE
+        : SendingChannel.CLOUD_API;
+    let sent: SentMessage;
+    try {
+      const token = await this.wabas.revealToken(waba);
+      sent =
+        channel === SendingChannel.MM_LITE
+          ? await this.meta.sendMarketingMessage(phoneNumberId, input.to, input.template, token)
+          : await this.meta.sendTemplateMessage(phoneNumberId, input.to, input.template, token);
+    } catch (error) {
+      if (error instanceof MetaGatewayException) {
+        this.logger.warn(
+          `Marketing send from ${phoneNumberId} via ${channel} failed: ${error.code}${error.metaCode ? ` (#${error.metaCode})` : ''}`,
+        );
+        throw await this.reactToFailure(waba, error, actor);
+      }
+      throw error;
+    }
+    // Meta advises keeping which endpoint each message went through; status webhooks tell where it landed.
+    this.logger.log(
+      `Marketing template ${input.template.name} sent from ${phoneNumberId} via ${channel}: ${sent.messageId}`,
+    );
+    return { messageId: sent.messageId, channel };
+  }
+
+  /** Brings the stored WABA in line with what the failure revealed, then returns the problem to answer. */
+  private async reactToFailure(waba: Waba, error: MetaGatewayException, actor: string): Promise<Error> {
+    if (error.code === MetaGatewayErrorCode.AUTH_INVALID) {
+      await this.wabas.applyChange(waba.wabaId, { source: ChangeSource.API, actor }, (entity) => {
+        if (entity.connection === WabaConnection.REAUTH_REQUIRED) {
+          return false;
+        }
+        entity.connection = WabaConnection.REAUTH_REQUIRED;
+        return true;
+      });
+      return new ReauthRequiredException(waba.wabaId);
+    }
+    if (error.metaCode !== null && ACCOUNT_STATE_SEND_ERRORS.has(error.metaCode)) {
+      // Meta says the account is restricted: re-read it now so the list and the panel show why.
+      await this.sync.syncInBackground(waba.wabaId, { source: ChangeSource.SYNC, actor: 'sync' });
+    }
+    return marketingSendProblem(error);
+  }
+}

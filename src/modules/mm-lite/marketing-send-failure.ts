@@ -1,0 +1,95 @@
+import { DomainException } from 'src/common/exceptions/domain.exception';
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import type { MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+
+import { TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './mm-lite.constants';
+
+/** Meta send error codes that have their own answer (graph-api-reference.md §1.5, §5.7). */
+export const SEND_ERROR_ANSWERS: Readonly<
+  Record<number, { code: ErrorCode; advice: string; field?: string; retryAfterSeconds?: number }>
+> = {
+  131049: {
+    code: ErrorCode.MARKETING_PER_USER_LIMIT,
+    advice:
+      'Meta did not deliver it to keep marketing engagement healthy (per-user marketing limit). Do not send this user marketing messages again for at least 24 hours.',
+    field: 'to',
+  },
+  131050: {
+    code: ErrorCode.RECIPIENT_OPTED_OUT,
+    advice:
+      'The recipient opted out of marketing messages from this business. Do not retry; send again only after the user opts back in.',
+    field: 'to',
+  },
+  131062: {
+    code: ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,
+    advice:
+      "This template cannot be sent to a business-scoped user ID. Send it to the recipient's phone number, or use a template without bid_spec.",
+    field: 'to',
+  },
+  131063: {
+    code: ErrorCode.MARKETING_DISABLED_ON_CLOUD_API,
+    advice:
+      "Marketing templates are disabled on Cloud API for this WABA. Switch the number's sending channel to MM_LITE and send again, or turn disable_marketing_messages_on_cloud_api off at Meta.",
+  },
+  134100: {
+    code: ErrorCode.TEMPLATE_NOT_MARKETING,
+    advice:
+      'MM Lite sends marketing templates only. Use a MARKETING template, or send utility and authentication templates through Cloud API.',
+    field: 'template.name',
+  },
+  134101: {
+    code: ErrorCode.TEMPLATE_NOT_YET_SYNCED,
+    advice:
+      'The template is still syncing to MM Lite (new or reactivated templates take up to 10 minutes). Send again after the Retry-After delay.',
+    field: 'template.name',
+    retryAfterSeconds: TEMPLATE_SYNC_RETRY_AFTER_SECONDS,
+  },
+  134102: {
+    code: ErrorCode.MM_LITE_NOT_ONBOARDED,
+    advice:
+      'Meta says the template is unavailable for MM Lite because the WABA is not (or no longer) eligible or onboarded. Refresh the MM Lite panel and check the WABA in Meta Business Manager.',
+  },
+  130429: {
+    code: ErrorCode.META_RATE_LIMITED,
+    advice:
+      "The number's Cloud API message throughput was reached. Slow down and send again after the Retry-After delay.",
+    retryAfterSeconds: 1,
+  },
+  368: {
+    code: ErrorCode.WABA_RESTRICTED,
+    advice:
+      'Meta temporarily blocked the WABA for a policy violation. Check the account in WhatsApp Manager; sending resumes when Meta lifts the restriction.',
+  },
+  131031: {
+    code: ErrorCode.WABA_RESTRICTED,
+    advice:
+      'Meta locked or restricted the WABA, so it cannot send. Check the account in WhatsApp Manager; sending resumes when Meta lifts the restriction.',
+  },
+};
+
+/** Meta send codes that say the WABA itself is restricted, so its stored status should be re-read. */
+export const ACCOUNT_STATE_SEND_ERRORS: ReadonlySet<number> = new Set([368, 131031]);
+
+/**
+ * Turns a failed send into the problem the caller sees: the codes of {@link SEND_ERROR_ANSWERS} get their
+ * own code and advice (with Meta's code and trace id for support); everything else takes the default
+ * mapping of Meta failures. A timeout means the outcome is unknown, which the detail says.
+ */
+export function marketingSendProblem(error: MetaGatewayException): DomainException {
+  const metaCode = error.metaCode;
+  const answer = metaCode === null ? undefined : SEND_ERROR_ANSWERS[metaCode];
+  const trace = error.fbtraceId ? `, fbtrace_id ${error.fbtraceId}` : '';
+  if (!answer) {
+    return domainExceptionFromMeta(error);
+  }
+  const retryAfterSeconds =
+    answer.retryAfterSeconds === undefined
+      ? undefined
+      : Math.max(answer.retryAfterSeconds, Math.ceil(error.retryAfterSeconds ?? 0));
+  return new DomainException(answer.code, `${answer.advice} (Meta error #${metaCode}${trace})`, {
+    errors: answer.field ? [{ field: answer.field, message: `refused by Meta (#${metaCode})` }] : undefined,
+    retryAfterSeconds,
+    meta: { metaCode },
+  });
+}

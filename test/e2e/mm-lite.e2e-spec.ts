@@ -1,0 +1,365 @@
+import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+
+interface Step {
+  key: string;
+  state: string;
+  detail: string;
+  actionUrl?: string;
+}
+
+interface Panel {
+  wabaId: string;
+  status: string | null;
+  metaStatus: string | null;
+  termsStatus: string | null;
+  setupStartedAt: string | null;
+  lastCheckedAt: string | null;
+  steps: Step[];
+  numbers: Array<{ phoneNumberId: string; displayPhoneNumber: string | null; sendingChannel: string }>;
+  regionNotice: string;
+}
+
+interface Connected {
+  wabaId: string;
+  phoneNumberId: string;
+  businessId: string;
+}
+
+function step(panel: Panel, key: string): Step {
+  const found = panel.steps.find((candidate) => candidate.key === key);
+  if (!found) {
+    throw new Error(`panel has no step ${key}`);
+  }
+  return found;
+}
+
+describe('MM Lite onboarding panel and sending channel (e2e)', () => {
+  let sut: TestApp;
+  let key: string;
+
+  const auth = (): [string, string] => ['Authorization', `Bearer ${key}`];
+
+  async function connect(wabaName: string): Promise<Connected> {
+    const session = sut.simulator.createSignupSession({ wabaName });
+    await sut
+      .http()
+      .post('/api/v1/phone-numbers')
+      .set(...auth())
+      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
+      .expect(201);
+    return { wabaId: session.wabaId, phoneNumberId: session.phoneNumberId, businessId: session.businessId };
+  }
+
+  async function panel(wabaId: string): Promise<Panel> {
+    const response = await sut
+      .http()
+      .get(`/api/v1/wabas/${wabaId}/mm-lite`)
+      .set(...auth())
+      .expect(200);
+    return response.body as Panel;
+  }
+
+  async function refresh(wabaId: string): Promise<Panel> {
+    const response = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/mm-lite/refresh`)
+      .set(...auth())
+      .expect(200);
+    return response.body as Panel;
+  }
+
+  async function switchChannel(phoneNumberId: string, sendingChannel: string) {
+    return sut
+      .http()
+      .patch(`/api/v1/phone-numbers/${phoneNumberId}`)
+      .set(...auth())
+      .send({ sendingChannel });
+  }
+
+  async function mmLiteAudit(wabaId: string): Promise<Array<{ before: unknown; after: unknown; source: string }>> {
+    const response = await sut
+      .http()
+      .get(`/api/v1/audit-events?wabaId=${wabaId}&type=MM_LITE_STATUS_CHANGED`)
+      .set(...auth())
+      .expect(200);
+    return response.body.data as Array<{ before: unknown; after: unknown; source: string }>;
+  }
+
+  async function listColumn(wabaId: string, filter: string): Promise<boolean> {
+    const response = await sut
+      .http()
+      .get(`/api/v1/wabas?mmLiteStatus=${filter}&q=${wabaId}`)
+      .set(...auth())
+      .expect(200);
+    return (response.body.data as Array<{ wabaId: string }>).some((row) => row.wabaId === wabaId);
+  }
+
+  beforeAll(async () => {
+    // META_SANDBOX mounts the sandbox routes, so the test drives Meta's side as a sandbox user would.
+    sut = await createTestApp({ env: { META_SANDBOX: 'true' } });
+    key = (await sut.createOrganization('MM Lite Co')).key;
+  });
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  it("should walk the guide's three steps from a dash to a number sending through MM Lite, and refuse it once disabled", async () => {
+    const { wabaId, phoneNumberId, businessId } = await connect('Walkthrough WABA');
+
+    // A fresh WABA shows a dash everywhere: list column, detail and panel.
+    const fresh = await panel(wabaId);
+    expect(fresh).toMatchObject({ wabaId, status: null, metaStatus: 'ELIGIBLE', setupStartedAt: null });
+    expect(fresh.lastCheckedAt).toEqual(expect.any(String));
+    expect(fresh.steps.map((item) => [item.key, item.state])).toEqual([
+      ['ACCEPT_TERMS', 'TODO'],
+      ['REFRESH_STATUS', 'TODO'],
+      ['SWITCH_NUMBER_CHANNEL', 'BLOCKED'],
+    ]);
+    const terms = step(fresh, 'ACCEPT_TERMS');
+    expect(terms.actionUrl).toContain('https://business.facebook.com/');
+    expect(terms.actionUrl).toContain(`business_id=${businessId}`);
+    expect(terms.actionUrl).toContain(`asset_id=${wabaId}`);
+    expect(terms.detail).toContain('cannot sign on your behalf');
+    expect(fresh.numbers).toEqual([
+      { phoneNumberId, displayPhoneNumber: expect.any(String), sendingChannel: 'CLOUD_API' },
+    ]);
+    expect(fresh.regionNotice).toContain('United States (+1) since 2025-04-01');
+    expect(await listColumn(wabaId, 'NOT_STARTED')).toBe(true);
+    const detail = await sut
+      .http()
+      .get(`/api/v1/wabas/${wabaId}`)
+      .set(...auth())
+      .expect(200);
+    expect(detail.body.mmLiteStatus).toBeNull();
+
+    // Setup moves the column to NOT_ONBOARDED, audited once; a repeat changes nothing.
+    const started = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/mm-lite/setup`)
+      .set(...auth())
+      .expect(200);
+    expect(started.body).toMatchObject({ status: 'NOT_ONBOARDED', setupStartedAt: expect.any(String) });
+    const again = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/mm-lite/setup`)
+      .set(...auth())
+      .expect(200);
+    expect(again.body.setupStartedAt).toBe(started.body.setupStartedAt);
+    expect(await listColumn(wabaId, 'NOT_ONBOARDED')).toBe(true);
+    expect(await listColumn(wabaId, 'NOT_STARTED')).toBe(false);
+    expect(await mmLiteAudit(wabaId)).toEqual([
+      expect.objectContaining({
+        source: 'API',
+        before: expect.objectContaining({ mmLiteStatus: null }),
+        after: expect.objectContaining({ mmLiteStatus: 'NOT_ONBOARDED' }),
+      }),
+    ]);
+
+    // Not onboarded yet: the switch is refused.
+    const refused = await switchChannel(phoneNumberId, 'MM_LITE');
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('MM_LITE_NOT_ONBOARDED');
+
+    // Step 1 happens at Meta: the terms are signed and Meta moves to PENDING_INTERNAL_SETUP.
+    await sut
+      .http()
+      .post(`/api/v1/sandbox/wabas/${wabaId}/events`)
+      .set(...auth())
+      .send({ type: 'MM_LITE_TERMS_SIGNED' })
+      .expect(202);
+    expect(sut.simulator.getWaba(wabaId)?.marketingMessagesOnboardingStatus).toBe('PENDING_INTERNAL_SETUP');
+    const pending = await refresh(wabaId);
+    expect(pending).toMatchObject({
+      status: 'NOT_ONBOARDED',
+      metaStatus: 'PENDING_INTERNAL_SETUP',
+      termsStatus: 'TERM_OF_SERVICE_SIGNED',
+    });
+    expect(new Date(pending.lastCheckedAt ?? 0).getTime()).toBeGreaterThan(
+      new Date(fresh.lastCheckedAt ?? 0).getTime(),
+    );
+    expect(step(pending, 'ACCEPT_TERMS').state).toBe('DONE');
+    expect(step(pending, 'REFRESH_STATUS')).toMatchObject({
+      state: 'TODO',
+      detail: expect.stringContaining('PENDING_INTERNAL_SETUP'),
+    });
+    expect(step(pending, 'SWITCH_NUMBER_CHANNEL').state).toBe('BLOCKED');
+
+    // Meta finishes onboarding; the refresh shows ONBOARDED everywhere.
+    await sut
+      .http()
+      .post(`/api/v1/sandbox/wabas/${wabaId}/events`)
+      .set(...auth())
+      .send({ type: 'MM_LITE_ONBOARDED' })
+      .expect(202);
+    const onboarded = await refresh(wabaId);
+    expect(onboarded).toMatchObject({ status: 'ONBOARDED', metaStatus: 'ONBOARDED' });
+    expect(onboarded.steps.map((item) => [item.key, item.state])).toEqual([
+      ['ACCEPT_TERMS', 'DONE'],
+      ['REFRESH_STATUS', 'DONE'],
+      ['SWITCH_NUMBER_CHANNEL', 'TODO'],
+    ]);
+    expect(await listColumn(wabaId, 'ONBOARDED')).toBe(true);
+    const audit = await mmLiteAudit(wabaId);
+    expect(audit[0]).toMatchObject({
+      before: { mmLiteStatus: 'NOT_ONBOARDED' },
+      after: { mmLiteStatus: 'ONBOARDED', metaStatus: 'ONBOARDED' },
+    });
+
+    // Step 3: the switch is accepted and shows in the panel.
+    const accepted = await switchChannel(phoneNumberId, 'MM_LITE');
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.sendingChannel).toBe('MM_LITE');
+    const switched = await panel(wabaId);
+    expect(step(switched, 'SWITCH_NUMBER_CHANNEL').state).toBe('DONE');
+    expect(switched.numbers[0]?.sendingChannel).toBe('MM_LITE');
+
+    // The WABA is disabled at Meta and the service learns it: MM Lite refused, Cloud API allowed.
+    await sut
+      .http()
+      .post(`/api/v1/sandbox/wabas/${wabaId}/events`)
+      .set(...auth())
+      .send({ type: 'DISABLE' })
+      .expect(202);
+    const disabled = await refresh(wabaId);
+    expect(step(disabled, 'SWITCH_NUMBER_CHANNEL')).toMatchObject({
+      state: 'BLOCKED',
+      detail: expect.stringContaining('is disabled'),
+    });
+    const disabledSwitch = await switchChannel(phoneNumberId, 'MM_LITE');
+    expect(disabledSwitch.status).toBe(409);
+    expect(disabledSwitch.body.code).toBe('WABA_DISABLED');
+    const back = await switchChannel(phoneNumberId, 'CLOUD_API');
+    expect(back.status).toBe(200);
+    expect(back.body.sendingChannel).toBe('CLOUD_API');
+    const againRefused = await switchChannel(phoneNumberId, 'MM_LITE');
+    expect(againRefused.status).toBe(409);
+    expect(againRefused.body.code).toBe('WABA_DISABLED');
+
+    const channelAudit = await sut
+      .http()
+      .get(`/api/v1/audit-events?phoneNumberId=${phoneNumberId}&type=SENDING_CHANNEL_CHANGED`)
+      .set(...auth())
+      .expect(200);
+    expect(
+      (channelAudit.body.data as Array<{ before: unknown; after: unknown }>).map((event) => [
+        event.before,
+        event.after,
+      ]),
+    ).toEqual([
+      [{ sendingChannel: 'MM_LITE' }, { sendingChannel: 'CLOUD_API' }],
+      [{ sendingChannel: 'CLOUD_API' }, { sendingChannel: 'MM_LITE' }],
+    ]);
+  });
+
+  it('should not move the column when setup starts on a WABA Meta already reports as onboarded', async () => {
+    const { wabaId } = await connect('Already onboarded');
+    await sut.simulator.applyEvent(wabaId, 'MM_LITE_ONBOARDED', { silent: true });
+    expect((await refresh(wabaId)).status).toBe('ONBOARDED');
+    const before = await mmLiteAudit(wabaId);
+
+    const started = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/mm-lite/setup`)
+      .set(...auth())
+      .expect(200);
+
+    expect(started.body).toMatchObject({ status: 'ONBOARDED', setupStartedAt: expect.any(String) });
+    expect(await mmLiteAudit(wabaId)).toHaveLength(before.length);
+  });
+
+  it('should show why onboarding is blocked: ineligible country, then a pending payment method', async () => {
+    const { wabaId } = await connect('Blocked reasons');
+    sut.simulator.updateWaba(wabaId, { marketingMessagesOnboardingStatus: 'INELIGIBLE_COUNTRY_NOT_SUPPORTED' });
+
+    const ineligible = await refresh(wabaId);
+    expect(ineligible).toMatchObject({ status: null, metaStatus: 'INELIGIBLE_COUNTRY_NOT_SUPPORTED' });
+    expect(step(ineligible, 'ACCEPT_TERMS')).toMatchObject({
+      state: 'BLOCKED',
+      detail: expect.stringContaining('country is not supported'),
+    });
+
+    sut.simulator.updateWaba(wabaId, { marketingMessagesOnboardingStatus: 'ELIGIBLE' });
+    await sut.simulator.applyEvent(wabaId, 'MM_LITE_TERMS_SIGNED', {
+      pendingStatus: 'PENDING_VALID_PAYMENT_METHOD',
+      silent: true,
+    });
+    const payment = await refresh(wabaId);
+    expect(payment).toMatchObject({ status: 'NOT_ONBOARDED', metaStatus: 'PENDING_VALID_PAYMENT_METHOD' });
+    expect(step(payment, 'ACCEPT_TERMS').state).toBe('DONE');
+    expect(step(payment, 'REFRESH_STATUS')).toMatchObject({
+      state: 'BLOCKED',
+      detail: expect.stringContaining('payment method'),
+    });
+  });
+
+  it('should mark the connection for re-authorization when Meta rejects the token on refresh, and stop calling Meta', async () => {
+    const { wabaId } = await connect('Token rejected');
+    sut.simulator.injectFault({ path: `/${wabaId}`, kind: 'invalid_token', times: 1 });
+
+    const first = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/mm-lite/refresh`)
+      .set(...auth())
+      .expect(409);
+    expect(first.body.code).toBe('REAUTH_REQUIRED');
+    expect(first.body.detail).not.toMatch(/EAA|access_token=/);
+
+    const blocked = await panel(wabaId);
+    expect(step(blocked, 'REFRESH_STATUS')).toMatchObject({
+      state: 'BLOCKED',
+      detail: expect.stringContaining('Embedded Signup'),
+    });
+
+    sut.simulator.clearRequests();
+    const second = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/mm-lite/refresh`)
+      .set(...auth())
+      .expect(409);
+    expect(second.body.code).toBe('REAUTH_REQUIRED');
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it('should answer META_UNAVAILABLE when Meta fails on refresh and keep the stored panel', async () => {
+    const { wabaId } = await connect('Meta down');
+    const before = await panel(wabaId);
+    sut.simulator.injectFault({ path: `/${wabaId}*`, kind: 'http500' });
+    try {
+      const failed = await sut
+        .http()
+        .post(`/api/v1/wabas/${wabaId}/mm-lite/refresh`)
+        .set(...auth())
+        .expect(502);
+      expect(failed.body.code).toBe('META_UNAVAILABLE');
+    } finally {
+      sut.simulator.clearFaults();
+    }
+    expect(await panel(wabaId)).toEqual(before);
+  });
+
+  it("should answer 404 for another organization's WABA and 400 naming wabaId for a malformed one", async () => {
+    const { wabaId } = await connect('Private WABA');
+    const other = await sut.createOrganization('Other Co');
+    for (const path of [`/api/v1/wabas/${wabaId}/mm-lite`]) {
+      const response = await sut.http().get(path).set('Authorization', `Bearer ${other.key}`).expect(404);
+      expect(response.body.code).toBe('NOT_FOUND');
+    }
+    for (const action of ['setup', 'refresh']) {
+      const response = await sut
+        .http()
+        .post(`/api/v1/wabas/${wabaId}/mm-lite/${action}`)
+        .set('Authorization', `Bearer ${other.key}`)
+        .expect(404);
+      expect(response.body.code).toBe('NOT_FOUND');
+    }
+    expect((await panel(wabaId)).setupStartedAt).toBeNull();
+
+    const malformed = await sut
+      .http()
+      .get('/api/v1/wabas/not-a-waba/mm-lite')
+      .set(...auth())
+      .expect(400);
+    expect(malformed.body.errors).toEqual([expect.objectContaining({ field: 'wabaId' })]);
+  });
+});
