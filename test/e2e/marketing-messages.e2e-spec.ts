@@ -1,0 +1,328 @@
+import type { FaultError } from 'src/meta-simulator/meta-simulator.types';
+import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+
+interface Connected {
+  wabaId: string;
+  phoneNumberId: string;
+}
+
+const TEMPLATE = { name: 'seasonal_sale_promo', language: 'en_US' };
+
+describe('Marketing template sends (e2e)', () => {
+  let sut: TestApp;
+  let key: string;
+  /** A number on Cloud API (WABA not onboarded). */
+  let cloud: Connected;
+  /** A number switched to MM Lite on an onboarded WABA. */
+  let mmLite: Connected;
+  let recipientSeq = 0;
+
+  const auth = (): [string, string] => ['Authorization', `Bearer ${key}`];
+  // A fresh UK recipient per send, so Meta's pair rate limit never interferes.
+  const recipient = (): string => `+4477009${String(10_000 + recipientSeq++).slice(-5)}`;
+
+  async function connect(wabaName: string): Promise<Connected> {
+    const session = sut.simulator.createSignupSession({ wabaName });
+    await sut
+      .http()
+      .post('/api/v1/phone-numbers')
+      .set(...auth())
+      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
+      .expect(201);
+    return { wabaId: session.wabaId, phoneNumberId: session.phoneNumberId };
+  }
+
+  async function onboardToMmLite(number: Connected): Promise<void> {
+    await sut.simulator.applyEvent(number.wabaId, 'MM_LITE_ONBOARDED', { silent: true });
+    await sut
+      .http()
+      .post(`/api/v1/wabas/${number.wabaId}/mm-lite/refresh`)
+      .set(...auth())
+      .expect(200);
+    await sut
+      .http()
+      .patch(`/api/v1/phone-numbers/${number.phoneNumberId}`)
+      .set(...auth())
+      .send({ sendingChannel: 'MM_LITE' })
+      .expect(200);
+  }
+
+  function send(phoneNumberId: string, body: Record<string, unknown>) {
+    return sut
+      .http()
+      .post(`/api/v1/phone-numbers/${phoneNumberId}/marketing-messages`)
+      .set(...auth())
+      .send(body);
+  }
+
+  function sendPaths(): string[] {
+    return sut.simulator.requests
+      .filter((entry) => entry.method === 'POST' && /\/(marketing_)?messages$/.test(entry.path))
+      .map((entry) => entry.path);
+  }
+
+  beforeAll(async () => {
+    sut = await createTestApp();
+    key = (await sut.createOrganization('Marketing Co')).key;
+    cloud = await connect('Cloud API WABA');
+    mmLite = await connect('MM Lite WABA');
+    await onboardToMmLite(mmLite);
+  });
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  afterEach(() => {
+    sut.simulator.clearFaults();
+  });
+
+  it('should send through /marketing_messages for an MM Lite number of an onboarded WABA', async () => {
+    sut.simulator.clearRequests();
+    const to = recipient();
+
+    const response = await send(mmLite.phoneNumberId, { to, template: TEMPLATE }).expect(202);
+
+    expect(response.body).toEqual({ messageId: expect.stringMatching(/^wamid\./), channel: 'MM_LITE' });
+    expect(sendPaths()).toEqual([`/${mmLite.phoneNumberId}/marketing_messages`]);
+    const call = sut.simulator.requests.find((entry) => entry.path.endsWith('/marketing_messages'));
+    expect(call?.body).toMatchObject({
+      messaging_product: 'whatsapp',
+      to,
+      type: 'template',
+      template: { name: TEMPLATE.name, language: { code: TEMPLATE.language } },
+    });
+  });
+
+  it('should send through /messages for a Cloud API number, with the components as given', async () => {
+    sut.simulator.clearRequests();
+    const components = [{ type: 'body', parameters: [{ type: 'text', text: '20%' }] }];
+
+    const response = await send(cloud.phoneNumberId, {
+      to: recipient().slice(1),
+      template: { ...TEMPLATE, components },
+    }).expect(202);
+
+    expect(response.body).toEqual({ messageId: expect.stringMatching(/^wamid\./), channel: 'CLOUD_API' });
+    expect(sendPaths()).toEqual([`/${cloud.phoneNumberId}/messages`]);
+    expect(sut.simulator.requests.at(-1)?.body).toMatchObject({ template: { components } });
+  });
+
+  it('should refuse a +1 US destination with 422 before any Graph call, with or without +', async () => {
+    for (const to of ['+16505551234', '16505551234']) {
+      sut.simulator.clearRequests();
+
+      const response = await send(mmLite.phoneNumberId, { to, template: TEMPLATE }).expect(422);
+
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.body).toMatchObject({
+        code: 'MARKETING_REGION_RESTRICTED',
+        region: 'US',
+        errors: [{ field: 'to', message: expect.stringContaining('US') }],
+      });
+      expect(response.body.detail).toContain('2025-04-01');
+      expect(sut.simulator.requests).toHaveLength(0);
+    }
+  });
+
+  it('should let a Canadian +1 destination through, since the restriction is on US numbers only', async () => {
+    sut.simulator.clearRequests();
+
+    const response = await send(cloud.phoneNumberId, { to: '+14165550123', template: TEMPLATE }).expect(202);
+
+    expect(response.body.channel).toBe('CLOUD_API');
+    expect(sendPaths()).toEqual([`/${cloud.phoneNumberId}/messages`]);
+  });
+
+  it('should answer 400 naming each bad field, without calling Meta', async () => {
+    sut.simulator.clearRequests();
+    const cases: Array<[Record<string, unknown>, string[]]> = [
+      [{ to: recipient() }, ['template']],
+      [{ to: 'call me', template: TEMPLATE }, ['to']],
+      [{ to: recipient(), template: { language: 'en_US' } }, ['template.name']],
+      [
+        { to: recipient(), template: { name: 'Bad Name!', language: 'english please' } },
+        ['template.name', 'template.language'],
+      ],
+      [{ to: recipient(), template: { ...TEMPLATE, components: 'header' } }, ['template.components']],
+      [{ to: recipient(), template: TEMPLATE, type: 'text' }, ['type']],
+    ];
+    for (const [body, fields] of cases) {
+      const response = await send(cloud.phoneNumberId, body).expect(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect([...new Set((response.body.errors as Array<{ field: string }>).map((error) => error.field))]).toEqual(
+        fields,
+      );
+    }
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it("should answer 404 for another organization's number without calling Meta", async () => {
+    const other = await sut.createOrganization('Other Co');
+    sut.simulator.clearRequests();
+
+    const response = await sut
+      .http()
+      .post(`/api/v1/phone-numbers/${cloud.phoneNumberId}/marketing-messages`)
+      .set('Authorization', `Bearer ${other.key}`)
+      .send({ to: recipient(), template: TEMPLATE })
+      .expect(404);
+
+    expect(response.body.code).toBe('NOT_FOUND');
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it.each<[string, FaultError, number, string, string | undefined]>([
+    ['131049 per-user marketing limit', { code: 131049 }, 422, 'MARKETING_PER_USER_LIMIT', '24 hours'],
+    ['131050 recipient opted out', { code: 131050 }, 422, 'RECIPIENT_OPTED_OUT', 'opted out'],
+    ['131062 BSUID not supported', { code: 131062 }, 422, 'RECIPIENT_TYPE_NOT_SUPPORTED', 'phone number'],
+    ['134100 not a marketing template', { code: 134100 }, 422, 'TEMPLATE_NOT_MARKETING', 'marketing templates only'],
+    ['134101 template still syncing', { code: 134101 }, 409, 'TEMPLATE_NOT_YET_SYNCED', 'Retry-After'],
+    ['131063 marketing disabled on Cloud API', { code: 131063 }, 409, 'MARKETING_DISABLED_ON_CLOUD_API', 'MM_LITE'],
+    ['130429 throughput reached', { code: 130429, subcode: 2494055 }, 503, 'META_RATE_LIMITED', 'throughput'],
+    ['131031 account locked', { code: 131031, httpStatus: 403 }, 409, 'WABA_RESTRICTED', 'WhatsApp Manager'],
+    [
+      '132001 template missing (default mapping)',
+      { code: 132001, httpStatus: 404, details: 'template name (x) does not exist in en_US' },
+      422,
+      'META_REQUEST_REJECTED',
+      'does not exist',
+    ],
+  ])('should map Meta error %s (%j) to %i %s', async (_label, error, status, code, hint) => {
+    sut.simulator.injectFault({
+      method: 'POST',
+      path: `/${mmLite.phoneNumberId}/marketing_messages`,
+      kind: 'meta_error',
+      error,
+      times: 1,
+    });
+
+    const response = await send(mmLite.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(status);
+
+    expect(response.body.code).toBe(code);
+    expect(response.body.metaCode).toBe(error.code);
+    if (hint) {
+      expect(response.body.detail).toContain(hint);
+    }
+    if (code === 'TEMPLATE_NOT_YET_SYNCED') {
+      expect(response.headers['retry-after']).toBe('600');
+    }
+    if (code === 'META_RATE_LIMITED') {
+      expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('should map what the simulator itself answers: 134100 utility template, 134101 syncing template, 131063 on Cloud API', async () => {
+    const tomorrow = Math.floor(Date.now() / 1000) + 86_400;
+    sut.simulator.updateWaba(mmLite.wabaId, {
+      templates: [
+        { name: 'order_update', category: 'UTILITY' },
+        { name: 'new_collection', category: 'MARKETING', syncedAt: tomorrow },
+      ],
+    });
+
+    const utility = await send(mmLite.phoneNumberId, {
+      to: recipient(),
+      template: { name: 'order_update', language: 'en_US' },
+    }).expect(422);
+    expect(utility.body).toMatchObject({
+      code: 'TEMPLATE_NOT_MARKETING',
+      metaCode: 134100,
+      errors: [{ field: 'template.name', message: expect.any(String) }],
+    });
+
+    const syncing = await send(mmLite.phoneNumberId, {
+      to: recipient(),
+      template: { name: 'new_collection', language: 'en_US' },
+    }).expect(409);
+    expect(syncing.body).toMatchObject({ code: 'TEMPLATE_NOT_YET_SYNCED', metaCode: 134101 });
+    expect(syncing.headers['retry-after']).toBe('600');
+
+    // An onboarded WABA that turned marketing off on Cloud API, with a number still on Cloud API.
+    const second = await connect('Cloud API off');
+    await sut.simulator.applyEvent(second.wabaId, 'MM_LITE_ONBOARDED', { silent: true });
+    await sut
+      .http()
+      .post(`/api/v1/wabas/${second.wabaId}/mm-lite/refresh`)
+      .set(...auth())
+      .expect(200);
+    sut.simulator.updateWaba(second.wabaId, { disableMarketingMessagesOnCloudApi: true });
+    const disabledOnCloud = await send(second.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(409);
+    expect(disabledOnCloud.body).toMatchObject({ code: 'MARKETING_DISABLED_ON_CLOUD_API', metaCode: 131063 });
+  });
+
+  it('should answer 409 WABA_RESTRICTED when Meta blocks the WABA (368) and re-read its status at once', async () => {
+    const restricted = await connect('Restricted at Meta');
+    sut.simulator.updateWaba(restricted.wabaId, { state: 'DISABLED' });
+
+    const response = await send(restricted.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(409);
+
+    expect(response.body).toMatchObject({ code: 'WABA_RESTRICTED', metaCode: 368 });
+    const waba = await sut
+      .http()
+      .get(`/api/v1/wabas/${restricted.wabaId}`)
+      .set(...auth())
+      .expect(200);
+    expect(waba.body.status).toBe('DISABLED');
+
+    // The stored status now refuses the next send before Meta is called.
+    sut.simulator.clearRequests();
+    const next = await send(restricted.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(409);
+    expect(next.body.code).toBe('WABA_DISABLED');
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it('should refuse sends of a DISABLED WABA with 409 WABA_DISABLED without calling Meta', async () => {
+    const banned = await connect('Banned');
+    await sut.simulator.applyEvent(banned.wabaId, 'DISABLE', { silent: true });
+    await sut
+      .http()
+      .post(`/api/v1/wabas/${banned.wabaId}/sync`)
+      .set(...auth())
+      .expect(200);
+    sut.simulator.clearRequests();
+
+    const response = await send(banned.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(409);
+
+    expect(response.body.code).toBe('WABA_DISABLED');
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it('should mark the connection REAUTH_REQUIRED when Meta rejects the token on a send, then refuse without calling Meta', async () => {
+    const rejected = await connect('Token rejected');
+    sut.simulator.injectFault({
+      method: 'POST',
+      path: `/${rejected.phoneNumberId}/messages`,
+      kind: 'invalid_token',
+      times: 1,
+    });
+
+    const first = await send(rejected.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(409);
+    expect(first.body.code).toBe('REAUTH_REQUIRED');
+    const waba = await sut
+      .http()
+      .get(`/api/v1/wabas/${rejected.wabaId}`)
+      .set(...auth())
+      .expect(200);
+    expect(waba.body.connection).toBe('REAUTH_REQUIRED');
+    const audit = await sut
+      .http()
+      .get(`/api/v1/audit-events?wabaId=${rejected.wabaId}&type=CONNECTION_CHANGED`)
+      .set(...auth())
+      .expect(200);
+    expect(audit.body.data).toHaveLength(1);
+
+    sut.simulator.clearRequests();
+    const second = await send(rejected.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(409);
+    expect(second.body.code).toBe('REAUTH_REQUIRED');
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it('should answer META_UNAVAILABLE when Meta fails on a send', async () => {
+    sut.simulator.injectFault({ method: 'POST', path: `/${cloud.phoneNumberId}/messages`, kind: 'http500', times: 1 });
+
+    const response = await send(cloud.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(502);
+
+    expect(response.body.code).toBe('META_UNAVAILABLE');
+  });
+});
