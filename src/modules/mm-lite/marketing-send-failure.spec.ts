@@ -1,0 +1,59 @@
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+
+import { marketingSendProblem, SEND_ERROR_ANSWERS } from './marketing-send-failure';
+
+function failure(code: MetaGatewayErrorCode, metaCode: number | null, extra: Record<string, unknown> = {}) {
+  return new MetaGatewayException(code, `(#${metaCode}) failed`, { metaCode, fbtraceId: 'Atrace', ...extra });
+}
+
+describe(marketingSendProblem.name, () => {
+  it.each<[number, ErrorCode]>([
+    [131049, ErrorCode.MARKETING_PER_USER_LIMIT],
+    [131050, ErrorCode.RECIPIENT_OPTED_OUT],
+    [131062, ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED],
+    [131063, ErrorCode.MARKETING_DISABLED_ON_CLOUD_API],
+    [134100, ErrorCode.TEMPLATE_NOT_MARKETING],
+    [134101, ErrorCode.TEMPLATE_NOT_YET_SYNCED],
+    [134102, ErrorCode.MM_LITE_NOT_ONBOARDED],
+    [130429, ErrorCode.META_RATE_LIMITED],
+    [368, ErrorCode.WABA_RESTRICTED],
+    [131031, ErrorCode.WABA_RESTRICTED],
+  ])('should answer Meta error %i with %s and advice', (metaCode, expected) => {
+    const problem = marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, metaCode));
+
+    expect(problem.code).toBe(expected);
+    expect(problem.detail).toContain(SEND_ERROR_ANSWERS[metaCode]?.advice);
+    expect(problem.detail).toContain(`#${metaCode}`);
+    expect(problem.detail).toContain('Atrace');
+    expect(problem.extras.meta).toEqual({ metaCode });
+  });
+
+  it('should ask to wait 10 minutes for a syncing template', () => {
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 134101)).extras.retryAfterSeconds).toBe(
+      600,
+    );
+  });
+
+  it("should keep Meta's own retry delay for throughput when it is longer", () => {
+    const problem = marketingSendProblem(
+      failure(MetaGatewayErrorCode.RATE_LIMITED, 130429, { retryAfterSeconds: 7.2 }),
+    );
+    expect(problem.extras.retryAfterSeconds).toBe(8);
+  });
+
+  it('should name the field the caller must change', () => {
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 134100)).extras.errors).toEqual([
+      { field: 'template.name', message: 'refused by Meta (#134100)' },
+    ]);
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 131063)).extras.errors).toBeUndefined();
+  });
+
+  it('should fall back to the default mapping for other failures', () => {
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 132001)).code).toBe(
+      ErrorCode.META_REQUEST_REJECTED,
+    );
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.TRANSIENT, null)).code).toBe(ErrorCode.META_UNAVAILABLE);
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.AUTH_INVALID, 190)).code).toBe(ErrorCode.REAUTH_REQUIRED);
+  });
+});
