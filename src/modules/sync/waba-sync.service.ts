@@ -89,13 +89,25 @@ export class WabaSyncService {
 
   /** Reads the WABA, its numbers and (when the portfolio is known) its terms status with one token. */
   async read(waba: Waba, token: string): Promise<WabaReading> {
+    return this.readWith(this.meta, waba, token);
+  }
+
+  /**
+   * {@link read} through another gateway: the sync round passes one that counts its calls and holds them
+   * to the round's concurrency limit. Only `wabaId` and `ownerBusinessId` of the WABA are used.
+   */
+  async readWith(
+    meta: MetaGateway,
+    waba: Pick<Waba, 'wabaId' | 'ownerBusinessId'>,
+    token: string,
+  ): Promise<WabaReading> {
     const [snapshot, numbers] = await Promise.all([
-      this.meta.getWaba(waba.wabaId, token),
-      this.meta.listPhoneNumbers(waba.wabaId, token),
+      meta.getWaba(waba.wabaId, token),
+      meta.listPhoneNumbers(waba.wabaId, token),
     ]);
     const terms =
       snapshot.ownerBusinessTermsStatus ??
-      (await this.readTerms(snapshot.ownerBusinessId ?? waba.ownerBusinessId, token));
+      (await this.readTerms(meta, snapshot.ownerBusinessId ?? waba.ownerBusinessId, token));
     return { snapshot, numbers, terms };
   }
 
@@ -142,12 +154,29 @@ export class WabaSyncService {
     });
   }
 
-  private async readTerms(businessId: string | null, token: string): Promise<MmLiteTermsStatus | null> {
+  /**
+   * Pushes the next sync of a WABA out to `until` (never earlier than already planned) without counting a
+   * failure: the round uses it for WABAs Meta throttles, which are not at fault.
+   */
+  async deferSync(wabaId: string, until: Date, context: ChangeContext): Promise<void> {
+    await this.wabas.applyChange(wabaId, context, (entity) => {
+      if (entity.nextSyncAt.getTime() >= until.getTime()) {
+        return false;
+      }
+      entity.nextSyncAt = until;
+    });
+  }
+
+  private async readTerms(
+    meta: MetaGateway,
+    businessId: string | null,
+    token: string,
+  ): Promise<MmLiteTermsStatus | null> {
     if (!businessId) {
       return null;
     }
     try {
-      return await this.meta.getBusinessTermsStatus(businessId, token);
+      return await meta.getBusinessTermsStatus(businessId, token);
     } catch (error) {
       // A business token may lack business_management on the portfolio: the terms stay unknown.
       if (error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.AUTH_INVALID) {
