@@ -23,6 +23,7 @@ import { AuthGuard } from 'src/modules/organizations/guards/auth.guard';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
 import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
 import { SandboxModule } from 'src/modules/sandbox/sandbox.module';
+import { SchedulerModule } from 'src/modules/scheduler/scheduler.module';
 import { SyncModule } from 'src/modules/sync/sync.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
@@ -62,6 +63,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     SyncModule,
     MmLiteModule,
     SandboxModule,
+    SchedulerModule,
   ],
   providers: [
     // Authentication runs first so that the throttler can count per API key rather than per address.

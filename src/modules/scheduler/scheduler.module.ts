@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+
+import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
+import { SyncModule } from 'src/modules/sync/sync.module';
+
+import { OnboardingRetryJob } from './jobs/onboarding-retry.job';
+import { StatusSyncJob } from './jobs/status-sync.job';
+
+/**
+ * The timing of background work, and only the timing: each job delegates to the owning module's service.
+ * Jobs register their intervals at bootstrap when SCHEDULER_ENABLED; tests call `run()` directly.
+ */
+@Module({
+  imports: [SyncModule, PhoneNumbersModule],
+  providers: [StatusSyncJob, OnboardingRetryJob],
+  exports: [StatusSyncJob, OnboardingRetryJob],
+})
+export class SchedulerModule {}
