@@ -18,6 +18,7 @@ import { LoggingModule } from 'src/common/logging/logging.module';
 import { SecurityModule } from 'src/common/security/security.module';
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { HealthModule } from 'src/modules/health/health.module';
+import { MetaWebhooksModule } from 'src/modules/meta-webhooks/meta-webhooks.module';
 import { MmLiteModule } from 'src/modules/mm-lite/mm-lite.module';
 import { AuthGuard } from 'src/modules/organizations/guards/auth.guard';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
@@ -63,6 +64,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     SyncModule,
     MmLiteModule,
     SandboxModule,
+    MetaWebhooksModule,
     SchedulerModule,
   ],
   providers: [

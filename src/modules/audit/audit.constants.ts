@@ -8,4 +8,6 @@ export enum AuditEventType {
   PHONE_NUMBER_UPDATED = 'PHONE_NUMBER_UPDATED',
   CONNECTION_CHANGED = 'CONNECTION_CHANGED',
   PHONE_NUMBER_REGISTERED = 'PHONE_NUMBER_REGISTERED',
+  /** A Meta-side WABA field outside the status columns changed (e.g. the account review decision). */
+  WABA_UPDATED = 'WABA_UPDATED',
 }

@@ -1,0 +1,167 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import type { Waba } from 'src/modules/wabas/waba.entity';
+import { WabaBanState, WabaConnection } from 'src/modules/wabas/wabas.constants';
+import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+
+import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
+
+import { isOlderThan, webhookContext } from './webhook-change-context';
+
+/** `account_update` events that take the WABA away from the platform (§6.3): DISABLED / DISCONNECTED. */
+const DISCONNECTING_EVENTS = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'ACCOUNT_OFFBOARDED']);
+/** Events after which Meta's MM Lite onboarding status must be read again rather than assumed (§5.4). */
+const MM_LITE_REREAD_EVENTS = new Set(['MM_LITE_TERMS_SIGNED', 'AD_ACCOUNT_LINKED']);
+const BAN_STATES = new Set<string>(Object.values(WabaBanState));
+const TERMS_SIGNED = 'TERM_OF_SERVICE_SIGNED';
+
+/**
+ * Applies `account_update` (graph-api-reference.md §6.3) to a known WABA through WabasService.applyChange,
+ * which re-derives the status, audits and publishes. Ban and lifecycle events carry Meta's `entry.time`
+ * into `banStateAt`, and an older one never overrides a newer one.
+ */
+@Injectable()
+export class AccountUpdateHandler {
+  private readonly logger = new Logger(AccountUpdateHandler.name);
+
+  constructor(
+    private readonly wabas: WabasService,
+    private readonly sync: WabaSyncService,
+  ) {}
+
+  async handle(wabaId: string, change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+    const context = webhookContext(change, receivedAt);
+    const event = change.event ?? '';
+    if (event === 'DISABLED_UPDATE') {
+      return this.applyBanState(wabaId, change, context);
+    }
+    if (DISCONNECTING_EVENTS.has(event)) {
+      return this.applyLifecycle(wabaId, change, context, (waba, at) => {
+        waba.disconnectedReason = event;
+        waba.disconnectedAt = at;
+      });
+    }
+    if (event === 'ACCOUNT_RECONNECTED') {
+      // Reconnection follows an offboarding (device change / re-registration); deletions and unsharing stay.
+      return this.applyLifecycle(wabaId, change, context, (waba) => {
+        if (waba.disconnectedReason === 'ACCOUNT_OFFBOARDED') {
+          waba.disconnectedReason = null;
+          waba.disconnectedAt = null;
+        }
+      });
+    }
+    if (event === 'ACCOUNT_RESTRICTION') {
+      return this.applyRestriction(wabaId, change, context);
+    }
+    if (MM_LITE_REREAD_EVENTS.has(event)) {
+      return this.rereadMmLite(wabaId, event, context);
+    }
+    if (event === 'PARTNER_APP_UNINSTALLED') {
+      // The customer removed the app's permissions: the stored token is dead until a new signup.
+      await this.wabas.applyChange(wabaId, context, (waba) => {
+        waba.connection = WabaConnection.REAUTH_REQUIRED;
+      });
+      return WebhookChangeOutcome.APPLIED;
+    }
+    if (event === 'BUSINESS_PRIMARY_LOCATION_COUNTRY_UPDATE' && typeof change.value.country === 'string') {
+      const country = change.value.country.slice(0, 8);
+      await this.wabas.applyChange(wabaId, context, (waba) => {
+        waba.country = country;
+      });
+      return WebhookChangeOutcome.APPLIED;
+    }
+    if (event === 'ACCOUNT_VIOLATION') {
+      // A strike, not a status (§3.2): kept in the inbox row and logged for support.
+      const info = change.value.violation_info as { violation_type?: unknown } | undefined;
+      const violation = typeof info?.violation_type === 'string' ? info.violation_type.slice(0, 64) : 'UNKNOWN';
+      this.logger.warn(`WABA ${wabaId} received ACCOUNT_VIOLATION ${violation}`);
+      return WebhookChangeOutcome.IGNORED;
+    }
+    return WebhookChangeOutcome.IGNORED;
+  }
+
+  private async applyBanState(
+    wabaId: string,
+    change: RoutedChange,
+    context: ChangeContext,
+  ): Promise<WebhookChangeOutcome> {
+    const banInfo = change.value.ban_info as { waba_ban_state?: unknown; waba_ban_date?: unknown } | undefined;
+    const state = banInfo?.waba_ban_state;
+    if (typeof state !== 'string' || !BAN_STATES.has(state)) {
+      return WebhookChangeOutcome.MALFORMED;
+    }
+    const banDate = typeof banInfo?.waba_ban_date === 'string' ? banInfo.waba_ban_date.slice(0, 64) : null;
+    return this.applyLifecycle(wabaId, change, context, (waba) => {
+      waba.banState = state as WabaBanState;
+      waba.banDate = banDate;
+    });
+  }
+
+  /** Ban and lifecycle events share `banStateAt`: the newest of them by Meta's clock wins. */
+  private async applyLifecycle(
+    wabaId: string,
+    change: RoutedChange,
+    context: ChangeContext,
+    mutate: (waba: Waba, at: Date) => void,
+  ): Promise<WebhookChangeOutcome> {
+    let outcome = WebhookChangeOutcome.APPLIED;
+    const at = context.occurredAt ?? new Date();
+    await this.wabas.applyChange(wabaId, context, (waba) => {
+      if (isOlderThan(change.time, waba.banStateAt)) {
+        outcome = WebhookChangeOutcome.STALE;
+        return false;
+      }
+      mutate(waba, at);
+      waba.banStateAt = at;
+      return true;
+    });
+    return outcome;
+  }
+
+  private async applyRestriction(
+    wabaId: string,
+    change: RoutedChange,
+    context: ChangeContext,
+  ): Promise<WebhookChangeOutcome> {
+    const info = Array.isArray(change.value.restriction_info) ? change.value.restriction_info : null;
+    if (!info) {
+      return WebhookChangeOutcome.MALFORMED;
+    }
+    const restrictions = info.filter(
+      (item): item is Record<string, unknown> => item !== null && typeof item === 'object' && !Array.isArray(item),
+    );
+    const expirations = restrictions
+      .map((item) => Number(item.expiration))
+      .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
+    const expiresAt = expirations.length > 0 ? new Date(Math.max(...expirations) * 1000) : null;
+    // A notice replaces the previous one; one that already expired changes nothing visible (§2.3).
+    await this.wabas.applyChange(wabaId, context, (waba) => {
+      waba.restrictions = restrictions;
+      waba.restrictionExpiresAt = expiresAt;
+    });
+    return WebhookChangeOutcome.APPLIED;
+  }
+
+  /**
+   * MM_LITE_TERMS_SIGNED says the portfolio accepted the terms, not that the WABA is ONBOARDED (it may read
+   * PENDING_* for a while): re-read Meta's status now. If Meta cannot be read, at least record the terms
+   * as signed (the column becomes NOT_ONBOARDED) and let the periodic re-sync converge.
+   */
+  private async rereadMmLite(wabaId: string, event: string, context: ChangeContext): Promise<WebhookChangeOutcome> {
+    const result = await this.sync.syncInBackground(wabaId, context);
+    if (result === 'SYNCED') {
+      return WebhookChangeOutcome.RESYNCED;
+    }
+    this.logger.warn(`WABA ${wabaId}: ${event} but Meta could not be re-read now (${result}); terms recorded`);
+    await this.wabas.applyChange(wabaId, context, (waba) => {
+      if (waba.mmLiteTermsStatus === TERMS_SIGNED) {
+        return false;
+      }
+      waba.mmLiteTermsStatus = TERMS_SIGNED;
+      return true;
+    });
+    return WebhookChangeOutcome.APPLIED;
+  }
+}

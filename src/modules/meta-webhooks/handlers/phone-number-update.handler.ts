@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+
+import type { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
+import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import type { Waba } from 'src/modules/wabas/waba.entity';
+
+import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
+
+import { isOlderThan, webhookContext } from './webhook-change-context';
+
+/** `phone_number_name_update.decision` → the number's `name_status` as Graph spells it. */
+const NAME_DECISION_STATUS: Record<string, string> = {
+  APPROVED: 'APPROVED',
+  REJECTED: 'DECLINED',
+  PENDING: 'PENDING_REVIEW',
+  DEFERRED: 'PENDING_REVIEW',
+};
+
+/**
+ * `phone_number_quality_update` and `phone_number_name_update` (§6.4, §6.5): the number is found in the
+ * WABA of `entry.id` by the digits of `display_phone_number`, and changed through
+ * PhoneNumbersService.applyChange; `lastWebhookAt` keeps older deliveries from winning.
+ */
+@Injectable()
+export class PhoneNumberUpdateHandler {
+  constructor(
+    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly sync: WabaSyncService,
+  ) {}
+
+  async handle(waba: Waba, change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+    const display = typeof change.value.display_phone_number === 'string' ? change.value.display_phone_number : null;
+    const phone = await this.phoneNumbers.findForWebhook(waba, change.phoneNumberId, display);
+    if (!phone) {
+      return WebhookChangeOutcome.UNKNOWN_PHONE_NUMBER;
+    }
+    return change.field === 'phone_number_name_update'
+      ? this.applyName(phone.phoneNumberId, change, receivedAt)
+      : this.applyQuality(waba, phone.phoneNumberId, change, receivedAt);
+  }
+
+  private async applyName(
+    phoneNumberId: string,
+    change: RoutedChange,
+    receivedAt: Date,
+  ): Promise<WebhookChangeOutcome> {
+    const decision = typeof change.value.decision === 'string' ? change.value.decision : '';
+    const nameStatus = NAME_DECISION_STATUS[decision];
+    if (!nameStatus) {
+      return WebhookChangeOutcome.MALFORMED;
+    }
+    const requested =
+      typeof change.value.requested_verified_name === 'string' ? change.value.requested_verified_name : null;
+    return this.applyIfNewer(phoneNumberId, change, receivedAt, (phone) => {
+      phone.nameStatus = nameStatus;
+      if (decision === 'APPROVED' && requested) {
+        phone.verifiedName = requested.slice(0, 512);
+      }
+    });
+  }
+
+  /**
+   * THROUGHPUT_UPGRADE carries its result (high throughput). The quality events (FLAGGED, UNFLAGGED,
+   * UPGRADE, DOWNGRADE) say that the rating or limit changed without carrying the new rating, so the
+   * numbers are re-read from Meta through the sync path, audited as WEBHOOK.
+   */
+  private async applyQuality(
+    waba: Waba,
+    phoneNumberId: string,
+    change: RoutedChange,
+    receivedAt: Date,
+  ): Promise<WebhookChangeOutcome> {
+    if (change.event === 'THROUGHPUT_UPGRADE') {
+      return this.applyIfNewer(phoneNumberId, change, receivedAt, (phone) => {
+        phone.throughputLevel = 'HIGH';
+      });
+    }
+    if (change.event === 'ONBOARDING') {
+      return WebhookChangeOutcome.IGNORED;
+    }
+    const outcome = await this.applyIfNewer(phoneNumberId, change, receivedAt, () => undefined);
+    if (outcome === WebhookChangeOutcome.STALE) {
+      return outcome;
+    }
+    await this.sync.syncInBackground(waba.wabaId, webhookContext(change, receivedAt));
+    return WebhookChangeOutcome.RESYNCED;
+  }
+
+  private async applyIfNewer(
+    phoneNumberId: string,
+    change: RoutedChange,
+    receivedAt: Date,
+    mutate: (phone: PhoneNumber) => void,
+  ): Promise<WebhookChangeOutcome> {
+    let outcome = WebhookChangeOutcome.APPLIED;
+    await this.phoneNumbers.applyChange(phoneNumberId, webhookContext(change, receivedAt), (phone) => {
+      if (isOlderThan(change.time, phone.lastWebhookAt)) {
+        outcome = WebhookChangeOutcome.STALE;
+        return false;
+      }
+      mutate(phone);
+      phone.lastWebhookAt = change.time ?? receivedAt;
+      return true;
+    });
+    return outcome;
+  }
+}

@@ -1,0 +1,19 @@
+import { ChangeSource } from 'src/modules/wabas/wabas.constants';
+import type { ChangeContext } from 'src/modules/wabas/wabas.service';
+
+import { META_WEBHOOK_ACTOR } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
+
+/** The audit context of a webhook change: source WEBHOOK, actor meta-webhook, at Meta's `entry.time`. */
+export function webhookContext(change: RoutedChange, receivedAt: Date): ChangeContext {
+  return { source: ChangeSource.WEBHOOK, actor: META_WEBHOOK_ACTOR, occurredAt: change.time ?? receivedAt };
+}
+
+/**
+ * True when the change is older than the newest one already applied: deliveries arrive out of order and
+ * are retried for days, so an older `entry.time` must never move a status backwards. Equal times apply (in
+ * arrival order), so a retry of the same change is harmless.
+ */
+export function isOlderThan(time: Date | null, applied: Date | null): boolean {
+  return time !== null && applied !== null && time.getTime() < applied.getTime();
+}

@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { AuditEventType } from 'src/modules/audit/audit.constants';
+import { AuditService } from 'src/modules/audit/audit.service';
+import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import { WabasService } from 'src/modules/wabas/wabas.service';
+
+import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
+
+import { AccountUpdateHandler } from './account-update.handler';
+import { PhoneNumberUpdateHandler } from './phone-number-update.handler';
+import { webhookContext } from './webhook-change-context';
+
+const REVIEW_DECISIONS = new Set(['APPROVED', 'REJECTED', 'PENDING', 'DEFERRED']);
+
+/**
+ * Sends each routed change to what owns it. Changes about WABAs that are not connected to the platform,
+ * and fields the service does not act on, are ignored (the delivery stays in the inbox). Must run inside
+ * a MikroORM request context (the worker provides one per delivery).
+ */
+@Injectable()
+export class WebhookChangeDispatcher {
+  private readonly logger = new Logger(WebhookChangeDispatcher.name);
+
+  constructor(
+    private readonly wabas: WabasService,
+    private readonly sync: WabaSyncService,
+    private readonly audit: AuditService,
+    private readonly accountUpdates: AccountUpdateHandler,
+    private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
+  ) {}
+
+  async dispatch(change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+    if (change.field === 'messages') {
+      // Message statuses belong to the sending side; nothing in WhatsApp Assets changes with them.
+      return WebhookChangeOutcome.IGNORED;
+    }
+    if (!change.wabaId) {
+      return WebhookChangeOutcome.MALFORMED;
+    }
+    const waba = await this.wabas.findByWabaId(change.wabaId);
+    if (!waba) {
+      this.logger.debug(`Webhook ${change.field} ${change.event ?? ''} for unknown WABA ${change.wabaId} ignored`);
+      return WebhookChangeOutcome.UNKNOWN_WABA;
+    }
+    switch (change.field) {
+      case 'account_update':
+        return this.accountUpdates.handle(waba.wabaId, change, receivedAt);
+      case 'phone_number_quality_update':
+      case 'phone_number_name_update':
+        return this.phoneNumberUpdates.handle(waba, change, receivedAt);
+      case 'account_review_update':
+        return this.applyReview(waba.wabaId, change, receivedAt);
+      case 'business_capability_update':
+        // Limits are not stored as such; the re-read picks up whatever they changed on the WABA and numbers.
+        await this.sync.syncInBackground(waba.wabaId, webhookContext(change, receivedAt));
+        return WebhookChangeOutcome.RESYNCED;
+      default:
+        return WebhookChangeOutcome.IGNORED;
+    }
+  }
+
+  /** `account_review_update` (§6.6): Graph's `account_review_status` has no DEFERRED; it reads PENDING. */
+  private async applyReview(wabaId: string, change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+    const decision = typeof change.value.decision === 'string' ? change.value.decision : '';
+    if (!REVIEW_DECISIONS.has(decision)) {
+      return WebhookChangeOutcome.MALFORMED;
+    }
+    const reviewStatus = decision === 'DEFERRED' ? 'PENDING' : decision;
+    const context = webhookContext(change, receivedAt);
+    await this.wabas.applyChange(wabaId, context, (waba, em) => {
+      if (waba.accountReviewStatus === reviewStatus) {
+        return false;
+      }
+      // The review status is not one of the derived columns WabasService audits, so it is audited here,
+      // in the same transaction.
+      this.audit.record(em, {
+        organizationId: waba.organization.id,
+        wabaId: waba.wabaId,
+        phoneNumberId: null,
+        type: AuditEventType.WABA_UPDATED,
+        source: context.source,
+        actor: context.actor,
+        occurredAt: context.occurredAt,
+        before: { accountReviewStatus: waba.accountReviewStatus },
+        after: { accountReviewStatus: reviewStatus },
+      });
+      waba.accountReviewStatus = reviewStatus;
+      return true;
+    });
+    return WebhookChangeOutcome.APPLIED;
+  }
+}

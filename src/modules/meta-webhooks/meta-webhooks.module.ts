@@ -1,0 +1,35 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+
+import { AuditModule } from 'src/modules/audit/audit.module';
+import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
+import { SyncModule } from 'src/modules/sync/sync.module';
+import { WabasModule } from 'src/modules/wabas/wabas.module';
+
+import { AccountUpdateHandler } from './handlers/account-update.handler';
+import { PhoneNumberUpdateHandler } from './handlers/phone-number-update.handler';
+import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
+import { WabaStatusChangedListener } from './listeners/waba-status-changed.listener';
+import { MetaWebhooksController } from './meta-webhooks.controller';
+import { MetaWebhooksService } from './meta-webhooks.service';
+import { WebhookInboxItem } from './webhook-inbox-item.entity';
+import { WebhookInboxWorker } from './webhook-inbox.worker';
+
+/**
+ * Meta webhooks: signed deliveries in at /webhooks/meta, the durable inbox and its worker, dispatch of
+ * each change to the owning module's change mechanism, and listeners reacting to status events.
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature([WebhookInboxItem]), AuditModule, WabasModule, PhoneNumbersModule, SyncModule],
+  controllers: [MetaWebhooksController],
+  providers: [
+    MetaWebhooksService,
+    WebhookInboxWorker,
+    WebhookChangeDispatcher,
+    AccountUpdateHandler,
+    PhoneNumberUpdateHandler,
+    WabaStatusChangedListener,
+  ],
+  exports: [MetaWebhooksService],
+})
+export class MetaWebhooksModule {}
