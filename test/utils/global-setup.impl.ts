@@ -19,6 +19,7 @@ function registerTypeScript(): void {
 
 declare global {
   var __EMBEDDED_DATABASE__: EmbeddedDatabase | undefined;
+  var __EMBEDDED_DATABASE_DIR__: string | undefined;
 }
 
 /**
@@ -29,7 +30,10 @@ declare global {
 export async function setUpTestDatabase(): Promise<void> {
   process.env.TZ = 'UTC';
   if (!process.env.DATABASE_URL) {
-    const database = await EmbeddedDatabase.start({ dataDir: join(tmpdir(), 'whatsapp-assets-test-pg') });
+    // One cluster per run, so parallel runs on one machine never stop each other's server.
+    const dataDir = join(tmpdir(), `whatsapp-assets-test-pg-${process.pid}`);
+    const database = await EmbeddedDatabase.start({ dataDir });
+    globalThis.__EMBEDDED_DATABASE_DIR__ = dataDir;
     globalThis.__EMBEDDED_DATABASE__ = database;
     process.env.DATABASE_URL = database.url('postgres');
   }
