@@ -1,0 +1,246 @@
+import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+
+describe('WABA accounts list, detail and sync (e2e)', () => {
+  let sut: TestApp;
+  let org: { id: string; key: string };
+  const sessions: Array<{ code: string; wabaId: string; phoneNumberId: string; businessId: string }> = [];
+
+  const get = (path: string, key = org.key) => sut.http().get(path).set('Authorization', `Bearer ${key}`);
+
+  beforeAll(async () => {
+    sut = await createTestApp();
+    org = await sut.createOrganization('Lister');
+    for (let index = 0; index < 7; index++) {
+      const session = sut.simulator.createSignupSession({
+        wabaName: index % 2 === 0 ? `Garden ${index}` : `Bakery ${index}`,
+      });
+      sessions.push(session);
+      await sut
+        .http()
+        .post('/api/v1/phone-numbers')
+        .set('Authorization', `Bearer ${org.key}`)
+        .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
+        .expect(201);
+    }
+  });
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  it("should list every WABA exactly once across pages, with the guide's columns", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await get(`/api/v1/wabas?limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      for (const row of response.body.data) {
+        expect(Object.keys(row).sort()).toEqual(
+          [
+            'associatedNumbers',
+            'connection',
+            'lastSyncedAt',
+            'mmLiteStatus',
+            'name',
+            'status',
+            'statusReason',
+            'wabaId',
+          ].sort(),
+        );
+        seen.push(row.wabaId);
+      }
+      cursor = response.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen.sort()).toEqual(sessions.map((session) => session.wabaId).sort());
+  });
+
+  it('should filter by name or ID, by status and by MM Lite status', async () => {
+    const bakeries = await get('/api/v1/wabas?q=bakery').expect(200);
+    expect(bakeries.body.data).toHaveLength(3);
+    const byId = await get(`/api/v1/wabas?q=${sessions[0]?.wabaId}`).expect(200);
+    expect(byId.body.data.map((row: { wabaId: string }) => row.wabaId)).toEqual([sessions[0]?.wabaId]);
+
+    const notStarted = await get('/api/v1/wabas?mmLiteStatus=NOT_STARTED').expect(200);
+    expect(notStarted.body.data).toHaveLength(7);
+    await get('/api/v1/wabas?mmLiteStatus=ONBOARDED')
+      .expect(200)
+      .expect((response) => expect(response.body.data).toEqual([]));
+    await get('/api/v1/wabas?status=DISABLED')
+      .expect(200)
+      .expect((response) => expect(response.body.data).toEqual([]));
+    const wildcard = await get('/api/v1/wabas?q=%25').expect(200);
+    expect(wildcard.body.data).toEqual([]);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=abc', 'limit'],
+    ['cursor=%%%', 'cursor'],
+    ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
+    ['status=BROKEN', 'status'],
+    ['mmLiteStatus=MAYBE', 'mmLiteStatus'],
+    ['unknown=1', 'unknown'],
+  ])('should refuse ?%s with a problem naming %s', async (query, field) => {
+    const response = await get(`/api/v1/wabas?${query}`).expect(400);
+    expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(field);
+  });
+
+  it('should show the detail of a WABA with Meta fields and MM Lite state', async () => {
+    const session = sessions[1];
+    const response = await get(`/api/v1/wabas/${session?.wabaId}`).expect(200);
+    expect(response.body).toMatchObject({
+      wabaId: session?.wabaId,
+      name: 'Bakery 1',
+      status: 'ACTIVE',
+      associatedNumbers: 1,
+      connection: 'CONNECTED',
+      currency: expect.any(String),
+      mmLite: { metaStatus: expect.any(String), setupStartedAt: null, lastCheckedAt: expect.any(String) },
+    });
+  });
+
+  it('should pick up changes made at Meta on an on-demand sync, and audit them', async () => {
+    const session = sessions[2];
+    sut.simulator.updateWaba(session?.wabaId as string, { name: 'Garden Renamed', status: 'DISABLED' } as never);
+    sut.simulator.updatePhoneNumber(session?.phoneNumberId as string, { qualityRating: 'RED' } as never);
+
+    const synced = await sut
+      .http()
+      .post(`/api/v1/wabas/${session?.wabaId}/sync`)
+      .set('Authorization', `Bearer ${org.key}`)
+      .expect(200);
+    expect(synced.body).toMatchObject({
+      name: 'Garden Renamed',
+      status: 'DISABLED',
+      statusReason: 'META_STATUS_DISABLED',
+    });
+
+    const number = await get(`/api/v1/phone-numbers/${session?.phoneNumberId}`).expect(200);
+    expect(number.body.qualityRating).toBe('RED');
+    const audit = await get(`/api/v1/audit-events?wabaId=${session?.wabaId}`).expect(200);
+    const types = audit.body.data.map((event: { type: string }) => event.type);
+    expect(types).toEqual(expect.arrayContaining(['WABA_STATUS_CHANGED', 'PHONE_NUMBER_UPDATED']));
+    const statusChange = audit.body.data.find((event: { type: string }) => event.type === 'WABA_STATUS_CHANGED');
+    expect(statusChange).toMatchObject({
+      source: 'API',
+      before: { status: 'ACTIVE', statusReason: null },
+      after: { status: 'DISABLED', statusReason: 'META_STATUS_DISABLED' },
+    });
+    const disabled = await get('/api/v1/wabas?status=DISABLED').expect(200);
+    expect(disabled.body.data.map((row: { wabaId: string }) => row.wabaId)).toEqual([session?.wabaId]);
+  });
+
+  it('should mark the connection REAUTH_REQUIRED when Meta rejects the token, and stop calling Meta', async () => {
+    const session = sessions[3];
+    sut.simulator.injectFault({ path: `/${session?.wabaId}`, kind: 'expired_token' });
+    const rejected = await sut
+      .http()
+      .post(`/api/v1/wabas/${session?.wabaId}/sync`)
+      .set('Authorization', `Bearer ${org.key}`)
+      .expect(409);
+    expect(rejected.body.code).toBe('REAUTH_REQUIRED');
+    sut.simulator.clearFaults();
+
+    const detail = await get(`/api/v1/wabas/${session?.wabaId}`).expect(200);
+    expect(detail.body).toMatchObject({ connection: 'REAUTH_REQUIRED', status: 'ACTIVE' });
+    sut.simulator.clearRequests();
+    await sut
+      .http()
+      .post(`/api/v1/wabas/${session?.wabaId}/sync`)
+      .set('Authorization', `Bearer ${org.key}`)
+      .expect(409);
+    expect(sut.simulator.requests).toHaveLength(0);
+
+    const renewal = sut.simulator.createSignupSession({ existingWabaId: session?.wabaId });
+    await sut
+      .http()
+      .post('/api/v1/phone-numbers')
+      .set('Authorization', `Bearer ${org.key}`)
+      .send({ code: renewal.code, wabaId: renewal.wabaId, phoneNumberId: session?.phoneNumberId })
+      .expect(200);
+    const healed = await get(`/api/v1/wabas/${session?.wabaId}`).expect(200);
+    expect(healed.body.connection).toBe('CONNECTED');
+    const audit = await get(`/api/v1/audit-events?wabaId=${session?.wabaId}&type=CONNECTION_CHANGED`).expect(200);
+    expect(audit.body.data.map((event: { after: { connection: string } }) => event.after.connection)).toEqual([
+      'CONNECTED',
+      'REAUTH_REQUIRED',
+    ]);
+  });
+
+  it('should answer 502 for a Meta outage on sync and keep the stored state', async () => {
+    const session = sessions[4];
+    sut.simulator.injectFault({ path: `/${session?.wabaId}`, kind: 'http500' });
+    const response = await sut
+      .http()
+      .post(`/api/v1/wabas/${session?.wabaId}/sync`)
+      .set('Authorization', `Bearer ${org.key}`)
+      .expect(502);
+    expect(response.body.code).toBe('META_UNAVAILABLE');
+    sut.simulator.clearFaults();
+    const detail = await get(`/api/v1/wabas/${session?.wabaId}`).expect(200);
+    expect(detail.body).toMatchObject({ status: 'ACTIVE', connection: 'CONNECTED' });
+  });
+
+  it("should answer 404 for another organization's WABA and number on every endpoint", async () => {
+    const intruder = await sut.createOrganization('Intruder');
+    const { wabaId, phoneNumberId } = sessions[0] as { wabaId: string; phoneNumberId: string };
+    const auth = { Authorization: `Bearer ${intruder.key}` };
+    const calls = [
+      sut.http().get(`/api/v1/wabas/${wabaId}`).set(auth),
+      sut.http().post(`/api/v1/wabas/${wabaId}/sync`).set(auth),
+      sut.http().get(`/api/v1/wabas/${wabaId}/mm-lite`).set(auth),
+      sut.http().post(`/api/v1/wabas/${wabaId}/mm-lite/setup`).set(auth),
+      sut.http().post(`/api/v1/wabas/${wabaId}/mm-lite/refresh`).set(auth),
+      sut.http().get(`/api/v1/phone-numbers/${phoneNumberId}`).set(auth),
+      sut.http().patch(`/api/v1/phone-numbers/${phoneNumberId}`).set(auth).send({ sendingChannel: 'CLOUD_API' }),
+      sut.http().post(`/api/v1/phone-numbers/${phoneNumberId}/register`).set(auth),
+      sut
+        .http()
+        .post(`/api/v1/phone-numbers/${phoneNumberId}/marketing-messages`)
+        .set(auth)
+        .send({ to: '+447700900123', template: { name: 'promo', language: 'en_US' } }),
+    ];
+    sut.simulator.clearRequests();
+    for (const response of await Promise.all(calls)) {
+      expect({ url: response.req.path, status: response.status, code: response.body.code }).toMatchObject({
+        status: 404,
+        code: 'NOT_FOUND',
+      });
+    }
+    // Background work (webhook reactions, retries) may touch other WABAs meanwhile; none may touch these.
+    expect(
+      sut.simulator.requests.filter((entry) => entry.path.includes(wabaId) || entry.path.includes(phoneNumberId)),
+    ).toEqual([]);
+    const lists = await Promise.all([
+      sut.http().get('/api/v1/wabas').set(auth),
+      sut.http().get('/api/v1/phone-numbers').set(auth),
+      sut.http().get(`/api/v1/phone-numbers?wabaId=${wabaId}`).set(auth),
+      sut.http().get(`/api/v1/audit-events?wabaId=${wabaId}`).set(auth),
+    ]);
+    for (const response of lists) {
+      expect(response.status).toBe(200);
+      expect(response.body.data).toEqual([]);
+    }
+  });
+
+  it('should list phone numbers with WABA and channel filters and pagination', async () => {
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await get(`/api/v1/phone-numbers?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      all.push(...response.body.data.map((row: { phoneNumberId: string }) => row.phoneNumberId));
+      cursor = response.body.nextCursor;
+    } while (cursor);
+    expect(all.sort()).toEqual(sessions.map((session) => session.phoneNumberId).sort());
+
+    const ofWaba = await get(`/api/v1/phone-numbers?wabaId=${sessions[5]?.wabaId}`).expect(200);
+    expect(ofWaba.body.data).toEqual([
+      expect.objectContaining({ phoneNumberId: sessions[5]?.phoneNumberId, wabaId: sessions[5]?.wabaId }),
+    ]);
+    const mmLite = await get('/api/v1/phone-numbers?sendingChannel=MM_LITE').expect(200);
+    expect(mmLite.body.data).toEqual([]);
+  });
+});
