@@ -107,7 +107,7 @@ export class AccountUpdateHandler {
     mutate: (waba: Waba, at: Date) => void,
   ): Promise<WebhookChangeOutcome> {
     let outcome = WebhookChangeOutcome.APPLIED;
-    const at = context.occurredAt ?? new Date();
+    const at = change.time ?? context.occurredAt ?? new Date();
     await this.wabas.applyChange(wabaId, context, (waba) => {
       if (isOlderThan(change.time, waba.banStateAt)) {
         outcome = WebhookChangeOutcome.STALE;

@@ -4,9 +4,14 @@ import type { ChangeContext } from 'src/modules/wabas/wabas.service';
 import { META_WEBHOOK_ACTOR } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
-/** The audit context of a webhook change: source WEBHOOK, actor meta-webhook, at Meta's `entry.time`. */
-export function webhookContext(change: RoutedChange, receivedAt: Date): ChangeContext {
-  return { source: ChangeSource.WEBHOOK, actor: META_WEBHOOK_ACTOR, occurredAt: change.time ?? receivedAt };
+/**
+ * The audit context of a webhook change: source WEBHOOK, actor meta-webhook, at the moment the delivery
+ * was stored. Meta's `entry.time` has whole-second precision and can lag by days on redelivery, so using it
+ * as the audit time would misorder the trail against API and SYNC records of the same moment; it decides
+ * staleness instead (banStateAt / lastWebhookAt) and stays in the stored payload.
+ */
+export function webhookContext(_change: RoutedChange, receivedAt: Date): ChangeContext {
+  return { source: ChangeSource.WEBHOOK, actor: META_WEBHOOK_ACTOR, occurredAt: receivedAt };
 }
 
 /**
