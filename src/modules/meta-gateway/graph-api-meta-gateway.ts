@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
@@ -26,6 +26,7 @@ import {
   mapGraphApiResponse,
   readHeader,
 } from './map-graph-api-error';
+import { endpointTemplate, MetaCallObserver } from './meta-call-observer';
 import { MetaGateway } from './meta-gateway';
 import {
   META_BUSINESS_TERMS_FIELDS,
@@ -95,6 +96,8 @@ export class GraphApiMetaGateway extends MetaGateway {
     private readonly httpService: HttpService,
     configService: ConfigService<AllConfig, true>,
     private readonly throttles: MetaThrottleRegistry,
+    // Metrics, when the metrics module is loaded; the gateway behaves the same without.
+    @Optional() private readonly observer?: MetaCallObserver,
   ) {
     super();
     this.meta = configService.get('meta', { infer: true });
@@ -448,6 +451,7 @@ export class GraphApiMetaGateway extends MetaGateway {
         this.logger.debug(`${call.method} ${logPath} ${response.status} ${Date.now() - startedAt}ms`);
         this.recordUsage(response.headers);
         if (isObject(response.data)) {
+          this.observe(call, logPath, 'ok', startedAt);
           return response.data as T;
         }
         // 2xx with a body that is not a JSON object: Meta (or something in between) answered garbage.
@@ -460,6 +464,7 @@ export class GraphApiMetaGateway extends MetaGateway {
         this.recordUsage(errorHeaders(error));
         this.recordThrottle(exception, call.businessObjectId);
       }
+      this.observe(call, logPath, exception.code, startedAt);
 
       const retryDelayMs = attempt < maxAttempts ? this.retryDelayMs(exception, attempt) : null;
       this.logger.warn(
@@ -469,6 +474,9 @@ export class GraphApiMetaGateway extends MetaGateway {
       );
       if (retryDelayMs === null) {
         throw exception;
+      }
+      if (exception.code === MetaGatewayErrorCode.RATE_LIMITED) {
+        this.observer?.recordBackoff({ kind: 'retry', reason: exception.code, delayMs: retryDelayMs });
       }
       await sleep(retryDelayMs);
     }
@@ -537,11 +545,24 @@ export class GraphApiMetaGateway extends MetaGateway {
   }
 
   private recordThrottle(exception: MetaGatewayException, businessObjectId: string | undefined): void {
+    const retryAfterSeconds = exception.details.retryAfterSeconds ?? null;
+    const delayMs = retryAfterSeconds === null ? null : retryAfterSeconds * 1000;
     if (isBusinessUseCaseThrottleCode(exception.metaCode) && businessObjectId) {
-      this.throttles.pauseObject(businessObjectId, exception.details.retryAfterSeconds ?? null);
+      this.throttles.pauseObject(businessObjectId, retryAfterSeconds);
+      this.observer?.recordBackoff({ kind: 'object', reason: exception.code, delayMs });
     } else if (exception.metaCode === 4) {
-      this.throttles.pauseApp(exception.details.retryAfterSeconds ?? null);
+      this.throttles.pauseApp(retryAfterSeconds);
+      this.observer?.recordBackoff({ kind: 'app', reason: exception.code, delayMs });
     }
+  }
+
+  private observe(call: GraphCall, logPath: string, outcome: 'ok' | MetaGatewayErrorCode, startedAt: number): void {
+    this.observer?.recordCall({
+      method: call.method,
+      endpoint: endpointTemplate(logPath, call.params?.ids !== undefined || /[?&]ids=/.test(call.url)),
+      outcome,
+      durationMs: Date.now() - startedAt,
+    });
   }
 
   private requireSuccess(body: GraphSuccessResponse, operation: string): void {
