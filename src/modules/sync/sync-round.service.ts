@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
@@ -21,6 +21,7 @@ import {
   SYNC_ROUND_WORKERS_PER_CALL_SLOT,
 } from './sync-round.constants';
 import { SyncRoundMetaGateway } from './sync-round.gateway';
+import { SyncRoundObserver } from './sync-round.observer';
 import { ConcurrencyLimiter } from './sync-round.limiter';
 import { WabaSyncService } from './waba-sync.service';
 
@@ -80,6 +81,8 @@ export class SyncRoundService {
     private readonly sync: WabaSyncService,
     private readonly secrets: SecretBox,
     private readonly config: ConfigService<AllConfig, true>,
+    // Metrics, when the metrics module is loaded.
+    @Optional() private readonly observer?: SyncRoundObserver,
   ) {}
 
   /**
@@ -105,6 +108,7 @@ export class SyncRoundService {
       `Sync round ended: instance=${this.instanceId} wabas=${result.wabas} succeeded=${result.succeeded} ` +
         `failed=${result.failed} skipped=${result.skipped} metaCalls=${result.metaCalls} durationMs=${result.durationMs}`,
     );
+    this.observer?.recordRound(result, run.claimError !== null);
     if (run.claimError) {
       // The database failed under the round: what was claimed is handled, the rest waits for the next round.
       throw run.claimError;
