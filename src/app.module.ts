@@ -19,6 +19,7 @@ import { SecurityModule } from 'src/common/security/security.module';
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { HealthModule } from 'src/modules/health/health.module';
 import { MetaWebhooksModule } from 'src/modules/meta-webhooks/meta-webhooks.module';
+import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { MmLiteModule } from 'src/modules/mm-lite/mm-lite.module';
 import { AuthGuard } from 'src/modules/organizations/guards/auth.guard';
 import { OrganizationsModule } from 'src/modules/organizations/organizations.module';
@@ -52,11 +53,12 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.get('app.rateLimitPerMinute', { infer: true }) }],
         getTracker: (request: Record<string, unknown>) => {
           const caller = request.caller as { apiKeyId?: string | null } | undefined;
-          return caller?.apiKeyId ?? String(request.ip ?? 'unknown');
+          return caller?.apiKeyId ?? (typeof request.ip === 'string' ? request.ip : 'unknown');
         },
       }),
     }),
     HealthModule,
+    MetricsModule,
     OrganizationsModule,
     AuditModule,
     WabasModule,
