@@ -7,16 +7,6 @@ import { EmbeddedDatabase } from 'src/common/database/embedded-postgres';
 import { migrateDatabase } from 'src/common/database/migrate';
 import { TEMPLATE_DATABASE, withDatabase } from 'test/utils/test-database';
 
-function registerTypeScript(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('tsconfig-paths').register({
-    baseUrl: join(__dirname, '..'),
-    paths: { 'src/*': ['src/*'], 'config/*': ['config/*'] },
-  });
-}
-
 declare global {
   var __EMBEDDED_DATABASE__: EmbeddedDatabase | undefined;
   var __EMBEDDED_DATABASE_DIR__: string | undefined;

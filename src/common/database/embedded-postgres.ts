@@ -95,6 +95,7 @@ async function importEmbeddedPostgres(): Promise<EmbeddedPostgresConstructor> {
   const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   // The package is ESM-only; a Function-wrapped import keeps TypeScript's CommonJS output from turning it
   // into require().
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() must survive CommonJS output
   const dynamicImport = new Function('specifier', 'return import(specifier)') as (
     specifier: string,
   ) => Promise<{ default: EmbeddedPostgresConstructor }>;

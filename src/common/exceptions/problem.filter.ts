@@ -135,7 +135,7 @@ export class ProblemFilter implements ExceptionFilter {
     error: BodyParserError,
     context: { instance?: string; requestId?: string },
   ): ProblemDocument {
-    switch (error.type) {
+    switch (error.type ?? '') {
       case 'entity.too.large':
         return problemFor(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the accepted limit', context);
       case 'entity.parse.failed':

@@ -48,7 +48,7 @@ export function decodeCursor(cursor: string, expectedLength: number): Array<stri
       values.length === expectedLength &&
       values.every((value) => typeof value === 'string' || typeof value === 'number')
     ) {
-      return values as Array<string | number>;
+      return values;
     }
   } catch {
     // fall through to the validation error

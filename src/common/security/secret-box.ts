@@ -45,7 +45,7 @@ export class SecretBox {
       throw new Error('Sealed secret has an unknown format or key');
     }
     const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(keyId as string));
+    decipher.setAAD(Buffer.from(keyId));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   }

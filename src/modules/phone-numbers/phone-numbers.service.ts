@@ -469,6 +469,7 @@ export class PhoneNumbersService {
     options: { manual?: boolean } = {},
   ): Promise<unknown> {
     const before = phone.registrationStatus;
+    const fieldsBefore = phoneState(phone).fields;
     let failed: unknown = null;
     phone.registrationAttempts = options.manual ? 1 : phone.registrationAttempts + 1;
     try {
@@ -480,6 +481,11 @@ export class PhoneNumbersService {
       phone.registrationErrorCode = null;
       phone.registrationErrorMessage = null;
       phone.nextRegistrationAttemptAt = null;
+      // Registration changes Meta's view of the number (status, platform type): read it back rather than guess.
+      const snapshot = await this.meta.getPhoneNumber(phone.phoneNumberId, token).catch(() => null);
+      if (snapshot) {
+        applyPhoneSnapshot(phone, snapshot);
+      }
     } catch (error) {
       failed = error;
       const failure = describeFailure(error);
@@ -501,8 +507,12 @@ export class PhoneNumbersService {
         type: AuditEventType.PHONE_NUMBER_UPDATED,
         source: context.source,
         actor: context.actor,
-        before: { registrationStatus: before },
-        after: { registrationStatus: phone.registrationStatus, registrationErrorCode: phone.registrationErrorCode },
+        before: { registrationStatus: before, ...changedFields(fieldsBefore, phone).before },
+        after: {
+          registrationStatus: phone.registrationStatus,
+          registrationErrorCode: phone.registrationErrorCode,
+          ...changedFields(fieldsBefore, phone).after,
+        },
       });
     }
     em.persist(phone);
@@ -575,6 +585,18 @@ function phoneState(phone: PhoneNumber): { fields: Record<string, unknown>; send
   return {
     fields: Object.fromEntries(PHONE_META_FIELDS.map((field) => [field, phone[field]])),
     sendingChannel: phone.sendingChannel,
+  };
+}
+
+function changedFields(
+  before: Record<string, unknown>,
+  phone: PhoneNumber,
+): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const after = phoneState(phone).fields;
+  const keys = Object.keys(after).filter((key) => before[key] !== after[key]);
+  return {
+    before: Object.fromEntries(keys.map((key) => [key, before[key]])),
+    after: Object.fromEntries(keys.map((key) => [key, after[key]])),
   };
 }
 
