@@ -151,6 +151,23 @@ describe('Meta webhooks (e2e)', () => {
       expect(await audits(connected, 'WABA_STATUS_CHANGED')).toHaveLength(0);
     });
 
+    it('should accept a signed delivery larger than the public API body limit (Meta batches up to ~3 MB)', async () => {
+      const connected = await connect('BigBatch');
+      const payload = sut.simulator.buildWebhook(
+        'account_update',
+        {
+          event: 'DISABLED_UPDATE',
+          ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: 'April 17, 2025' },
+          padding: 'x'.repeat(600_000),
+        },
+        connected.wabaId,
+      );
+      const delivery = await sut.simulator.sendWebhook(payload);
+      expect(delivery.status).toBe(200);
+      await processed(delivery);
+      expect(await waba(connected)).toMatchObject({ status: 'DISABLED', statusReason: 'BANNED' });
+    });
+
     it('should verify the exact raw bytes (whitespace and key order as sent)', async () => {
       const connected = await connect('RawBytes');
       const raw = `{ "entry": [ { "time": ${seconds(new Date())}, "changes": [ { "field": "account_update", "value": { "ban_info": { "waba_ban_date": "April 17, 2025", "waba_ban_state": "DISABLE" }, "event": "DISABLED_UPDATE" } } ], "id": "${connected.wabaId}" } ],\n "object": "whatsapp_business_account" }`;

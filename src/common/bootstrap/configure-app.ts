@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 
 import type { AllConfig } from 'config/config.type';
@@ -11,6 +11,7 @@ import { PROBLEM_CONTENT_TYPE, problemFor } from 'src/common/exceptions/problem-
 import { createValidationPipe } from 'src/common/http/validation';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const WEBHOOK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Everything main.ts and the e2e tests share on top of AppModule: body parsing with a size limit (raw
@@ -32,6 +33,16 @@ export function configureApp(app: INestApplication): void {
     }),
   );
   expressApp.use(rejectNonJsonBodies);
+  // Meta batches up to ~3 MB of changes in one webhook delivery; the public API keeps its small limit.
+  expressApp.use(
+    '/webhooks',
+    json({
+      limit: WEBHOOK_BODY_LIMIT_BYTES,
+      verify: (request: Request & { rawBody?: Buffer }, _response: Response, buffer: Buffer) => {
+        request.rawBody = buffer;
+      },
+    }),
+  );
   expressApp.useBodyParser('json', { limit: bodyLimit, strict: true });
   app.useGlobalPipes(createValidationPipe());
 
