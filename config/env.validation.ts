@@ -1,3 +1,6 @@
+// Implicit conversion reads the decorators' design-time types, so the metadata polyfill must be loaded first.
+import 'reflect-metadata';
+
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBase64,
