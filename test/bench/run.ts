@@ -1,0 +1,379 @@
+import { rm } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+
+import { Pool } from 'pg';
+
+import { SecretBox } from 'src/common/security/secret-box';
+import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
+import { makeDue, mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
+import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
+import { MemorySampler } from 'test/bench/memory-sampler';
+import { checkPlans, type PlanCheck } from 'test/bench/query-plans';
+import { runSyncRoundBench, type SyncRoundBenchResult } from 'test/bench/sync-round.bench';
+import { runWebhookBench, type WebhookBenchResult } from 'test/bench/webhook-ingestion.bench';
+import { createTestApp, TEST_ADMIN_TOKEN, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
+
+/** The round measured on the seeded database. */
+interface RoundFigures {
+  wabas: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  wallMs: number;
+  graphCalls: number;
+  latencyMs: number;
+  concurrency: number;
+}
+
+const out = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+const fmt = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (value: number, baseline: number): string =>
+  baseline > 0 ? `${fmt(value / baseline, value / baseline < 10 ? 2 : 1)}×` : 'n/a';
+
+/**
+ * `npm run bench [-- --quick]`: seeds the database to the scale of product-spec §3 with bulk SQL, boots
+ * the real app (real gateway over HTTP to an in-process Meta simulator) and prints every figure next to
+ * the baseline measured in the same run. Needs nothing but `npm ci`: without DATABASE_URL it starts an
+ * embedded PostgreSQL in a temporary directory and removes it afterwards.
+ */
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const scale = benchScale(quick);
+  process.env.TZ = 'UTC';
+  process.env.LOG_LEVEL = 'silent';
+  process.env.TEST_LOG_LEVEL ??= 'silent';
+  const startedAt = performance.now();
+
+  const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
+  await setUpTestDatabase();
+  const memory = new MemorySampler();
+  let sut: TestApp | null = null;
+  let pool: Pool | null = null;
+  try {
+    memory.phase('boot + seed');
+    sut = await createTestApp({
+      env: {
+        META_SYSTEM_USER_TOKEN: TEST_SYSTEM_USER_TOKEN,
+        SYNC_CONCURRENCY: String(scale.roundConcurrency),
+        // The load phases would otherwise hit the public API's own rate limit.
+        RATE_LIMIT_PER_MINUTE: '1000000000',
+        META_REQUEST_TIMEOUT_MS: '10000',
+      },
+    });
+    pool = new Pool({ connectionString: sut.databaseUrl, max: 20 });
+    const machine = await describeMachine(pool);
+    out(`# WhatsApp Assets bench (${quick ? 'quick' : 'full'} mode)`);
+    out(`machine: ${machine}`);
+
+    const organization = await sut.createOrganization('Bench');
+    const secrets = sut.app.get(SecretBox);
+    const roundWabaIds = mirrorInSimulator(sut.simulator, scale, scale.roundWabas);
+    const token = sut.simulator.issueToken({ wabaIds: roundWabaIds });
+    const seed = await seedScale(pool, scale, organization.id, secrets.seal(token), token, secrets.seal('000000'));
+    printSeed(seed);
+
+    memory.phase('query plans');
+    const keyHash = (
+      await pool.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE organization_id = $1', [
+        organization.id,
+      ])
+    ).rows[0].key_hash;
+    const statements = hotStatements(organization.id, keyHash, benchWabaId(7));
+    printPlans(await checkPlans(pool, statements.plans));
+
+    memory.phase('HTTP load');
+    const auth = { Authorization: `Bearer ${organization.key}` };
+    const load = { connections: scale.connections, seconds: scale.loadSeconds };
+    const live = await httpLoad('GET /health/live', `${sut.url}/health/live`, load);
+    const list = await httpLoad('GET /api/v1/wabas', `${sut.url}/api/v1/wabas`, { ...load, headers: auth });
+    const detail = await httpLoad('GET /api/v1/wabas/{id}', `${sut.url}/api/v1/wabas/${benchWabaId(7)}`, {
+      ...load,
+      headers: auth,
+    });
+    const db = { concurrency: scale.connections, seconds: scale.loadSeconds };
+    const listSql = await driverLoad('list SQL', pool, statements.list, db);
+    const detailSql = await driverLoad('detail SQL', pool, statements.detail, db);
+    printLoad(scale, live, [
+      [list, listSql],
+      [detail, detailSql],
+    ]);
+
+    memory.phase('webhook ingestion');
+    const webhooks = await runWebhookBench(sut.url, pool, sut.simulator, {
+      firstSeq: scale.roundWabas,
+      deliveries: scale.webhookDeliveries,
+      concurrency: scale.webhookConcurrency,
+      lagSamples: scale.lagSamples,
+    });
+    printWebhooks(webhooks, live);
+
+    memory.phase('sync round');
+    const round = await measureRound(sut, pool, scale, roundWabaIds);
+    printRound(round, seed);
+    await printMetricsSample(sut);
+  } finally {
+    await pool?.end();
+    await sut?.close();
+  }
+
+  if (scale.perTokenRoundWabas > 0) {
+    memory.phase('sync round, business tokens');
+    printPerTokenRound(
+      await runSyncRoundBench({
+        wabas: scale.perTokenRoundWabas,
+        latencyMs: scale.roundLatencyMs,
+        systemUserToken: false,
+        concurrency: scale.roundConcurrency,
+      }),
+    );
+  }
+  memory.stop();
+  printMemory(memory);
+  out();
+  out(`bench finished in ${fmt((performance.now() - startedAt) / 1000, 1)} s`);
+}
+
+/** The SQL the list and detail endpoints run per request (auth lookup first), and the hot queries to EXPLAIN. */
+function hotStatements(organizationId: string, keyHash: string, wabaId: string) {
+  const authenticate = {
+    text: 'SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL LIMIT 1',
+    values: [keyHash],
+  };
+  const listPage = {
+    text: `SELECT w.*, (SELECT count(*) FROM phone_numbers p WHERE p.waba_id = w.id)::int AS associated_numbers
+             FROM wabas w WHERE w.organization_id = $1 ORDER BY w.waba_id LIMIT $2`,
+    values: [organizationId, 51],
+  };
+  const findWaba = {
+    text: 'SELECT * FROM wabas WHERE waba_id = $1 AND organization_id = $2 LIMIT 1',
+    values: [wabaId, organizationId],
+  };
+  const countNumbers = {
+    text: 'SELECT count(*)::int AS count FROM phone_numbers WHERE waba_id = (SELECT id FROM wabas WHERE waba_id = $1)',
+    values: [wabaId],
+  };
+  return {
+    list: [authenticate, listPage],
+    detail: [authenticate, findWaba, countNumbers],
+    plans: [
+      { name: 'authenticate API key', ...authenticate },
+      { name: 'WABA list page', ...listPage },
+      {
+        name: 'WABA list, status + MM Lite filter',
+        text: `SELECT w.*, (SELECT count(*) FROM phone_numbers p WHERE p.waba_id = w.id)::int AS associated_numbers
+                 FROM wabas w WHERE w.organization_id = $1 AND w.status = 'ACTIVE' AND w.mm_lite_status IS NULL
+                ORDER BY w.waba_id LIMIT 51`,
+        values: [organizationId],
+      },
+      {
+        name: 'WABA list, q search',
+        text: `SELECT w.* FROM wabas w WHERE w.organization_id = $1 AND (w.name ILIKE $2 OR w.waba_id LIKE $2)
+                ORDER BY w.waba_id LIMIT 51`,
+        values: [organizationId, '%99%'],
+      },
+      { name: 'WABA detail', ...findWaba },
+      { name: 'WABA detail, numbers count', ...countNumbers },
+      {
+        name: 'phone number list of an organization',
+        text: 'SELECT * FROM phone_numbers WHERE organization_id = $1 ORDER BY phone_number_id LIMIT 51',
+        values: [organizationId],
+      },
+      {
+        name: 'sync round claim',
+        text: `SELECT id FROM wabas WHERE connection = 'CONNECTED' AND next_sync_at <= now()
+                  AND (sync_claim_expires_at IS NULL OR sync_claim_expires_at < now())
+                ORDER BY next_sync_at, id LIMIT 50 FOR UPDATE SKIP LOCKED`,
+        values: [],
+      },
+      {
+        name: 'webhook inbox claim',
+        text: `SELECT id FROM webhook_inbox WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= now()
+                ORDER BY created_at, id LIMIT 20 FOR UPDATE SKIP LOCKED`,
+        values: [],
+      },
+      {
+        name: 'audit events of a WABA',
+        text: `SELECT * FROM audit_events WHERE organization_id = $1 AND waba_id = $2
+                ORDER BY occurred_at DESC, id DESC LIMIT 51`,
+        values: [organizationId, wabaId],
+      },
+    ],
+  };
+}
+
+async function measureRound(sut: TestApp, pool: Pool, scale: BenchScale, wabaIds: string[]): Promise<RoundFigures> {
+  await makeDue(pool, wabaIds);
+  sut.simulator.setLatency(scale.roundLatencyMs);
+  sut.simulator.clearRequests();
+  const startedAt = performance.now();
+  const response = await sut
+    .http()
+    .post('/api/v1/admin/sync-rounds')
+    .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+    .timeout(60 * 60_000);
+  const wallMs = performance.now() - startedAt;
+  sut.simulator.setLatency(0);
+  if (response.status !== 200) {
+    throw new Error(`The sync round answered ${response.status}`);
+  }
+  const body = response.body as { wabas: number; succeeded: number; failed: number; skipped: number };
+  return {
+    ...body,
+    wallMs,
+    graphCalls: sut.simulator.requests.length,
+    latencyMs: scale.roundLatencyMs,
+    concurrency: scale.roundConcurrency,
+  };
+}
+
+async function describeMachine(pool: Pool): Promise<string> {
+  const cpu = cpus();
+  const version = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
+  return (
+    `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB RAM, ` +
+    `Node ${process.version}, PostgreSQL ${version}${process.env.DATABASE_URL ? '' : ' (embedded)'}; ` +
+    'service, simulator and load generator share the machine'
+  );
+}
+
+function printSeed(seed: SeedResult): void {
+  out();
+  out('## Seed (bulk SQL)');
+  out(
+    `seeded ${fmt(seed.organizations)} organizations, ${fmt(seed.wabas)} WABAs, ${fmt(seed.phoneNumbers)} phone numbers ` +
+      `in ${fmt(seed.seconds, 1)} s (${fmt((seed.wabas + seed.phoneNumbers) / seed.seconds)} rows/s)`,
+  );
+}
+
+function printPlans(plans: PlanCheck[]): void {
+  out();
+  out('## Query plans at this size (EXPLAIN ANALYZE)');
+  for (const plan of plans) {
+    const verdict = plan.scans.length > 0 ? `SEQ SCAN of ${plan.scans.join(', ')}` : 'no scan of a large table';
+    out(`${plan.name}: ${fmt(plan.executionMs, 3)} ms, ${verdict} — ${plan.nodes.join(' > ')}`);
+  }
+  const scanning = plans.filter((plan) => plan.scans.length > 0).length;
+  out(`plans checked: ${plans.length}, scanning a large table: ${scanning}`);
+}
+
+function printLoad(scale: BenchScale, live: LoadResult, pairs: Array<[LoadResult, LoadResult]>): void {
+  out();
+  out(
+    `## API under load (${scale.connections} connections, ${scale.loadSeconds} s each; latency resolution 1 ms; ` +
+      'autocannon in a worker thread)',
+  );
+  out(
+    `framework ceiling  ${live.label}: ${fmt(live.requestsPerSecond)} req/s, p50 ${fmt(live.p50Ms)} ms, ` +
+      `p99 ${fmt(live.p99Ms)} ms (${fmt(live.total)} requests, ${live.failures} failed)`,
+  );
+  for (const [http, sql] of pairs) {
+    out(
+      `${http.label}: ${fmt(http.requestsPerSecond)} req/s, p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms ` +
+        `(${fmt(http.total)} requests, ${http.failures} failed)`,
+    );
+    out(
+      `  vs framework ceiling: throughput ${ratio(http.requestsPerSecond, live.requestsPerSecond)}, ` +
+        `p99 ${fmt(http.p99Ms)} ms vs ${fmt(live.p99Ms)} ms`,
+    );
+    out(
+      `  database ceiling (same SQL through the driver, ${scale.connections} callers, pool 20): ` +
+        `${fmt(sql.requestsPerSecond)} req/s, p50 ${fmt(sql.p50Ms, 2)} ms, p99 ${fmt(sql.p99Ms, 2)} ms; ` +
+        `service reaches ${ratio(http.requestsPerSecond, sql.requestsPerSecond)} of it`,
+    );
+  }
+}
+
+function printWebhooks(result: WebhookBenchResult, live: LoadResult): void {
+  out();
+  out(`## Webhook ingestion (${fmt(result.deliveries)} signed deliveries, ${result.concurrency} concurrent)`);
+  out(
+    `accepted: ${fmt(result.acceptedPerSecond)} deliveries/s (${result.rejected} rejected); ` +
+      `database ceiling (same insert through the driver): ${fmt(result.driverInsertsPerSecond)} inserts/s ` +
+      `→ ${ratio(result.acceptedPerSecond, result.driverInsertsPerSecond)}; framework ceiling ${fmt(live.requestsPerSecond)} req/s ` +
+      `→ ${ratio(result.acceptedPerSecond, live.requestsPerSecond)}`,
+  );
+  out(
+    `burst fully visible (every WABA DISABLED) ${fmt(result.burstDrainMs)} ms after its first POST ` +
+      `= ${fmt(result.deliveries / (result.burstDrainMs / 1000))} deliveries/s processed end to end`,
+  );
+  out(
+    `lag one at a time (200 → change visible, ${result.lagSamples} samples): p50 ${fmt(result.lagP50Ms, 1)} ms, ` +
+      `p99 ${fmt(result.lagP99Ms, 1)} ms; floor (one UPDATE round trip) ${fmt(result.updateRoundTripMs, 2)} ms ` +
+      `→ ${ratio(result.lagP50Ms, result.updateRoundTripMs)}`,
+  );
+}
+
+function printRound(round: RoundFigures, seed: SeedResult): void {
+  const ideal = (round.graphCalls * round.latencyMs) / round.concurrency;
+  out();
+  out(
+    `## Full re-sync round (${fmt(round.wabas)} due WABAs of ${fmt(seed.wabas)}, system-user token, ` +
+      `Meta latency ${round.latencyMs} ms, SYNC_CONCURRENCY ${round.concurrency})`,
+  );
+  out(
+    `wall time ${fmt(round.wallMs / 1000, 2)} s; ${fmt(round.graphCalls)} Graph calls = ` +
+      `${fmt(round.graphCalls / Math.max(1, round.wabas), 3)} calls/WABA; succeeded ${fmt(round.succeeded)}, ` +
+      `failed ${round.failed}, skipped ${round.skipped}`,
+  );
+  out(
+    `ideal (calls × latency ÷ concurrency) ${fmt(ideal / 1000, 2)} s → ${ratio(round.wallMs, ideal)} of ideal; ` +
+      `${fmt(round.wabas / (round.wallMs / 1000))} WABAs/s`,
+  );
+}
+
+function printPerTokenRound(result: SyncRoundBenchResult): void {
+  const ideal = (result.graphCalls * result.latencyMs) / result.concurrency;
+  out();
+  out(
+    `## Re-sync round without a system-user token (${fmt(result.wabas)} WABAs, one business token each, ` +
+      `own database, runSyncRoundBench)`,
+  );
+  out(
+    `wall time ${fmt(result.roundMs / 1000, 2)} s; ${fmt(result.graphCalls)} Graph calls = ${result.graphCallsPerWaba} ` +
+      `calls/WABA; ideal ${fmt(ideal / 1000, 2)} s → ${ratio(result.roundMs, ideal)} of ideal; ` +
+      `succeeded ${fmt(result.succeeded)}, failed ${result.failed}, skipped ${result.skipped}`,
+  );
+}
+
+async function printMetricsSample(sut: TestApp): Promise<void> {
+  const text = (await sut.http().get('/metrics')).text;
+  const wanted = /^(sync_round_duration_seconds_(sum|count)|webhook_inbox_(depth|lag_seconds)|meta_graph_calls_total)/;
+  out();
+  out('## /metrics after the runs (excerpt)');
+  for (const line of text.split('\n').filter((entry) => wanted.test(entry))) {
+    out(line);
+  }
+}
+
+function printMemory(memory: MemorySampler): void {
+  out();
+  out('## Memory of the process (service + simulator + harness), peak per phase');
+  const baseline = memory.peaks[0];
+  for (const peak of memory.peaks) {
+    out(
+      `${peak.phase}: RSS ${fmt(peak.rssMiB)} MiB, heap used ${fmt(peak.heapUsedMiB)} MiB` +
+        (baseline && peak !== baseline ? ` (RSS ${ratio(peak.rssMiB, baseline.rssMiB)} of boot + seed)` : ''),
+    );
+  }
+}
+
+main()
+  .then(async () => {
+    await stopEmbeddedDatabase();
+    process.exit(0);
+  })
+  .catch(async (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : 'error'}\n`);
+    await stopEmbeddedDatabase().catch(() => undefined);
+    process.exit(1);
+  });
+
+async function stopEmbeddedDatabase(): Promise<void> {
+  await globalThis.__EMBEDDED_DATABASE__?.stop();
+  if (globalThis.__EMBEDDED_DATABASE_DIR__) {
+    await rm(globalThis.__EMBEDDED_DATABASE_DIR__, { recursive: true, force: true });
+  }
+}

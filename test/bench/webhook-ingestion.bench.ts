@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+
+import type { Pool } from 'pg';
+
+import type { MetaSimulator } from 'src/meta-simulator/meta-simulator';
+import { benchWabaId } from 'test/bench/bench-scale';
+import { percentile } from 'test/bench/load-runner';
+
+/** Ingestion throughput and lag until the change is visible. */
+export interface WebhookBenchResult {
+  deliveries: number;
+  concurrency: number;
+  /** Deliveries answered 200 per second during the burst. */
+  acceptedPerSecond: number;
+  rejected: number;
+  /** The same rows inserted straight into an inbox-shaped table through the driver (the database's ceiling). */
+  driverInsertsPerSecond: number;
+  /** From the burst's first POST until the last of its changes is visible in the `wabas` rows. */
+  burstDrainMs: number;
+  /** One delivery at a time: from its 200 until the change is visible. */
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagSamples: number;
+  /** Round trip of one UPDATE of a WABA row through the driver: the floor of any "visible" lag. */
+  updateRoundTripMs: number;
+}
+
+interface Delivery {
+  wabaId: string;
+  body: string;
+  signature: string;
+}
+
+const POLL_MS = 2;
+const WAIT_LIMIT_MS = 120_000;
+
+/**
+ * Posts signed `account_update` DISABLED_UPDATE deliveries for seeded ACTIVE WABAs (one per WABA, so none
+ * is a duplicate) to `POST /webhooks/meta`, first as a burst at `concurrency`, then one at a time, and
+ * watches the `wabas` rows until each change is visible.
+ */
+export async function runWebhookBench(
+  serviceUrl: string,
+  pool: Pool,
+  simulator: MetaSimulator,
+  options: { firstSeq: number; deliveries: number; concurrency: number; lagSamples: number },
+): Promise<WebhookBenchResult> {
+  const build = (count: number, fromSeq: number): { deliveries: Delivery[]; nextSeq: number } => {
+    const deliveries: Delivery[] = [];
+    let seq = fromSeq;
+    const time = Math.floor(Date.now() / 1000);
+    while (deliveries.length < count) {
+      // Seeded WABAs with seq % 25 = 0 are DISABLED already; a change must be visible.
+      if (seq % 25 !== 0) {
+        const wabaId = benchWabaId(seq);
+        const body = JSON.stringify(
+          simulator.buildWebhook(
+            'account_update',
+            { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: 'today' } },
+            wabaId,
+            time,
+          ),
+        );
+        deliveries.push({ wabaId, body, signature: simulator.signWebhook(body) });
+      }
+      seq += 1;
+    }
+    return { deliveries, nextSeq: seq };
+  };
+  const burst = build(options.deliveries, options.firstSeq);
+  const samples = build(options.lagSamples, burst.nextSeq);
+
+  const driverInsertsPerSecond = await driverInsertRate(pool, burst.deliveries, options.concurrency);
+
+  const post = (delivery: Delivery): Promise<Response> =>
+    fetch(`${serviceUrl}/webhooks/meta`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': delivery.signature },
+      body: delivery.body,
+    });
+
+  let rejected = 0;
+  let next = 0;
+  const burstStartedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      for (let index = next++; index < burst.deliveries.length; index = next++) {
+        const response = await post(burst.deliveries[index]);
+        await response.arrayBuffer();
+        if (response.status !== 200) {
+          rejected += 1;
+        }
+      }
+    }),
+  );
+  const acceptedSeconds = (performance.now() - burstStartedAt) / 1000;
+  const burstIds = burst.deliveries.map((delivery) => delivery.wabaId);
+  await waitUntil(
+    async () =>
+      Number(
+        (
+          await pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM wabas WHERE waba_id = ANY($1::text[]) AND status = 'DISABLED'",
+            [burstIds],
+          )
+        ).rows[0].n,
+      ) === burstIds.length,
+    'the burst to be visible',
+  );
+  const burstDrainMs = performance.now() - burstStartedAt;
+
+  const lags: number[] = [];
+  for (const delivery of samples.deliveries) {
+    const response = await post(delivery);
+    await response.arrayBuffer();
+    const acceptedAt = performance.now();
+    await waitUntil(
+      async () =>
+        (await pool.query<{ status: string }>('SELECT status FROM wabas WHERE waba_id = $1', [delivery.wabaId])).rows[0]
+          ?.status === 'DISABLED',
+      'a delivery to be visible',
+    );
+    lags.push(performance.now() - acceptedAt);
+  }
+
+  const roundTrips: number[] = [];
+  for (const delivery of samples.deliveries) {
+    const startedAt = performance.now();
+    await pool.query('UPDATE wabas SET updated_at = updated_at WHERE waba_id = $1', [delivery.wabaId]);
+    roundTrips.push(performance.now() - startedAt);
+  }
+
+  return {
+    deliveries: burst.deliveries.length,
+    concurrency: options.concurrency,
+    acceptedPerSecond: (burst.deliveries.length - rejected) / acceptedSeconds,
+    rejected,
+    driverInsertsPerSecond,
+    burstDrainMs,
+    lagP50Ms: percentile(lags, 50),
+    lagP99Ms: percentile(lags, 99),
+    lagSamples: lags.length,
+    updateRoundTripMs: percentile(roundTrips, 50),
+  };
+}
+
+/** The inbox insert the service makes, into a throwaway table of the same shape, at the same concurrency. */
+async function driverInsertRate(pool: Pool, deliveries: Delivery[], concurrency: number): Promise<number> {
+  await pool.query('CREATE TABLE bench_inbox (LIKE webhook_inbox INCLUDING ALL)');
+  try {
+    let next = 0;
+    const startedAt = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let index = next++; index < deliveries.length; index = next++) {
+          const body = deliveries[index].body;
+          await pool.query(
+            `INSERT INTO bench_inbox (id, payload_sha256, payload) VALUES (gen_random_uuid(), $1, $2::jsonb)
+             ON CONFLICT (payload_sha256) DO NOTHING`,
+            [createHash('sha256').update(body).digest('hex'), body],
+          );
+        }
+      }),
+    );
+    return deliveries.length / ((performance.now() - startedAt) / 1000);
+  } finally {
+    await pool.query('DROP TABLE bench_inbox');
+  }
+}
+
+async function waitUntil(done: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = performance.now() + WAIT_LIMIT_MS;
+  while (!(await done())) {
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
