@@ -43,7 +43,7 @@ import type {
   WebhookDelivery,
 } from './meta-simulator.types';
 import { ScenarioEventApplier } from './scenario-event.applier';
-import { SimulatorStateStore, tokenIdOf } from './simulator-state.store';
+import { SimulatorStateStore, type SimulatorStoreSnapshot, tokenIdOf } from './simulator-state.store';
 import { WebhookEmitter } from './webhook.emitter';
 
 /** The demo objects seeded by {@link MetaSimulator.seedDemo}. */
@@ -53,6 +53,26 @@ export interface SimDemoSeed {
   phoneNumberId: string;
   token: string;
 }
+
+/** Version of {@link SimulatorSnapshot}; bump it when the shape changes incompatibly. */
+export const SIMULATOR_SNAPSHOT_VERSION = 1;
+
+/**
+ * The simulator's world as plain JSON (businesses, WABAs, numbers, tokens, PINs, terms statuses,
+ * subscriptions…): what {@link MetaSimulator.exportState} returns and {@link MetaSimulator.importState}
+ * accepts. Not included: request log, faults, latency, webhook deliveries, signup codes, rate counters.
+ */
+export interface SimulatorSnapshot extends SimulatorStoreSnapshot {
+  version: typeof SIMULATOR_SNAPSHOT_VERSION;
+  /** App the state belongs to; a snapshot of another app is refused. */
+  appId: string;
+  /** ISO time of the export. */
+  exportedAt: string;
+  /** WABA id → MM status restored on REINSTATE. */
+  mmBeforeInactive: Record<string, string>;
+}
+
+const SNAPSHOT_ARRAYS = ['businesses', 'wabas', 'phoneNumbers', 'subscriptions', 'recipients', 'tokens'] as const;
 
 const VERSION_PREFIX = /^\/(v\d+(?:\.\d+)?)(?=\/|$)/;
 
@@ -148,13 +168,65 @@ export class MetaSimulator {
   }
 
   private initialiseState(): void {
-    this.state.createBusiness({
-      id: this.options.partnerBusinessId ?? SIM_DEMO_IDS.partnerBusinessId,
-      name: 'Solution Partner (simulated)',
-    });
-    if (this.options.systemUserToken) {
+    const partnerBusinessId = this.options.partnerBusinessId ?? SIM_DEMO_IDS.partnerBusinessId;
+    if (!this.state.businesses.has(partnerBusinessId)) {
+      this.state.createBusiness({ id: partnerBusinessId, name: 'Solution Partner (simulated)' });
+    }
+    if (this.options.systemUserToken && !this.state.findToken(this.options.systemUserToken)) {
       this.state.registerToken(this.options.systemUserToken, 'system_user', []);
     }
+  }
+
+  /** Tells the owner (sandbox persistence) that exported state may have changed. */
+  private changed(): void {
+    this.options.onStateChange?.();
+  }
+
+  // ------------------------------------------------------------------ snapshot
+
+  /** The whole Graph-visible state as plain JSON, for persisting across restarts (see {@link importState}). */
+  exportState(): SimulatorSnapshot {
+    return {
+      version: SIMULATOR_SNAPSHOT_VERSION,
+      appId: this.options.appId,
+      exportedAt: this.now().toISOString(),
+      ...this.state.exportState(),
+      mmBeforeInactive: this.events.exportState(),
+    };
+  }
+
+  /**
+   * Replaces the state with a snapshot from {@link exportState} (faults, latency and the request log stay).
+   * Throws, leaving the state untouched, for an unknown version, another app's snapshot or a malformed one.
+   */
+  importState(snapshot: unknown): void {
+    if (!isJsonObject(snapshot as JsonValue)) {
+      throw new Error('Simulator snapshot is not an object');
+    }
+    const candidate = snapshot as Partial<SimulatorSnapshot> & Record<string, unknown>;
+    if (candidate.version !== SIMULATOR_SNAPSHOT_VERSION) {
+      throw new Error(`Unsupported simulator snapshot version ${String(candidate.version)}`);
+    }
+    if (candidate.appId !== this.options.appId) {
+      throw new Error('Simulator snapshot belongs to another Meta app id');
+    }
+    for (const key of SNAPSHOT_ARRAYS) {
+      if (!Array.isArray(candidate[key])) {
+        throw new Error(`Simulator snapshot is malformed: "${key}" is not an array`);
+      }
+    }
+    for (const key of ['registrations', 'mmBeforeInactive'] as const) {
+      if (!isJsonObject(candidate[key])) {
+        throw new Error(`Simulator snapshot is malformed: "${key}" is not an object`);
+      }
+    }
+    if (typeof candidate.phoneSequence !== 'number') {
+      throw new Error('Simulator snapshot is malformed: "phoneSequence" is not a number');
+    }
+    const valid = candidate as SimulatorSnapshot;
+    this.state.importState(valid);
+    this.events.importState(valid.mmBeforeInactive);
+    this.initialiseState();
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -218,36 +290,47 @@ export class MetaSimulator {
     this.sentWebhooks.length = 0;
     this.bucCallBudget = this.options.bucCallBudget ?? SIM_DEFAULT_BUC_CALL_BUDGET;
     this.initialiseState();
+    this.changed();
   }
 
   // ------------------------------------------------------------------ state
 
   createBusiness(input: { id?: string; name?: string } = {}): { id: string; name: string } {
     const business = this.state.createBusiness(input);
+    this.changed();
     return { id: business.id, name: business.name };
   }
 
   /** Creates a WABA (and its business when needed). Defaults: ACTIVE, APPROVED, verified, ELIGIBLE. */
   createWaba(input: CreateWabaInput = {}): SimWaba {
-    return structuredClone(this.state.createWaba(input));
+    const waba = structuredClone(this.state.createWaba(input));
+    this.changed();
+    return waba;
   }
 
   /** Adds a number to a WABA. Defaults: CONNECTED on CLOUD_API, GREEN, name APPROVED. */
   createPhoneNumber(input: CreatePhoneNumberInput): SimPhoneNumber {
-    return structuredClone(this.state.createPhoneNumber(input));
+    const phone = structuredClone(this.state.createPhoneNumber(input));
+    this.changed();
+    return phone;
   }
 
   updateWaba(wabaId: string, patch: UpdateWabaInput): SimWaba {
-    return structuredClone(this.state.updateWaba(wabaId, patch));
+    const waba = structuredClone(this.state.updateWaba(wabaId, patch));
+    this.changed();
+    return waba;
   }
 
   updatePhoneNumber(phoneNumberId: string, patch: UpdatePhoneNumberInput): SimPhoneNumber {
-    return structuredClone(this.state.updatePhoneNumber(phoneNumberId, patch));
+    const phone = structuredClone(this.state.updatePhoneNumber(phoneNumberId, patch));
+    this.changed();
+    return phone;
   }
 
   /** Sets the business portfolio's MM Lite terms status (null = Meta reports none). */
   setBusinessTermsStatus(businessId: string, status: BusinessTermsStatus | null): void {
     this.state.setBusinessTermsStatus(businessId, status);
+    this.changed();
   }
 
   getWaba(wabaId: string): SimWaba | undefined {
@@ -288,6 +371,7 @@ export class MetaSimulator {
   /** Sets how a recipient's template sends end asynchronously (status webhook, §5.7). */
   setRecipientOutcome(recipient: string, outcome: RecipientOutcome): void {
     this.state.recipients.set(recipient.replace(/\D/g, '') || recipient, outcome);
+    this.changed();
   }
 
   /** Changes the BUC budget (calls per WABA per hour) at runtime. */
@@ -302,7 +386,9 @@ export class MetaSimulator {
     for (const wabaId of input.wabaIds) {
       this.state.requireWaba(wabaId);
     }
-    return this.state.issueToken(input).token;
+    const token = this.state.issueToken(input).token;
+    this.changed();
+    return token;
   }
 
   /** Opaque id of a token as the request log shows it. */
@@ -313,11 +399,13 @@ export class MetaSimulator {
   /** Makes the token expired from now on (190/463). */
   expireToken(token: string): void {
     this.state.requireToken(token).expiresAt = this.now().getTime() - 1000;
+    this.changed();
   }
 
   /** Invalidates the token (190/467), as when the user logs out or the app is removed. */
   invalidateToken(token: string): void {
     this.state.requireToken(token).invalidated = true;
+    this.changed();
   }
 
   /**
@@ -357,6 +445,7 @@ export class MetaSimulator {
           : input.tokenExpiresInSeconds,
     });
     const code = this.state.createCode(token.token, this.options.codeTtlSeconds ?? SIM_DEFAULT_CODE_TTL_SECONDS);
+    this.changed();
     if (input.emitWebhooks && this.webhookUrl) {
       for (const type of ['PARTNER_ADDED', 'PARTNER_APP_INSTALLED'] as const) {
         for (const payload of this.events.apply(waba.id, type).payloads) {
@@ -395,6 +484,7 @@ export class MetaSimulator {
       });
     }
     const token = this.state.issueToken({ wabaIds: [SIM_DEMO_IDS.wabaId], businessId, expiresInSeconds: null }).token;
+    this.changed();
     return { businessId, wabaId: SIM_DEMO_IDS.wabaId, phoneNumberId: SIM_DEMO_IDS.phoneNumberId, token };
   }
 
@@ -500,6 +590,7 @@ export class MetaSimulator {
    */
   async applyEvent(wabaId: string, type: SimEventType, params: SimEventParams = {}): Promise<WebhookDelivery | null> {
     const applied = this.events.apply(wabaId, type, params);
+    this.changed();
     if (params.silent || !this.webhookUrl || applied.payloads.length === 0) {
       return null;
     }
@@ -636,6 +727,12 @@ export class MetaSimulator {
           : new GraphApiError({ code: 1, httpStatus: 500, message: 'An unknown error occurred', isTransient: true });
       entry.status = graphError.httpStatus;
       writeJson(res, graphError.httpStatus, graphError.toBody(trace), { ...headers, ...graphError.headers });
+    } finally {
+      // Writes (register, subscribe, PIN, MM Lite onboarding…) may change state even when they fail (the
+      // registration limit counts attempts); reads only touch rate counters, which are not persisted.
+      if (method !== 'GET' && method !== 'HEAD') {
+        this.changed();
+      }
     }
   }
 

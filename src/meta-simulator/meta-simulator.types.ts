@@ -42,6 +42,12 @@ export interface MetaSimulatorOptions {
   statusWebhooks?: 'all' | 'failed' | 'none';
   /** Request-log capacity; the oldest entries are dropped beyond it. Default 50,000. */
   maxLoggedRequests?: number;
+  /**
+   * Called synchronously after anything that {@link MetaSimulator.exportState} covers may have changed
+   * (programmatic/control API mutations, scenario events, every non-GET Graph call). Used by sandbox mode
+   * to persist the state; must not throw.
+   */
+  onStateChange?: () => void;
 }
 
 /** Internal lifecycle of a WABA from which `status`, `health_status`, send errors and webhooks derive (§3.2). */

@@ -56,6 +56,19 @@ export class ScenarioEventApplier {
     this.mmBeforeInactive.clear();
   }
 
+  /** WABA id → MM status to restore on REINSTATE, as plain JSON for a snapshot. */
+  exportState(): Record<string, string> {
+    return Object.fromEntries(this.mmBeforeInactive);
+  }
+
+  /** Replaces what {@link exportState} returned. */
+  importState(mmBeforeInactive: Record<string, string>): void {
+    this.mmBeforeInactive.clear();
+    for (const [wabaId, status] of Object.entries(mmBeforeInactive)) {
+      this.mmBeforeInactive.set(wabaId, status);
+    }
+  }
+
   private nowSeconds(): number {
     return Math.floor(this.config.now().getTime() / 1000);
   }

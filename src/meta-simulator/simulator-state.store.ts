@@ -20,6 +20,23 @@ import type {
   UpdateWabaInput,
 } from './meta-simulator.types';
 
+/** A token as kept in a snapshot: plain JSON, without the derived id set. */
+export type SimTokenSnapshot = Omit<SimToken, 'wabaIdSet'>;
+
+/** The store's durable part as plain JSON (see {@link SimulatorStateStore.exportState}). */
+export interface SimulatorStoreSnapshot {
+  businesses: SimBusiness[];
+  /** In creation order (the partner's client list order). */
+  wabas: SimWaba[];
+  phoneNumbers: SimPhoneNumber[];
+  subscriptions: Array<{ wabaId: string; overrideCallbackUri: string | null }>;
+  recipients: Array<{ recipient: string; outcome: RecipientOutcome }>;
+  tokens: SimTokenSnapshot[];
+  /** Phone id → register/deregister attempts (epoch ms) of the rolling 72 h limit. */
+  registrations: Record<string, number[]>;
+  phoneSequence: number;
+}
+
 /** A token the simulator issued. */
 export interface SimToken {
   token: string;
@@ -121,6 +138,56 @@ export class SimulatorStateStore {
     this.throughput.clear();
     this.pairs.clear();
     this.phoneSequence = 0;
+  }
+
+  /**
+   * Everything Graph answers depend on, deep-copied as plain JSON. Signup codes, rate counters (BUC,
+   * throughput, pair limit) are left out: they are short-lived and start afresh after a restart.
+   */
+  exportState(): SimulatorStoreSnapshot {
+    const wabas = this.wabaOrder.map((id) => this.wabas.get(id)).filter((waba): waba is SimWaba => waba !== undefined);
+    return structuredClone({
+      businesses: [...this.businesses.values()],
+      wabas,
+      phoneNumbers: [...this.phones.values()],
+      subscriptions: [...this.subscriptions].map(([wabaId, subscription]) => ({
+        wabaId,
+        overrideCallbackUri: subscription.overrideCallbackUri,
+      })),
+      recipients: [...this.recipients].map(([recipient, outcome]) => ({ recipient, outcome })),
+      tokens: [...this.tokens.values()].map(({ wabaIdSet: _derived, ...token }) => token),
+      registrations: Object.fromEntries(this.registrations),
+      phoneSequence: this.phoneSequence,
+    });
+  }
+
+  /** Replaces the whole state with a snapshot from {@link exportState}; derived sets are rebuilt. */
+  importState(snapshot: SimulatorStoreSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.clear();
+    for (const business of copy.businesses) {
+      this.businesses.set(business.id, business);
+    }
+    for (const waba of copy.wabas) {
+      this.wabas.set(waba.id, waba);
+      this.wabaOrder.push(waba.id);
+    }
+    for (const phone of copy.phoneNumbers) {
+      this.phones.set(phone.id, phone);
+    }
+    for (const subscription of copy.subscriptions) {
+      this.subscriptions.set(subscription.wabaId, { overrideCallbackUri: subscription.overrideCallbackUri });
+    }
+    for (const { recipient, outcome } of copy.recipients) {
+      this.recipients.set(recipient, outcome);
+    }
+    for (const token of copy.tokens) {
+      this.tokens.set(token.token, { ...token, wabaIdSet: new Set(token.wabaIds) });
+    }
+    for (const [phoneId, attempts] of Object.entries(copy.registrations)) {
+      this.registrations.set(phoneId, attempts);
+    }
+    this.phoneSequence = copy.phoneSequence;
   }
 
   private nowSeconds(): number {
