@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { isSandbox, validate } from 'config/env.validation';
 import { EmbeddedDatabase } from 'src/common/database/embedded-postgres';
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
+import { SimulatorPersistence } from 'src/meta-simulator/simulator-persistence';
 
 /** Secrets generated once for sandbox mode and kept under DATA_DIR (mode 0600). */
 interface SandboxSecrets {
@@ -46,6 +47,7 @@ export async function prepareRuntime(options: { log: (line: string) => void }): 
   }
 
   let simulator: MetaSimulator | null = null;
+  let persistence: SimulatorPersistence | null = null;
   let adminApiToken: string | null = null;
   if (sandbox) {
     const secrets = await loadSandboxSecrets(dataDir);
@@ -57,12 +59,23 @@ export async function prepareRuntime(options: { log: (line: string) => void }): 
     process.env.META_SANDBOX = 'true';
     if (!process.env.META_GRAPH_BASE_URL) {
       const callbackHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+      // The database survives restarts, so "Meta" must too: otherwise stored WABAs vanish at the next sync.
+      const statePersistence = new SimulatorPersistence({
+        file: join(dataDir, 'sandbox-simulator.json'),
+        log: options.log,
+      });
+      persistence = statePersistence;
       simulator = new MetaSimulator({
         appId: secrets.metaAppId,
         appSecret: secrets.metaAppSecret,
         systemUserToken: secrets.systemUserToken,
         webhookUrl: `http://${callbackHost}:${env.PORT}/webhooks/meta`,
+        onStateChange: () => statePersistence.schedule(),
       });
+      statePersistence.attach(simulator);
+      if (await statePersistence.restore()) {
+        options.log(`Sandbox mode: restored the simulated Meta state from ${join(dataDir, 'sandbox-simulator.json')}`);
+      }
       process.env.META_GRAPH_BASE_URL = await simulator.start(env.META_SIM_PORT);
       process.env.META_SYSTEM_USER_TOKEN ||= secrets.systemUserToken;
       options.log(`Sandbox mode: no Meta app configured; Graph API is the built-in simulator at ${simulator.url}`);
@@ -77,6 +90,7 @@ export async function prepareRuntime(options: { log: (line: string) => void }): 
     adminApiToken,
     stop: async () => {
       await simulator?.stop();
+      await persistence?.close();
       await embeddedDatabase?.stop();
     },
   };
