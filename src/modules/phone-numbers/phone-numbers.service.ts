@@ -348,11 +348,30 @@ export class PhoneNumbersService {
 
   /** Applies Graph reads of a WABA's numbers (sync), auditing what changed; unknown numbers are ignored. */
   async applySnapshots(snapshots: PhoneNumberSnapshot[], context: ChangeContext): Promise<number> {
-    let applied = 0;
-    for (const snapshot of snapshots) {
-      const phone = await this.applyChange(snapshot.id, context, (number) => applyPhoneSnapshot(number, snapshot));
-      applied += phone ? 1 : 0;
+    if (snapshots.length === 0) {
+      return 0;
     }
+    // One transaction (and one row-lock query) for all the numbers of a reading rather than one each: the
+    // re-sync applies thousands of these per round.
+    const published: DomainEvent[] = [];
+    const applied = await this.em.fork().transactional(async (em) => {
+      const phones = await em.find(
+        PhoneNumber,
+        { phoneNumberId: { $in: snapshots.map((snapshot) => snapshot.id) } },
+        { populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
+      );
+      const byId = new Map(phones.map((phone) => [phone.phoneNumberId, phone]));
+      for (const snapshot of snapshots) {
+        const phone = byId.get(snapshot.id);
+        if (phone) {
+          const before = phoneState(phone);
+          applyPhoneSnapshot(phone, snapshot);
+          published.push(...this.recordPhoneChanges(em, phone, before, context));
+        }
+      }
+      return phones.length;
+    });
+    this.events.publish(...published);
     return applied;
   }
 
