@@ -1,0 +1,502 @@
+import { Client } from 'pg';
+
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from 'test/utils/create-test-app';
+
+/** What a generated input breaks, so the answer can be checked for naming it. */
+interface BadInput {
+  label: string;
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  /** Raw body bytes (already serialized) and their content type. */
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** The field the answer must name (`errors[].field`, or the detail for body-level faults); null: any 4xx problem. */
+  field: string | null;
+}
+
+type Auth = 'key' | 'admin' | 'none';
+type FieldKind =
+  | 'metaId'
+  | 'uuid'
+  | 'limit'
+  | 'cursor'
+  | { enum: string[] }
+  | { maxLength: number }
+  | { pattern: 'phone' | 'templateName' | 'language' | 'e164' }
+  | 'code'
+  | 'template';
+
+/** One endpoint of api-contract.md: its path template, auth, and the inputs it takes. */
+interface Endpoint {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  auth: Auth;
+  params?: Record<string, FieldKind>;
+  query?: Record<string, FieldKind>;
+  body?: { fields: Record<string, FieldKind>; required: string[]; valid: Record<string, unknown> };
+}
+
+const ENDPOINTS: Endpoint[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/organizations',
+    auth: 'admin',
+    body: { fields: { name: { maxLength: 100 } }, required: ['name'], valid: { name: 'Acme' } },
+  },
+  { method: 'GET', path: '/api/v1/organization', auth: 'key' },
+  {
+    method: 'POST',
+    path: '/api/v1/organization/api-keys',
+    auth: 'key',
+    body: { fields: { name: { maxLength: 100 } }, required: [], valid: { name: 'CI' } },
+  },
+  { method: 'GET', path: '/api/v1/organization/api-keys', auth: 'key' },
+  { method: 'DELETE', path: '/api/v1/organization/api-keys/{id}', auth: 'key', params: { id: 'uuid' } },
+  {
+    method: 'GET',
+    path: '/api/v1/audit-events',
+    auth: 'key',
+    query: {
+      limit: 'limit',
+      cursor: 'cursor',
+      wabaId: 'metaId',
+      phoneNumberId: 'metaId',
+      type: { enum: ['WABA_CONNECTED', 'PHONE_NUMBER_ADDED'] },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/wabas',
+    auth: 'key',
+    query: {
+      limit: 'limit',
+      cursor: 'cursor',
+      status: { enum: ['ACTIVE', 'DISABLED'] },
+      mmLiteStatus: { enum: ['ONBOARDED', 'NOT_ONBOARDED', 'NOT_STARTED'] },
+      q: { maxLength: 100 },
+    },
+  },
+  { method: 'GET', path: '/api/v1/wabas/{wabaId}', auth: 'key', params: { wabaId: 'metaId' } },
+  {
+    method: 'POST',
+    path: '/api/v1/phone-numbers',
+    auth: 'key',
+    body: {
+      fields: { code: 'code', wabaId: 'metaId', phoneNumberId: 'metaId', businessId: 'metaId' },
+      required: ['code', 'wabaId', 'phoneNumberId'],
+      valid: { code: 'AQBx-not-a-real-code', wabaId: '102290129340398', phoneNumberId: '106540352242922' },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/phone-numbers',
+    auth: 'key',
+    query: {
+      limit: 'limit',
+      cursor: 'cursor',
+      wabaId: 'metaId',
+      sendingChannel: { enum: ['CLOUD_API', 'MM_LITE'] },
+    },
+  },
+  { method: 'GET', path: '/api/v1/phone-numbers/{phoneNumberId}', auth: 'key', params: { phoneNumberId: 'metaId' } },
+  {
+    method: 'PATCH',
+    path: '/api/v1/phone-numbers/{phoneNumberId}',
+    auth: 'key',
+    params: { phoneNumberId: 'metaId' },
+    body: {
+      fields: { sendingChannel: { enum: ['CLOUD_API', 'MM_LITE'] } },
+      required: ['sendingChannel'],
+      valid: { sendingChannel: 'CLOUD_API' },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/phone-numbers/{phoneNumberId}/register',
+    auth: 'key',
+    params: { phoneNumberId: 'metaId' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/phone-numbers/{phoneNumberId}/marketing-messages',
+    auth: 'key',
+    params: { phoneNumberId: 'metaId' },
+    body: {
+      fields: { to: { pattern: 'e164' }, template: 'template' },
+      required: ['to', 'template'],
+      valid: { to: '+447700900123', template: { name: 'seasonal_sale_promo', language: 'en_US' } },
+    },
+  },
+  { method: 'GET', path: '/api/v1/embedded-signup/config', auth: 'key' },
+  { method: 'POST', path: '/api/v1/wabas/{wabaId}/sync', auth: 'key', params: { wabaId: 'metaId' } },
+  { method: 'POST', path: '/api/v1/admin/sync-rounds', auth: 'admin' },
+  { method: 'GET', path: '/api/v1/wabas/{wabaId}/mm-lite', auth: 'key', params: { wabaId: 'metaId' } },
+  { method: 'POST', path: '/api/v1/wabas/{wabaId}/mm-lite/setup', auth: 'key', params: { wabaId: 'metaId' } },
+  { method: 'POST', path: '/api/v1/wabas/{wabaId}/mm-lite/refresh', auth: 'key', params: { wabaId: 'metaId' } },
+  {
+    method: 'POST',
+    path: '/api/v1/sandbox/embedded-signup',
+    auth: 'key',
+    body: {
+      fields: { wabaName: { maxLength: 100 }, displayPhoneNumber: { pattern: 'phone' } },
+      required: [],
+      valid: { wabaName: 'Sandbox' },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/sandbox/wabas/{wabaId}/events',
+    auth: 'key',
+    params: { wabaId: 'metaId' },
+    body: {
+      fields: {
+        type: { enum: ['DISABLE', 'REINSTATE'] },
+        phoneNumberId: 'metaId',
+        qualityRating: { enum: ['GREEN', 'YELLOW', 'RED'] },
+      },
+      required: ['type'],
+      valid: { type: 'DISABLE' },
+    },
+  },
+  { method: 'GET', path: '/webhooks/meta', auth: 'none' },
+  { method: 'POST', path: '/webhooks/meta', auth: 'none' },
+  { method: 'GET', path: '/health/live', auth: 'none' },
+  { method: 'GET', path: '/health/ready', auth: 'none' },
+  { method: 'GET', path: '/metrics', auth: 'none' },
+];
+
+const HUGE = 'x'.repeat(20_000);
+// Under Node's 16 KiB header limit, so that the app (not the HTTP parser, which answers 431) sees it.
+const URL_HUGE = 'x'.repeat(6_000);
+const INJECTIONS = ["1' OR '1'='1", '1; DROP TABLE wabas; --', '../../etc/passwd', '${7*7}', '<script>1</script>'];
+
+/** Values that no field of `kind` accepts. */
+function badValues(kind: FieldKind): unknown[] {
+  const wrongTypes: unknown[] = [12345, true, { nested: 'object' }, ['array'], null];
+  if (kind === 'metaId') {
+    return [...wrongTypes, 'abc', '', ' 123', '١٢٣٤٥٦', '1.5', '-1', '9'.repeat(40), ...INJECTIONS];
+  }
+  if (kind === 'uuid') {
+    return [...wrongTypes, 'not-a-uuid', '00000000-0000-0000-0000-00000000000g', URL_HUGE, ...INJECTIONS];
+  }
+  if (kind === 'code') {
+    return [...wrongTypes, '', HUGE, 'code\u0000with-nul'];
+  }
+  if (kind === 'template') {
+    return [
+      ...wrongTypes,
+      'seasonal_sale_promo',
+      {},
+      { name: 'Bad Name!', language: 'en_US' },
+      { name: 'ok_name', language: 'english' },
+      { name: 'ok_name', language: 'en_US', components: 'not-an-array' },
+      { name: 'ok_name', language: 'en_US', extra: 1 },
+    ];
+  }
+  if (kind === 'limit' || kind === 'cursor') {
+    return [];
+  }
+  if ('enum' in kind) {
+    return [...wrongTypes, 'NOT_A_VALUE', `${kind.enum[0]}\u200b`, kind.enum[0].toLowerCase(), ...INJECTIONS];
+  }
+  if ('maxLength' in kind) {
+    return [
+      12345,
+      true,
+      { nested: 'object' },
+      ['array'],
+      'x'.repeat(kind.maxLength + 1),
+      '😀'.repeat(kind.maxLength + 1),
+      'bell\u0007control',
+    ];
+  }
+  return [...wrongTypes, 'not a phone', '+0000', '١٢٣٤٥٦٧٨', HUGE, ...INJECTIONS];
+}
+
+/** Query-string values (always strings) that a query field of `kind` rejects. */
+function badQueryValues(kind: FieldKind): string[] {
+  if (kind === 'limit') {
+    return ['0', '-1', '101', 'abc', '1.5', '99999999999999999999', '', '١٠'];
+  }
+  if (kind === 'cursor') {
+    return ['!!!', 'bm90LWpzb24', Buffer.from('{"x":1}').toString('base64url'), 'x'.repeat(5000), ...INJECTIONS];
+  }
+  if (kind === 'metaId') {
+    return ['abc', '١٢٣٤٥٦', '9'.repeat(40), ...INJECTIONS];
+  }
+  if (typeof kind === 'object' && 'enum' in kind) {
+    return ['NOT_A_VALUE', `${kind.enum[0]}\u200b`, kind.enum[0].toLowerCase(), ...INJECTIONS];
+  }
+  if (typeof kind === 'object' && 'maxLength' in kind) {
+    return ['x'.repeat(kind.maxLength + 1), '😀'.repeat(kind.maxLength + 1)];
+  }
+  return [];
+}
+
+function generate(endpoint: Endpoint, sample: Record<string, string>): BadInput[] {
+  const inputs: BadInput[] = [];
+  const validParams = Object.fromEntries(Object.keys(endpoint.params ?? {}).map((name) => [name, sample[name]]));
+  const pathWith = (params: Record<string, string>): string =>
+    endpoint.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]));
+  const base = { method: endpoint.method, path: pathWith(validParams) };
+  const jsonBody = endpoint.body ? JSON.stringify(endpoint.body.valid) : undefined;
+
+  for (const [name, kind] of Object.entries(endpoint.params ?? {})) {
+    for (const value of badValues(kind).filter((value): value is string => typeof value === 'string' && value !== '')) {
+      inputs.push({
+        label: `path ${name}=${JSON.stringify(value).slice(0, 40)}`,
+        ...base,
+        path: pathWith({ ...validParams, [name]: value }),
+        body: jsonBody,
+        field: name,
+      });
+    }
+  }
+  if (endpoint.query) {
+    for (const [name, kind] of Object.entries(endpoint.query)) {
+      for (const value of badQueryValues(kind)) {
+        inputs.push({ label: `query ${name}=${value.slice(0, 40)}`, ...base, query: { [name]: value }, field: name });
+      }
+      inputs.push({ label: `query ${name} repeated`, ...base, path: `${base.path}?${name}=a&${name}=b`, field: name });
+    }
+    inputs.push({ label: 'unknown query field', ...base, query: { unexpected: '1' }, field: 'unexpected' });
+  }
+  if (endpoint.body) {
+    const { fields, required, valid } = endpoint.body;
+    inputs.push(
+      { label: 'text/plain body', ...base, body: 'name=x', contentType: 'text/plain', field: 'content-type' },
+      {
+        label: 'form body',
+        ...base,
+        body: 'name=x',
+        contentType: 'application/x-www-form-urlencoded',
+        field: 'content-type',
+      },
+      { label: 'truncated JSON', ...base, body: '{"name":', field: null },
+      { label: 'JSON with trailing garbage', ...base, body: `${jsonBody} trailing`, field: null },
+      { label: 'JSON string body', ...base, body: '"just a string"', field: null },
+      { label: 'JSON number body', ...base, body: '42', field: null },
+      { label: 'JSON null body', ...base, body: 'null', field: null },
+      { label: 'JSON array body', ...base, body: '[1,2,3]', field: null },
+      {
+        label: 'oversized body',
+        ...base,
+        body: JSON.stringify({ ...valid, padding: 'x'.repeat(300_000) }),
+        field: null,
+      },
+      {
+        label: 'unknown field',
+        ...base,
+        body: JSON.stringify({ ...valid, unexpected: 'value' }),
+        field: 'unexpected',
+      },
+    );
+    for (const name of required) {
+      const { [name]: _dropped, ...rest } = valid;
+      inputs.push({ label: `missing ${name}`, ...base, body: JSON.stringify(rest), field: name });
+    }
+    for (const [name, kind] of Object.entries(fields)) {
+      for (const value of badValues(kind)) {
+        if (value === null && !required.includes(name)) {
+          continue;
+        }
+        inputs.push({
+          label: `body ${name}=${JSON.stringify(value).slice(0, 40)}`,
+          ...base,
+          body: JSON.stringify({ ...valid, [name]: value }),
+          field: name,
+        });
+      }
+    }
+  }
+  return inputs;
+}
+
+/** Inputs of the two webhook routes, which have their own rules (verify token, signature). */
+function webhookInputs(sut: TestApp): BadInput[] {
+  const sign = (body: string) => ({ 'X-Hub-Signature-256': sut.simulator.signWebhook(body) });
+  return [
+    { label: 'verify without params', method: 'GET', path: '/webhooks/meta', field: null },
+    {
+      label: 'verify with wrong mode',
+      method: 'GET',
+      path: '/webhooks/meta',
+      query: { 'hub.mode': 'unsubscribe', 'hub.verify_token': 'x', 'hub.challenge': '1' },
+      field: null,
+    },
+    {
+      label: 'verify with huge challenge and wrong token',
+      method: 'GET',
+      path: '/webhooks/meta',
+      query: { 'hub.mode': 'subscribe', 'hub.verify_token': URL_HUGE, 'hub.challenge': URL_HUGE },
+      field: null,
+    },
+    { label: 'unsigned delivery', method: 'POST', path: '/webhooks/meta', body: '{"object":"x"}', field: null },
+    {
+      label: 'badly signed delivery',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: '{"object":"x"}',
+      headers: { 'X-Hub-Signature-256': 'sha256=00' },
+      field: null,
+    },
+    {
+      label: 'signed, truncated JSON',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: '{"object":',
+      headers: sign('{"object":'),
+      field: null,
+    },
+    {
+      label: 'signed, text/plain',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: 'hello',
+      contentType: 'text/plain',
+      headers: sign('hello'),
+      field: 'content-type',
+    },
+    {
+      label: 'signed, oversized',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: JSON.stringify({ object: 'x', padding: HUGE.repeat(20) }),
+      field: null,
+    },
+  ];
+}
+
+describe('Bad input on every endpoint (e2e)', () => {
+  let sut: TestApp;
+  let db: Client;
+  let key: string;
+  const tried: string[] = [];
+
+  const rowCounts = async (): Promise<Record<string, number>> => {
+    const tables = (
+      await db.query<{ relname: string }>(
+        "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname NOT LIKE 'mikro_orm%'",
+      )
+    ).rows.map((row) => row.relname);
+    const counts: Record<string, number> = {};
+    for (const table of tables) {
+      counts[table] = Number((await db.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n);
+    }
+    return counts;
+  };
+
+  const send = async (input: BadInput, auth: Auth) => {
+    const url = new URL(input.path, sut.url);
+    for (const [name, value] of Object.entries(input.query ?? {})) {
+      url.searchParams.set(name, value);
+    }
+    const headers: Record<string, string> = { ...input.headers };
+    if (auth !== 'none') {
+      headers.Authorization = `Bearer ${auth === 'admin' ? TEST_ADMIN_TOKEN : key}`;
+    }
+    if (input.body !== undefined) {
+      headers['Content-Type'] = input.contentType ?? 'application/json';
+    }
+    const response = await fetch(url, { method: input.method, headers, body: input.body });
+    const text = await response.text();
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+  };
+
+  beforeAll(async () => {
+    sut = await createTestApp({ env: { META_SANDBOX: 'true' } });
+    db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+    key = (await sut.createOrganization('Bad input')).key;
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await sut.close();
+    process.stdout.write(`bad-input suite: ${tried.length} malformed inputs tried\n`);
+  });
+
+  it('should cover every endpoint of the OpenAPI document', async () => {
+    const document = (await sut.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = new Set(ENDPOINTS.map((endpoint) => `${endpoint.method} ${endpoint.path}`));
+    expect(documented.filter((operation) => !covered.has(operation))).toEqual([]);
+  });
+
+  it.each(ENDPOINTS.filter((endpoint) => endpoint.params || endpoint.query || endpoint.body))(
+    'should answer every malformed input of $method $path with a 4xx problem naming the field and write nothing',
+    async (endpoint) => {
+      const sample = {
+        id: '00000000-0000-4000-8000-000000000000',
+        wabaId: '102290129340398',
+        phoneNumberId: '106540352242922',
+      };
+      const inputs = generate(endpoint, sample);
+      expect(inputs.length).toBeGreaterThan(0);
+      const before = await rowCounts();
+      const failures: string[] = [];
+      for (const input of inputs) {
+        tried.push(`${endpoint.method} ${endpoint.path} ${input.label}`);
+        const answer = await send(input, endpoint.auth);
+        const problem = safeJson(answer.text);
+        const named =
+          input.field === null ||
+          (Array.isArray(problem?.errors) &&
+            problem.errors.some(
+              (error: { field?: string }) =>
+                error.field === input.field || String(error.field).startsWith(`${input.field}.`),
+            ));
+        if (
+          answer.status < 400 ||
+          answer.status >= 500 ||
+          !answer.contentType.startsWith('application/problem+json') ||
+          !named ||
+          typeof problem?.detail !== 'string'
+        ) {
+          failures.push(`${input.label} → ${answer.status} ${answer.text.slice(0, 200)}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(await rowCounts()).toEqual(before);
+    },
+  );
+
+  it('should answer malformed webhook calls with a 4xx problem and store nothing', async () => {
+    const before = await rowCounts();
+    const failures: string[] = [];
+    for (const input of webhookInputs(sut)) {
+      tried.push(`webhook ${input.label}`);
+      const answer = await send(input, 'none');
+      const problem = safeJson(answer.text);
+      const named =
+        input.field === null ||
+        (Array.isArray(problem?.errors) &&
+          problem.errors.some((error: { field?: string }) => error.field === input.field));
+      if (
+        answer.status < 400 ||
+        answer.status >= 500 ||
+        !answer.contentType.startsWith('application/problem+json') ||
+        !named
+      ) {
+        failures.push(`${input.label} → ${answer.status} ${answer.text.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function safeJson(text: string): any {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
