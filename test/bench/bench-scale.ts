@@ -54,7 +54,7 @@ export function benchScale(quick: boolean): BenchScale {
         roundLatencyMs: 100,
         roundConcurrency: 8,
         perTokenRoundWabas: 1_000,
-        webhookDeliveries: 5_000,
+        webhookDeliveries: 2_000,
         webhookConcurrency: 32,
         lagSamples: 50,
       };

@@ -32,7 +32,7 @@ interface Delivery {
 }
 
 const POLL_MS = 2;
-const WAIT_LIMIT_MS = 120_000;
+const WAIT_LIMIT_MS = 15 * 60_000;
 
 /**
  * Posts signed `account_update` DISABLED_UPDATE deliveries for seeded ACTIVE WABAs (one per WABA, so none
