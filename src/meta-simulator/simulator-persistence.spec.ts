@@ -78,9 +78,11 @@ describe(SimulatorPersistence.name, () => {
     expect(await future.persistence.restore()).toBe(false);
 
     expect(lines).toEqual([
-      expect.stringContaining('was not restored (invalid JSON); starting empty'),
+      expect.stringContaining('was not restored (invalid JSON); starting empty; kept as'),
       expect.stringContaining('was not restored (Unsupported simulator snapshot version 99); starting empty'),
     ]);
+    expect(JSON.parse(await readFile(`${file}.invalid`, 'utf8'))).toEqual({ version: 99 });
+    expect(existsSync(file)).toBe(false);
   });
 
   it('should answer false without logging when there is no file yet', async () => {

@@ -35,8 +35,8 @@ export class SimulatorPersistence {
 
   /**
    * Loads the file into the attached simulator. Resolves to true when state was restored; a missing file
-   * resolves to false, and so does an unreadable, corrupt or incompatible one (logged; the simulator then
-   * starts empty and the next write replaces the file).
+   * resolves to false, and so does an unreadable, corrupt or incompatible one (logged and moved aside to
+   * `<file>.invalid`; the simulator then starts empty).
    */
   async restore(): Promise<boolean> {
     const simulator = this.requireSimulator();
@@ -49,7 +49,15 @@ export class SimulatorPersistence {
       return true;
     } catch (error) {
       const reason = error instanceof SyntaxError ? 'invalid JSON' : error instanceof Error ? error.message : 'unknown';
-      this.options.log(`Sandbox simulator state in ${this.options.file} was not restored (${reason}); starting empty`);
+      // Keep the unusable file for inspection instead of letting the next write silently replace it.
+      const aside = `${this.options.file}.invalid`;
+      const kept = await rename(this.options.file, aside).then(
+        () => `; kept as ${aside}`,
+        () => '',
+      );
+      this.options.log(
+        `Sandbox simulator state in ${this.options.file} was not restored (${reason}); starting empty${kept}`,
+      );
       return false;
     }
   }
