@@ -28,7 +28,7 @@ export class WabasController {
   ): Promise<WabaListResponseDto> {
     const page = await this.wabas.list(organizationId, query);
     return {
-      data: page.data.map((row) => WabaRowResponseDto.fromEntity(row.waba, row.associatedNumbers)),
+      data: page.data.map((row) => WabaRowResponseDto.fromRow(row)),
       nextCursor: page.nextCursor,
     };
   }

@@ -47,11 +47,15 @@ export interface WabaListQuery {
   cursor?: string;
 }
 
-/** A list row: the WABA plus the count of its connected numbers, computed in the same query. */
-export interface WabaListRow {
-  waba: Waba;
-  associatedNumbers: number;
-}
+/**
+ * A list row: the columns of the guide plus the count of connected numbers, computed in the same query.
+ * Read-only: rows are not managed entities (hydrating 50 entities per page cost 4× the framework's own
+ * time per request in the benchmark).
+ */
+export type WabaListRow = Pick<
+  Waba,
+  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'lastSyncedAt'
+> & { associatedNumbers: number };
 
 type WabaVisibleState = Pick<Waba, 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'mmLiteMetaStatus'>;
 
@@ -147,23 +151,36 @@ export class WabasService {
       params.push(String(afterWabaId));
     }
     params.push(limit + 1);
-    const rows: Array<Record<string, unknown>> = await this.em.getConnection().execute(
-      `SELECT w.*, (SELECT count(*) FROM phone_numbers p WHERE p.waba_id = w.id)::int AS associated_numbers
+    const rows: Array<{
+      waba_id: string;
+      name: string | null;
+      status: WabaStatus;
+      status_reason: string | null;
+      mm_lite_status: MmLiteStatus | null;
+      connection: WabaConnection;
+      last_synced_at: Date | string | null;
+      associated_numbers: number;
+    }> = await this.em.getConnection().execute(
+      `SELECT w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
+              (SELECT count(*) FROM phone_numbers p WHERE p.waba_id = w.id)::int AS associated_numbers
          FROM wabas w
         WHERE ${conditions.join(' AND ')}
         ORDER BY w.waba_id
         LIMIT ?`,
       params,
     );
-    const page = rows.slice(0, limit).map((row) => {
-      const { associated_numbers: associatedNumbers, access_token_sealed: _sealed, ...columns } = row;
-      return {
-        waba: this.em.map(Waba, columns, { schema: undefined }),
-        associatedNumbers: Number(associatedNumbers),
-      };
-    });
+    const page: WabaListRow[] = rows.slice(0, limit).map((row) => ({
+      wabaId: row.waba_id,
+      name: row.name,
+      status: row.status,
+      statusReason: row.status_reason,
+      mmLiteStatus: row.mm_lite_status,
+      connection: row.connection,
+      lastSyncedAt: row.last_synced_at === null ? null : new Date(row.last_synced_at),
+      associatedNumbers: Number(row.associated_numbers),
+    }));
     const last = page[page.length - 1];
-    return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.waba.wabaId]) : null };
+    return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.wabaId]) : null };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 import type { Waba } from 'src/modules/wabas/waba.entity';
+import type { WabaListRow } from 'src/modules/wabas/wabas.service';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 
 /** One row of the WABA accounts list (the guide's columns). */
@@ -36,6 +37,20 @@ export class WabaRowResponseDto {
   /** Last successful read from Meta. */
   @ApiProperty({ nullable: true, type: Date })
   lastSyncedAt: Date | null;
+
+  /** From a list row (already shaped by the list query). */
+  static fromRow(row: WabaListRow): WabaRowResponseDto {
+    return {
+      wabaId: row.wabaId,
+      name: row.name,
+      status: row.status,
+      statusReason: row.statusReason,
+      mmLiteStatus: row.mmLiteStatus,
+      associatedNumbers: row.associatedNumbers,
+      connection: row.connection,
+      lastSyncedAt: row.lastSyncedAt,
+    };
+  }
 
   static fromEntity(waba: Waba, associatedNumbers: number): WabaRowResponseDto {
     return {
