@@ -351,28 +351,38 @@ export class PhoneNumbersService {
     if (snapshots.length === 0) {
       return 0;
     }
-    // One transaction (and one row-lock query) for all the numbers of a reading rather than one each: the
-    // re-sync applies thousands of these per round.
-    const published: DomainEvent[] = [];
-    const applied = await this.em.fork().transactional(async (em) => {
-      const phones = await em.find(
-        PhoneNumber,
-        { phoneNumberId: { $in: snapshots.map((snapshot) => snapshot.id) } },
-        { populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
-      );
-      const byId = new Map(phones.map((phone) => [phone.phoneNumberId, phone]));
-      for (const snapshot of snapshots) {
-        const phone = byId.get(snapshot.id);
-        if (phone) {
-          const before = phoneState(phone);
-          applyPhoneSnapshot(phone, snapshot);
-          published.push(...this.recordPhoneChanges(em, phone, before, context));
-        }
+    return this.wabas.inTransaction((em) => this.applySnapshotsIn(em, snapshots, context));
+  }
+
+  /**
+   * {@link applySnapshots} inside the caller's transaction: one row-lock query for all the numbers of a
+   * reading (or of a whole re-sync chunk) rather than a transaction each; returns the events to publish
+   * after commit.
+   */
+  async applySnapshotsIn(
+    em: EntityManager,
+    snapshots: PhoneNumberSnapshot[],
+    context: ChangeContext,
+  ): Promise<{ result: number; events: DomainEvent[] }> {
+    if (snapshots.length === 0) {
+      return { result: 0, events: [] };
+    }
+    const phones = await em.find(
+      PhoneNumber,
+      { phoneNumberId: { $in: snapshots.map((snapshot) => snapshot.id) } },
+      { populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
+    );
+    const byId = new Map(phones.map((phone) => [phone.phoneNumberId, phone]));
+    const events: DomainEvent[] = [];
+    for (const snapshot of snapshots) {
+      const phone = byId.get(snapshot.id);
+      if (phone) {
+        const before = phoneState(phone);
+        applyPhoneSnapshot(phone, snapshot);
+        events.push(...this.recordPhoneChanges(em, phone, before, context));
       }
-      return phones.length;
-    });
-    this.events.publish(...published);
-    return applied;
+    }
+    return { result: phones.length, events };
   }
 
   /** Numbers of one WABA (for the MM Lite panel and the sync). */

@@ -23,7 +23,7 @@ import {
 import { SyncRoundMetaGateway } from './sync-round.gateway';
 import { SyncRoundObserver } from './sync-round.observer';
 import { ConcurrencyLimiter } from './sync-round.limiter';
-import { WabaSyncService } from './waba-sync.service';
+import { type WabaReading, WabaSyncService } from './waba-sync.service';
 
 /** What one instance did in one round (the body of `POST /api/v1/admin/sync-rounds`). */
 export interface SyncRoundResult {
@@ -245,6 +245,7 @@ export class SyncRoundService {
         ? await gateway.getPhoneNumbers(phoneIds, task.token)
         : { found: new Map<string, PhoneNumberSnapshot>(), failed: new Map<string, Error>(), calls: 0 };
 
+    const readings = new Map<string, WabaReading>();
     for (const waba of active) {
       const snapshot = fields.found.get(waba.wabaId);
       const failure = fields.failed.get(waba.wabaId);
@@ -264,25 +265,45 @@ export class SyncRoundService {
         fallback.push(waba);
         continue;
       }
-      run.count(
-        await this.apply(gateway, waba.wabaId, () =>
-          this.sync.applyReading(
-            waba.wabaId,
-            {
-              snapshot,
-              numbers: numbers as PhoneNumberSnapshot[],
-              terms: snapshot.ownerBusinessTermsStatus,
-            },
-            this.context(),
-          ),
-        ),
-      );
+      readings.set(waba.wabaId, {
+        snapshot,
+        numbers: numbers as PhoneNumberSnapshot[],
+        terms: snapshot.ownerBusinessTermsStatus,
+      });
       handled.push(waba.wabaId);
     }
+    await this.applyChunk(gateway, run, readings);
     if (fallback.length > 0) {
       this.logger.warn(`Sync round: ${fallback.length} WABA(s) of a multi-ID read fall back to one read each`);
     }
     return { handled, fallback };
+  }
+
+  /**
+   * Applies a chunk's readings in one transaction (the round's cost is the writing, not Meta); if that
+   * fails, each WABA is applied on its own so one bad row cannot fail its chunk-mates.
+   */
+  private async applyChunk(
+    gateway: SyncRoundMetaGateway,
+    run: RoundRun,
+    readings: Map<string, WabaReading>,
+  ): Promise<void> {
+    if (readings.size === 0) {
+      return;
+    }
+    try {
+      await this.sync.applyReadings(readings, this.context());
+      for (let index = 0; index < readings.size; index++) {
+        run.count('succeeded');
+      }
+    } catch (error) {
+      this.logger.warn(
+        `Sync round: applying a chunk of ${readings.size} failed (${error instanceof Error ? error.message : 'unexpected error'}); applying one by one`,
+      );
+      for (const [wabaId, reading] of readings) {
+        run.count(await this.apply(gateway, wabaId, () => this.sync.applyReading(wabaId, reading, this.context())));
+      }
+    }
   }
 
   /** Reads one WABA with its own token (fields, every number, terms) and applies it. */

@@ -113,21 +113,36 @@ export class WabaSyncService {
 
   /** Applies a reading through the owning services; returns the updated WABA (null if it vanished). */
   async applyReading(wabaId: string, reading: WabaReading, context: ChangeContext): Promise<Waba | null> {
+    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), context);
+    return waba ?? null;
+  }
+
+  /**
+   * Applies the readings of many WABAs (a multi-ID chunk of the re-sync) in one transaction: the WABAs'
+   * fields and sync state, then all their numbers, audited as usual. Returns the WABAs that exist.
+   */
+  async applyReadings(readings: Map<string, WabaReading>, context: ChangeContext): Promise<Waba[]> {
     const now = new Date();
-    const waba = await this.wabas.applyChange(wabaId, context, (entity) => {
-      this.wabas.applySnapshot(entity, reading.snapshot, now);
-      if (reading.terms) {
-        entity.mmLiteTermsStatus = reading.terms.status;
-      }
-      entity.lastSyncedAt = now;
-      entity.syncFailureCount = 0;
-      entity.lastSyncErrorCode = null;
-      entity.nextSyncAt = new Date(now.getTime() + this.intervalMs());
+    const nextSyncAt = new Date(now.getTime() + this.intervalMs());
+    return this.wabas.inTransaction(async (em) => {
+      const applied = await this.wabas.applyChangesIn(em, [...readings.keys()], context, (entity) => {
+        const reading = readings.get(entity.wabaId);
+        if (!reading) {
+          return false;
+        }
+        this.wabas.applySnapshot(entity, reading.snapshot, now);
+        if (reading.terms) {
+          entity.mmLiteTermsStatus = reading.terms.status;
+        }
+        entity.lastSyncedAt = now;
+        entity.syncFailureCount = 0;
+        entity.lastSyncErrorCode = null;
+        entity.nextSyncAt = nextSyncAt;
+      });
+      const numbers = applied.result.flatMap((waba) => readings.get(waba.wabaId)?.numbers ?? []);
+      const phones = await this.phoneNumbers.applySnapshotsIn(em, numbers, context);
+      return { result: applied.result, events: [...applied.events, ...phones.events] };
     });
-    if (waba && reading.numbers) {
-      await this.phoneNumbers.applySnapshots(reading.numbers, context);
-    }
-    return waba;
   }
 
   /** Records a failed read on the WABA: REAUTH_REQUIRED for a rejected token, back-off for the rest. */

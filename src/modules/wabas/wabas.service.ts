@@ -194,22 +194,46 @@ export class WabasService {
     context: ChangeContext,
     mutate: (waba: Waba, em: EntityManager) => boolean | void | Promise<boolean | void>,
   ): Promise<Waba | null> {
-    const published: DomainEvent[] = [];
-    const waba = await this.em.fork().transactional(async (em) => {
-      const locked = await em.findOne(Waba, { wabaId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!locked) {
-        return null;
+    const [waba] = await this.inTransaction((em) => this.applyChangesIn(em, [wabaId], context, mutate));
+    return waba ?? null;
+  }
+
+  /**
+   * {@link applyChange} for many WABAs inside the caller's transaction (the re-sync applies a whole
+   * multi-ID chunk at once): locks the rows in WABA-ID order, so concurrent batches cannot deadlock, and
+   * returns the changed WABAs with the events to publish once the transaction has committed.
+   */
+  async applyChangesIn(
+    em: EntityManager,
+    wabaIds: string[],
+    context: ChangeContext,
+    mutate: (waba: Waba, em: EntityManager) => boolean | void | Promise<boolean | void>,
+  ): Promise<{ result: Waba[]; events: DomainEvent[] }> {
+    const locked = await em.find(
+      Waba,
+      { wabaId: { $in: wabaIds } },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { wabaId: 'asc' } },
+    );
+    const events: DomainEvent[] = [];
+    for (const waba of locked) {
+      const before = visibleState(waba);
+      if ((await mutate(waba, em)) === false) {
+        continue;
       }
-      const before = visibleState(locked);
-      if ((await mutate(locked, em)) === false) {
-        return locked;
-      }
-      this.rederive(locked);
-      published.push(...this.recordChanges(em, locked, before, visibleState(locked), context));
-      return locked;
-    });
-    this.events.publish(...published);
-    return waba;
+      this.rederive(waba);
+      events.push(...this.recordChanges(em, waba, before, visibleState(waba), context));
+    }
+    return { result: locked, events };
+  }
+
+  /**
+   * Runs `work` in a fresh transaction and publishes the events it returns after the commit, so listeners
+   * never see state that could still roll back.
+   */
+  async inTransaction<T>(work: (em: EntityManager) => Promise<{ result: T; events: DomainEvent[] }>): Promise<T> {
+    const { result, events } = await this.em.fork().transactional(work);
+    this.events.publish(...events);
+    return result;
   }
 
   /**
