@@ -35,6 +35,8 @@ export const META_SIGNATURE_HEADER = 'x-hub-signature-256';
 export const WEBHOOK_POLL_INTERVAL_MS = 500;
 /** Rows claimed per round trip. */
 export const WEBHOOK_CLAIM_BATCH_SIZE = 20;
+/** WABAs of one claimed batch processed at once (each WABA's deliveries in arrival order). */
+export const WEBHOOK_PROCESS_CONCURRENCY = 4;
 /** A claimed row is another worker's again if not finished within this time (crash, kill -9). */
 export const WEBHOOK_LEASE_MS = 60_000;
 /** Attempts before a row is parked as FAILED. */

@@ -14,6 +14,7 @@ import {
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
 import {
   WEBHOOK_CLAIM_BATCH_SIZE,
+  WEBHOOK_PROCESS_CONCURRENCY,
   WEBHOOK_LEASE_MS,
   WEBHOOK_MAX_ATTEMPTS,
   WEBHOOK_POLL_INTERVAL_MS,
@@ -85,14 +86,40 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       if (rows.length === 0) {
         return processed;
       }
-      for (const [index, row] of rows.entries()) {
-        if (this.stopped && index > 0) {
-          await this.release(rows.slice(index));
-          return processed;
+      processed += await this.processBatch(rows);
+    }
+    return processed;
+  }
+
+  /**
+   * Deliveries about different WABAs are independent, so a batch is split by WABA and up to
+   * WEBHOOK_PROCESS_CONCURRENCY WABAs are processed at once; each WABA's deliveries stay in arrival order.
+   * Rows not started when the worker stops are handed back.
+   */
+  private async processBatch(rows: ClaimedRow[]): Promise<number> {
+    const queues = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      const key = routeWebhookChanges(row.payload)[0]?.wabaId ?? `row:${row.id}`;
+      queues.set(key, [...(queues.get(key) ?? []), row]);
+    }
+    const pending = [...queues.values()];
+    const unstarted: ClaimedRow[] = [];
+    let processed = 0;
+    const lane = async (): Promise<void> => {
+      for (let queue = pending.shift(); queue; queue = pending.shift()) {
+        for (const [index, row] of queue.entries()) {
+          if (this.stopped) {
+            unstarted.push(...queue.slice(index));
+            break;
+          }
+          await this.processRow(row);
+          processed++;
         }
-        await this.processRow(row);
-        processed++;
       }
+    };
+    await Promise.all(Array.from({ length: Math.min(WEBHOOK_PROCESS_CONCURRENCY, pending.length) }, lane));
+    if (unstarted.length > 0) {
+      await this.release(unstarted);
     }
     return processed;
   }
