@@ -1,18 +1,22 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { EntityManager } from '@mikro-orm/postgresql';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 
 import type { AllConfig } from 'config/config.type';
+import { scopeToOrganization } from 'src/common/database/tenant-filter';
 import { AUTH_KIND_KEY, AuthKind, type RequestWithCaller } from 'src/modules/organizations/auth.decorators';
 import { UnauthenticatedException } from 'src/modules/organizations/organizations.exception';
 import { OrganizationsService } from 'src/modules/organizations/organizations.service';
 
 /**
  * The global guard: every route needs an organization API key unless marked @Public() or @AdminOnly().
- * On success the caller (organization, key) is put on the request for the scoped services.
+ * On success the caller (organization, key) is put on the request for the scoped services, and the
+ * request's EntityManager is scoped to the organization (the `tenant` filter), so that every ORM read of a
+ * tenant-owned entity in the request sees that organization's rows only, even one that forgot the condition.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -21,6 +25,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly organizations: OrganizationsService,
+    // The global EntityManager resolves to the request's fork (registerRequestContext).
+    private readonly em: EntityManager,
     config: ConfigService<AllConfig, true>,
   ) {
     this.adminTokenDigest = digest(config.get('app.adminApiToken', { infer: true }));
@@ -54,6 +60,7 @@ export class AuthGuard implements CanActivate {
       throw new UnauthenticatedException('The API key is unknown or revoked');
     }
     request.caller = { kind, organizationId: authenticated.organizationId, apiKeyId: authenticated.apiKeyId };
+    scopeToOrganization(this.em, authenticated.organizationId);
     return true;
   }
 }
