@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
+import { TenantScoped } from 'src/common/database/tenant-filter';
+
 import { AuditEventType } from './audit.constants';
 import { ChangeSource } from 'src/modules/wabas/wabas.constants';
 
@@ -10,6 +12,7 @@ import { ChangeSource } from 'src/modules/wabas/wabas.constants';
  * ids (not relations) so that it outlives what it describes.
  */
 @Entity({ tableName: 'audit_events' })
+@TenantScoped('organizationId')
 @Index({ properties: ['organizationId', 'occurredAt', 'id'] })
 @Index({ properties: ['organizationId', 'wabaId', 'occurredAt'] })
 @Index({ properties: ['organizationId', 'phoneNumberId', 'occurredAt'] })

@@ -37,6 +37,7 @@ export class AuditService {
   /** Newest first, keyset-paginated on (occurredAt, id). */
   async list(organizationId: string, query: AuditQuery): Promise<Page<AuditEvent>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // The explicit condition doubles the request's tenant filter (defence in depth).
     const where: Record<string, unknown> = { organizationId };
     if (query.wabaId) {
       where.wabaId = query.wabaId;

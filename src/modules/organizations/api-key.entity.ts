@@ -1,11 +1,13 @@
 import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
+import { TenantScoped } from 'src/common/database/tenant-filter';
 
 import { Organization } from './organization.entity';
 
 /** An organization API key; only its SHA-256 hash is stored, the key is shown once at creation. */
 @Entity({ tableName: 'api_keys' })
+@TenantScoped('organization')
 @Index({ properties: ['organization', 'createdAt'] })
 export class ApiKey extends BaseEntity<'name' | 'lastUsedAt' | 'revokedAt'> {
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })

@@ -3,6 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 
 import { ApiKey } from './api-key.entity';
@@ -76,13 +77,19 @@ export class OrganizationsService {
       return null;
     }
     const digest = hashKey(presentedKey);
-    const apiKey = await this.em.findOne(ApiKey, { keyHash: digest, revokedAt: null }, { disableIdentityMap: true });
+    // Across tenants: the key is what tells whose request this is; no organization is known yet.
+    const apiKey = await this.em.findOne(
+      ApiKey,
+      { keyHash: digest, revokedAt: null },
+      { ...ACROSS_TENANTS, disableIdentityMap: true },
+    );
     if (!apiKey || !timingSafeEqual(Buffer.from(apiKey.keyHash, 'hex'), Buffer.from(digest, 'hex'))) {
       return null;
     }
     const now = Date.now();
     if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > API_KEY_LAST_USED_RESOLUTION_MS) {
-      await this.em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: new Date(now) });
+      // Across tenants: still before the request is scoped; the row is the key that just authenticated.
+      await this.em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: new Date(now) }, { ...ACROSS_TENANTS });
     }
     return { apiKeyId: apiKey.id, organizationId: apiKey.organization.id };
   }

@@ -1,6 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
+import { TenantScoped } from 'src/common/database/tenant-filter';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { Waba } from 'src/modules/wabas/waba.entity';
 
@@ -8,6 +9,7 @@ import { RegistrationStatus, SendingChannel } from './phone-numbers.constants';
 
 /** A business phone number connected to the platform, with Meta's fields as Meta spells them. */
 @Entity({ tableName: 'phone_numbers' })
+@TenantScoped('organization')
 @Index({ properties: ['organization', 'phoneNumberId'] })
 @Index({ properties: ['waba', 'phoneNumberId'] })
 @Index({ properties: ['registrationStatus', 'nextRegistrationAttemptAt'] })

@@ -4,6 +4,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
+import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import type { DomainEvent } from 'src/common/events/domain-event';
 import { DomainEventBus } from 'src/common/events/domain-event-bus';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
@@ -115,7 +116,8 @@ export class PhoneNumbersService {
       const existingNumber = await em.findOne(
         PhoneNumber,
         { phoneNumberId: input.phoneNumberId },
-        { populate: ['waba'] },
+        // Across tenants: a number belongs to at most one organization, so signup must see another's to refuse it.
+        { ...ACROSS_TENANTS, populate: ['waba'] },
       );
       if (existingNumber && existingNumber.organization.id !== organizationId) {
         throw new AlreadyConnectedException('Phone number', input.phoneNumberId);
@@ -229,6 +231,7 @@ export class PhoneNumbersService {
 
   /** The number if it belongs to the organization (404 otherwise). */
   async getForOrganization(organizationId: string, phoneNumberId: string): Promise<PhoneNumber> {
+    // The explicit condition doubles the request's tenant filter (defence in depth).
     const phoneNumber = await this.em.findOne(
       PhoneNumber,
       { phoneNumberId, organization: organizationId },
@@ -243,6 +246,7 @@ export class PhoneNumbersService {
   /** Numbers of the organization ordered by phone number ID, optionally of one WABA or channel. */
   async list(organizationId: string, query: PhoneNumberListQuery): Promise<Page<PhoneNumber>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // The explicit condition doubles the tenant filter (defence in depth).
     const where: Record<string, unknown> = { organization: organizationId };
     if (query.wabaId) {
       where.waba = { wabaId: query.wabaId };
@@ -330,7 +334,8 @@ export class PhoneNumbersService {
       const locked = await em.findOne(
         PhoneNumber,
         { phoneNumberId },
-        { populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE },
+        // Across tenants: webhooks and the sync come by Meta ID; API callers checked ownership first.
+        { ...ACROSS_TENANTS, populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!locked) {
         return null;
@@ -370,7 +375,13 @@ export class PhoneNumbersService {
     const phones = await em.find(
       PhoneNumber,
       { phoneNumberId: { $in: snapshots.map((snapshot) => snapshot.id) } },
-      { populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
+      // Across tenants: the snapshots come from Meta reads of WABAs the caller already resolved (sync).
+      {
+        ...ACROSS_TENANTS,
+        populate: ['waba'],
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+        orderBy: { phoneNumberId: 'asc' },
+      },
     );
     const byId = new Map(phones.map((phone) => [phone.phoneNumberId, phone]));
     const events: DomainEvent[] = [];
@@ -396,11 +407,14 @@ export class PhoneNumbersService {
     phoneNumberId: string | null,
     displayPhoneNumber: string | null,
   ): Promise<PhoneNumber | null> {
+    // Across tenants: the webhook worker has no organization in scope; the WABA it resolved bounds the search.
     if (phoneNumberId) {
-      return this.em.findOne(PhoneNumber, { phoneNumberId, waba: waba.id });
+      return this.em.findOne(PhoneNumber, { phoneNumberId, waba: waba.id }, { ...ACROSS_TENANTS });
     }
     const digits = phoneDigits(displayPhoneNumber);
-    return digits ? this.em.findOne(PhoneNumber, { displayPhoneDigits: digits, waba: waba.id }) : null;
+    return digits
+      ? this.em.findOne(PhoneNumber, { displayPhoneDigits: digits, waba: waba.id }, { ...ACROSS_TENANTS })
+      : null;
   }
 
   /**
@@ -419,6 +433,8 @@ export class PhoneNumbersService {
             nextRegistrationAttemptAt: { $lte: now },
           },
           {
+            // Across tenants: the retry job serves every organization's due numbers.
+            ...ACROSS_TENANTS,
             populate: ['waba', 'pinSealed'],
             limit: 1,
             lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
@@ -503,7 +519,8 @@ export class PhoneNumbersService {
     phone.registrationAttempts = options.manual ? 1 : phone.registrationAttempts + 1;
     try {
       if (!phone.pinSealed) {
-        await em.populate(phone, ['pinSealed']);
+        // Across tenants: a lazy column of a number the caller already holds (the retry job has no scope).
+        await em.populate(phone, ['pinSealed'], { ...ACROSS_TENANTS });
       }
       await this.meta.registerPhoneNumber(phone.phoneNumberId, this.secrets.open(phone.pinSealed), token);
       phone.registrationStatus = RegistrationStatus.REGISTERED;

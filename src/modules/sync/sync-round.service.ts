@@ -146,6 +146,7 @@ export class SyncRoundService {
    * token the batch is ordered by token fingerprint, so WABAs sharing a business token land together.
    */
   private async claimBatch(roundCutoff: Date): Promise<RoundTask[]> {
+    // Raw SQL, which the tenant filter does not cover: the round claims every organization's due WABAs.
     const ordering = this.systemUserToken() ? 'next_sync_at, id' : 'access_token_fingerprint, next_sync_at, id';
     const rows: Array<{
       waba_id: string;

@@ -1,6 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
+import { TenantScoped } from 'src/common/database/tenant-filter';
 import { Organization } from 'src/modules/organizations/organization.entity';
 
 import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
@@ -12,6 +13,7 @@ import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscrip
  * list can filter on them with an index.
  */
 @Entity({ tableName: 'wabas' })
+@TenantScoped('organization')
 @Index({ properties: ['organization', 'wabaId'] })
 @Index({ properties: ['organization', 'status', 'wabaId'] })
 @Index({ properties: ['organization', 'mmLiteStatus', 'wabaId'] })

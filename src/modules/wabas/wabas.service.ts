@@ -4,6 +4,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import type { DomainEvent } from 'src/common/events/domain-event';
 import { DomainEventBus } from 'src/common/events/domain-event-bus';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
@@ -75,6 +76,7 @@ export class WabasService {
 
   /** The WABA if it belongs to the organization; another organization's WABA is a 404 like a missing one. */
   async getForOrganization(organizationId: string, wabaId: string): Promise<Waba> {
+    // The explicit condition doubles the request's tenant filter (defence in depth).
     const waba = await this.em.findOne(Waba, { wabaId, organization: organizationId });
     if (!waba) {
       throw new NotFoundDomainException('WABA', wabaId);
@@ -84,12 +86,14 @@ export class WabasService {
 
   /** Any organization's WABA by Meta ID (webhooks, sync); null when unknown. */
   async findByWabaId(wabaId: string): Promise<Waba | null> {
-    return this.em.findOne(Waba, { wabaId });
+    // Across tenants: a webhook or the sync knows only Meta's ID; the WABA tells which organization it is.
+    return this.em.findOne(Waba, { wabaId }, { ...ACROSS_TENANTS });
   }
 
-  /** Any organization's WABA by Meta ID within the caller's transaction. */
+  /** Any organization's WABA by Meta ID within the caller's transaction (signup's ownership check). */
   async findByWabaIdIn(em: EntityManager, wabaId: string): Promise<Waba | null> {
-    return em.findOne(Waba, { wabaId });
+    // Across tenants: a WABA belongs to at most one organization, so signup must see another's to refuse it.
+    return em.findOne(Waba, { wabaId }, { ...ACROSS_TENANTS });
   }
 
   /**
@@ -105,6 +109,8 @@ export class WabasService {
         connection: WabaConnection.CONNECTED,
       },
       {
+        // Across tenants: the retry job serves every organization's due WABAs.
+        ...ACROSS_TENANTS,
         populate: ['accessTokenSealed'],
         limit: 1,
         orderBy: { nextSubscriptionAttemptAt: 'asc' },
@@ -116,6 +122,7 @@ export class WabasService {
 
   /** Number of this WABA's connected phone numbers. */
   async countNumbers(waba: Waba): Promise<number> {
+    // Raw SQL (not filtered): scoped by the WABA the caller already holds.
     const rows: Array<{ count: string }> = await this.em
       .getConnection()
       .execute('SELECT count(*)::int AS count FROM phone_numbers WHERE waba_id = ?', [waba.id]);
@@ -128,6 +135,7 @@ export class WabasService {
    */
   async list(organizationId: string, query: WabaListQuery): Promise<Page<WabaListRow>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // Raw SQL is not covered by the tenant filter: this condition is the only scope, keep it first.
     const conditions: string[] = ['w.organization_id = ?'];
     const params: unknown[] = [organizationId];
     if (query.status) {
@@ -212,7 +220,8 @@ export class WabasService {
     const locked = await em.find(
       Waba,
       { wabaId: { $in: wabaIds } },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { wabaId: 'asc' } },
+      // Across tenants: callers (webhooks, sync) come by Meta ID, and API callers checked ownership first.
+      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { wabaId: 'asc' } },
     );
     const events: DomainEvent[] = [];
     for (const waba of locked) {
@@ -328,7 +337,8 @@ export class WabasService {
   /** Decrypts the WABA's business token just before a Graph call. */
   async revealToken(waba: Waba): Promise<string> {
     if (!waba.accessTokenSealed) {
-      await this.em.populate(waba, ['accessTokenSealed']);
+      // Across tenants: a lazy column of a WABA the caller already holds (background jobs have no scope).
+      await this.em.populate(waba, ['accessTokenSealed'], { ...ACROSS_TENANTS });
     }
     return this.secrets.open(waba.accessTokenSealed);
   }

@@ -12,6 +12,7 @@ describe(WabaStatusChangedListener.name, () => {
   let sut: WabaStatusChangedListener;
   let phoneNumbers: jest.Mocked<Pick<PhoneNumbersService, 'list' | 'applyChange'>>;
   let stored: Map<string, { phoneNumberId: string; sendingChannel: SendingChannel }>;
+  let setFilterParams: jest.Mock;
 
   const disabled = () =>
     new WabaStatusChangedEvent(
@@ -44,7 +45,8 @@ describe(WabaStatusChangedListener.name, () => {
         return phone;
       }),
     };
-    const em = { fork: jest.fn(() => em) } as unknown as EntityManager;
+    setFilterParams = jest.fn();
+    const em = { fork: jest.fn(() => em), setFilterParams } as unknown as EntityManager;
     sut = new WabaStatusChangedListener(em, phoneNumbers as unknown as PhoneNumbersService);
   });
 
@@ -52,6 +54,7 @@ describe(WabaStatusChangedListener.name, () => {
     await sut.handle(disabled());
 
     expect(phoneNumbers.list).toHaveBeenCalledWith('org-1', expect.objectContaining({ wabaId: '1001' }));
+    expect(setFilterParams).toHaveBeenCalledWith('tenant', { organizationId: 'org-1' });
     expect([...stored.values()].map((phone) => phone.sendingChannel)).toEqual([
       SendingChannel.CLOUD_API,
       SendingChannel.CLOUD_API,

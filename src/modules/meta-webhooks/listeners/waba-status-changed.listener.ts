@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 
+import { scopeToOrganization } from 'src/common/database/tenant-filter';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaStatusChangedEvent } from 'src/modules/wabas/events/waba-status-changed.event';
@@ -38,7 +39,11 @@ export class WabaStatusChangedListener {
       return;
     }
     try {
-      const switched = await RequestContext.create(this.em, () => this.switchMmLiteNumbersToCloudApi(event));
+      const switched = await RequestContext.create(this.em, () => {
+        // A fresh context has no organization in scope: this reaction works for the WABA's organization only.
+        scopeToOrganization(this.em, event.organizationId);
+        return this.switchMmLiteNumbersToCloudApi(event);
+      });
       if (switched.length > 0) {
         this.logger.log(`WABA ${event.wabaId} disabled: numbers ${switched.join(', ')} switched back to CLOUD_API`);
       }
