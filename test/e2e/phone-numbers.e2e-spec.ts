@@ -221,6 +221,31 @@ describe('Connecting phone numbers through Embedded Signup (e2e)', () => {
     });
   });
 
+  it('should mark the connection REAUTH_REQUIRED, audited, when Meta rejects the token at registration', async () => {
+    const session = sut.simulator.createSignupSession();
+    sut.simulator.injectFault({ path: `/${session.phoneNumberId}/register`, kind: 'invalid_token', times: 1 });
+    const connected = await connect(org.key, session).expect(201);
+    expect(connected.body.phoneNumber.registration.status).toBe('FAILED');
+    expect(connected.body.waba.connection).toBe('REAUTH_REQUIRED');
+
+    const audit = await get(org.key, `/api/v1/audit-events?wabaId=${session.wabaId}&type=CONNECTION_CHANGED`).expect(
+      200,
+    );
+    expect(audit.body.data).toEqual([
+      expect.objectContaining({
+        source: 'API',
+        before: { connection: 'CONNECTED' },
+        after: { connection: 'REAUTH_REQUIRED' },
+      }),
+    ]);
+    const retried = await sut
+      .http()
+      .post(`/api/v1/phone-numbers/${session.phoneNumberId}/register`)
+      .set('Authorization', `Bearer ${org.key}`)
+      .expect(409);
+    expect(retried.body.code).toBe('REAUTH_REQUIRED');
+  });
+
   it('should complete a transiently failed registration in the background after a restart', async () => {
     const session = sut.simulator.createSignupSession();
     sut.simulator.injectFault({ path: `/${session.phoneNumberId}/register`, kind: 'http503', times: 1 });

@@ -211,6 +211,7 @@ export class PhoneNumbersService {
 
     // The records are committed; the two POSTs below only update their step's state.
     const token = stored.token;
+    const stepEvents: DomainEvent[] = [];
     const steps = await this.em.fork().transactional(async (em) => {
       const phone = await em.findOneOrFail(
         PhoneNumber,
@@ -218,14 +219,15 @@ export class PhoneNumbersService {
         { populate: ['waba', 'pinSealed'], lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-        await this.subscribe(em, phone.waba, token);
+        await this.subscribe(em, phone.waba, token, context, stepEvents);
       }
       if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
-        await this.register(em, phone, token, context);
+        await this.register(em, phone, token, context, stepEvents);
       }
       await em.flush();
       return phone;
     });
+    this.events.publish(...stepEvents);
     return { phoneNumber: steps, waba: steps.waba, created: stored.created };
   }
 
@@ -276,18 +278,20 @@ export class PhoneNumbersService {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
     this.assertCanCallMeta(owned.waba);
     const context: ChangeContext = { source: ChangeSource.API, actor };
+    const stepEvents: DomainEvent[] = [];
     const { phone, failure } = await this.em.fork().transactional(async (em) => {
       const locked = await em.findOneOrFail(
         PhoneNumber,
         { id: owned.id },
         { populate: ['waba', 'pinSealed'], lockMode: LockMode.PESSIMISTIC_WRITE },
       );
-      const error = await this.register(em, locked, await this.wabas.revealToken(locked.waba), context, {
+      const error = await this.register(em, locked, await this.wabas.revealToken(locked.waba), context, stepEvents, {
         manual: true,
       });
       await em.flush();
       return { phone: locked, failure: error };
     });
+    this.events.publish(...stepEvents);
     if (failure) {
       throw toPublicError(failure);
     }
@@ -424,7 +428,9 @@ export class PhoneNumbersService {
    */
   async runDueOnboardingRetries(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
     let attempted = 0;
+    const context: ChangeContext = { source: ChangeSource.SYNC, actor: 'system' };
     for (let index = 0; index < limit; index++) {
+      const stepEvents: DomainEvent[] = [];
       const done = await this.em.fork().transactional(async (em) => {
         const [phone] = await em.find(
           PhoneNumber,
@@ -445,22 +451,20 @@ export class PhoneNumbersService {
           if (phone.waba.connection === WabaConnection.REAUTH_REQUIRED) {
             phone.nextRegistrationAttemptAt = null;
           } else {
-            await this.register(em, phone, await this.wabas.revealToken(phone.waba), {
-              source: ChangeSource.SYNC,
-              actor: 'system',
-            });
+            await this.register(em, phone, await this.wabas.revealToken(phone.waba), context, stepEvents);
           }
           await em.flush();
           return true;
         }
         const waba = await this.wabas.claimDueSubscription(em, now);
         if (waba) {
-          await this.subscribe(em, waba, await this.wabas.revealToken(waba));
+          await this.subscribe(em, waba, await this.wabas.revealToken(waba), context, stepEvents);
           await em.flush();
           return true;
         }
         return false;
       });
+      this.events.publish(...stepEvents);
       if (!done) {
         break;
       }
@@ -486,7 +490,13 @@ export class PhoneNumbersService {
     }
   }
 
-  private async subscribe(em: EntityManager, waba: Waba, token: string): Promise<void> {
+  private async subscribe(
+    em: EntityManager,
+    waba: Waba,
+    token: string,
+    context: ChangeContext,
+    events: DomainEvent[],
+  ): Promise<void> {
     waba.subscriptionAttempts += 1;
     try {
       await this.meta.subscribeApp(waba.wabaId, token);
@@ -501,7 +511,7 @@ export class PhoneNumbersService {
       waba.subscriptionStatus = WebhookSubscriptionStatus.FAILED;
       waba.subscriptionError = { code: failure.code, message: failure.message };
       waba.nextSubscriptionAttemptAt = failure.retryable ? retryAt(waba.subscriptionAttempts) : null;
-      this.markReauthIfRejected(waba, error);
+      events.push(...this.markReauthIfRejected(em, waba, error, context));
     }
     em.persist(waba);
   }
@@ -511,6 +521,7 @@ export class PhoneNumbersService {
     phone: PhoneNumber,
     token: string,
     context: ChangeContext,
+    events: DomainEvent[],
     options: { manual?: boolean } = {},
   ): Promise<unknown> {
     const before = phone.registrationStatus;
@@ -543,7 +554,7 @@ export class PhoneNumbersService {
         failure.retryable && phone.registrationAttempts < REGISTRATION_MAX_AUTO_ATTEMPTS
           ? retryAt(phone.registrationAttempts)
           : null;
-      this.markReauthIfRejected(phone.waba, error);
+      events.push(...this.markReauthIfRejected(em, phone.waba, error, context));
     }
     if (before !== phone.registrationStatus) {
       this.audit.record(em, {
@@ -565,11 +576,10 @@ export class PhoneNumbersService {
     return failed;
   }
 
-  private markReauthIfRejected(waba: Waba, error: unknown): void {
-    if (error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.AUTH_INVALID) {
-      // The connection change itself is audited by the next applyChange on the WABA (sync or signup).
-      waba.connection = WabaConnection.REAUTH_REQUIRED;
-    }
+  private markReauthIfRejected(em: EntityManager, waba: Waba, error: unknown, context: ChangeContext): DomainEvent[] {
+    return error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.AUTH_INVALID
+      ? this.wabas.markReauthRequiredIn(em, waba, context)
+      : [];
   }
 
   private recordPhoneChanges(

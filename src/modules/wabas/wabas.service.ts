@@ -236,6 +236,20 @@ export class WabasService {
   }
 
   /**
+   * Inside the caller's transaction: Meta rejected the WABA's token during a step (registration,
+   * subscription), so the connection needs re-authorization. Audited as CONNECTION_CHANGED; returns the
+   * events to publish after commit (none when it was already marked).
+   */
+  markReauthRequiredIn(em: EntityManager, waba: Waba, context: ChangeContext): DomainEvent[] {
+    if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
+      return [];
+    }
+    const before = visibleState(waba);
+    waba.connection = WabaConnection.REAUTH_REQUIRED;
+    return this.recordChanges(em, waba, before, visibleState(waba), context);
+  }
+
+  /**
    * Runs `work` in a fresh transaction and publishes the events it returns after the commit, so listeners
    * never see state that could still roll back.
    */
