@@ -2,6 +2,7 @@ import { Client } from 'pg';
 
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+import { dropTestDatabase } from 'test/utils/test-database';
 
 type Session = { code: string; wabaId: string; phoneNumberId: string; businessId: string };
 
@@ -25,7 +26,10 @@ describe('Connecting phone numbers through Embedded Signup (e2e)', () => {
   });
 
   afterAll(async () => {
+    // After the restart test `sut` runs on the first app's database and simulator: release both here.
     await sut.close();
+    await sut.simulator.stop();
+    await dropTestDatabase(sut.databaseUrl);
   });
 
   beforeEach(() => {
