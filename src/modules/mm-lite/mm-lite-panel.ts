@@ -1,20 +1,24 @@
 import type { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import {
+  META_MM_LITE_PENDING_INTERNAL_SETUP,
+  META_MM_LITE_PENDING_PAYMENT_METHOD,
+  META_MM_LITE_PENDING_PREFIX,
+  META_TERMS_REQUEST_SENT,
+  META_TERMS_SIGNED,
+  MmLiteStatus,
+  WabaConnection,
+  WabaStatus,
+} from 'src/modules/wabas/wabas.constants';
 
 import type { MmLitePanelResponseDto, MmLiteStepDto } from './dto/mm-lite-panel-response.dto';
 import { marketingRegionNotice } from './marketing-regions';
 import {
   INELIGIBILITY_REASONS,
   META_BUSINESS_MANAGER_MM_LITE_URL,
-  META_ONBOARDED,
-  META_PENDING_INTERNAL_SETUP,
-  META_PENDING_PAYMENT_METHOD,
   MmLiteStepKey,
   MmLiteStepState,
-  TERMS_REQUEST_SENT,
-  TERMS_SIGNED,
 } from './mm-lite.constants';
 
 /** What the panel reads of a WABA. */
@@ -94,11 +98,14 @@ function acceptTermsStep(waba: MmLitePanelWaba): MmLiteStepDto {
   const portfolio = waba.ownerBusinessId
     ? `business portfolio ${waba.ownerBusinessId}`
     : "the WABA's business portfolio";
-  if (waba.mmLiteMetaStatus === META_ONBOARDED) {
+  if (waba.mmLiteStatus === MmLiteStatus.ONBOARDED) {
     return step(MmLiteStepState.DONE, 'The MM Lite terms are accepted and Meta reports the WABA as ONBOARDED.');
   }
   // Meta's PENDING_* values exist only once the terms were accepted (§5.2).
-  if (waba.mmLiteTermsStatus === TERMS_SIGNED || waba.mmLiteMetaStatus?.startsWith('PENDING_') === true) {
+  if (
+    waba.mmLiteTermsStatus === META_TERMS_SIGNED ||
+    waba.mmLiteMetaStatus?.startsWith(META_MM_LITE_PENDING_PREFIX) === true
+  ) {
     return step(MmLiteStepState.DONE, `An admin of ${portfolio} accepted the MM Lite terms in Meta Business Manager.`);
   }
   if (isDisabled(waba)) {
@@ -114,7 +121,7 @@ function acceptTermsStep(waba: MmLitePanelWaba): MmLiteStepDto {
       `Meta reports the WABA as not eligible (${waba.mmLiteMetaStatus}): ${ineligible}. The terms cannot be accepted until that is resolved at Meta.`,
     );
   }
-  if (waba.mmLiteTermsStatus === TERMS_REQUEST_SENT) {
+  if (waba.mmLiteTermsStatus === META_TERMS_REQUEST_SENT) {
     return step(
       MmLiteStepState.TODO,
       `Meta sent the MM Lite terms to the admins of ${portfolio}; one of them accepts them in Meta Business Manager (WhatsApp Manager → Overview → Alerts → Accept terms).`,
@@ -136,7 +143,7 @@ function refreshStatusStep(waba: MmLitePanelWaba): MmLiteStepDto {
     ? `last checked ${waba.mmLiteLastCheckedAt.toISOString()}`
     : 'not checked with Meta yet';
   const metaSays = waba.mmLiteMetaStatus ? `Meta reports ${waba.mmLiteMetaStatus}` : 'Meta reported no status yet';
-  if (waba.mmLiteMetaStatus === META_ONBOARDED) {
+  if (waba.mmLiteStatus === MmLiteStatus.ONBOARDED) {
     return step(MmLiteStepState.DONE, `Meta reports ONBOARDED (${checked}).`);
   }
   if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
@@ -145,13 +152,13 @@ function refreshStatusStep(waba: MmLitePanelWaba): MmLiteStepDto {
       'Meta rejected the stored access token, so the status cannot be read: connect a number of this WABA again through Embedded Signup, then refresh.',
     );
   }
-  if (waba.mmLiteMetaStatus === META_PENDING_PAYMENT_METHOD) {
+  if (waba.mmLiteMetaStatus === META_MM_LITE_PENDING_PAYMENT_METHOD) {
     return step(
       MmLiteStepState.BLOCKED,
       `${metaSays}: Meta waits for a valid payment method. Add one to the WABA in Meta Business Manager, then refresh (${checked}).`,
     );
   }
-  if (waba.mmLiteMetaStatus === META_PENDING_INTERNAL_SETUP) {
+  if (waba.mmLiteMetaStatus === META_MM_LITE_PENDING_INTERNAL_SETUP) {
     return step(
       MmLiteStepState.TODO,
       `${metaSays}: Meta is still setting up MM Lite for this WABA, which can take some time. Refresh again later (${checked}).`,

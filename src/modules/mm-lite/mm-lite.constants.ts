@@ -18,16 +18,6 @@ export enum MmLiteStepState {
  */
 export const META_BUSINESS_MANAGER_MM_LITE_URL = 'https://business.facebook.com/latest/whatsapp_manager/overview';
 
-/** Meta's business-portfolio terms status once an admin accepted the MM Lite terms. */
-export const TERMS_SIGNED = 'TERM_OF_SERVICE_SIGNED';
-/** Meta's business-portfolio terms status while an Intent API request awaits an admin. */
-export const TERMS_REQUEST_SENT = 'REQUEST_SENT';
-
-/** `marketing_messages_onboarding_status` values the panel explains (graph-api-reference.md §5.2). */
-export const META_ONBOARDED = 'ONBOARDED';
-export const META_PENDING_PAYMENT_METHOD = 'PENDING_VALID_PAYMENT_METHOD';
-export const META_PENDING_INTERNAL_SETUP = 'PENDING_INTERNAL_SETUP';
-
 /** Why Meta says a WABA cannot onboard, in words a user can act on. */
 export const INELIGIBILITY_REASONS: Readonly<Record<string, string>> = {
   INELIGIBLE_COUNTRY_NOT_SUPPORTED: "the WABA's country is not supported by MM Lite",

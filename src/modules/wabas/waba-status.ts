@@ -1,5 +1,15 @@
 import type { Waba } from './waba.entity';
-import { META_STATUS_REASON_PREFIX, MmLiteStatus, WabaBanState, WabaStatus, WabaStatusReason } from './wabas.constants';
+import {
+  META_MM_LITE_ONBOARDED,
+  META_MM_LITE_PENDING_PREFIX,
+  META_STATUS_REASON_PREFIX,
+  META_TERMS_REQUEST_SENT,
+  META_TERMS_SIGNED,
+  MmLiteStatus,
+  WabaBanState,
+  WabaStatus,
+  WabaStatusReason,
+} from './wabas.constants';
 
 /** The signals of product-spec §2.3 the status is derived from. */
 export type WabaStatusSignals = Pick<
@@ -36,7 +46,7 @@ export function deriveWabaStatus(
   return { status: WabaStatus.ACTIVE, statusReason: null };
 }
 
-const TERMS_IN_PROGRESS = new Set(['TERM_OF_SERVICE_SIGNED', 'REQUEST_SENT']);
+const TERMS_IN_PROGRESS = new Set([META_TERMS_SIGNED, META_TERMS_REQUEST_SENT]);
 
 /**
  * The MM Lite column (product-spec §2.4): ONBOARDED when Meta says so; NOT_ONBOARDED once anything has
@@ -45,12 +55,12 @@ const TERMS_IN_PROGRESS = new Set(['TERM_OF_SERVICE_SIGNED', 'REQUEST_SENT']);
 export function deriveMmLiteStatus(
   input: Pick<Waba, 'mmLiteMetaStatus' | 'mmLiteTermsStatus' | 'mmLiteSetupStartedAt'>,
 ): MmLiteStatus | null {
-  if (input.mmLiteMetaStatus === 'ONBOARDED') {
+  if (input.mmLiteMetaStatus === META_MM_LITE_ONBOARDED) {
     return MmLiteStatus.ONBOARDED;
   }
   if (
     input.mmLiteSetupStartedAt !== null ||
-    input.mmLiteMetaStatus?.startsWith('PENDING_') === true ||
+    input.mmLiteMetaStatus?.startsWith(META_MM_LITE_PENDING_PREFIX) === true ||
     (input.mmLiteTermsStatus !== null && TERMS_IN_PROGRESS.has(input.mmLiteTermsStatus))
   ) {
     return MmLiteStatus.NOT_ONBOARDED;

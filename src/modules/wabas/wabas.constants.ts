@@ -46,5 +46,16 @@ export enum ChangeSource {
   SYNC = 'SYNC',
 }
 
+/**
+ * Meta's MM Lite values (graph-api-reference.md §5.2) that the column mapping, the panel and the webhooks
+ * read: `marketing_messages_onboarding_status` of the WABA and the portfolio's terms status.
+ */
+export const META_MM_LITE_ONBOARDED = 'ONBOARDED';
+export const META_MM_LITE_PENDING_PREFIX = 'PENDING_';
+export const META_MM_LITE_PENDING_PAYMENT_METHOD = 'PENDING_VALID_PAYMENT_METHOD';
+export const META_MM_LITE_PENDING_INTERNAL_SETUP = 'PENDING_INTERNAL_SETUP';
+export const META_TERMS_SIGNED = 'TERM_OF_SERVICE_SIGNED';
+export const META_TERMS_REQUEST_SENT = 'REQUEST_SENT';
+
 /** Prefix of the reason when Meta's own `status` field is not ACTIVE. */
 export const META_STATUS_REASON_PREFIX = 'META_STATUS_';

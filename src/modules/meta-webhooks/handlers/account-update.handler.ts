@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { WabaBanState, WabaConnection } from 'src/modules/wabas/wabas.constants';
+import { META_TERMS_SIGNED, WabaBanState, WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
 
 import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
@@ -15,7 +15,6 @@ const DISCONNECTING_EVENTS = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'ACC
 /** Events after which Meta's MM Lite onboarding status must be read again rather than assumed (§5.4). */
 const MM_LITE_REREAD_EVENTS = new Set(['MM_LITE_TERMS_SIGNED', 'AD_ACCOUNT_LINKED']);
 const BAN_STATES = new Set<string>(Object.values(WabaBanState));
-const TERMS_SIGNED = 'TERM_OF_SERVICE_SIGNED';
 
 /**
  * Applies `account_update` (graph-api-reference.md §6.3) to a known WABA through WabasService.applyChange,
@@ -156,10 +155,10 @@ export class AccountUpdateHandler {
     }
     this.logger.warn(`WABA ${wabaId}: ${event} but Meta could not be re-read now (${result}); terms recorded`);
     await this.wabas.applyChange(wabaId, context, (waba) => {
-      if (waba.mmLiteTermsStatus === TERMS_SIGNED) {
+      if (waba.mmLiteTermsStatus === META_TERMS_SIGNED) {
         return false;
       }
-      waba.mmLiteTermsStatus = TERMS_SIGNED;
+      waba.mmLiteTermsStatus = META_TERMS_SIGNED;
       return true;
     });
     return WebhookChangeOutcome.APPLIED;
