@@ -58,5 +58,13 @@ export function ApiProblemResponses(...codes: ErrorCode[]): MethodDecorator & Cl
   );
 }
 
+/** The problems a route that calls Meta can answer: every outcome of `domainExceptionFromMeta`. */
+export const META_CALL_PROBLEMS = [
+  ErrorCode.REAUTH_REQUIRED,
+  ErrorCode.META_REQUEST_REJECTED,
+  ErrorCode.META_UNAVAILABLE,
+  ErrorCode.META_RATE_LIMITED,
+] as const;
+
 /** The problems every API-key route can answer. */
 export const COMMON_KEY_ROUTE_PROBLEMS = [ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED] as const;

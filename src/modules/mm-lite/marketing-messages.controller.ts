@@ -2,7 +2,11 @@ import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/com
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
-import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  COMMON_KEY_ROUTE_PROBLEMS,
+  META_CALL_PROBLEMS,
+} from 'src/common/http/api-problem-responses.decorator';
 import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 
@@ -31,7 +35,6 @@ export class MarketingMessagesController {
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.NOT_FOUND,
     ErrorCode.WABA_DISABLED,
-    ErrorCode.REAUTH_REQUIRED,
     ErrorCode.WABA_RESTRICTED,
     ErrorCode.MM_LITE_NOT_ONBOARDED,
     ErrorCode.MARKETING_DISABLED_ON_CLOUD_API,
@@ -41,9 +44,7 @@ export class MarketingMessagesController {
     ErrorCode.RECIPIENT_OPTED_OUT,
     ErrorCode.TEMPLATE_NOT_MARKETING,
     ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,
-    ErrorCode.META_REQUEST_REJECTED,
-    ErrorCode.META_UNAVAILABLE,
-    ErrorCode.META_RATE_LIMITED,
+    ...META_CALL_PROBLEMS,
     ...COMMON_KEY_ROUTE_PROBLEMS,
   )
   send(

@@ -2,7 +2,11 @@ import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/comm
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
-import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  COMMON_KEY_ROUTE_PROBLEMS,
+  META_CALL_PROBLEMS,
+} from 'src/common/http/api-problem-responses.decorator';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 
@@ -54,10 +58,7 @@ export class MmLiteController {
   @ApiProblemResponses(
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.NOT_FOUND,
-    ErrorCode.REAUTH_REQUIRED,
-    ErrorCode.META_REQUEST_REJECTED,
-    ErrorCode.META_UNAVAILABLE,
-    ErrorCode.META_RATE_LIMITED,
+    ...META_CALL_PROBLEMS,
     ...COMMON_KEY_ROUTE_PROBLEMS,
   )
   refresh(

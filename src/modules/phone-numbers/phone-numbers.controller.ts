@@ -3,7 +3,11 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import type { Response } from 'express';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
-import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  COMMON_KEY_ROUTE_PROBLEMS,
+  META_CALL_PROBLEMS,
+} from 'src/common/http/api-problem-responses.decorator';
 import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
@@ -42,8 +46,7 @@ export class PhoneNumbersController {
     ErrorCode.SIGNUP_CODE_REJECTED,
     ErrorCode.WABA_NOT_GRANTED,
     ErrorCode.PHONE_NUMBER_NOT_IN_WABA,
-    ErrorCode.META_UNAVAILABLE,
-    ErrorCode.META_RATE_LIMITED,
+    ...META_CALL_PROBLEMS,
     ...COMMON_KEY_ROUTE_PROBLEMS,
   )
   async connect(
@@ -118,10 +121,7 @@ export class PhoneNumbersController {
   @ApiProblemResponses(
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.NOT_FOUND,
-    ErrorCode.REAUTH_REQUIRED,
-    ErrorCode.META_REQUEST_REJECTED,
-    ErrorCode.META_UNAVAILABLE,
-    ErrorCode.META_RATE_LIMITED,
+    ...META_CALL_PROBLEMS,
     ...COMMON_KEY_ROUTE_PROBLEMS,
   )
   async register(

@@ -2,7 +2,11 @@ import { Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
-import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  COMMON_KEY_ROUTE_PROBLEMS,
+  META_CALL_PROBLEMS,
+} from 'src/common/http/api-problem-responses.decorator';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
@@ -28,10 +32,7 @@ export class SyncController {
   @ApiProblemResponses(
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.NOT_FOUND,
-    ErrorCode.REAUTH_REQUIRED,
-    ErrorCode.META_UNAVAILABLE,
-    ErrorCode.META_RATE_LIMITED,
-    ErrorCode.META_REQUEST_REJECTED,
+    ...META_CALL_PROBLEMS,
     ...COMMON_KEY_ROUTE_PROBLEMS,
   )
   async syncWaba(
