@@ -157,6 +157,15 @@ describe('Sandbox mode across restarts (e2e)', () => {
 
     expect(synced.status).toBe(409);
     expect(synced.body.code).toBe('REAUTH_REQUIRED');
+
+    // The simulator answers but does not know the WABA any more: a refusal, not an outage.
+    const event = await restarted
+      .http()
+      .post(`/api/v1/sandbox/wabas/${session.wabaId}/events`)
+      .set('Authorization', auth)
+      .send({ type: 'DISABLE' });
+    expect(event.status).toBe(422);
+    expect(event.body.code).toBe('META_REQUEST_REJECTED');
   });
 
   it('should create a signup session at the simulator over HTTP in sandbox mode', async () => {

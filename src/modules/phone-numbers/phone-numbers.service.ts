@@ -539,7 +539,13 @@ export class PhoneNumbersService {
       phone.registrationErrorMessage = null;
       phone.nextRegistrationAttemptAt = null;
       // Registration changes Meta's view of the number (status, platform type): read it back rather than guess.
-      const snapshot = await this.meta.getPhoneNumber(phone.phoneNumberId, token).catch(() => null);
+      const snapshot = await this.meta.getPhoneNumber(phone.phoneNumberId, token).catch((error: unknown) => {
+        // Registration itself succeeded; the next sync brings the number's new fields instead.
+        this.logger.warn(
+          `Reading ${phone.phoneNumberId} back after registration failed: ${describeFailure(error).classification}`,
+        );
+        return null;
+      });
       if (snapshot) {
         applyPhoneSnapshot(phone, snapshot);
       }

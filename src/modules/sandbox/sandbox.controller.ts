@@ -39,7 +39,13 @@ export class SandboxController {
     description: 'The simulator changes its state and sends the matching signed webhook to this service.',
   })
   @ApiAcceptedResponse({ description: 'The change was made; the webhook is on its way' })
-  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
+  @ApiProblemResponses(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.META_REQUEST_REJECTED,
+    ErrorCode.META_UNAVAILABLE,
+    ...COMMON_KEY_ROUTE_PROBLEMS,
+  )
   async applyEvent(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,

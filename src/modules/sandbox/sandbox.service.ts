@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 
 import type { AllConfig } from 'config/config.type';
@@ -53,7 +54,14 @@ export class SandboxService {
         this.http.request<T>({ method, url: `${origin}${path}`, data: body, timeout: 5000 }),
       );
       return response.data;
-    } catch {
+    } catch (error) {
+      // A simulator that answered and refused (e.g. a WABA it does not know) is not an outage.
+      if (isAxiosError<{ error?: { message?: string } }>(error) && error.response) {
+        throw new DomainException(
+          ErrorCode.META_REQUEST_REJECTED,
+          `The Meta simulator refused the change: ${error.response.data?.error?.message ?? `HTTP ${error.response.status}`}`,
+        );
+      }
       throw new DomainException(ErrorCode.META_UNAVAILABLE, 'The Meta simulator did not answer');
     }
   }
