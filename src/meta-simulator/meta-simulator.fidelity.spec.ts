@@ -10,7 +10,7 @@ import { SIM_DEMO_IDS } from './meta-simulator.constants';
 import {
   graphCall,
   readFixture,
-  sharedDir,
+  metaFixturesDir,
   startWebhookReceiver,
   type GraphCallResult,
   type WebhookReceiver,
@@ -47,7 +47,7 @@ function withoutTrace(body: Json): Json {
 
 /** Loads waba-subset.openapi.json with the overlay recommended by specs/README.md §5. */
 function buildValidator(): (schemaName: string, value: Json) => string | null {
-  const spec = JSON.parse(readFileSync(join(sharedDir(), 'meta', 'specs', 'waba-subset.openapi.json'), 'utf8')) as {
+  const spec = JSON.parse(readFileSync(join(metaFixturesDir(), 'specs', 'waba-subset.openapi.json'), 'utf8')) as {
     components: { schemas: Record<string, Record<string, Json>> };
   };
   const schemas = structuredClone(spec.components.schemas);

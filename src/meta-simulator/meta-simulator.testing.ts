@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Helpers for tests that drive the simulator (its own specs and other modules' e2e tests). Nothing here
@@ -21,14 +21,17 @@ export function findRepoRoot(from: string = __dirname): string {
   return current;
 }
 
-/** The shared reference folder, which CI clones beside the repository. */
-export function sharedDir(): string {
-  return resolve(findRepoRoot(), '..', 'shared');
+/**
+ * Meta's example payloads and OpenAPI subset, kept in the repository so that a clone alone passes the
+ * suite (provenance: test/fixtures/meta/PROVENANCE.md).
+ */
+export function metaFixturesDir(): string {
+  return join(findRepoRoot(), 'test', 'fixtures', 'meta');
 }
 
-/** Parsed JSON of a file under shared/meta/fixtures. */
+/** Parsed JSON of a file under test/fixtures/meta. */
 export function readFixture<T = unknown>(relativePath: string): T {
-  return JSON.parse(readFileSync(join(sharedDir(), 'meta', 'fixtures', relativePath), 'utf8')) as T;
+  return JSON.parse(readFileSync(join(metaFixturesDir(), relativePath), 'utf8')) as T;
 }
 
 /** Answer of {@link graphCall}. */

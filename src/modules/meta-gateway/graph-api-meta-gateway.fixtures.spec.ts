@@ -14,14 +14,14 @@ import type { MetaConfig } from 'config/meta.config';
 import { GraphApiMetaGateway } from './graph-api-meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import { MetaThrottleRegistry } from './meta-throttle.registry';
+import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const SHARED_FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'meta', 'fixtures');
+const META_FIXTURES = metaFixturesDir();
 const TOKEN = 'EAAfixtureBusinessToken0123456789';
 const TEMPLATE = { name: 'seasonal_sale_promo', language: 'en_US' };
 
 function fixture(file: string): unknown {
-  return JSON.parse(readFileSync(path.join(SHARED_FIXTURES, file), 'utf8'));
+  return JSON.parse(readFileSync(path.join(META_FIXTURES, file), 'utf8'));
 }
 
 interface Answer {

@@ -5,9 +5,9 @@ import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequest
 
 import { classifyGraphErrorCode, mapGraphApiError, mapGraphApiResponse, parseRetryAfter } from './map-graph-api-error';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
+import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const SHARED_FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'meta', 'fixtures');
+const META_FIXTURES = metaFixturesDir();
 
 function axiosErrorWith(status: number, data: unknown, headers: Record<string, string> = {}): AxiosError {
   const config = { headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
@@ -51,13 +51,13 @@ const FIXTURE_EXPECTATIONS: Record<string, { status: number; code: MetaGatewayEr
 };
 
 function errorFixtureFiles(): string[] {
-  const errors = readdirSync(path.join(SHARED_FIXTURES, 'errors'))
+  const errors = readdirSync(path.join(META_FIXTURES, 'errors'))
     .filter((file) => file.endsWith('.json'))
     .map((file) => `errors/${file}`);
-  const derived = readdirSync(path.join(SHARED_FIXTURES, 'derived'))
+  const derived = readdirSync(path.join(META_FIXTURES, 'derived'))
     .filter((file) => file.endsWith('.json'))
     .filter((file) => {
-      const body: unknown = JSON.parse(readFileSync(path.join(SHARED_FIXTURES, 'derived', file), 'utf8'));
+      const body: unknown = JSON.parse(readFileSync(path.join(META_FIXTURES, 'derived', file), 'utf8'));
       return typeof body === 'object' && body !== null && 'error' in body;
     })
     .map((file) => `derived/${file}`);
@@ -70,7 +70,7 @@ describe(mapGraphApiError.name, () => {
   });
 
   describe.each(Object.entries(FIXTURE_EXPECTATIONS))('fixture %s', (file, expected) => {
-    const body = JSON.parse(readFileSync(path.join(SHARED_FIXTURES, file), 'utf8')) as {
+    const body = JSON.parse(readFileSync(path.join(META_FIXTURES, file), 'utf8')) as {
       error: { code: number; error_subcode?: number; fbtrace_id?: string; error_data?: { details?: string } };
     };
 

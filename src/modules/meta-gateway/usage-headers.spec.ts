@@ -2,18 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { parseAppUsage, parseBusinessUseCaseUsage } from './usage-headers';
+import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const SHARED_FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'meta', 'fixtures');
+const META_FIXTURES = metaFixturesDir();
 
 /** The fixtures hold the parsed header value; Meta sends it as a JSON string. */
 function headerFixtures(prefix: string): Array<[string, unknown]> {
   return ['graph', 'derived'].flatMap((folder) =>
-    readdirSync(path.join(SHARED_FIXTURES, folder))
+    readdirSync(path.join(META_FIXTURES, folder))
       .filter((file) => file.startsWith(prefix) && file.endsWith('.json'))
       .map((file): [string, unknown] => [
         `${folder}/${file}`,
-        JSON.parse(readFileSync(path.join(SHARED_FIXTURES, folder, file), 'utf8')),
+        JSON.parse(readFileSync(path.join(META_FIXTURES, folder, file), 'utf8')),
       ]),
   );
 }

@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFixture as fixture } from 'src/meta-simulator/meta-simulator.testing';
 
 import { routeWebhookChanges } from './webhook-change.router';
-
-const FIXTURES = join(__dirname, '..', '..', '..', '..', 'shared', 'meta', 'fixtures');
-const fixture = (path: string): unknown => JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
 
 describe('routeWebhookChanges', () => {
   it('should route partner events by waba_info.waba_id, not by the partner entry.id', () => {
