@@ -29,3 +29,18 @@ export const INELIGIBILITY_REASONS: Readonly<Record<string, string>> = {
 
 /** Meta tells a template is still syncing to MM Lite for up to this long (134101). */
 export const TEMPLATE_SYNC_RETRY_AFTER_SECONDS = 600;
+
+/**
+ * Fewest digits of a recipient number with its country code: the shortest numbers in service (Niue, Saint
+ * Helena, 3-digit code + 4 digits) have 7. The bound the API has applied since its first release.
+ */
+export const RECIPIENT_MIN_DIGITS = 7;
+
+/** Most digits of a recipient number with its country code (ITU-T E.164). */
+export const RECIPIENT_MAX_DIGITS = 15;
+
+/**
+ * Longest `to` read at all: 15 digits written with generous separators (`+44 (0) 7700 - 900 - 123`) fit
+ * several times over; anything longer is not a phone number and is refused before it is scanned.
+ */
+export const RECIPIENT_MAX_INPUT_LENGTH = 64;
