@@ -17,7 +17,10 @@ import { MarketingRegionRestrictedException } from './mm-lite.exception';
 
 /** A marketing template to send. */
 export interface MarketingMessageInput {
-  /** E.164 destination, with or without `+`. */
+  /**
+   * E.164 destination with `+` (`+447700900123`), as the send DTO normalises it: Meta reads a number
+   * without `+` as national to the sending number's country (graph-api-2026 §A.9).
+   */
   to: string;
   template: TemplateMessage;
 }

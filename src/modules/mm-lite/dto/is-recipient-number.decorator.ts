@@ -1,0 +1,29 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { ValidateBy } from 'class-validator';
+
+import { parseRecipientNumber } from 'src/modules/mm-lite/recipient-number';
+
+/**
+ * A recipient phone number as people write it: validated by {@link parseRecipientNumber} and replaced by
+ * its E.164 form (`+447700900123`) before the controller sees it. A refused value is left as sent, so the
+ * validation message explains what is wrong with what the caller wrote.
+ */
+export function IsRecipientNumber(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => {
+      const parsed = parseRecipientNumber(value);
+      return parsed.ok ? parsed.e164 : value;
+    }),
+    ValidateBy({
+      name: 'isRecipientNumber',
+      validator: {
+        validate: (value: unknown) => parseRecipientNumber(value).ok,
+        defaultMessage: (args) => {
+          const parsed = parseRecipientNumber(args?.value);
+          return `${args?.property ?? 'to'} ${parsed.ok ? 'must be a phone number' : parsed.message}`;
+        },
+      },
+    }),
+  );
+}
