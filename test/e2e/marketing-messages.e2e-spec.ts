@@ -134,6 +134,110 @@ describe('Marketing template sends (e2e)', () => {
     expect(sendPaths()).toEqual([`/${cloud.phoneNumberId}/messages`]);
   });
 
+  function sentTo(): unknown[] {
+    return sut.simulator.requests
+      .filter((entry) => entry.method === 'POST' && /\/(marketing_)?messages$/.test(entry.path))
+      .map((entry) => (entry.body as { to?: unknown } | undefined)?.to);
+  }
+
+  it.each<[string, string]>([
+    ['+44 7700 900201', '+447700900201'],
+    ['0044 7700 900202', '+447700900202'],
+    ['00 44 (0)7700 900203', '+447700900203'],
+    ['+44 (0) 7700-900-204', '+447700900204'],
+    ['447700900205', '+447700900205'],
+    ['+1 (416) 555-0101', '+14165550101'],
+    ['+1.416.555.0102', '+14165550102'],
+    ['001 416 555 0103', '+14165550103'],
+    ['1-416-555-0104', '+14165550104'],
+    ['(+55) 11 98765-4321', '+5511987654321'],
+    ['\u202d+44\u00a07700\u00a0900206\u202c', '+447700900206'],
+  ])('should accept %j and send Meta the E.164 number %s', async (to, e164) => {
+    for (const number of [mmLite, cloud]) {
+      sut.simulator.clearRequests();
+
+      await send(number.phoneNumberId, { to, template: TEMPLATE }).expect(202);
+
+      expect(sentTo()).toEqual([e164]);
+    }
+  });
+
+  it.each([
+    '+1 (212) 555-0100',
+    '001 212 555 0100',
+    '+1.212.555.0100',
+    '+1-212-555-0100',
+    '1 (212) 555-0100',
+    '12125550100',
+    '00 1 (212) 555.0100',
+    '(+1) 212 555 0100',
+    '+1\u00a0212\u2011555\u20110100',
+    '+1 (787) 555-0100',
+  ])('should refuse the US number %j with 422 MARKETING_REGION_RESTRICTED before any Graph call', async (to) => {
+    sut.simulator.clearRequests();
+
+    const response = await send(mmLite.phoneNumberId, { to, template: TEMPLATE }).expect(422);
+
+    expect(response.body).toMatchObject({
+      code: 'MARKETING_REGION_RESTRICTED',
+      region: 'US',
+      errors: [{ field: 'to', message: expect.stringContaining('US') }],
+    });
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['letters', 'call me maybe', 'may contain only digits'],
+    ['an extension', '+44 7700 900123 ext. 5', 'may contain only digits'],
+    ['a NUL', '+44 7700\u0000900123', 'U+0000'],
+    ['a newline', '+447700900123\n+447700900124', 'U+000A'],
+    [
+      'Arabic-Indic digits',
+      '+\u0664\u0664 \u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663',
+      'digits 0-9',
+    ],
+    ['full-width digits', '\uff0b\uff14\uff14\uff17\uff17\uff10\uff10\uff19\uff10\uff10\uff11\uff12\uff13', 'found'],
+    ['two pluses', '++447700900123', 'one + only'],
+    ['a plus inside', '44+7700900123', 'one + only'],
+    ['+0', '+0 7700 900123', 'never start with 0'],
+    ['000', '000 44 7700 900123', 'never start with 0'],
+    ['a national number (trunk 0)', '07700 900123', 'must include the country code'],
+    ['a national number (area code)', '(415) 555-0100', 'must include the country code'],
+    ['an unclosed parenthesis', '+1 (416 555-0100', 'without a matching )'],
+    ['too few digits', '+44 7700', 'too few digits'],
+    ['too many digits', '+44 7700 900123 45678', 'too many digits'],
+    ['very long input', '+' + '1'.repeat(10_000), 'too long'],
+    ['empty', '', 'country code'],
+    ['whitespace only', '   ', 'country code'],
+    ['a JSON number', 447700900123, 'must be a string'],
+    ['null', null, 'must be a string'],
+  ])('should refuse %s with 400 naming to, without calling Meta', async (_label, to, explanation) => {
+    sut.simulator.clearRequests();
+
+    const response = await send(mmLite.phoneNumberId, { to, template: TEMPLATE }).expect(400);
+
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'to', message: expect.stringContaining(explanation) }],
+    });
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors[0].message).toMatch(/^to /);
+    expect(response.body.errors[0].message).not.toContain('\u0000');
+    expect(sut.simulator.requests).toHaveLength(0);
+  });
+
+  it('should say in the OpenAPI description of to which spellings are accepted', async () => {
+    const document = (await sut.http().get('/docs-json').expect(200)).body;
+    const to = document.components.schemas.SendMarketingMessageDto.properties.to;
+
+    expect(to.type).toBe('string');
+    for (const spelling of ['+44 7700 900123', '0044 7700 900123', '+1 (416) 555-0100', '+1.416.555.0100']) {
+      expect(to.description).toContain(spelling);
+    }
+    expect(to.description).toContain('E.164');
+  });
+
   it('should answer 400 naming each bad field, without calling Meta', async () => {
     sut.simulator.clearRequests();
     const cases: Array<[Record<string, unknown>, string[]]> = [
