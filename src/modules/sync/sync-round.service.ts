@@ -10,8 +10,7 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants';
-import type { ChangeContext } from 'src/modules/wabas/wabas.service';
+import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 
 import {
   SYNC_ROUND_ACTOR,
@@ -224,7 +223,7 @@ export class SyncRoundService {
     for (const waba of task.wabas) {
       const until = gateway.throttledUntil(waba.wabaId);
       if (until) {
-        await this.sync.deferSync(waba.wabaId, until, this.context());
+        await this.sync.deferSync(waba.wabaId, until, SYNC_ROUND_ACTOR);
         run.count('skipped');
         handled.push(waba.wabaId);
       } else {
@@ -293,7 +292,7 @@ export class SyncRoundService {
       return;
     }
     try {
-      await this.sync.applyReadings(readings, this.context());
+      await this.sync.applyReadings(readings, SYNC_ROUND_ACTOR);
       for (let index = 0; index < readings.size; index++) {
         run.count('succeeded');
       }
@@ -302,7 +301,7 @@ export class SyncRoundService {
         `Sync round: applying a chunk of ${readings.size} failed (${error instanceof Error ? error.message : 'unexpected error'}); applying one by one`,
       );
       for (const [wabaId, reading] of readings) {
-        run.count(await this.apply(gateway, wabaId, () => this.sync.applyReading(wabaId, reading, this.context())));
+        run.count(await this.apply(gateway, wabaId, () => this.sync.applyReading(wabaId, reading, SYNC_ROUND_ACTOR)));
       }
     }
   }
@@ -311,12 +310,12 @@ export class SyncRoundService {
   private async syncOne(gateway: SyncRoundMetaGateway, waba: ClaimedWaba): Promise<Outcome> {
     const until = gateway.throttledUntil(waba.wabaId);
     if (until) {
-      await this.sync.deferSync(waba.wabaId, until, this.context());
+      await this.sync.deferSync(waba.wabaId, until, SYNC_ROUND_ACTOR);
       return 'skipped';
     }
     return this.apply(gateway, waba.wabaId, async () => {
       const reading = await this.sync.readWith(gateway, waba, this.secrets.open(waba.sealedToken));
-      return this.sync.applyReading(waba.wabaId, reading, this.context());
+      return this.sync.applyReading(waba.wabaId, reading, SYNC_ROUND_ACTOR);
     });
   }
 
@@ -335,11 +334,11 @@ export class SyncRoundService {
    * regain access and reported as skipped.
    */
   private async recordFailure(gateway: SyncRoundMetaGateway, wabaId: string, error: unknown): Promise<Outcome> {
-    await this.sync.recordFailure(wabaId, error, this.context());
+    await this.sync.recordFailure(wabaId, error, SYNC_ROUND_ACTOR);
     if (error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.RATE_LIMITED) {
       const until = gateway.throttledUntil(wabaId);
       if (until) {
-        await this.sync.deferSync(wabaId, until, this.context());
+        await this.sync.deferSync(wabaId, until, SYNC_ROUND_ACTOR);
       }
       return 'skipped';
     }
@@ -380,10 +379,6 @@ export class SyncRoundService {
 
   private systemUserToken(): string {
     return this.config.get('meta.systemUserToken', { infer: true });
-  }
-
-  private context(): ChangeContext {
-    return { source: ChangeSource.SYNC, actor: SYNC_ROUND_ACTOR };
   }
 }
 
