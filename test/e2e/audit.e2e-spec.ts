@@ -233,6 +233,78 @@ describe('Audit events (e2e)', () => {
     expect(withForeignCursor.every((record) => record.wabaId === bob.wabaId)).toBe(true);
   });
 
+  describe('changes Meta made, found by a read a key asked for', () => {
+    let carol: Connected;
+    let carolActor: string;
+
+    beforeAll(async () => {
+      // An organization of its own, so that Alice's and Bob's trails above stay as they are.
+      const organization = await sut.createOrganization('Carol');
+      carol = await connect(organization.key, 'Carol Main');
+      const keys = await sut
+        .http()
+        .get('/api/v1/organization/api-keys')
+        .set('Authorization', `Bearer ${carol.key}`)
+        .expect(200);
+      carolActor = `api-key:${(keys.body.data as Array<{ id: string }>)[0].id}`;
+    });
+
+    it('should audit a status change found by POST /wabas/{id}/sync as SYNC with the key as actor', async () => {
+      sut.simulator.updateWaba(carol.wabaId, { status: 'SUSPENDED' });
+
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${carol.wabaId}/sync`)
+        .set('Authorization', `Bearer ${carol.key}`)
+        .expect(200);
+
+      const records = (
+        await list(carol.key, { wabaId: carol.wabaId, type: 'WABA_STATUS_CHANGED', limit: 100 }).expect(200)
+      ).body.data as AuditRecord[];
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        source: 'SYNC',
+        actor: carolActor,
+        before: { status: 'ACTIVE', statusReason: null },
+        after: { status: 'DISABLED', statusReason: 'META_STATUS_SUSPENDED' },
+      });
+    });
+
+    it('should audit what POST …/mm-lite/refresh finds as SYNC with the key as actor, and setup as API', async () => {
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${carol.wabaId}/mm-lite/setup`)
+        .set('Authorization', `Bearer ${carol.key}`)
+        .expect(200);
+      sut.simulator.updateWaba(carol.wabaId, {
+        status: 'PENDING_DELETION',
+        marketingMessagesOnboardingStatus: 'ONBOARDED',
+      });
+
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${carol.wabaId}/mm-lite/refresh`)
+        .set('Authorization', `Bearer ${carol.key}`)
+        .expect(200);
+
+      const mmLite = (
+        await list(carol.key, { wabaId: carol.wabaId, type: 'MM_LITE_STATUS_CHANGED', limit: 100 }).expect(200)
+      ).body.data as AuditRecord[];
+      expect(mmLite.map((record) => [record.source, record.actor, record.after?.mmLiteStatus])).toEqual([
+        ['SYNC', carolActor, 'ONBOARDED'],
+        ['API', carolActor, 'NOT_ONBOARDED'],
+      ]);
+      const status = (
+        await list(carol.key, { wabaId: carol.wabaId, type: 'WABA_STATUS_CHANGED', limit: 1 }).expect(200)
+      ).body.data as AuditRecord[];
+      expect(status[0]).toMatchObject({
+        source: 'SYNC',
+        actor: carolActor,
+        after: { status: 'DISABLED', statusReason: 'META_STATUS_PENDING_DELETION' },
+      });
+    });
+  });
+
   it('should answer 401 without a key', async () => {
     const response = await sut.http().get('/api/v1/audit-events').expect(401);
     expect(response.body.code).toBe('UNAUTHENTICATED');

@@ -273,8 +273,9 @@ describe('Meta webhooks (e2e)', () => {
       expect(body.mmLite).toMatchObject({ metaStatus: 'PENDING_INTERNAL_SETUP' });
       const records = await audits(connected, 'MM_LITE_STATUS_CHANGED');
       expect(records).toHaveLength(1);
+      // The new status comes from the read, which the webhook asked for.
       expect(records[0]).toMatchObject({
-        source: 'WEBHOOK',
+        source: 'SYNC',
         actor: 'meta-webhook',
         before: { mmLiteStatus: null },
         after: { mmLiteStatus: 'NOT_ONBOARDED', metaStatus: 'PENDING_INTERNAL_SETUP' },
@@ -299,9 +300,17 @@ describe('Meta webhooks (e2e)', () => {
       );
       expect(row.outcome?.[0]).toMatchObject({ field: 'phone_number_quality_update', outcome: 'RESYNCED' });
       expect(await phone(connected)).toMatchObject({ qualityRating: 'RED' });
-      const records = (await audits(connected, 'PHONE_NUMBER_UPDATED')).filter((record) => record.source === 'WEBHOOK');
+      // The webhook carries no rating: the value comes from the read it asked for.
+      const records = (await audits(connected, 'PHONE_NUMBER_UPDATED')).filter(
+        (record) => (record.after as { qualityRating?: string } | null)?.qualityRating !== undefined,
+      );
       expect(records).toHaveLength(1);
-      expect(records[0]).toMatchObject({ phoneNumberId: connected.phoneNumberId, after: { qualityRating: 'RED' } });
+      expect(records[0]).toMatchObject({
+        phoneNumberId: connected.phoneNumberId,
+        source: 'SYNC',
+        actor: 'meta-webhook',
+        after: { qualityRating: 'RED' },
+      });
     });
 
     it('should apply THROUGHPUT_UPGRADE from the payload', async () => {

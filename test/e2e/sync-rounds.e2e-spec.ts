@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 
 import type { SimRequestLogEntry } from 'src/meta-simulator/meta-simulator.types';
+import { StatusSyncJob } from 'src/modules/scheduler/jobs/status-sync.job';
 import { seedConnectedWabas } from 'test/factories/waba.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
 
@@ -46,6 +47,18 @@ function multiIdCalls(requests: readonly SimRequestLogEntry[], ids: Set<string>)
   return requests.filter((entry) => entry.path === '/' && (entry.ids ?? []).some((id) => ids.has(id)));
 }
 
+/** How many Graph calls read each of these WABAs: a multi-ID call counts for every ID it carried. */
+function readsPerWaba(requests: readonly SimRequestLogEntry[], ids: Set<string>): Map<string, number> {
+  const reads = new Map<string, number>();
+  for (const entry of requests) {
+    const touched = entry.path === '/' ? (entry.ids ?? []) : [entry.path.split('/')[1]];
+    for (const id of touched.filter((candidate) => ids.has(candidate))) {
+      reads.set(id, (reads.get(id) ?? 0) + 1);
+    }
+  }
+  return reads;
+}
+
 /** Calls addressed to one object's own path (`/{id}` or `/{id}/edge`). */
 function callsFor(requests: readonly SimRequestLogEntry[], id: string): SimRequestLogEntry[] {
   return requests.filter((entry) => entry.path === `/${id}` || entry.path.startsWith(`/${id}/`));
@@ -64,10 +77,19 @@ describe('Sync rounds (e2e)', () => {
     return new Map(result.rows.map((row) => [row.waba_id, row]));
   };
 
-  // Every test seeds its own WABAs; the ones of earlier tests are parked so that a round sees only these.
+  // Every test seeds its own WABAs; the ones of earlier tests are parked so that a round sees only these
+  // (a full round reads every connected WABA, due or not, so they are taken out of the rounds altogether).
   const parkEveryWaba = async (): Promise<void> => {
-    await db.query("UPDATE wabas SET next_sync_at = now() + interval '1 day'");
+    await db.query("UPDATE wabas SET next_sync_at = now() + interval '1 day', connection = 'REAUTH_REQUIRED'");
   };
+
+  const auditActors = async (wabaIds: string[]): Promise<Array<{ source: string; actor: string }>> =>
+    (
+      await db.query<{ source: string; actor: string }>(
+        'SELECT DISTINCT source::text AS source, actor FROM audit_events WHERE waba_id = ANY($1)',
+        [wabaIds],
+      )
+    ).rows;
 
   describe('with a system-user token configured', () => {
     let sut: TestApp;
@@ -141,6 +163,7 @@ describe('Sync rounds (e2e)', () => {
       expect(audit.body.data).toHaveLength(1);
       expect(audit.body.data[0]).toMatchObject({
         source: 'SYNC',
+        actor: 'admin',
         before: { mmLiteStatus: null },
         after: { mmLiteStatus: 'ONBOARDED' },
       });
@@ -206,40 +229,110 @@ describe('Sync rounds (e2e)', () => {
       );
     });
 
-    it('should sync every WABA exactly once when two instances run a round at once', async () => {
+    it('should read every WABA exactly once when two instances run an admin round at once', async () => {
       const other = await createTestApp(
         { databaseUrl: sut.databaseUrl, env: { META_SYSTEM_USER_TOKEN: TEST_SYSTEM_USER_TOKEN } },
         sut.simulator,
       );
       try {
+        // None is due: the admin round reads them all anyway.
         const seeded = await seedConnectedWabas(sut.app, sut.simulator, {
           organizationId: organization.id,
           businesses: 40,
           wabasPerBusiness: 5,
           tokens: 'per-waba',
+          nextSyncAt: new Date(Date.now() + 60 * 60_000),
         });
         const wabaIds = new Set(seeded.map((item) => item.wabaId));
+        // Both requests start their round before either instance has finished reading a first batch.
+        sut.simulator.setLatency(25);
 
         const [mine, theirs] = await Promise.all([runRound(sut), runRound(other)]);
 
+        sut.simulator.setLatency(0);
         expect(mine.wabas + theirs.wabas).toBe(200);
         expect(mine.succeeded + theirs.succeeded).toBe(200);
-        const readsPerWaba = new Map<string, number>();
-        for (const entry of sut.simulator.requests) {
-          const ids = entry.path === '/' ? (entry.ids ?? []) : [entry.path.split('/')[1]];
-          for (const id of ids.filter((candidate) => wabaIds.has(candidate))) {
-            readsPerWaba.set(id, (readsPerWaba.get(id) ?? 0) + 1);
-          }
-        }
-        expect(readsPerWaba.size).toBe(200);
-        expect([...readsPerWaba.entries()].filter(([, reads]) => reads !== 1)).toEqual([]);
+        // Both did part of the work, and their counts add up to what Meta saw.
+        expect(mine.wabas).toBeGreaterThan(0);
+        expect(theirs.wabas).toBeGreaterThan(0);
+        expect(mine.metaCalls + theirs.metaCalls).toBe(sut.simulator.requests.length);
+        const reads = readsPerWaba(sut.simulator.requests, wabaIds);
+        expect(reads.size).toBe(200);
+        expect([...reads.entries()].filter(([, count]) => count !== 1)).toEqual([]);
         const stored = await rows([...wabaIds]);
         expect(
           [...stored.values()].filter((row) => row.last_synced_at === null || row.sync_claimed_by !== null),
         ).toEqual([]);
       } finally {
+        sut.simulator.setLatency(0);
         await other.close();
       }
+    });
+
+    it('should re-read every WABA in an admin round right after another, picking up what changed at Meta', async () => {
+      const seeded = await seedConnectedWabas(sut.app, sut.simulator, {
+        organizationId: organization.id,
+        businesses: 2,
+        wabasPerBusiness: 3,
+      });
+      const wabaIds = new Set(seeded.map((item) => item.wabaId));
+      expect(await runRound(sut)).toMatchObject({ wabas: 6, succeeded: 6 });
+      const afterFirst = await rows([...wabaIds]);
+      // Read a moment ago: none of them is due now.
+      expect([...afterFirst.values()].every((row) => row.next_sync_at.getTime() > Date.now())).toBe(true);
+      sut.simulator.clearRequests();
+      for (const waba of seeded) {
+        sut.simulator.updateWaba(waba.wabaId, { name: `Second look ${waba.wabaId}` });
+      }
+
+      const second = await runRound(sut);
+
+      expect(second).toMatchObject({ wabas: 6, succeeded: 6, failed: 0, skipped: 0 });
+      const reads = readsPerWaba(sut.simulator.requests, wabaIds);
+      expect([...reads.keys()].sort()).toEqual([...wabaIds].sort());
+      const stored = await rows([...wabaIds]);
+      expect([...stored.values()].filter((row) => row.name !== `Second look ${row.waba_id}`)).toEqual([]);
+      for (const row of stored.values()) {
+        expect(row.last_synced_at?.getTime()).toBeGreaterThan(
+          afterFirst.get(row.waba_id)?.last_synced_at?.getTime() ?? 0,
+        );
+      }
+      expect(await auditActors([...wabaIds])).toEqual([{ source: 'SYNC', actor: 'admin' }]);
+    });
+
+    it('should read only the due WABAs in a scheduled round, as the system', async () => {
+      const due = await seedConnectedWabas(sut.app, sut.simulator, {
+        organizationId: organization.id,
+        businesses: 1,
+        wabasPerBusiness: 3,
+      });
+      const later = await seedConnectedWabas(sut.app, sut.simulator, {
+        organizationId: organization.id,
+        businesses: 1,
+        wabasPerBusiness: 2,
+        nextSyncAt: new Date(Date.now() + 10 * 60_000),
+      });
+      for (const waba of [...due, ...later]) {
+        sut.simulator.updateWaba(waba.wabaId, { name: `Scheduled ${waba.wabaId}` });
+      }
+
+      const round = await sut.app.get(StatusSyncJob).run();
+
+      expect(round).toMatchObject({ wabas: 3, succeeded: 3, failed: 0, skipped: 0 });
+      const reads = readsPerWaba(sut.simulator.requests, new Set([...due, ...later].map((item) => item.wabaId)));
+      expect([...reads.keys()].sort()).toEqual(due.map((item) => item.wabaId).sort());
+      const stored = await rows([...due, ...later].map((item) => item.wabaId));
+      for (const waba of due) {
+        expect(stored.get(waba.wabaId)?.name).toBe(`Scheduled ${waba.wabaId}`);
+      }
+      for (const waba of later) {
+        expect(stored.get(waba.wabaId)?.name).toBe('Seeded (not yet synced)');
+      }
+      expect(await auditActors(due.map((item) => item.wabaId))).toEqual([{ source: 'SYNC', actor: 'system' }]);
+
+      // A scheduled round right after finds nothing due; an admin round still reads the two not yet due.
+      expect(await sut.app.get(StatusSyncJob).run()).toMatchObject({ wabas: 0 });
+      expect(await runRound(sut)).toMatchObject({ wabas: 5, succeeded: 5 });
     });
   });
 
@@ -319,15 +412,16 @@ describe('Sync rounds (e2e)', () => {
         expect(stored.get(waba.wabaId)?.last_synced_at).not.toBeNull();
       }
 
-      // Next round: the others are due again, the throttled WABA is left alone until Meta lets it back.
+      // Next admin round: a full round reads the others again, but still leaves the throttled WABA alone
+      // until Meta lets it back, and says so (skipped).
       sut.simulator.clearFaults();
       sut.simulator.clearRequests();
-      await db.query("UPDATE wabas SET next_sync_at = now() - interval '1 minute' WHERE waba_id = ANY($1)", [
-        [seeded[0].wabaId, seeded[2].wabaId],
-      ]);
       const next = await runRound(sut);
-      expect(next).toMatchObject({ wabas: 2, succeeded: 2, failed: 0, skipped: 0 });
+      expect(next).toMatchObject({ wabas: 3, succeeded: 2, failed: 0, skipped: 1 });
       expect(callsFor(sut.simulator.requests, throttled)).toEqual([]);
+      expect((await rows([throttled])).get(throttled)?.next_sync_at.getTime()).toBe(paused.next_sync_at.getTime());
+      // The periodic round does not even claim it: it is not due before Meta's regain time.
+      expect(await sut.app.get(StatusSyncJob).run()).toMatchObject({ wabas: 0 });
     });
 
     it('should not let a hanging WABA stop the others', async () => {
@@ -372,10 +466,8 @@ describe('Sync rounds (e2e)', () => {
         .expect(200);
       expect(waba.body.connection).toBe('REAUTH_REQUIRED');
 
+      // The next admin round reads every connected WABA, and the rejected one no longer is.
       sut.simulator.clearRequests();
-      await db.query("UPDATE wabas SET next_sync_at = now() - interval '1 minute' WHERE waba_id = ANY($1)", [
-        [rejected.wabaId, healthy.wabaId],
-      ]);
       const next = await runRound(sut);
       expect(next).toMatchObject({ wabas: 1, succeeded: 1 });
       expect(callsFor(sut.simulator.requests, rejected.wabaId)).toEqual([]);

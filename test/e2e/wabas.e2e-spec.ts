@@ -126,8 +126,10 @@ describe('WABA accounts list, detail and sync (e2e)', () => {
     const types = audit.body.data.map((event: { type: string }) => event.type);
     expect(types).toEqual(expect.arrayContaining(['WABA_STATUS_CHANGED', 'PHONE_NUMBER_UPDATED']));
     const statusChange = audit.body.data.find((event: { type: string }) => event.type === 'WABA_STATUS_CHANGED');
+    // Meta disabled it; the key only asked for the read.
     expect(statusChange).toMatchObject({
-      source: 'API',
+      source: 'SYNC',
+      actor: expect.stringMatching(/^api-key:/),
       before: { status: 'ACTIVE', statusReason: null },
       after: { status: 'DISABLED', statusReason: 'META_STATUS_DISABLED' },
     });
@@ -170,6 +172,9 @@ describe('WABA accounts list, detail and sync (e2e)', () => {
       'CONNECTED',
       'REAUTH_REQUIRED',
     ]);
+    // Meta refused the token during the read the key asked for; the key re-authorized by signing up again.
+    expect(audit.body.data.map((event: { source: string }) => event.source)).toEqual(['API', 'SYNC']);
+    expect(audit.body.data[1].actor).toMatch(/^api-key:/);
   });
 
   it('should answer 502 for a Meta outage on sync and keep the stored state', async () => {

@@ -110,7 +110,7 @@ export class MarketingMessagesService {
     }
     if (error.metaCode !== null && ACCOUNT_STATE_SEND_ERRORS.has(error.metaCode)) {
       // Meta says the account is restricted: re-read it now so the list and the panel show why.
-      await this.sync.syncInBackground(waba.wabaId, { source: ChangeSource.SYNC, actor: 'sync' });
+      await this.sync.syncInBackground(waba.wabaId, 'sync');
     }
     return marketingSendProblem(error);
   }

@@ -50,10 +50,11 @@ export class MmLiteService {
    * `POST .../mm-lite/refresh`: reads the WABA's `marketing_messages_onboarding_status`, the portfolio's
    * terms status and the numbers from Meta now, with the WABA's own token, and applies them. Answers
    * REAUTH_REQUIRED without calling Meta when the token was already rejected; Meta failures become their
-   * public problems (and are recorded on the WABA by the sync).
+   * public problems (and are recorded on the WABA by the sync). What Meta says is audited as SYNC with the
+   * caller as actor: the key asked for the read, Meta made the change.
    */
   async refresh(organizationId: string, wabaId: string, actor: string): Promise<MmLitePanelResponseDto> {
-    const waba = await this.sync.syncNow(organizationId, wabaId, { source: ChangeSource.API, actor });
+    const waba = await this.sync.syncNow(organizationId, wabaId, actor);
     return this.panelOf(waba);
   }
 

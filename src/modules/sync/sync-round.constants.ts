@@ -14,5 +14,8 @@ export const SYNC_ROUND_WORKERS_PER_CALL_SLOT = 2;
 /** Upper bound on the number of workers, to stay well inside the database pool. */
 export const SYNC_ROUND_MAX_WORKERS = 16;
 
-/** Audit actor of the changes a round applies. */
-export const SYNC_ROUND_ACTOR = 'sync';
+/** Audit actor of what the periodic round applies: nobody asked, the system reads on its own schedule. */
+export const SYNC_ROUND_SCHEDULED_ACTOR = 'system';
+
+/** Audit actor of what a full round asked for with the admin token applies. */
+export const SYNC_ROUND_ADMIN_ACTOR = 'admin';

@@ -6,6 +6,7 @@ import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/
 import { AdminOnly } from 'src/modules/organizations/auth.decorators';
 
 import { SyncRoundResponseDto } from './sync-round-response.dto';
+import { SYNC_ROUND_ADMIN_ACTOR } from './sync-round.constants';
 import { SyncRoundService } from './sync-round.service';
 
 /** Operator control of the periodic re-sync. */
@@ -19,14 +20,17 @@ export class SyncRoundController {
   @Post()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Run one re-sync round now (admin token)',
+    summary: 'Run one full re-sync round now (admin token)',
     description:
-      'Re-reads every due, connected WABA, its numbers and its MM Lite status, sharing the work with any ' +
-      'other instance running a round; answers when no due WABA is left.',
+      'Re-reads every connected WABA (not those waiting for re-authorization), due or not, with its numbers ' +
+      'and its MM Lite status, once: rounds running at the same time on other instances share the work, and ' +
+      'a WABA any of them handled since this round started is not read again. A WABA Meta is throttling is ' +
+      'not read and counts as skipped. Answers when no WABA is left to read; the counts are what this ' +
+      'instance handled.',
   })
   @ApiOkResponse({ type: SyncRoundResponseDto })
   @ApiProblemResponses(ErrorCode.INTERNAL_ERROR, ...COMMON_KEY_ROUTE_PROBLEMS)
   async runRound(): Promise<SyncRoundResponseDto> {
-    return SyncRoundResponseDto.fromResult(await this.rounds.runRound());
+    return SyncRoundResponseDto.fromResult(await this.rounds.runFullRound(SYNC_ROUND_ADMIN_ACTOR));
   }
 }

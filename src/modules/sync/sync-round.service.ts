@@ -10,14 +10,13 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants';
-import type { ChangeContext } from 'src/modules/wabas/wabas.service';
+import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 
 import {
-  SYNC_ROUND_ACTOR,
   SYNC_ROUND_CLAIM_BATCH_SIZE,
   SYNC_ROUND_CLAIM_LEASE_MS,
   SYNC_ROUND_MAX_WORKERS,
+  SYNC_ROUND_SCHEDULED_ACTOR,
   SYNC_ROUND_WORKERS_PER_CALL_SLOT,
 } from './sync-round.constants';
 import { SyncRoundMetaGateway } from './sync-round.gateway';
@@ -40,6 +39,19 @@ export interface SyncRoundResult {
   durationMs: number;
 }
 
+/**
+ * Which WABAs a round claims; either way only CONNECTED ones (a rejected token waits for re-authorization)
+ * that no instance holds a live claim on.
+ */
+type RoundScope =
+  /** The periodic round: the WABAs whose `next_sync_at` has come by `cutoff`. */
+  | { kind: 'due'; cutoff: Date }
+  /**
+   * A full round: every WABA, due or not, that no round has handled since `startedAt` (the database's
+   * clock, as text so that its microseconds survive; `sync_handled_at` is written by the same clock).
+   */
+  | { kind: 'full'; startedAt: string };
+
 /** A WABA claimed for this round, with what the round needs to read it. */
 interface ClaimedWaba {
   wabaId: string;
@@ -55,13 +67,19 @@ type RoundTask =
 type Outcome = 'succeeded' | 'failed' | 'skipped';
 
 /**
- * The periodic re-sync (product-spec §2.8): re-reads every connected, due WABA's fields, its numbers and
- * its MM Lite status, and applies them through {@link WabaSyncService}.
+ * The re-sync (product-spec §2.8): re-reads connected WABAs' fields, their numbers and their MM Lite
+ * status, and applies them through {@link WabaSyncService}. The periodic round ({@link runRound}) takes
+ * the due WABAs; a full round ({@link runFullRound}, the admin endpoint) takes every WABA, due or not.
  *
  * Several instances share a round through per-WABA claims on the `wabas` row (`sync_claimed_by`,
  * `sync_claim_expires_at`) taken with `FOR UPDATE SKIP LOCKED`: each instance keeps claiming batches
- * until no due, unclaimed WABA is left, so no WABA is read twice and no instance idles while work
+ * until no eligible, unclaimed WABA is left, so no WABA is read twice and no instance idles while work
  * remains. A crashed instance's claims expire after {@link SYNC_ROUND_CLAIM_LEASE_MS}.
+ *
+ * Releasing a claim stamps `sync_handled_at`, and that is what keeps a full round to one read per WABA:
+ * a handled WABA is released and claimable again, but a full round takes only WABAs no round (full or
+ * periodic, on any instance) has handled since it started. A claim that dies with its instance was never
+ * stamped, so once its lease expires the WABA is read by the rounds still running.
  *
  * Reads are batched with multi-ID calls (≤ 50 IDs) under one token: the platform's system-user token
  * when configured (it reads every client WABA), else the WABAs sharing a business token. Numbers are
@@ -86,14 +104,33 @@ export class SyncRoundService {
   ) {}
 
   /**
-   * Runs one round on this instance and resolves when no due WABA is left unclaimed and this instance's
-   * claims are all handled. `now` is the round's cut-off: WABAs due after it wait for the next round.
+   * The periodic round: reads the WABAs due by `now` (their `next_sync_at`) on this instance, audited as
+   * the system's, and resolves when no due WABA is left unclaimed and this instance's claims are all
+   * handled. WABAs due after `now` wait for the next round.
    */
   async runRound(now: Date = new Date()): Promise<SyncRoundResult> {
+    return this.run({ kind: 'due', cutoff: now }, SYNC_ROUND_SCHEDULED_ACTOR);
+  }
+
+  /**
+   * A full round (`POST /api/v1/admin/sync-rounds`): reads every connected WABA, due or not, that no round
+   * has handled since this one started, audited as `requestedBy`'s; resolves when none is left unclaimed
+   * and this instance's claims are all handled. Rounds running at the same time on other instances share
+   * the work, and a WABA Meta throttles is still not read (it is counted as skipped).
+   */
+  async runFullRound(requestedBy: string): Promise<SyncRoundResult> {
+    // The database's clock, because sync_handled_at is stamped by it on whichever instance releases.
+    const [row]: Array<{ started_at: string }> = await this.em
+      .getConnection()
+      .execute('SELECT now()::text AS started_at');
+    return this.run({ kind: 'full', startedAt: row.started_at }, requestedBy);
+  }
+
+  private async run(scope: RoundScope, requestedBy: string): Promise<SyncRoundResult> {
     const startedAt = Date.now();
     const concurrency = this.config.get('scheduler.syncConcurrency', { infer: true });
     const gateway = new SyncRoundMetaGateway(this.meta, new ConcurrencyLimiter(concurrency));
-    const run = new RoundRun(() => this.claimBatch(now));
+    const run = new RoundRun(requestedBy, () => this.claimBatch(scope));
     const workers = Math.min(SYNC_ROUND_MAX_WORKERS, concurrency * SYNC_ROUND_WORKERS_PER_CALL_SLOT);
 
     await Promise.all(Array.from({ length: workers }, () => this.work(run, gateway)));
@@ -105,8 +142,9 @@ export class SyncRoundService {
       durationMs: Date.now() - startedAt,
     };
     this.logger.log(
-      `Sync round ended: instance=${this.instanceId} wabas=${result.wabas} succeeded=${result.succeeded} ` +
-        `failed=${result.failed} skipped=${result.skipped} metaCalls=${result.metaCalls} durationMs=${result.durationMs}`,
+      `Sync round ended: scope=${scope.kind} by=${requestedBy} instance=${this.instanceId} wabas=${result.wabas} ` +
+        `succeeded=${result.succeeded} failed=${result.failed} skipped=${result.skipped} ` +
+        `metaCalls=${result.metaCalls} durationMs=${result.durationMs}`,
     );
     this.observer?.recordRound(result, run.claimError !== null);
     if (run.claimError) {
@@ -132,7 +170,7 @@ export class SyncRoundService {
 
   private async execute(run: RoundRun, gateway: SyncRoundMetaGateway, task: RoundTask): Promise<void> {
     if (task.kind === 'single') {
-      run.count(await this.syncOne(gateway, task.waba));
+      run.count(await this.syncOne(run, gateway, task.waba));
       await this.release([task.waba.wabaId]);
       return;
     }
@@ -142,12 +180,18 @@ export class SyncRoundService {
   }
 
   /**
-   * Claims up to one batch of due, unclaimed, connected WABAs for this instance. Without a system-user
-   * token the batch is ordered by token fingerprint, so WABAs sharing a business token land together.
+   * Claims up to one batch of the scope's unclaimed, connected WABAs for this instance. Without a
+   * system-user token the batch is ordered by token fingerprint, so WABAs sharing a business token land
+   * together. A full round walks the same order: a WABA it has read moves (mostly) an interval ahead,
+   * behind the ones still to read, which so stay at the front of the `next_sync_at` index.
    */
-  private async claimBatch(roundCutoff: Date): Promise<RoundTask[]> {
-    // Raw SQL, which the tenant filter does not cover: the round claims every organization's due WABAs.
+  private async claimBatch(scope: RoundScope): Promise<RoundTask[]> {
+    // Raw SQL, which the tenant filter does not cover: the round claims every organization's WABAs.
     const ordering = this.systemUserToken() ? 'next_sync_at, id' : 'access_token_fingerprint, next_sync_at, id';
+    const [eligible, bound] =
+      scope.kind === 'due'
+        ? ['next_sync_at <= ?', scope.cutoff]
+        : ['(sync_handled_at IS NULL OR sync_handled_at < CAST(? AS timestamptz))', scope.startedAt];
     const rows: Array<{
       waba_id: string;
       owner_business_id: string | null;
@@ -159,13 +203,13 @@ export class SyncRoundService {
         WHERE id IN (
               SELECT id FROM wabas
                WHERE connection = ?
-                 AND next_sync_at <= ?
+                 AND ${eligible}
                  AND (sync_claim_expires_at IS NULL OR sync_claim_expires_at < now())
                ORDER BY ${ordering}
                LIMIT ?
                  FOR UPDATE SKIP LOCKED)
     RETURNING waba_id, owner_business_id, access_token_fingerprint, access_token_sealed`,
-      [this.instanceId, SYNC_ROUND_CLAIM_LEASE_MS, WabaConnection.CONNECTED, roundCutoff, SYNC_ROUND_CLAIM_BATCH_SIZE],
+      [this.instanceId, SYNC_ROUND_CLAIM_LEASE_MS, WabaConnection.CONNECTED, bound, SYNC_ROUND_CLAIM_BATCH_SIZE],
     );
     const claimed = rows.map<ClaimedWaba>((row) => ({
       wabaId: row.waba_id,
@@ -224,7 +268,7 @@ export class SyncRoundService {
     for (const waba of task.wabas) {
       const until = gateway.throttledUntil(waba.wabaId);
       if (until) {
-        await this.sync.deferSync(waba.wabaId, until, this.context());
+        await this.sync.deferSync(waba.wabaId, until, run.actor);
         run.count('skipped');
         handled.push(waba.wabaId);
       } else {
@@ -253,7 +297,7 @@ export class SyncRoundService {
       if (!snapshot) {
         if (task.ownToken && isRejectedToken(failure)) {
           // The WABA's own token was refused: reading it alone with the same token would only repeat that.
-          run.count(await this.recordFailure(gateway, waba.wabaId, failure));
+          run.count(await this.recordFailure(run, gateway, waba.wabaId, failure));
           handled.push(waba.wabaId);
         } else {
           fallback.push(waba);
@@ -293,7 +337,7 @@ export class SyncRoundService {
       return;
     }
     try {
-      await this.sync.applyReadings(readings, this.context());
+      await this.sync.applyReadings(readings, run.actor);
       for (let index = 0; index < readings.size; index++) {
         run.count('succeeded');
       }
@@ -302,30 +346,35 @@ export class SyncRoundService {
         `Sync round: applying a chunk of ${readings.size} failed (${error instanceof Error ? error.message : 'unexpected error'}); applying one by one`,
       );
       for (const [wabaId, reading] of readings) {
-        run.count(await this.apply(gateway, wabaId, () => this.sync.applyReading(wabaId, reading, this.context())));
+        run.count(await this.apply(run, gateway, wabaId, () => this.sync.applyReading(wabaId, reading, run.actor)));
       }
     }
   }
 
   /** Reads one WABA with its own token (fields, every number, terms) and applies it. */
-  private async syncOne(gateway: SyncRoundMetaGateway, waba: ClaimedWaba): Promise<Outcome> {
+  private async syncOne(run: RoundRun, gateway: SyncRoundMetaGateway, waba: ClaimedWaba): Promise<Outcome> {
     const until = gateway.throttledUntil(waba.wabaId);
     if (until) {
-      await this.sync.deferSync(waba.wabaId, until, this.context());
+      await this.sync.deferSync(waba.wabaId, until, run.actor);
       return 'skipped';
     }
-    return this.apply(gateway, waba.wabaId, async () => {
+    return this.apply(run, gateway, waba.wabaId, async () => {
       const reading = await this.sync.readWith(gateway, waba, this.secrets.open(waba.sealedToken));
-      return this.sync.applyReading(waba.wabaId, reading, this.context());
+      return this.sync.applyReading(waba.wabaId, reading, run.actor);
     });
   }
 
-  private async apply(gateway: SyncRoundMetaGateway, wabaId: string, work: () => Promise<unknown>): Promise<Outcome> {
+  private async apply(
+    run: RoundRun,
+    gateway: SyncRoundMetaGateway,
+    wabaId: string,
+    work: () => Promise<unknown>,
+  ): Promise<Outcome> {
     try {
       await work();
       return 'succeeded';
     } catch (error) {
-      return this.recordFailure(gateway, wabaId, error);
+      return this.recordFailure(run, gateway, wabaId, error);
     }
   }
 
@@ -334,12 +383,17 @@ export class SyncRoundService {
    * {@link WabaSyncService.recordFailure}; a throttled WABA is also held until Meta's estimated time to
    * regain access and reported as skipped.
    */
-  private async recordFailure(gateway: SyncRoundMetaGateway, wabaId: string, error: unknown): Promise<Outcome> {
-    await this.sync.recordFailure(wabaId, error, this.context());
+  private async recordFailure(
+    run: RoundRun,
+    gateway: SyncRoundMetaGateway,
+    wabaId: string,
+    error: unknown,
+  ): Promise<Outcome> {
+    await this.sync.recordFailure(wabaId, error, run.actor);
     if (error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.RATE_LIMITED) {
       const until = gateway.throttledUntil(wabaId);
       if (until) {
-        await this.sync.deferSync(wabaId, until, this.context());
+        await this.sync.deferSync(wabaId, until, run.actor);
       }
       return 'skipped';
     }
@@ -365,25 +419,23 @@ export class SyncRoundService {
     return byWaba;
   }
 
-  /** Ends this instance's claims on WABAs whose outcome is recorded (their next_sync_at moved on). */
+  /**
+   * Ends this instance's claims on WABAs whose outcome is recorded (their next_sync_at moved on) and stamps
+   * them handled, so that no full round running since before now reads them again.
+   */
   private async release(wabaIds: string[]): Promise<void> {
     if (wabaIds.length === 0) {
       return;
     }
-    await this.em
-      .getConnection()
-      .execute(
-        'UPDATE wabas SET sync_claimed_by = NULL, sync_claim_expires_at = NULL WHERE waba_id IN (?) AND sync_claimed_by = ?',
-        [wabaIds, this.instanceId],
-      );
+    await this.em.getConnection().execute(
+      `UPDATE wabas SET sync_claimed_by = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()
+        WHERE waba_id IN (?) AND sync_claimed_by = ?`,
+      [wabaIds, this.instanceId],
+    );
   }
 
   private systemUserToken(): string {
     return this.config.get('meta.systemUserToken', { infer: true });
-  }
-
-  private context(): ChangeContext {
-    return { source: ChangeSource.SYNC, actor: SYNC_ROUND_ACTOR };
   }
 }
 
@@ -402,7 +454,11 @@ class RoundRun {
   private claiming: Promise<void> | null = null;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly claim: () => Promise<RoundTask[]>) {}
+  constructor(
+    /** Who asked for the round: the audit actor of what it applies. */
+    readonly actor: string,
+    private readonly claim: () => Promise<RoundTask[]>,
+  ) {}
 
   async take(): Promise<RoundTask | null> {
     for (;;) {

@@ -10,7 +10,6 @@ import {
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
-import { ChangeSource } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { WabaSyncService } from './waba-sync.service';
@@ -40,10 +39,7 @@ export class SyncController {
     @CurrentApiKeyId() apiKeyId: string | null,
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
-    const waba = await this.sync.syncNow(organizationId, params.wabaId, {
-      source: ChangeSource.API,
-      actor: `api-key:${apiKeyId}`,
-    });
+    const waba = await this.sync.syncNow(organizationId, params.wabaId, `api-key:${apiKeyId}`);
     return WabaDetailResponseDto.fromWaba(waba, await this.wabas.countNumbers(waba));
   }
 }

@@ -8,7 +8,7 @@ import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gat
 import type { MmLiteTermsStatus, PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { WabaConnection } from 'src/modules/wabas/wabas.constants';
+import { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
 
@@ -29,6 +29,10 @@ export type SyncOutcome = 'SYNCED' | 'FAILED' | 'SKIPPED';
  * truth (on-demand sync, webhooks that need a re-read, MM Lite refresh, the periodic round) shares one
  * path, including the reaction to failures: a rejected token marks REAUTH_REQUIRED and stops calls for
  * that WABA; other failures count up and push the next attempt out exponentially.
+ *
+ * What a read finds is Meta's doing, never the caller's: every change applied here is audited with source
+ * SYNC, and callers only say who asked for the read (`requestedBy`, the audit actor: `api-key:<id>`,
+ * `admin`, `system`, `meta-webhook`).
  */
 @Injectable()
 export class WabaSyncService {
@@ -43,19 +47,19 @@ export class WabaSyncService {
 
   /**
    * `POST /wabas/{id}/sync` and friends: reads the WABA, its numbers and the MM Lite terms now with the
-   * WABA's own token and applies them. Throws the public problem when Meta fails (the failure is
-   * recorded on the WABA first).
+   * WABA's own token and applies them, audited as SYNC by `requestedBy`. Throws the public problem when
+   * Meta fails (the failure is recorded on the WABA first).
    */
-  async syncNow(organizationId: string, wabaId: string, context: ChangeContext): Promise<Waba> {
+  async syncNow(organizationId: string, wabaId: string, requestedBy: string): Promise<Waba> {
     const waba = await this.wabas.getForOrganization(organizationId, wabaId);
     if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw new ReauthRequiredException(wabaId);
     }
     try {
       const reading = await this.read(waba, await this.wabas.revealToken(waba));
-      return (await this.applyReading(wabaId, reading, context)) ?? waba;
+      return (await this.applyReading(wabaId, reading, requestedBy)) ?? waba;
     } catch (error) {
-      await this.recordFailure(wabaId, error, context);
+      await this.recordFailure(wabaId, error, requestedBy);
       if (error instanceof MetaGatewayException) {
         throw error.code === MetaGatewayErrorCode.AUTH_INVALID
           ? new ReauthRequiredException(wabaId)
@@ -66,10 +70,10 @@ export class WabaSyncService {
   }
 
   /**
-   * Re-reads one WABA for a background reaction (webhook, round fallback): never throws for Meta
-   * failures, records them instead.
+   * Re-reads one WABA for a background reaction (a webhook that needs a re-read, a failed send): never
+   * throws for Meta failures, records them instead. Audited as SYNC by `requestedBy`.
    */
-  async syncInBackground(wabaId: string, context: ChangeContext): Promise<SyncOutcome> {
+  async syncInBackground(wabaId: string, requestedBy: string): Promise<SyncOutcome> {
     const waba = await this.wabas.findByWabaId(wabaId);
     if (!waba || waba.connection === WabaConnection.REAUTH_REQUIRED) {
       return 'SKIPPED';
@@ -79,10 +83,10 @@ export class WabaSyncService {
     }
     try {
       const reading = await this.read(waba, await this.wabas.revealToken(waba));
-      await this.applyReading(wabaId, reading, context);
+      await this.applyReading(wabaId, reading, requestedBy);
       return 'SYNCED';
     } catch (error) {
-      await this.recordFailure(wabaId, error, context);
+      await this.recordFailure(wabaId, error, requestedBy);
       return 'FAILED';
     }
   }
@@ -112,16 +116,18 @@ export class WabaSyncService {
   }
 
   /** Applies a reading through the owning services; returns the updated WABA (null if it vanished). */
-  async applyReading(wabaId: string, reading: WabaReading, context: ChangeContext): Promise<Waba | null> {
-    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), context);
+  async applyReading(wabaId: string, reading: WabaReading, requestedBy: string): Promise<Waba | null> {
+    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy);
     return waba ?? null;
   }
 
   /**
    * Applies the readings of many WABAs (a multi-ID chunk of the re-sync) in one transaction: the WABAs'
-   * fields and sync state, then all their numbers, audited as usual. Returns the WABAs that exist.
+   * fields and sync state, then all their numbers, audited as SYNC by `requestedBy`. Returns the WABAs
+   * that exist.
    */
-  async applyReadings(readings: Map<string, WabaReading>, context: ChangeContext): Promise<Waba[]> {
+  async applyReadings(readings: Map<string, WabaReading>, requestedBy: string): Promise<Waba[]> {
+    const context = readContext(requestedBy);
     const now = new Date();
     const nextSyncAt = new Date(now.getTime() + this.intervalMs());
     return this.wabas.inTransaction(async (em) => {
@@ -145,8 +151,11 @@ export class WabaSyncService {
     });
   }
 
-  /** Records a failed read on the WABA: REAUTH_REQUIRED for a rejected token, back-off for the rest. */
-  async recordFailure(wabaId: string, error: unknown, context: ChangeContext): Promise<void> {
+  /**
+   * Records a failed read on the WABA: REAUTH_REQUIRED for a rejected token (audited as SYNC by
+   * `requestedBy`: Meta refused the token, nobody changed the connection by hand), back-off for the rest.
+   */
+  async recordFailure(wabaId: string, error: unknown, requestedBy: string): Promise<void> {
     const code = error instanceof MetaGatewayException ? error.code : MetaGatewayErrorCode.UNKNOWN;
     this.logger.warn(
       `Sync of WABA ${wabaId} failed: ${code}${error instanceof MetaGatewayException && error.metaCode ? ` (#${error.metaCode})` : ''}`,
@@ -155,7 +164,7 @@ export class WabaSyncService {
       error instanceof MetaGatewayException && error.details.retryAfterSeconds
         ? error.details.retryAfterSeconds * 1000
         : 0;
-    await this.wabas.applyChange(wabaId, context, (entity) => {
+    await this.wabas.applyChange(wabaId, readContext(requestedBy), (entity) => {
       entity.syncFailureCount += 1;
       entity.lastSyncErrorCode = code;
       if (code === MetaGatewayErrorCode.AUTH_INVALID) {
@@ -173,8 +182,8 @@ export class WabaSyncService {
    * Pushes the next sync of a WABA out to `until` (never earlier than already planned) without counting a
    * failure: the round uses it for WABAs Meta throttles, which are not at fault.
    */
-  async deferSync(wabaId: string, until: Date, context: ChangeContext): Promise<void> {
-    await this.wabas.applyChange(wabaId, context, (entity) => {
+  async deferSync(wabaId: string, until: Date, requestedBy: string): Promise<void> {
+    await this.wabas.applyChange(wabaId, readContext(requestedBy), (entity) => {
       if (entity.nextSyncAt.getTime() >= until.getTime()) {
         return false;
       }
@@ -204,4 +213,9 @@ export class WabaSyncService {
   private intervalMs(): number {
     return this.config.get('scheduler.syncIntervalMinutes', { infer: true }) * 60_000;
   }
+}
+
+/** The audit context of what a read of Meta finds: Meta's change, seen by a sync that `requestedBy` asked for. */
+function readContext(requestedBy: string): ChangeContext {
+  return { source: ChangeSource.SYNC, actor: requestedBy };
 }

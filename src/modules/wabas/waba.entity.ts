@@ -174,6 +174,15 @@ export class Waba extends BaseEntity<
   @Property({ type: 'timestamptz', nullable: true })
   syncClaimExpiresAt: Date | null = null;
 
+  /**
+   * When a round last recorded an outcome for the WABA (read, failed, or skipped while Meta throttles it)
+   * and released its claim. A full round takes only the WABAs no round has handled since it started, so
+   * each is read once in it whichever instance handles it, while a crashed instance's claims come back
+   * once their lease expires.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  syncHandledAt: Date | null = null;
+
   constructor(organization: Organization, wabaId: string, accessTokenSealed: string, accessTokenFingerprint: string) {
     super();
     this.organization = organization;

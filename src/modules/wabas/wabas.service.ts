@@ -32,8 +32,9 @@ import {
 
 /** Who changed something, for the audit record. */
 export interface ChangeContext {
+  /** How the service learned the new value ({@link ChangeSource}); not who asked for it. */
   source: ChangeSource;
-  /** `api-key:<id>`, `meta-webhook`, `sync`, `system`. */
+  /** Who made the change or asked for the read that found it: `api-key:<id>`, `admin`, `system`, `meta-webhook`. */
   actor: string;
   occurredAt?: Date;
 }

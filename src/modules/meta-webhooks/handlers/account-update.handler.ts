@@ -145,11 +145,12 @@ export class AccountUpdateHandler {
 
   /**
    * MM_LITE_TERMS_SIGNED says the portfolio accepted the terms, not that the WABA is ONBOARDED (it may read
-   * PENDING_* for a while): re-read Meta's status now. If Meta cannot be read, at least record the terms
-   * as signed (the column becomes NOT_ONBOARDED) and let the periodic re-sync converge.
+   * PENDING_* for a while): re-read Meta's status now (what the read finds is audited as SYNC, asked for by
+   * the webhook). If Meta cannot be read, at least record the terms as signed from the payload (WEBHOOK;
+   * the column becomes NOT_ONBOARDED) and let the periodic re-sync converge.
    */
   private async rereadMmLite(wabaId: string, event: string, context: ChangeContext): Promise<WebhookChangeOutcome> {
-    const result = await this.sync.syncInBackground(wabaId, context);
+    const result = await this.sync.syncInBackground(wabaId, context.actor);
     if (result === 'SYNCED') {
       return WebhookChangeOutcome.RESYNCED;
     }

@@ -5,7 +5,7 @@ import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.ser
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
 
-import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
 import { isOlderThan, webhookContext } from './webhook-change-context';
@@ -64,7 +64,8 @@ export class PhoneNumberUpdateHandler {
   /**
    * THROUGHPUT_UPGRADE carries its result (high throughput). The quality events (FLAGGED, UNFLAGGED,
    * UPGRADE, DOWNGRADE) say that the rating or limit changed without carrying the new rating, so the
-   * numbers are re-read from Meta through the sync path, audited as WEBHOOK.
+   * numbers are re-read from Meta through the sync path: the new values come from that read, so they are
+   * audited as SYNC, with the webhook as the actor that asked for it.
    */
   private async applyQuality(
     waba: Waba,
@@ -84,7 +85,7 @@ export class PhoneNumberUpdateHandler {
     if (outcome === WebhookChangeOutcome.STALE) {
       return outcome;
     }
-    await this.sync.syncInBackground(waba.wabaId, webhookContext(change, receivedAt));
+    await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR);
     return WebhookChangeOutcome.RESYNCED;
   }
 

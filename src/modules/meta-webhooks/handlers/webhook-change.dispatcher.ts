@@ -5,7 +5,7 @@ import { AuditService } from 'src/modules/audit/audit.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
 import { AccountUpdateHandler } from './account-update.handler';
@@ -54,7 +54,7 @@ export class WebhookChangeDispatcher {
         return this.applyReview(waba.wabaId, change, receivedAt);
       case 'business_capability_update':
         // Limits are not stored as such; the re-read picks up whatever they changed on the WABA and numbers.
-        await this.sync.syncInBackground(waba.wabaId, webhookContext(change, receivedAt));
+        await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR);
         return WebhookChangeOutcome.RESYNCED;
       default:
         return WebhookChangeOutcome.IGNORED;
