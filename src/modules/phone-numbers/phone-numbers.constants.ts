@@ -29,3 +29,11 @@ export enum PendingConnectionStatus {
   /** Refused (token invalid, WABA not granted, number not in it, owned elsewhere); the token is deleted. */
   REJECTED = 'REJECTED',
 }
+
+/** A pending connection, and the token in it, is deleted this long after the request, whatever its state. */
+export const PENDING_CONNECTION_TTL_MS = 24 * 3_600_000;
+/** First background retry of a verification Meta could not answer; doubles each attempt, up to the cap. */
+export const PENDING_CONNECTION_RETRY_BASE_MS = 30_000;
+export const PENDING_CONNECTION_RETRY_MAX_MS = 3_600_000;
+/** Seconds a client is told to wait before repeating a request whose verification Meta could not answer. */
+export const PENDING_CONNECTION_RETRY_AFTER_SECONDS = 10;
