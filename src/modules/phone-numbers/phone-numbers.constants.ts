@@ -17,3 +17,23 @@ export const REGISTRATION_MAX_AUTO_ATTEMPTS = 6;
 export const REGISTRATION_RETRY_BASE_MS = 30_000;
 /** A step started in a request is handed to the background worker if not finished within this time. */
 export const ONBOARDING_STEP_LEASE_MS = 60_000;
+
+/** Where a pending Embedded Signup connection stands (`pending_connections.status`). */
+export enum PendingConnectionStatus {
+  /** A request holds the claim and is exchanging the code; no token yet. */
+  EXCHANGING = 'EXCHANGING',
+  /** The token is stored, sealed; the `debug_token` check and the reads of the WABA and number are not done. */
+  PENDING = 'PENDING',
+  /** Stored as a WABA and number (the token moved to the WABA); kept to answer the same request again. */
+  CONNECTED = 'CONNECTED',
+  /** Refused (token invalid, WABA not granted, number not in it, owned elsewhere); the token is deleted. */
+  REJECTED = 'REJECTED',
+}
+
+/** A pending connection, and the token in it, is deleted this long after the request, whatever its state. */
+export const PENDING_CONNECTION_TTL_MS = 24 * 3_600_000;
+/** First background retry of a verification Meta could not answer; doubles each attempt, up to the cap. */
+export const PENDING_CONNECTION_RETRY_BASE_MS = 30_000;
+export const PENDING_CONNECTION_RETRY_MAX_MS = 3_600_000;
+/** Seconds a client is told to wait before repeating a request whose verification Meta could not answer. */
+export const PENDING_CONNECTION_RETRY_AFTER_SECONDS = 10;

@@ -18,6 +18,8 @@ import { ConnectResponseDto } from './dto/connect-response.dto';
 import { ListPhoneNumbersQueryDto } from './dto/list-phone-numbers-query.dto';
 import { PhoneNumberListResponseDto, PhoneNumberResponseDto } from './dto/phone-number-response.dto';
 import { UpdatePhoneNumberDto } from './dto/update-phone-number.dto';
+import { EmbeddedSignupService } from './embedded-signup.service';
+import { OnboardingStepsService } from './onboarding-steps.service';
 import { PhoneNumbersService } from './phone-numbers.service';
 
 /** The Phone numbers page: connect through Embedded Signup, list, switch channel, retry registration. */
@@ -27,6 +29,8 @@ import { PhoneNumbersService } from './phone-numbers.service';
 export class PhoneNumbersController {
   constructor(
     private readonly phoneNumbers: PhoneNumbersService,
+    private readonly signup: EmbeddedSignupService,
+    private readonly steps: OnboardingStepsService,
     private readonly wabas: WabasService,
   ) {}
 
@@ -36,7 +40,11 @@ export class PhoneNumbersController {
     description:
       'Exchanges the code, checks the token with debug_token, reads the WABA and the number, subscribes the app ' +
       'to the WABA webhooks and registers the number with a generated PIN. 201 when new, 200 when the ' +
-      'organization already has the number (the newer token is kept).',
+      'organization already has the number (the newer token is kept) or for the same request again (same code, ' +
+      'answered without Meta). The exchanged token is stored at once: when Meta cannot answer the checks ' +
+      'after the exchange, the 502/503 problem carries `pendingConnection: { expiresAt }` and `Retry-After`; ' +
+      'repeat the same request (same code) to finish, or the connection finishes in the background. Until ' +
+      "Meta confirms the grant, another organization's WABA or number answers like an unknown one (422).",
   })
   @ApiCreatedResponse({ type: ConnectResponseDto, description: 'Connected now' })
   @ApiOkResponse({ type: ConnectResponseDto, description: 'Already connected to this organization' })
@@ -55,7 +63,7 @@ export class PhoneNumbersController {
     @Body() body: ConnectPhoneNumberDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ConnectResponseDto> {
-    const result = await this.phoneNumbers.connect(organizationId, body, `api-key:${apiKeyId}`);
+    const result = await this.signup.connect(organizationId, body, `api-key:${apiKeyId}`);
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return {
       phoneNumber: PhoneNumberResponseDto.fromEntity(result.phoneNumber),
@@ -130,7 +138,7 @@ export class PhoneNumbersController {
     @Param() params: PhoneNumberIdParamDto,
   ): Promise<PhoneNumberResponseDto> {
     return PhoneNumberResponseDto.fromEntity(
-      await this.phoneNumbers.retryRegistration(organizationId, params.phoneNumberId, `api-key:${apiKeyId}`),
+      await this.steps.retryRegistration(organizationId, params.phoneNumberId, `api-key:${apiKeyId}`),
     );
   }
 }

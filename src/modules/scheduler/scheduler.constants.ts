@@ -14,3 +14,9 @@ export const ONBOARDING_RETRY_JOB_NAME = 'onboarding-retry';
 
 /** How often due registrations and webhook subscriptions are retried. */
 export const ONBOARDING_RETRY_TICK_MS = 15_000;
+
+/** Name of the pending-connection interval in the SchedulerRegistry. */
+export const PENDING_CONNECTIONS_JOB_NAME = 'pending-connections';
+
+/** How often kept Embedded Signup connections are verified again and expired ones deleted. */
+export const PENDING_CONNECTIONS_TICK_MS = 15_000;

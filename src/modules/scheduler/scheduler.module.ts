@@ -4,6 +4,7 @@ import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.modu
 import { SyncModule } from 'src/modules/sync/sync.module';
 
 import { OnboardingRetryJob } from './jobs/onboarding-retry.job';
+import { PendingConnectionsJob } from './jobs/pending-connections.job';
 import { StatusSyncJob } from './jobs/status-sync.job';
 
 /**
@@ -12,7 +13,7 @@ import { StatusSyncJob } from './jobs/status-sync.job';
  */
 @Module({
   imports: [SyncModule, PhoneNumbersModule],
-  providers: [StatusSyncJob, OnboardingRetryJob],
-  exports: [StatusSyncJob, OnboardingRetryJob],
+  providers: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob],
+  exports: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob],
 })
 export class SchedulerModule {}

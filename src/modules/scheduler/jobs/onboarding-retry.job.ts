@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 
 import type { AllConfig } from 'config/config.type';
-import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import { OnboardingStepsService } from 'src/modules/phone-numbers/onboarding-steps.service';
 import { ONBOARDING_RETRY_JOB_NAME, ONBOARDING_RETRY_TICK_MS } from 'src/modules/scheduler/scheduler.constants';
 
 import { IntervalJob } from './interval.job';
@@ -12,7 +12,7 @@ import { IntervalJob } from './interval.job';
 /**
  * Timing of the durable onboarding retries (registrations and webhook subscriptions that failed
  * transiently, or whose request died mid-step). The rows are claimed with FOR UPDATE SKIP LOCKED by
- * {@link PhoneNumbersService.runDueOnboardingRetries}, so instances share them.
+ * {@link OnboardingStepsService.runDueOnboardingRetries}, so instances share them.
  */
 @Injectable()
 export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
@@ -20,7 +20,7 @@ export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
 
   constructor(
     orm: MikroORM,
-    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly steps: OnboardingStepsService,
     registry: SchedulerRegistry,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -32,7 +32,7 @@ export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
   }
 
   protected async work(now: Date): Promise<{ attempted: number }> {
-    const result = await this.phoneNumbers.runDueOnboardingRetries(now);
+    const result = await this.steps.runDueOnboardingRetries(now);
     if (result.attempted > 0) {
       this.logger.log(`Onboarding retries attempted: ${result.attempted}`);
     }

@@ -1,0 +1,416 @@
+import { createHash, randomInt } from 'node:crypto';
+
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import type { AllConfig } from 'config/config.type';
+import { ACROSS_TENANTS, scopeToOrganization } from 'src/common/database/tenant-filter';
+import type { DomainEvent } from 'src/common/events/domain-event';
+import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { DomainException, NotFoundDomainException } from 'src/common/exceptions/domain.exception';
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { SecretBox } from 'src/common/security/secret-box';
+import { AuditEventType } from 'src/modules/audit/audit.constants';
+import { AuditService } from 'src/modules/audit/audit.service';
+import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
+import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import { Organization } from 'src/modules/organizations/organization.entity';
+import type { Waba } from 'src/modules/wabas/waba.entity';
+import { ChangeSource, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
+import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+
+import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
+import { describeFailure, toPublicError } from './meta-step-failure';
+import { OnboardingStepsService } from './onboarding-steps.service';
+import {
+  type PendingConnectionClaim,
+  PendingConnectionRepository,
+  type PendingConnectionRequest,
+  type PendingConnectionWork,
+} from './pending-connection.repository';
+import { applyPhoneSnapshot } from './phone-number-snapshot';
+import { PhoneNumber } from './phone-number.entity';
+import {
+  ONBOARDING_STEP_LEASE_MS,
+  PENDING_CONNECTION_RETRY_AFTER_SECONDS,
+  PENDING_CONNECTION_TTL_MS,
+  PendingConnectionStatus,
+  RegistrationStatus,
+} from './phone-numbers.constants';
+import {
+  AlreadyConnectedException,
+  PhoneNumberNotInWabaException,
+  SignupCodeRejectedException,
+} from './phone-numbers.exception';
+import {
+  keptProblem,
+  nextVerificationAt,
+  rejectionOf,
+  rejectionProblem,
+  type Verification,
+  verifyConnection,
+} from './signup-verification';
+
+/** What the front end posts after Embedded Signup. */
+export interface ConnectInput {
+  code: string;
+  wabaId: string;
+  phoneNumberId: string;
+  businessId?: string;
+}
+
+/** Result of a connection: the records and whether the number is new to the organization. */
+export interface ConnectResult {
+  phoneNumber: PhoneNumber;
+  waba: Waba;
+  created: boolean;
+}
+
+/** What one verification attempt of a pending connection came to. */
+type Outcome =
+  | { kind: 'connected'; phone: PhoneNumber; created: boolean }
+  | { kind: 'refused'; problem: DomainException }
+  | { kind: 'kept'; error: unknown; expiresAt: Date }
+  /** Someone else finished or refused it meanwhile (or its claim was lost): read its state again. */
+  | { kind: 'superseded' };
+
+// Meta codes for a refused signup code are 100 (used/expired/invalid) and, for bad app credentials, 1/101.
+const CODE_REJECTION_CLASSES = new Set([
+  MetaGatewayErrorCode.INVALID_REQUEST,
+  MetaGatewayErrorCode.AUTH_INVALID,
+  MetaGatewayErrorCode.PERMISSION_DENIED,
+  MetaGatewayErrorCode.NOT_FOUND,
+]);
+const TWIN_POLL_MAX_MS = 500;
+
+/**
+ * The Embedded Signup connection (product-spec §2.1). The code is claimed in `pending_connections` (one
+ * row per organization and code hash, unique), exchanged, and the token stored there sealed at once; then
+ * `debug_token`, the WABA and the number are checked, and only then, in one short transaction, the
+ * ownership is checked and the WABA and number written. No Graph call is made inside a transaction, and
+ * no database connection is held while Meta is called: concurrent twins of a request wait by polling the
+ * row, whose claim has a lease. What Meta cannot answer now stays pending for the client's repeated
+ * request or the background job ({@link runDuePendingConnections}); what it refuses is answered and the
+ * token deleted.
+ */
+@Injectable()
+export class EmbeddedSignupService {
+  private readonly logger = new Logger(EmbeddedSignupService.name);
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly meta: MetaGateway,
+    private readonly wabas: WabasService,
+    private readonly steps: OnboardingStepsService,
+    private readonly pending: PendingConnectionRepository,
+    private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
+    private readonly secrets: SecretBox,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    const graph = config.get('meta', { infer: true });
+    // A claim outlives the calls it covers, retries included: the exchange, debug_token, the WABA and number reads.
+    this.leaseMs = graph.requestTimeoutMs * (graph.maxRetries + 1) * 3 + 30_000;
+  }
+
+  /**
+   * Connects a number (and its WABA when new) from an Embedded Signup result. The same request again (same
+   * code) is answered from its pending connection and never exchanges the code twice: 20 concurrent twins
+   * make one exchange, one 201 and nineteen 200s. Throws the refusal's problem, or Meta's problem with a
+   * `pendingConnection` member when the token is kept for a repeated request or the background job.
+   */
+  async connect(organizationId: string, input: ConnectInput, actor: string): Promise<ConnectResult> {
+    const request: PendingConnectionRequest = {
+      organizationId,
+      codeHash: createHash('sha256').update(input.code).digest('hex'),
+      wabaId: input.wabaId,
+      phoneNumberId: input.phoneNumberId,
+      businessId: input.businessId ?? null,
+      actor,
+    };
+    const context: ChangeContext = { source: ChangeSource.API, actor };
+    const waitUntil = Date.now() + this.leaseMs + 5_000;
+    for (let round = 0; ; round++) {
+      const now = new Date();
+      const state = await this.pending.findState(organizationId, request.codeHash, now);
+      if (state && (state.wabaId !== input.wabaId || state.phoneNumberId !== input.phoneNumberId)) {
+        throw new SignupCodeRejectedException('it was already posted for another WABA or phone number');
+      }
+      let outcome: Outcome | null = null;
+      switch (state?.status) {
+        case undefined: {
+          const replayed = await this.answerFromWaba(organizationId, input, request.codeHash);
+          if (replayed) {
+            return replayed;
+          }
+          const claim = await this.pending.claimCode(request, now, this.leaseMs, PENDING_CONNECTION_TTL_MS);
+          outcome = claim ? await this.exchangeAndConnect(claim, input.code, context) : null;
+          break;
+        }
+        case PendingConnectionStatus.EXCHANGING: {
+          // Taken over only when its claimant's lease ended (it died during the exchange).
+          const claim = state.claimLive
+            ? null
+            : await this.pending.claimCode(request, now, this.leaseMs, PENDING_CONNECTION_TTL_MS);
+          outcome = claim ? await this.exchangeAndConnect(claim, input.code, context) : null;
+          break;
+        }
+        case PendingConnectionStatus.PENDING: {
+          const claim = state.claimLive ? null : await this.pending.claimForVerification(state.id, now, this.leaseMs);
+          outcome = claim ? await this.verifyAndConnect(claim, null, context) : null;
+          break;
+        }
+        case PendingConnectionStatus.CONNECTED:
+          return this.answerFromRecords(organizationId, input.phoneNumberId);
+        case PendingConnectionStatus.REJECTED:
+          throw rejectionProblem(state.rejection);
+      }
+      if (outcome && outcome.kind !== 'superseded') {
+        return answerOf(outcome);
+      }
+      if (Date.now() > waitUntil) {
+        throw new DomainException(ErrorCode.META_UNAVAILABLE, 'The same request is still waiting on Meta; repeat it', {
+          retryAfterSeconds: PENDING_CONNECTION_RETRY_AFTER_SECONDS,
+        });
+      }
+      // A twin holds the claim: wait for its outcome without holding a database connection.
+      await sleep(Math.min(25 * 2 ** round, TWIN_POLL_MAX_MS));
+    }
+  }
+
+  /**
+   * One tick of the background work: deletes the pending connections (and tokens) whose day is over, then
+   * verifies due ones (Meta could not answer before, or their request died) under a lease, so that
+   * instances share them. The records are written with the original request's actor; the steps as `system`.
+   */
+  async runDuePendingConnections(
+    now: Date = new Date(),
+    limit = 20,
+  ): Promise<{ expired: number; connected: number; refused: number; kept: number }> {
+    const result = { expired: await this.pending.deleteExpired(now), connected: 0, refused: 0, kept: 0 };
+    for (let index = 0; index < limit; index++) {
+      const claim = await this.pending.claimDue(now, this.leaseMs);
+      if (!claim) {
+        break;
+      }
+      const outcome = await this.verifyAndConnect(claim, null, { source: ChangeSource.SYNC, actor: 'system' });
+      if (outcome.kind !== 'superseded') {
+        result[outcome.kind] += 1;
+      }
+    }
+    return result;
+  }
+
+  private async exchangeAndConnect(
+    claim: PendingConnectionClaim,
+    code: string,
+    context: ChangeContext,
+  ): Promise<Outcome> {
+    let exchanged: { accessToken: string; expiresInSeconds: number | null };
+    try {
+      exchanged = await this.meta.exchangeCode(code);
+    } catch (error) {
+      // Nothing came back to keep: the same request may try again (Meta refuses the code if it was spent).
+      await this.pending.dropClaim(claim);
+      if (error instanceof MetaGatewayException && CODE_REJECTION_CLASSES.has(error.code)) {
+        throw new SignupCodeRejectedException(error.details.metaDetails ?? 'used, expired or invalid');
+      }
+      throw toPublicError(error);
+    }
+    const now = new Date();
+    const expiresAt = exchanged.expiresInSeconds ? new Date(now.getTime() + exchanged.expiresInSeconds * 1000) : null;
+    if (!(await this.pending.storeToken(claim, this.secrets.seal(exchanged.accessToken), expiresAt, now))) {
+      return { kind: 'superseded' };
+    }
+    return this.verifyAndConnect(claim, exchanged.accessToken, context);
+  }
+
+  /**
+   * Checks a claimed pending connection with Meta, then stores it (or refuses it, deleting the token, or
+   * releases it for a later attempt). `token` is the plaintext when the caller has it; `stepsContext` is
+   * whose name the subscription and registration run under.
+   */
+  private async verifyAndConnect(
+    claim: PendingConnectionClaim,
+    token: string | null,
+    stepsContext: ChangeContext,
+  ): Promise<Outcome> {
+    const work = await this.pending.readWork(claim);
+    if (!work) {
+      return { kind: 'superseded' };
+    }
+    const plaintext = token ?? this.secrets.open(work.accessTokenSealed);
+    const verification = await verifyConnection(this.meta, plaintext, work);
+    const now = new Date();
+    switch (verification.kind) {
+      case 'undecided': {
+        const failure = describeFailure(verification.error);
+        this.logger.warn(
+          `Verifying the connection of ${work.phoneNumberId} failed (${failure.classification}); kept until ${work.expiresAt.toISOString()}`,
+        );
+        await this.pending.release(
+          claim,
+          nextVerificationAt(work.attempts, now),
+          {
+            classification: failure.classification,
+            metaCode: failure.code,
+          },
+          now,
+        );
+        return { kind: 'kept', error: verification.error, expiresAt: work.expiresAt };
+      }
+      case 'refused':
+        this.logger.warn(`Connection of ${work.phoneNumberId} refused: ${verification.problem.code}`);
+        await this.pending.reject(work.id, rejectionOf(verification.problem), now);
+        return verification;
+      case 'verified':
+        return this.complete(work, plaintext, verification, stepsContext);
+    }
+  }
+
+  /**
+   * The one transaction of a connection, after Meta proved the grant (so ownership is told only to a caller
+   * who may know the WABA and number): serialized per number and WABA with transaction-scoped advisory
+   * locks, refuses what another organization owns, stores the WABA and number with their steps due after a
+   * lease, and marks the pending connection CONNECTED. Then runs the steps outside it.
+   */
+  private async complete(
+    work: PendingConnectionWork,
+    token: string,
+    verified: Extract<Verification, { kind: 'verified' }>,
+    stepsContext: ChangeContext,
+  ): Promise<Outcome> {
+    const context: ChangeContext = { source: ChangeSource.API, actor: work.actor };
+    const published: DomainEvent[] = [];
+    const em = this.em.fork();
+    scopeToOrganization(em, work.organizationId);
+    const stored = await em.transactional(
+      async (tx): Promise<Outcome | { kind: 'stored'; phoneId: string; created: boolean }> => {
+        if ((await this.pending.lockForCompletion(tx, work.id)) !== PendingConnectionStatus.PENDING) {
+          return { kind: 'superseded' };
+        }
+        await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`connect:${work.phoneNumberId}`]);
+        await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`connect-waba:${work.wabaId}`]);
+        const existingNumber = await tx.findOne(
+          PhoneNumber,
+          { phoneNumberId: work.phoneNumberId },
+          // Across tenants: a number belongs to at most one organization, so signup must see another's to refuse it.
+          { ...ACROSS_TENANTS, populate: ['waba'] },
+        );
+        const existingWaba = await this.wabas.findByWabaIdIn(tx, work.wabaId);
+        const refusal =
+          existingNumber && existingNumber.organization.id !== work.organizationId
+            ? new AlreadyConnectedException('Phone number', work.phoneNumberId)
+            : existingWaba && existingWaba.organization.id !== work.organizationId
+              ? new AlreadyConnectedException('WABA', work.wabaId)
+              : existingNumber && existingNumber.waba.wabaId !== work.wabaId
+                ? new PhoneNumberNotInWabaException(work.phoneNumberId, work.wabaId)
+                : null;
+        if (refusal) {
+          await this.pending.reject(work.id, rejectionOf(refusal), new Date(), tx);
+          return { kind: 'refused', problem: refusal };
+        }
+
+        const upserted = await this.wabas.upsertForSignup(tx, {
+          organizationId: work.organizationId,
+          snapshot: verified.waba,
+          token,
+          tokenExpiresAt: verified.tokenExpiresAt,
+          signupCodeHash: work.codeHash,
+          context,
+        });
+        published.push(...upserted.events);
+        // Due for the retry job once the lease ends: if this process dies before the steps finish, the job
+        // completes them (the steps clear these when they succeed or fail for good).
+        const stepLease = new Date(Date.now() + ONBOARDING_STEP_LEASE_MS);
+        if (upserted.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
+          upserted.waba.nextSubscriptionAttemptAt = stepLease;
+        }
+        let phone = existingNumber;
+        if (!phone) {
+          const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
+          phone = new PhoneNumber(
+            tx.getReference(Organization, work.organizationId),
+            upserted.waba,
+            work.phoneNumberId,
+            this.secrets.seal(pin),
+          );
+          applyPhoneSnapshot(phone, verified.number);
+          phone.nextRegistrationAttemptAt = stepLease;
+          tx.persist(phone);
+          this.audit.record(tx, {
+            organizationId: work.organizationId,
+            wabaId: work.wabaId,
+            phoneNumberId: work.phoneNumberId,
+            type: AuditEventType.PHONE_NUMBER_ADDED,
+            source: context.source,
+            actor: context.actor,
+            before: null,
+            after: { displayPhoneNumber: phone.displayPhoneNumber, sendingChannel: phone.sendingChannel },
+          });
+          published.push(new PhoneNumberAddedEvent(work.organizationId, work.wabaId, work.phoneNumberId));
+        } else {
+          applyPhoneSnapshot(phone, verified.number);
+          if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
+            phone.nextRegistrationAttemptAt = stepLease;
+          }
+        }
+        await this.pending.markConnected(tx, work.id, new Date());
+        return { kind: 'stored', phoneId: phone.id, created: !existingNumber };
+      },
+    );
+    if (stored.kind !== 'stored') {
+      return stored;
+    }
+    this.events.publish(...published);
+    const phone = await this.steps.runAfterConnect(stored.phoneId, token, stepsContext);
+    return { kind: 'connected', phone, created: stored.created };
+  }
+
+  /** The same request after its connection was stored: the records as they are, as a 200. */
+  private async answerFromRecords(organizationId: string, phoneNumberId: string): Promise<ConnectResult> {
+    // The explicit condition doubles the request's tenant filter (defence in depth).
+    const phone = await this.em
+      .fork()
+      .findOne(PhoneNumber, { phoneNumberId, organization: organizationId }, { populate: ['waba'] });
+    if (!phone) {
+      throw new NotFoundDomainException('Phone number', phoneNumberId);
+    }
+    return { phoneNumber: phone, waba: phone.waba, created: false };
+  }
+
+  /** The same request after its pending connection expired: the WABA remembers the hash of its last code. */
+  private async answerFromWaba(
+    organizationId: string,
+    input: ConnectInput,
+    codeHash: string,
+  ): Promise<ConnectResult | null> {
+    const phone = await this.em
+      .fork()
+      .findOne(
+        PhoneNumber,
+        { phoneNumberId: input.phoneNumberId, organization: organizationId },
+        { populate: ['waba'] },
+      );
+    return phone && phone.waba.wabaId === input.wabaId && phone.waba.lastSignupCodeHash === codeHash
+      ? { phoneNumber: phone, waba: phone.waba, created: false }
+      : null;
+  }
+}
+
+function answerOf(outcome: Exclude<Outcome, { kind: 'superseded' }>): ConnectResult {
+  switch (outcome.kind) {
+    case 'connected':
+      return { phoneNumber: outcome.phone, waba: outcome.phone.waba, created: outcome.created };
+    case 'refused':
+      throw outcome.problem;
+    case 'kept':
+      throw keptProblem(outcome.error, outcome.expiresAt);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

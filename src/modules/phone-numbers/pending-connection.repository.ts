@@ -1,0 +1,316 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import { EntityRepository, type EntityManager } from '@mikro-orm/postgresql';
+
+import type { PendingConnection, PendingConnectionRejection } from './pending-connection.entity';
+import { PendingConnectionStatus } from './phone-numbers.constants';
+
+/** A row a request or job instance works on alone, until its lease ends. */
+export interface PendingConnectionClaim {
+  id: string;
+  claimToken: string;
+}
+
+/** What a request needs to know about the pending connection of its code. */
+export interface PendingConnectionState {
+  id: string;
+  status: PendingConnectionStatus;
+  wabaId: string;
+  phoneNumberId: string;
+  /** Another request or instance is working on the row right now. */
+  claimLive: boolean;
+  rejection: PendingConnectionRejection | null;
+  expiresAt: Date;
+}
+
+/** A claimed PENDING row, with what its verification needs. */
+export interface PendingConnectionWork {
+  id: string;
+  organizationId: string;
+  codeHash: string;
+  wabaId: string;
+  phoneNumberId: string;
+  businessId: string | null;
+  actor: string;
+  accessTokenSealed: string;
+  accessTokenExpiresAt: Date | null;
+  attempts: number;
+  expiresAt: Date;
+}
+
+/** The request that claims a code for its exchange. */
+export interface PendingConnectionRequest {
+  organizationId: string;
+  codeHash: string;
+  wabaId: string;
+  phoneNumberId: string;
+  businessId: string | null;
+  actor: string;
+}
+
+/**
+ * The SQL of `pending_connections`. Every state change is one statement outside any transaction, guarded
+ * by the row's status and, where a claim matters, its claim token; only {@link lockForCompletion} and
+ * {@link markConnected} run inside the caller's (short, write-only) transaction. Raw SQL is not tenant
+ * filtered: each statement names the organization or a row the caller already holds.
+ */
+export class PendingConnectionRepository extends EntityRepository<PendingConnection> {
+  /**
+   * The pending connection of this code, or null; an expired row is deleted first, so that a request
+   * repeated after the expiry starts over.
+   */
+  async findState(organizationId: string, codeHash: string, now: Date): Promise<PendingConnectionState | null> {
+    await this.sql('DELETE FROM pending_connections WHERE organization_id = ? AND code_hash = ? AND expires_at <= ?', [
+      organizationId,
+      codeHash,
+      now,
+    ]);
+    const [row] = await this.sql<{
+      id: string;
+      status: PendingConnectionStatus;
+      waba_id: string;
+      phone_number_id: string;
+      rejection: PendingConnectionRejection | null;
+      expires_at: Date;
+      claim_live: boolean;
+    }>(
+      `SELECT id, status, waba_id, phone_number_id, rejection, expires_at,
+              (claim_expires_at IS NOT NULL AND claim_expires_at > ?) AS claim_live
+         FROM pending_connections WHERE organization_id = ? AND code_hash = ?`,
+      [now, organizationId, codeHash],
+    );
+    return row
+      ? {
+          id: row.id,
+          status: row.status,
+          wabaId: row.waba_id,
+          phoneNumberId: row.phone_number_id,
+          claimLive: row.claim_live,
+          rejection: row.rejection,
+          expiresAt: new Date(row.expires_at),
+        }
+      : null;
+  }
+
+  /**
+   * Claims a code for its exchange: inserts the row, or takes over an EXCHANGING row whose claimant's lease
+   * ended (it died mid-exchange). Null when the row exists in any other case: a twin request has it.
+   */
+  async claimCode(
+    request: PendingConnectionRequest,
+    now: Date,
+    leaseMs: number,
+    ttlMs: number,
+  ): Promise<PendingConnectionClaim | null> {
+    const claimToken = newClaimToken();
+    const [row] = await this.sql<{ id: string }>(
+      `INSERT INTO pending_connections (id, created_at, updated_at, organization_id, code_hash, waba_id,
+              phone_number_id, business_id, actor, status, claim_token, claim_expires_at, attempts, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+       ON CONFLICT (organization_id, code_hash) DO UPDATE
+          SET claim_token = EXCLUDED.claim_token, claim_expires_at = EXCLUDED.claim_expires_at,
+              updated_at = EXCLUDED.updated_at
+        WHERE pending_connections.status = ? AND pending_connections.claim_expires_at <= EXCLUDED.updated_at
+       RETURNING id`,
+      [
+        randomUUID(),
+        now,
+        now,
+        request.organizationId,
+        request.codeHash,
+        request.wabaId,
+        request.phoneNumberId,
+        request.businessId,
+        request.actor,
+        PendingConnectionStatus.EXCHANGING,
+        claimToken,
+        new Date(now.getTime() + leaseMs),
+        new Date(now.getTime() + ttlMs),
+        PendingConnectionStatus.EXCHANGING,
+      ],
+    );
+    return row ? { id: row.id, claimToken } : null;
+  }
+
+  /** Claims a PENDING row nobody works on, for a repeated request to verify it now. */
+  async claimForVerification(id: string, now: Date, leaseMs: number): Promise<PendingConnectionClaim | null> {
+    const claimToken = newClaimToken();
+    const [row] = await this.sql<{ id: string }>(
+      `UPDATE pending_connections
+          SET claim_token = ?, claim_expires_at = ?, attempts = attempts + 1, updated_at = ?
+        WHERE id = ? AND status = ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
+       RETURNING id`,
+      [claimToken, new Date(now.getTime() + leaseMs), now, id, PendingConnectionStatus.PENDING, now],
+    );
+    return row ? { id: row.id, claimToken } : null;
+  }
+
+  /**
+   * Claims the PENDING row whose verification is most overdue and that nobody works on (a failed
+   * attempt's back-off ended, or its request died): SKIP LOCKED, so instances never wait for each other.
+   */
+  async claimDue(now: Date, leaseMs: number): Promise<PendingConnectionClaim | null> {
+    const claimToken = newClaimToken();
+    const [row] = await this.sql<{ id: string }>(
+      `UPDATE pending_connections
+          SET claim_token = ?, claim_expires_at = ?, attempts = attempts + 1, updated_at = ?
+        WHERE id = (SELECT id FROM pending_connections
+                     WHERE status = ? AND next_attempt_at <= ? AND expires_at > ?
+                       AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
+                     ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [claimToken, new Date(now.getTime() + leaseMs), now, PendingConnectionStatus.PENDING, now, now, now],
+    );
+    return row ? { id: row.id, claimToken } : null;
+  }
+
+  /** The claimed PENDING row with its sealed token; null when the claim was lost or the row left PENDING. */
+  async readWork(claim: PendingConnectionClaim): Promise<PendingConnectionWork | null> {
+    const [row] = await this.sql<{
+      id: string;
+      organization_id: string;
+      code_hash: string;
+      waba_id: string;
+      phone_number_id: string;
+      business_id: string | null;
+      actor: string;
+      access_token_sealed: string | null;
+      access_token_expires_at: Date | null;
+      attempts: number;
+      expires_at: Date;
+    }>(
+      `SELECT id, organization_id, code_hash, waba_id, phone_number_id, business_id, actor, access_token_sealed,
+              access_token_expires_at, attempts, expires_at
+         FROM pending_connections WHERE id = ? AND claim_token = ? AND status = ?`,
+      [claim.id, claim.claimToken, PendingConnectionStatus.PENDING],
+    );
+    if (!row?.access_token_sealed) {
+      return null;
+    }
+    return {
+      id: row.id,
+      organizationId: row.organization_id,
+      codeHash: row.code_hash,
+      wabaId: row.waba_id,
+      phoneNumberId: row.phone_number_id,
+      businessId: row.business_id,
+      actor: row.actor,
+      accessTokenSealed: row.access_token_sealed,
+      accessTokenExpiresAt: row.access_token_expires_at ? new Date(row.access_token_expires_at) : null,
+      attempts: Number(row.attempts),
+      expiresAt: new Date(row.expires_at),
+    };
+  }
+
+  /**
+   * Stores the exchanged token (sealed) and makes the row PENDING, due for the background job once the
+   * claim's lease ends: if the request dies now, the job finishes the verification.
+   */
+  async storeToken(
+    claim: PendingConnectionClaim,
+    sealedToken: string,
+    tokenExpiresAt: Date | null,
+    now: Date,
+  ): Promise<boolean> {
+    const rows = await this.sql(
+      `UPDATE pending_connections
+          SET status = ?, access_token_sealed = ?, access_token_expires_at = ?, attempts = 1, next_attempt_at = ?,
+              updated_at = ?
+        WHERE id = ? AND claim_token = ? AND status = ?
+       RETURNING id`,
+      [
+        PendingConnectionStatus.PENDING,
+        sealedToken,
+        tokenExpiresAt,
+        now,
+        now,
+        claim.id,
+        claim.claimToken,
+        PendingConnectionStatus.EXCHANGING,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /** The exchange failed: nothing was stored, so the row goes and the same request may try again. */
+  async dropClaim(claim: PendingConnectionClaim): Promise<void> {
+    await this.sql('DELETE FROM pending_connections WHERE id = ? AND claim_token = ? AND status = ?', [
+      claim.id,
+      claim.claimToken,
+      PendingConnectionStatus.EXCHANGING,
+    ]);
+  }
+
+  /** Meta could not answer the verification: releases the claim and schedules the next attempt. */
+  async release(
+    claim: PendingConnectionClaim,
+    nextAttemptAt: Date,
+    lastError: { classification: string; metaCode: number | null },
+    now: Date,
+  ): Promise<void> {
+    await this.sql(
+      `UPDATE pending_connections
+          SET claim_token = NULL, claim_expires_at = NULL, next_attempt_at = ?, last_error = ?::jsonb, updated_at = ?
+        WHERE id = ? AND claim_token = ? AND status = ?`,
+      [nextAttemptAt, JSON.stringify(lastError), now, claim.id, claim.claimToken, PendingConnectionStatus.PENDING],
+    );
+  }
+
+  /**
+   * The connection was refused: deletes the token and keeps the reason until the row expires, so that the
+   * same request is answered the same way without Meta. `em` is the caller's transaction, if any.
+   */
+  async reject(id: string, rejection: PendingConnectionRejection, now: Date, em?: EntityManager): Promise<void> {
+    await this.sql(
+      `UPDATE pending_connections
+          SET status = ?, rejection = ?::jsonb, access_token_sealed = NULL, access_token_expires_at = NULL,
+              claim_token = NULL, claim_expires_at = NULL, next_attempt_at = NULL, updated_at = ?
+        WHERE id = ? AND status IN (?, ?)`,
+      [
+        PendingConnectionStatus.REJECTED,
+        JSON.stringify(rejection),
+        now,
+        id,
+        PendingConnectionStatus.PENDING,
+        PendingConnectionStatus.EXCHANGING,
+      ],
+      em,
+    );
+  }
+
+  /** Inside the completion transaction: locks the row and returns its status (null when it expired). */
+  async lockForCompletion(em: EntityManager, id: string): Promise<PendingConnectionStatus | null> {
+    const [row] = await this.sql<{ status: PendingConnectionStatus }>(
+      'SELECT status FROM pending_connections WHERE id = ? FOR UPDATE',
+      [id],
+      em,
+    );
+    return row?.status ?? null;
+  }
+
+  /** Inside the completion transaction: the WABA holds the token now, so the row keeps none. */
+  async markConnected(em: EntityManager, id: string, now: Date): Promise<void> {
+    await this.sql(
+      `UPDATE pending_connections
+          SET status = ?, access_token_sealed = NULL, access_token_expires_at = NULL, claim_token = NULL,
+              claim_expires_at = NULL, next_attempt_at = NULL, last_error = NULL, updated_at = ?
+        WHERE id = ?`,
+      [PendingConnectionStatus.CONNECTED, now, id],
+      em,
+    );
+  }
+
+  /** Deletes every row, token included, whose day is over; returns how many. */
+  async deleteExpired(now: Date): Promise<number> {
+    const rows = await this.sql('DELETE FROM pending_connections WHERE expires_at <= ? RETURNING id', [now]);
+    return rows.length;
+  }
+
+  private sql<T = Record<string, unknown>>(query: string, params: unknown[], em?: EntityManager): Promise<T[]> {
+    return (em ?? this.getEntityManager()).execute<T[]>(query, params, 'all');
+  }
+}
+
+function newClaimToken(): string {
+  return randomBytes(16).toString('hex');
+}
