@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json, type NextFunction, raw, type Request, type Response } from 'express';
 import helmet from 'helmet';
 
 import type { AllConfig } from 'config/config.type';
@@ -42,9 +42,12 @@ export function configureApp(app: INestApplication): void {
   );
   expressApp.use(rejectNonJsonBodies);
   // Meta batches up to ~3 MB of changes in one webhook delivery; the public API keeps its small limit.
+  // Webhook bodies are kept as raw bytes, not parsed here: the service checks the signature on those
+  // bytes first, so an unsigned caller gets its 401 whatever it sent, and only then the depth and JSON.
   expressApp.use(
     '/webhooks',
-    json({
+    raw({
+      type: hasJsonBody,
       limit: WEBHOOK_BODY_LIMIT_BYTES,
       verify: (request: Request & { rawBody?: Buffer }, _response: Response, buffer: Buffer) => {
         request.rawBody = buffer;
