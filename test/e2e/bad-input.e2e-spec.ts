@@ -228,7 +228,23 @@ function badValues(kind: FieldKind): unknown[] {
 /** Query-string values (always strings) that a query field of `kind` rejects. */
 function badQueryValues(kind: FieldKind): string[] {
   if (kind === 'limit') {
-    return ['0', '-1', '101', 'abc', '1.5', '99999999999999999999', '', '١٠'];
+    // Only plain ASCII decimal digits are a number: not hex, exponents, signs, spaces or other scripts' digits.
+    const spellings = [
+      '0x10',
+      '0X10',
+      '0b1',
+      '0o7',
+      '1e1',
+      ' 10',
+      '10 ',
+      '+10',
+      '10.0',
+      '-1',
+      '１０',
+      '1_0',
+      'Infinity',
+    ];
+    return ['0', '101', 'abc', '1.5', '99999999999999999999', '', '١٠', ...spellings];
   }
   if (kind === 'cursor') {
     return ['!!!', 'bm90LWpzb24', Buffer.from('{"x":1}').toString('base64url'), 'x'.repeat(5000), ...INJECTIONS];
@@ -532,6 +548,31 @@ describe('Bad input on every endpoint (e2e)', () => {
   });
 
   // The webhook routes have their own rules (verify token, signature) and their own test below.
+  it('should try the hostile number spellings on every numeric query parameter of the OpenAPI document', async () => {
+    const document = (await sut.http().get('/docs-json').expect(200)).body as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ in: string; name: string; schema?: { type?: string } }> }>
+      >;
+    };
+    const numeric = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        (operation.parameters ?? [])
+          .filter(
+            (parameter) => parameter.in === 'query' && ['integer', 'number'].includes(parameter.schema?.type ?? ''),
+          )
+          .map((parameter) => `${method.toUpperCase()} ${path} ${parameter.name}`),
+      ),
+    );
+    const covered = ENDPOINTS.flatMap((endpoint) =>
+      Object.entries(endpoint.query ?? {})
+        .filter(([, kind]) => kind === 'limit')
+        .map(([name]) => `${endpoint.method} ${endpoint.path} ${name}`),
+    );
+    expect(numeric.length).toBeGreaterThan(0);
+    expect(numeric.filter((parameter) => !covered.includes(parameter))).toEqual([]);
+  });
+
   it.each(
     ENDPOINTS.filter(
       (endpoint) =>

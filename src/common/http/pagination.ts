@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 import { DomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
+import { IsQueryInteger } from 'src/common/http/query-integer';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
@@ -11,10 +11,9 @@ export const MAX_PAGE_SIZE = 100;
 /** `?limit=&cursor=` of every list endpoint. */
 export class PaginationQueryDto {
   /** Page size, 1–100. */
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @IsQueryInteger()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit?: number;
