@@ -29,6 +29,10 @@ export default tseslint.config(
           selector: "CallExpression[callee.property.name='get'][callee.object.name=/config/i][arguments.length=1]",
           message: "Read configuration with { infer: true }.",
         },
+        {
+          selector: "Decorator CallExpression[callee.name='Type'] > ArrowFunctionExpression > Identifier.body[name='Number']",
+          message: "Number() reads '0x10', '1e1' and ' 10' as numbers; use @IsQueryInteger() (decimal digits only).",
+        },
       ],
     },
   },

@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+
 import { Client } from 'pg';
 
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from 'test/utils/create-test-app';
@@ -12,8 +14,12 @@ interface BadInput {
   body?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Send the body gzip-compressed (`Content-Encoding: gzip`). */
+  gzip?: boolean;
   /** The field the answer must name (`errors[].field`, or the detail for body-level faults); null: any 4xx problem. */
   field: string | null;
+  /** The exact status expected, when any 4xx would not do. */
+  status?: number;
 }
 
 type Auth = 'key' | 'admin' | 'none';
@@ -170,6 +176,10 @@ const ENDPOINTS: Endpoint[] = [
 const HUGE = 'x'.repeat(20_000);
 // Under Node's 16 KiB header limit, so that the app (not the HTTP parser, which answers 431) sees it.
 const URL_HUGE = 'x'.repeat(6_000);
+// Thousands of levels: deep enough to overflow a recursive walk of the parsed body (validation did).
+const DEEP_LEVELS = 5_000;
+const DEEP_ARRAY = '['.repeat(DEEP_LEVELS) + ']'.repeat(DEEP_LEVELS);
+const DEEP_OBJECT = '{"a":'.repeat(DEEP_LEVELS) + '1' + '}'.repeat(DEEP_LEVELS);
 const INJECTIONS = ["1' OR '1'='1", '1; DROP TABLE wabas; --', '../../etc/passwd', '${7*7}', '<script>1</script>'];
 
 /** Values that no field of `kind` accepts. */
@@ -218,7 +228,23 @@ function badValues(kind: FieldKind): unknown[] {
 /** Query-string values (always strings) that a query field of `kind` rejects. */
 function badQueryValues(kind: FieldKind): string[] {
   if (kind === 'limit') {
-    return ['0', '-1', '101', 'abc', '1.5', '99999999999999999999', '', '١٠'];
+    // Only plain ASCII decimal digits are a number: not hex, exponents, signs, spaces or other scripts' digits.
+    const spellings = [
+      '0x10',
+      '0X10',
+      '0b1',
+      '0o7',
+      '1e1',
+      ' 10',
+      '10 ',
+      '+10',
+      '10.0',
+      '-1',
+      '１０',
+      '1_0',
+      'Infinity',
+    ];
+    return ['0', '101', 'abc', '1.5', '99999999999999999999', '', '١٠', ...spellings];
   }
   if (kind === 'cursor') {
     return ['!!!', 'bm90LWpzb24', Buffer.from('{"x":1}').toString('base64url'), 'x'.repeat(5000), ...INJECTIONS];
@@ -262,6 +288,29 @@ function generate(endpoint: Endpoint, sample: Record<string, string>): BadInput[
       inputs.push({ label: `query ${name} repeated`, ...base, path: `${base.path}?${name}=a&${name}=b`, field: name });
     }
     inputs.push({ label: 'unknown query field', ...base, query: { unexpected: '1' }, field: 'unexpected' });
+  }
+  // Every route that can take a body, whether it reads one or not: the parser runs before the route.
+  if (endpoint.method !== 'GET') {
+    const deep = (label: string, body: string, gzip = false): BadInput => ({
+      label: `${DEEP_LEVELS}-level ${label}${gzip ? ', gzip' : ''}`,
+      ...base,
+      body,
+      gzip,
+      field: 'body',
+      status: 400,
+    });
+    const inField = endpoint.body
+      ? JSON.stringify({ ...endpoint.body.valid, [Object.keys(endpoint.body.fields)[0]]: '__DEEP__' }).replace(
+          '"__DEEP__"',
+          DEEP_ARRAY,
+        )
+      : `{"unexpected":${DEEP_ARRAY}}`;
+    inputs.push(
+      deep('array body', DEEP_ARRAY),
+      deep('object body', DEEP_OBJECT),
+      deep('value in a field', inField),
+      deep('array body', DEEP_ARRAY, true),
+    );
   }
   if (endpoint.body) {
     const { fields, required, valid } = endpoint.body;
@@ -360,6 +409,71 @@ function webhookInputs(sut: TestApp): BadInput[] {
       field: 'content-type',
     },
     {
+      label: `signed, ${DEEP_LEVELS} levels deep`,
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: `{"object":${DEEP_ARRAY}}`,
+      headers: sign(`{"object":${DEEP_ARRAY}}`),
+      field: 'body',
+      status: 400,
+    },
+    {
+      label: `signed, ${DEEP_LEVELS} levels deep, gzip`,
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: DEEP_OBJECT,
+      gzip: true,
+      headers: sign(DEEP_OBJECT),
+      field: 'body',
+      status: 400,
+    },
+    // The signature is checked before anything else looks at the body: a forged deep body is a 401.
+    {
+      label: `badly signed, ${DEEP_LEVELS} levels deep`,
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: DEEP_OBJECT,
+      headers: { 'X-Hub-Signature-256': sign('{}')['X-Hub-Signature-256'] },
+      field: null,
+      status: 401,
+    },
+    {
+      label: `unsigned, ${DEEP_LEVELS} levels deep`,
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: DEEP_ARRAY,
+      field: null,
+      status: 401,
+    },
+    {
+      label: 'signed, JSON array',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: '[{"object":"whatsapp_business_account"}]',
+      headers: sign('[{"object":"whatsapp_business_account"}]'),
+      field: 'body',
+      status: 400,
+    },
+    {
+      label: 'signed, JSON string',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: '"object"',
+      headers: sign('"object"'),
+      field: 'body',
+      status: 400,
+    },
+    {
+      label: 'signed, UTF-16',
+      method: 'POST',
+      path: '/webhooks/meta',
+      body: '{"object":"whatsapp_business_account"}',
+      contentType: 'application/json; charset=utf-16',
+      headers: sign('{"object":"whatsapp_business_account"}'),
+      field: 'content-type',
+      status: 415,
+    },
+    {
       label: 'signed, oversized',
       method: 'POST',
       path: '/webhooks/meta',
@@ -400,7 +514,11 @@ describe('Bad input on every endpoint (e2e)', () => {
     if (input.body !== undefined) {
       headers['Content-Type'] = input.contentType ?? 'application/json';
     }
-    const response = await fetch(url, { method: input.method, headers, body: input.body });
+    if (input.gzip) {
+      headers['Content-Encoding'] = 'gzip';
+    }
+    const body = input.body !== undefined && input.gzip ? gzipSync(input.body) : input.body;
+    const response = await fetch(url, { method: input.method, headers, body });
     const text = await response.text();
     return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
   };
@@ -429,7 +547,39 @@ describe('Bad input on every endpoint (e2e)', () => {
     expect(documented.filter((operation) => !covered.has(operation))).toEqual([]);
   });
 
-  it.each(ENDPOINTS.filter((endpoint) => endpoint.params || endpoint.query || endpoint.body))(
+  // The webhook routes have their own rules (verify token, signature) and their own test below.
+  it('should try the hostile number spellings on every numeric query parameter of the OpenAPI document', async () => {
+    const document = (await sut.http().get('/docs-json').expect(200)).body as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ in: string; name: string; schema?: { type?: string } }> }>
+      >;
+    };
+    const numeric = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        (operation.parameters ?? [])
+          .filter(
+            (parameter) => parameter.in === 'query' && ['integer', 'number'].includes(parameter.schema?.type ?? ''),
+          )
+          .map((parameter) => `${method.toUpperCase()} ${path} ${parameter.name}`),
+      ),
+    );
+    const covered = ENDPOINTS.flatMap((endpoint) =>
+      Object.entries(endpoint.query ?? {})
+        .filter(([, kind]) => kind === 'limit')
+        .map(([name]) => `${endpoint.method} ${endpoint.path} ${name}`),
+    );
+    expect(numeric.length).toBeGreaterThan(0);
+    expect(numeric.filter((parameter) => !covered.includes(parameter))).toEqual([]);
+  });
+
+  it.each(
+    ENDPOINTS.filter(
+      (endpoint) =>
+        !endpoint.path.startsWith('/webhooks/') &&
+        (endpoint.params || endpoint.query || endpoint.body || endpoint.method !== 'GET'),
+    ),
+  )(
     'should answer every malformed input of $method $path with a 4xx problem naming the field and write nothing',
     async (endpoint) => {
       const sample = {
@@ -455,6 +605,7 @@ describe('Bad input on every endpoint (e2e)', () => {
         if (
           answer.status < 400 ||
           answer.status >= 500 ||
+          (input.status !== undefined && answer.status !== input.status) ||
           !answer.contentType.startsWith('application/problem+json') ||
           !named ||
           typeof problem?.detail !== 'string'
@@ -481,6 +632,7 @@ describe('Bad input on every endpoint (e2e)', () => {
       if (
         answer.status < 400 ||
         answer.status >= 500 ||
+        (input.status !== undefined && answer.status !== input.status) ||
         !answer.contentType.startsWith('application/problem+json') ||
         !named
       ) {

@@ -2,20 +2,28 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json, type NextFunction, raw, type Request, type Response } from 'express';
 import helmet from 'helmet';
 
 import type { AllConfig } from 'config/config.type';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { PROBLEM_CONTENT_TYPE, problemFor } from 'src/common/exceptions/problem-document';
+import {
+  assertJsonDepth,
+  hasJsonBody,
+  isJsonMediaType,
+  isUtf8Charset,
+  parseContentType,
+} from 'src/common/http/json-body';
 import { createValidationPipe } from 'src/common/http/validation';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const WEBHOOK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
- * Everything main.ts and the e2e tests share on top of AppModule: body parsing with a size limit (raw
- * body kept for webhook signatures), JSON-only bodies, security headers, validation and Swagger.
+ * Everything main.ts and the e2e tests share on top of AppModule: body parsing with a size and a depth
+ * limit (raw body kept for webhook signatures), UTF-8 JSON-only bodies, security headers, validation and
+ * Swagger.
  */
 export function configureApp(app: INestApplication): void {
   const expressApp = app as NestExpressApplication;
@@ -34,16 +42,28 @@ export function configureApp(app: INestApplication): void {
   );
   expressApp.use(rejectNonJsonBodies);
   // Meta batches up to ~3 MB of changes in one webhook delivery; the public API keeps its small limit.
+  // Webhook bodies are kept as raw bytes, not parsed here: the service checks the signature on those
+  // bytes first, so an unsigned caller gets its 401 whatever it sent, and only then the depth and JSON.
   expressApp.use(
     '/webhooks',
-    json({
+    raw({
+      type: hasJsonBody,
       limit: WEBHOOK_BODY_LIMIT_BYTES,
       verify: (request: Request & { rawBody?: Buffer }, _response: Response, buffer: Buffer) => {
         request.rawBody = buffer;
       },
     }),
   );
-  expressApp.useBodyParser('json', { limit: bodyLimit, strict: true });
+  // The depth check runs on the (inflated) bytes before JSON.parse, so that a hostile body is refused
+  // before anything walks it recursively.
+  expressApp.use(
+    json({
+      type: hasJsonBody,
+      limit: bodyLimit,
+      strict: true,
+      verify: (_request: Request, _response: Response, buffer: Buffer) => assertJsonDepth(buffer),
+    }),
+  );
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(
@@ -65,7 +85,8 @@ export function configureApp(app: INestApplication): void {
   });
 }
 
-// A body the JSON parser would silently skip (text/plain, form data…) must not reach validation as `{}`.
+// A body the JSON parser would silently skip (text/plain, form data…) must not reach validation as `{}`,
+// and one in another charset than UTF-8 would slip past the depth scan, which reads UTF-8 bytes.
 function rejectNonJsonBodies(request: Request, response: Response, next: NextFunction): void {
   const hasBody =
     Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
@@ -73,14 +94,15 @@ function rejectNonJsonBodies(request: Request, response: Response, next: NextFun
     next();
     return;
   }
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/json' || (type?.startsWith('application/') && type.endsWith('+json'))) {
+  const { type, charset } = parseContentType(request.headers['content-type']);
+  if (isJsonMediaType(type) && isUtf8Charset(charset)) {
     next();
     return;
   }
-  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json', {
+  const message = isJsonMediaType(type) ? 'charset must be utf-8' : 'must be application/json';
+  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json in UTF-8', {
     instance: request.originalUrl.split('?')[0],
-    errors: [{ field: 'content-type', message: 'must be application/json' }],
+    errors: [{ field: 'content-type', message }],
   });
   response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

@@ -5,7 +5,7 @@
 export enum ErrorCode {
   /** 400: body, query or path failed validation; `errors[]` names each field. */
   VALIDATION_FAILED = 'VALIDATION_FAILED',
-  /** 400: the body is not JSON, or is not of an accepted content type. */
+  /** 400: the body is not JSON, is not of an accepted content type, or nests deeper than 32 levels. */
   MALFORMED_REQUEST = 'MALFORMED_REQUEST',
   /** 401: missing, malformed, unknown or revoked key; bad webhook signature. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',

@@ -1,32 +1,8 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-
 import { DomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
-
-/** `?limit=&cursor=` of every list endpoint. */
-export class PaginationQueryDto {
-  /** Page size, 1–100. */
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  /** Opaque cursor from the previous page's `nextCursor`. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a cursor returned by this API' })
-  cursor?: string;
-}
 
 /** A page of a list: `{ data, nextCursor }`. */
 export interface Page<T> {

@@ -8,6 +8,15 @@ export class InvalidWebhookSignatureException extends DomainException {
   }
 }
 
+/** A correctly signed delivery whose body is not a JSON object: 400, nothing stored. */
+export class MalformedWebhookBodyException extends DomainException {
+  constructor() {
+    super(ErrorCode.MALFORMED_REQUEST, 'The request body is not a JSON object', {
+      errors: [{ field: 'body', message: 'must be a JSON object' }],
+    });
+  }
+}
+
 /** The verification handshake's mode or token does not match: 403. */
 export class WebhookVerificationFailedException extends DomainException {
   constructor() {

@@ -5,9 +5,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
+import { assertJsonDepth } from 'src/common/http/json-body';
 
 import {
   InvalidWebhookSignatureException,
+  MalformedWebhookBodyException,
   MissingWebhookChallengeException,
   WebhookVerificationFailedException,
 } from './meta-webhooks.exception';
@@ -48,8 +50,9 @@ export class MetaWebhooksService {
   }
 
   /**
-   * Checks `X-Hub-Signature-256` on the raw bytes, then stores the delivery once (unique SHA-256 of the
-   * raw body) and kicks the worker. Nothing is stored when the signature is missing or wrong.
+   * Checks `X-Hub-Signature-256` on the raw bytes, then that they are JSON no deeper than
+   * MAX_JSON_DEPTH, then stores the delivery once (unique SHA-256 of the raw body) and kicks the worker.
+   * Nothing is stored when the signature is missing or wrong (401) or the body is not acceptable JSON (400).
    */
   async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<{ duplicate: boolean }> {
     if (!rawBody || rawBody.length === 0) {
@@ -62,8 +65,14 @@ export class MetaWebhooksService {
       this.logger.warn(`Webhook delivery of ${rawBody.length} bytes refused: signature does not match`);
       throw new InvalidWebhookSignatureException('X-Hub-Signature-256 does not match the body');
     }
+    // Only now, on authenticated bytes: an unsigned caller learns nothing about how we parse. The depth
+    // is scanned before JSON.parse so that a signed but hostile body never reaches the inbox or the worker.
+    assertJsonDepth(rawBody);
+    if (!isJsonObject(rawBody)) {
+      throw new MalformedWebhookBodyException();
+    }
     const sha256 = createHash('sha256').update(rawBody).digest('hex');
-    // The body parser already accepted it as JSON; PostgreSQL parses the same text into jsonb.
+    // PostgreSQL parses the same text into jsonb.
     const rows: Array<{ id: string }> = await this.em.getConnection().execute(
       `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, payload, status, attempts, next_attempt_at)
        VALUES (?, now(), now(), ?, ?::jsonb, ?, 0, now())
@@ -79,6 +88,16 @@ export class MetaWebhooksService {
       this.worker.kick();
     }
     return { duplicate };
+  }
+}
+
+// Every Meta delivery is an object ({ object, entry }); anything else would only fail in the worker.
+function isJsonObject(rawBody: Buffer): boolean {
+  try {
+    const value: unknown = JSON.parse(rawBody.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 

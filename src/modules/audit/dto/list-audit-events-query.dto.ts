@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 
 import { META_ID_MESSAGE, META_ID_PATTERN } from 'src/common/http/meta-id-param.dto';
-import { PaginationQueryDto } from 'src/common/http/pagination';
+import { PaginationQueryDto } from 'src/common/http/pagination-query.dto';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 
 /** Filters of GET /api/v1/audit-events. */

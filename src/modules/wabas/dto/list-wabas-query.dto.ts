@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
-import { PaginationQueryDto } from 'src/common/http/pagination';
+import { PaginationQueryDto } from 'src/common/http/pagination-query.dto';
 import { MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
 
 const MM_LITE_FILTERS = [MmLiteStatus.ONBOARDED, MmLiteStatus.NOT_ONBOARDED, 'NOT_STARTED'] as const;
