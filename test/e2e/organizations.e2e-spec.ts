@@ -248,7 +248,7 @@ describe('Public API rate limit (e2e)', () => {
     await sut.close();
   });
 
-  it('should answer 429 with Retry-After once a key exceeds its budget', async () => {
+  it("should answer 429 with Retry-After once the key's organization exceeds its budget", async () => {
     const { key } = await sut.createOrganization();
     const statuses: number[] = [];
     let limited: { headers: Record<string, string>; body: { code: string } } | undefined;

@@ -53,7 +53,7 @@ export enum ErrorCode {
   TEMPLATE_NOT_YET_SYNCED = 'TEMPLATE_NOT_YET_SYNCED',
   /** 409: Meta refused the send because the WABA is restricted or locked (368, 131031). */
   WABA_RESTRICTED = 'WABA_RESTRICTED',
-  /** 429: the public API's own rate limit. */
+  /** 429: the public API's own rate limit (requests per organization, failed authentications per address); `Retry-After` set. */
   RATE_LIMITED = 'RATE_LIMITED',
   /** 503: Meta throttled the call; `Retry-After` set. */
   META_RATE_LIMITED = 'META_RATE_LIMITED',
