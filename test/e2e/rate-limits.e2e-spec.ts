@@ -17,10 +17,13 @@ function badKey(index: number): string {
   return `waak_${String(index).padStart(43, 'x')}`;
 }
 
-/** A fresh client address per run: Redis outlives test databases and may be shared by parallel runs. */
+/**
+ * Fresh client addresses per run (Redis outlives test databases and may be shared by parallel runs), each
+ * in its own /64, which is how the limiter tells IPv6 clients apart.
+ */
 function addressFactory(): (host: number) => string {
-  const network = randomBytes(4).toString('hex');
-  return (host) => `2001:db8:${network.slice(0, 4)}:${network.slice(4)}::${host.toString(16)}`;
+  const site = randomBytes(4).toString('hex');
+  return (host) => `2001:db8:${site.slice(0, 4)}:${site.slice(4, 6)}${host.toString(16).padStart(2, '0')}::1`;
 }
 
 const STORES: Array<[string, Record<string, string> | null]> = [

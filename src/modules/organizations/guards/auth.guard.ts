@@ -9,6 +9,7 @@ import type { Request } from 'express';
 import type { AllConfig } from 'config/config.type';
 import type { RateLimitConfig } from 'config/rate-limit.config';
 import { scopeToOrganization } from 'src/common/database/tenant-filter';
+import { clientAddressKey } from 'src/common/rate-limit/client-address';
 import { RateLimitedException } from 'src/common/rate-limit/rate-limit.exception';
 import { RateLimiter } from 'src/common/rate-limit/rate-limiter';
 import { AUTH_KIND_KEY, AuthKind, type RequestWithCaller } from 'src/modules/organizations/auth.decorators';
@@ -23,7 +24,8 @@ import { OrganizationsService } from 'src/modules/organizations/organizations.se
  *
  * It also holds the public API's limits, shared by all instances ({@link RateLimiter}):
  * - RATE_LIMIT_PER_MINUTE per organization, all its keys together (admin-token requests: per address);
- * - AUTH_FAILURES_PER_MINUTE presented-but-wrong credentials (API key or admin token) per client address.
+ * - AUTH_FAILURES_PER_MINUTE presented-but-wrong credentials (API key or admin token) per client address
+ *   (an IPv6 client by its /64).
  *   Once an address is over it, every request from it is answered 429 before any key lookup, a correct
  *   credential included: otherwise a 200 among the 429s would tell a guesser it had found one.
  */
@@ -57,7 +59,7 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<Request & RequestWithCaller>();
-    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const address = clientAddressKey(request.ip ?? request.socket.remoteAddress);
     const failureBucket = `auth-failure:${address}`;
     const blockedMs = this.limiter.knownBlockMs(failureBucket);
     if (blockedMs > 0) {
