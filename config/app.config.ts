@@ -8,7 +8,6 @@ export interface AppConfig {
   dataDir: string;
   adminApiToken: string;
   tokenEncryptionKey: string;
-  rateLimitPerMinute: number;
   bodyLimitBytes: number;
   logLevel: LogLevel;
   logFile: string | null;
@@ -23,7 +22,6 @@ export default registerAs('app', (): AppConfig => {
     // The runtime fills both in sandbox mode before Nest starts (see src/bootstrap/runtime.ts).
     adminApiToken: env.ADMIN_API_TOKEN ?? '',
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ?? '',
-    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     logLevel: env.LOG_LEVEL,
     logFile: env.LOG_FILE ?? null,

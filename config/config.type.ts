@@ -1,6 +1,7 @@
 import type { AppConfig } from 'config/app.config';
 import type { DatabaseConfig } from 'config/database.config';
 import type { MetaConfig } from 'config/meta.config';
+import type { RateLimitConfig } from 'config/rate-limit.config';
 import type { SchedulerConfig } from 'config/scheduler.config';
 
 /** The typed shape behind `ConfigService<AllConfig, true>`. */
@@ -8,5 +9,6 @@ export interface AllConfig {
   app: AppConfig;
   database: DatabaseConfig;
   meta: MetaConfig;
+  rateLimit: RateLimitConfig;
   scheduler: SchedulerConfig;
 }

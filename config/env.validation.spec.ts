@@ -63,4 +63,14 @@ describe('validate (environment)', () => {
     });
     expect(isSandbox(sut)).toBe(false);
   });
+
+  it('should default the rate limits and accept an optional redis:// URL for their state', () => {
+    expect(validate({})).toMatchObject({ RATE_LIMIT_PER_MINUTE: 600, AUTH_FAILURES_PER_MINUTE: 20 });
+    expect(validate({}).REDIS_URL).toBeUndefined();
+    expect(validate({ REDIS_URL: '' }).REDIS_URL).toBeUndefined();
+    expect(validate({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).REDIS_URL).toBe('redis://127.0.0.1:6379/2');
+    expect(() => validate({ REDIS_URL: 'http://cache', AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(
+      /AUTH_FAILURES_PER_MINUTE[\s\S]*REDIS_URL|REDIS_URL[\s\S]*AUTH_FAILURES_PER_MINUTE/,
+    );
+  });
 });

@@ -156,10 +156,21 @@ export class EnvironmentVariables {
   @IsBoolean()
   MIGRATE_ON_START: boolean = true;
 
-  /** Requests per minute per API key (or per IP when unauthenticated) on the public API. */
+  /** Public API requests per minute per organization (all its keys together), held across instances. */
   @IsInt()
   @Min(1)
   RATE_LIMIT_PER_MINUTE: number = 600;
+
+  /** Failed authentications (bad API key or admin token) per minute per client address, across instances. */
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_MINUTE: number = 20;
+
+  /** Optional Redis for the shared rate-limit state; empty keeps it in PostgreSQL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
 
   /** Largest accepted JSON body, in bytes. */
   @IsInt()

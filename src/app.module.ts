@@ -1,20 +1,20 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 
 import appConfig from 'config/app.config';
-import type { AllConfig } from 'config/config.type';
 import databaseConfig from 'config/database.config';
 import { validate } from 'config/env.validation';
 import metaConfig from 'config/meta.config';
+import rateLimitConfig from 'config/rate-limit.config';
 import schedulerConfig from 'config/scheduler.config';
 import { DatabaseModule } from 'src/common/database/database.module';
 import { EventsModule } from 'src/common/events/events.module';
 import { ProblemFilter } from 'src/common/exceptions/problem.filter';
 import { LoggingModule } from 'src/common/logging/logging.module';
+import { RateLimitModule } from 'src/common/rate-limit/rate-limit.module';
 import { SecurityModule } from 'src/common/security/security.module';
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { HealthModule } from 'src/modules/health/health.module';
@@ -39,7 +39,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
         validate(env);
         return env;
       },
-      load: [appConfig, databaseConfig, metaConfig, schedulerConfig],
+      load: [appConfig, databaseConfig, metaConfig, rateLimitConfig, schedulerConfig],
     }),
     LoggingModule,
     EventEmitterModule.forRoot({ wildcard: false }),
@@ -47,16 +47,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     EventsModule,
     SecurityModule,
     DatabaseModule,
-    ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => ({
-        throttlers: [{ name: 'default', ttl: 60_000, limit: config.get('app.rateLimitPerMinute', { infer: true }) }],
-        getTracker: (request: Record<string, unknown>) => {
-          const caller = request.caller as { apiKeyId?: string | null } | undefined;
-          return caller?.apiKeyId ?? (typeof request.ip === 'string' ? request.ip : 'unknown');
-        },
-      }),
-    }),
+    RateLimitModule,
     HealthModule,
     MetricsModule,
     OrganizationsModule,
@@ -70,9 +61,8 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     SchedulerModule,
   ],
   providers: [
-    // Authentication runs first so that the throttler can count per API key rather than per address.
+    // Authentication and the public API's rate limits (per organization, failed authentications per address).
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
   ],
 })

@@ -75,3 +75,6 @@ export const SIM_REDACTED_KEYS = new Set(['access_token', 'client_secret', 'inpu
 
 /** Placeholder for redacted values in the request log. */
 export const SIM_REDACTED = '[REDACTED]';
+
+/** Entries of an `oversized` fault's answer: a list edge that ignored `limit` and sent everything at once. */
+export const SIM_OVERSIZED_ITEMS = 200_000;

@@ -14,6 +14,7 @@ import {
   SIM_DEFAULT_GRAPH_VERSION,
   SIM_DEFAULT_THROUGHPUT_MPS,
   SIM_DEMO_IDS,
+  SIM_OVERSIZED_ITEMS,
   SIM_REDACTED,
   SIM_REDACTED_KEYS,
 } from './meta-simulator.constants';
@@ -98,6 +99,15 @@ function defaultHttpStatus(code: number): number {
     return 500;
   }
   return 400;
+}
+
+/** A well-formed list page of `items` numbers and no `paging`: all of it in one answer. */
+function oversizedListBody(items: number): string {
+  const entries = Array.from(
+    { length: items },
+    (_unused, index) => `{"id":"${900000000000000 + index}","display_phone_number":"+1 555-${index}"}`,
+  );
+  return `{"data":[${entries.join(',')}]}`;
 }
 
 function redact(value: JsonValue | null): JsonValue | null {
@@ -692,6 +702,14 @@ export class MetaSimulator {
       res.on('close', () => this.hanging.delete(res));
       return;
     }
+    if (fault?.kind === 'oversized') {
+      entry.status = 200;
+      writeRaw(res, 200, oversizedListBody(fault.items ?? SIM_OVERSIZED_ITEMS), {
+        ...headers,
+        'Content-Type': 'application/json; charset=UTF-8',
+      });
+      return;
+    }
     if (fault?.kind === 'malformed') {
       entry.status = 200;
       writeRaw(res, 200, '<!DOCTYPE html><html><body>Sorry, something went wrong.</body></html>', {
@@ -801,6 +819,7 @@ export class MetaSimulator {
         return explicit(fault.error, { code: 1, message: 'An unknown error occurred' });
       case 'hang':
       case 'malformed':
+      case 'oversized':
         throw new Error(`Fault ${fault.kind} is answered before error rendering`);
       default: {
         const unknown: never = fault.kind;

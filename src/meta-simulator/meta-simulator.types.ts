@@ -212,6 +212,7 @@ export type FaultKind =
   | 'expired_token'
   | 'invalid_token'
   | 'malformed'
+  | 'oversized'
   | 'transient'
   | 'meta_error';
 
@@ -242,6 +243,8 @@ export interface FaultRule {
   error?: FaultError;
   /** `estimated_time_to_regain_access` of `throttle`, in minutes. Default 5. */
   regainMinutes?: number;
+  /** Entries of the `oversized` answer. Default 200,000 (about 12 MB). */
+  items?: number;
 }
 
 /** One Graph call as received (secrets redacted). */

@@ -248,7 +248,7 @@ describe('Public API rate limit (e2e)', () => {
     await sut.close();
   });
 
-  it('should answer 429 with Retry-After once a key exceeds its budget', async () => {
+  it("should answer 429 with Retry-After once the key's organization exceeds its budget", async () => {
     const { key } = await sut.createOrganization();
     const statuses: number[] = [];
     let limited: { headers: Record<string, string>; body: { code: string } } | undefined;
@@ -262,5 +262,44 @@ describe('Public API rate limit (e2e)', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
     expect(limited?.body.code).toBe('RATE_LIMITED');
     expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('API keys per organization (e2e)', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  const createKey = (key: string) =>
+    sut.http().post('/api/v1/organization/api-keys').set('Authorization', `Bearer ${key}`).send({ name: 'ci' });
+
+  it('should refuse a 101st active key with 409 API_KEY_LIMIT_REACHED, and take one again after a revocation', async () => {
+    const { key } = await sut.createOrganization('Key hoarder');
+    // The organization's first key is one of the 100.
+    for (let batch = 0; batch < 99; batch += 11) {
+      const responses = await Promise.all(Array.from({ length: 11 }, () => createKey(key)));
+      expect(responses.map((response) => response.status)).toEqual(Array<number>(11).fill(201));
+    }
+
+    const refused = await createKey(key).expect(409);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ status: 409, code: 'API_KEY_LIMIT_REACHED', title: 'API key limit reached' });
+
+    const listed = await sut.http().get('/api/v1/organization/api-keys').set('Authorization', `Bearer ${key}`);
+    expect(listed.body.data).toHaveLength(100);
+    await sut
+      .http()
+      .delete(`/api/v1/organization/api-keys/${listed.body.data[99].id}`)
+      .set('Authorization', `Bearer ${key}`)
+      .expect(204);
+    // Concurrent creations cannot both take the freed slot.
+    const racing = await Promise.all(Array.from({ length: 4 }, () => createKey(key)));
+    expect(racing.map((response) => response.status).sort()).toEqual([201, 409, 409, 409]);
   });
 });

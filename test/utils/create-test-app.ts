@@ -71,6 +71,7 @@ export async function createTestApp(options: TestAppOptions = {}, existingSimula
     META_REQUEST_TIMEOUT_MS: '2000',
     SCHEDULER_ENABLED: 'false',
     RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_FAILURES_PER_MINUTE: '100000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });

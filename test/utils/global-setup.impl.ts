@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 import { EmbeddedDatabase } from 'src/common/database/embedded-postgres';
@@ -42,4 +43,30 @@ export async function setUpTestDatabase(): Promise<void> {
   }
   await migrateDatabase(withDatabase(adminUrl, TEMPLATE_DATABASE));
   process.env.TEST_ADMIN_DATABASE_URL = adminUrl;
+  await detectRedis();
+}
+
+/**
+ * Redis is optional for the service, so the suites that run the rate limiter on Redis need one: the
+ * developer machines and CI have it on 127.0.0.1:6379 (TEST_REDIS_URL overrides, `off` skips them).
+ * Sets TEST_REDIS_URL for the test files when it answers, else says that those suites are skipped.
+ */
+async function detectRedis(): Promise<void> {
+  const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (url === 'off') {
+    delete process.env.TEST_REDIS_URL;
+    return;
+  }
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    process.env.TEST_REDIS_URL = url;
+  } catch {
+    delete process.env.TEST_REDIS_URL;
+    process.stderr.write(`\nNo Redis at ${url}: the Redis rate-limit suites are skipped.\n`);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -25,6 +25,8 @@ export enum ErrorCode {
   REAUTH_REQUIRED = 'REAUTH_REQUIRED',
   /** 409: the operation conflicts with the resource's current state. */
   CONFLICT = 'CONFLICT',
+  /** 409: the organization already has the most active API keys it may have; revoke one first. */
+  API_KEY_LIMIT_REACHED = 'API_KEY_LIMIT_REACHED',
   /** 413: the body is larger than the configured limit. */
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   /** 415: the body is not `application/json`. */
@@ -53,7 +55,7 @@ export enum ErrorCode {
   TEMPLATE_NOT_YET_SYNCED = 'TEMPLATE_NOT_YET_SYNCED',
   /** 409: Meta refused the send because the WABA is restricted or locked (368, 131031). */
   WABA_RESTRICTED = 'WABA_RESTRICTED',
-  /** 429: the public API's own rate limit. */
+  /** 429: the public API's own rate limit (requests per organization, failed authentications per address); `Retry-After` set. */
   RATE_LIMITED = 'RATE_LIMITED',
   /** 503: Meta throttled the call; `Retry-After` set. */
   META_RATE_LIMITED = 'META_RATE_LIMITED',
@@ -78,6 +80,7 @@ export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.WABA_DISABLED]: 409,
   [ErrorCode.REAUTH_REQUIRED]: 409,
   [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.API_KEY_LIMIT_REACHED]: 409,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.SIGNUP_CODE_REJECTED]: 422,
@@ -112,6 +115,7 @@ export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.WABA_DISABLED]: 'WABA disabled',
   [ErrorCode.REAUTH_REQUIRED]: 'Re-authorization required',
   [ErrorCode.CONFLICT]: 'Conflict',
+  [ErrorCode.API_KEY_LIMIT_REACHED]: 'API key limit reached',
   [ErrorCode.PAYLOAD_TOO_LARGE]: 'Payload too large',
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported media type',
   [ErrorCode.SIGNUP_CODE_REJECTED]: 'Embedded Signup code rejected',

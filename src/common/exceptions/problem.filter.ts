@@ -1,5 +1,4 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 
 import { MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
@@ -17,7 +16,7 @@ interface BodyParserError {
 
 /**
  * Turns every error into an RFC 9457 problem document: domain exceptions by their catalogue code, Nest's
- * own HTTP exceptions (unknown route, throttling), body-parser failures (bad JSON, too large), Meta
+ * own HTTP exceptions (unknown route, method), body-parser failures (bad JSON, too large), Meta
  * failures no service handled, and finally anything unexpected as a 500 that echoes nothing internal.
  */
 @Catch()
@@ -71,15 +70,6 @@ export class ProblemFilter implements ExceptionFilter {
           meta: exception.extras.meta,
         }),
         retryAfterSeconds: exception.extras.retryAfterSeconds,
-      };
-    }
-    if (exception instanceof ThrottlerException) {
-      return {
-        problem: problemFor(
-          ErrorCode.RATE_LIMITED,
-          'Too many requests; slow down and retry after the given delay',
-          context,
-        ),
       };
     }
     if (exception instanceof HttpException) {

@@ -1,14 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 
 import { Public } from 'src/modules/organizations/auth.decorators';
 
 /** Liveness and readiness probes. */
 @ApiTags('Operations')
 @Public()
-@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

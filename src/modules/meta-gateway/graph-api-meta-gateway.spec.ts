@@ -8,6 +8,7 @@ import type { FaultRule, SimRequestLogEntry } from 'src/meta-simulator/meta-simu
 
 import { GraphApiMetaGateway } from './graph-api-meta-gateway';
 import { MetaGateway } from './meta-gateway';
+import { META_MAX_RESPONSE_BYTES } from './meta-gateway.constants';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import { MetaGatewayModule } from './meta-gateway.module';
 
@@ -350,6 +351,29 @@ describe(GraphApiMetaGateway.name, () => {
       const pages = requestsTo('GET', `/${wabaId}/phone_numbers`);
       expect(pages).toHaveLength(3);
       expect(pages.every((page) => page.tokenKind === 'business' && page.query.access_token === undefined)).toBe(true);
+      // Each page is asked for explicitly, the later ones by the cursor of the one before.
+      expect(pages.map((page) => page.query.limit)).toEqual(['100', '100', '100']);
+      expect(pages.map((page) => page.query.after === undefined)).toEqual([true, false, false]);
+    });
+
+    it('should refuse a 200,000-number answer that ignored the page size, once, as UNKNOWN', async () => {
+      const { wabaId, token } = newWaba();
+      fault({ path: `/${wabaId}/phone_numbers`, kind: 'oversized' });
+      // Building 12 MB takes the simulator longer than the short timeout the other tests use.
+      const { gateway, close } = await gatewayFor(simulator.url, 10_000);
+
+      const error = await rejection(gateway.listPhoneNumbers(wabaId, token)).finally(close);
+
+      expect(error.code).toBe(MetaGatewayErrorCode.UNKNOWN);
+      expect(error.details.responseTooLarge).toBe(true);
+      expect(error.message).toBe(`Graph API answer exceeded ${META_MAX_RESPONSE_BYTES} bytes; refused unread`);
+      expect(requestsTo('GET', `/${wabaId}/phone_numbers`)).toHaveLength(1);
+      const warnings = logged.filter((line) => line.includes('failed:'));
+      expect(warnings).toEqual([
+        `GET /v25.0/${wabaId}/phone_numbers failed: code=UNKNOWN metaCode=- fbtraceId=- attempt=1/${MAX_RETRIES + 1} ` +
+          `answer over ${META_MAX_RESPONSE_BYTES} bytes refused`,
+      ]);
+      expect(logged.join('\n')).not.toContain(token);
     });
 
     it('should handle an empty list without paging', async () => {
@@ -581,7 +605,10 @@ describe(GraphApiMetaGateway.name, () => {
     });
   });
 
-  async function gatewayFor(origin: string): Promise<{ gateway: MetaGateway; close: () => Promise<void> }> {
+  async function gatewayFor(
+    origin: string,
+    requestTimeoutMs = TIMEOUT_MS,
+  ): Promise<{ gateway: MetaGateway; close: () => Promise<void> }> {
     const meta: MetaConfig = {
       sandbox: true,
       appId: APP_ID,
@@ -591,7 +618,7 @@ describe(GraphApiMetaGateway.name, () => {
       webhookVerifyToken: 'verify',
       systemUserToken: '',
       embeddedSignupConfigId: '',
-      requestTimeoutMs: TIMEOUT_MS,
+      requestTimeoutMs,
       maxRetries: MAX_RETRIES,
     };
     const ref = await Test.createTestingModule({

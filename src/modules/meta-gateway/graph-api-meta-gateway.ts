@@ -33,6 +33,8 @@ import {
   META_LIST_PAGE_SIZE,
   META_MAX_HONOURED_RETRY_AFTER_SECONDS,
   META_MAX_PAGES,
+  META_MAX_REQUEST_BYTES,
+  META_MAX_RESPONSE_BYTES,
   META_MULTI_ID_CHUNK_SIZE,
   META_PHONE_NUMBER_FIELDS,
   META_RETRY_BASE_DELAY_MS,
@@ -470,6 +472,7 @@ export class GraphApiMetaGateway extends MetaGateway {
       this.logger.warn(
         `${call.method} ${logPath} failed: code=${exception.code} metaCode=${exception.metaCode ?? '-'} ` +
           `fbtraceId=${exception.details.fbtraceId ?? '-'} attempt=${attempt}/${maxAttempts}` +
+          (exception.details.responseTooLarge ? ` answer over ${META_MAX_RESPONSE_BYTES} bytes refused` : '') +
           (retryDelayMs === null ? '' : ` retryInMs=${retryDelayMs}`),
       );
       if (retryDelayMs === null) {
@@ -502,6 +505,9 @@ export class GraphApiMetaGateway extends MetaGateway {
       // Error statuses are mapped by us, with their body and headers.
       validateStatus: (status) => status >= 200 && status < 300,
       maxRedirects: 0,
+      // Bounded answers: axios otherwise buffers whatever arrives (counted after decompression).
+      maxContentLength: META_MAX_RESPONSE_BYTES,
+      maxBodyLength: META_MAX_REQUEST_BYTES,
     };
   }
 

@@ -1,4 +1,4 @@
-import { isAxiosError } from 'axios';
+import { AxiosError, isAxiosError } from 'axios';
 
 import type { GraphApiError, GraphApiErrorData } from './graph-api.types';
 import { META_TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './meta-gateway.constants';
@@ -120,6 +120,13 @@ export function mapGraphApiError(error: unknown, context: GraphApiErrorContext =
     return error;
   }
   if (isAxiosError(error)) {
+    if (isResponseTooLarge(error)) {
+      return new MetaGatewayException(
+        MetaGatewayErrorCode.UNKNOWN,
+        `Graph API answer exceeded ${error.config?.maxContentLength ?? 'the'} bytes; refused unread`,
+        { httpStatus: error.response?.status ?? null, responseTooLarge: true },
+      );
+    }
     if (error.response) {
       return mapGraphApiResponse(error.response.status, error.response.headers, error.response.data, context);
     }
@@ -312,6 +319,14 @@ export function readHeader(headers: unknown, name: string): unknown {
 function readFbTraceHeader(headers: unknown): string | null {
   const value = readHeader(headers, 'x-fb-trace-id');
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/**
+ * axios aborts a body over `maxContentLength` with a generic ERR_BAD_RESPONSE; only its message tells the
+ * case apart (axios' own text, not Meta's, so this is not classification by Meta message).
+ */
+function isResponseTooLarge(error: AxiosError): boolean {
+  return error.code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength size of \d+ exceeded/.test(error.message);
 }
 
 function isTimeout(code: string | undefined, message: string): boolean {

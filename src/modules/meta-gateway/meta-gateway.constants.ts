@@ -1,6 +1,17 @@
 /** Graph's limit of IDs in one `GET /?ids=` call (graph-api-reference.md §1.9). */
 export const META_MULTI_ID_CHUNK_SIZE = 50;
 
+/**
+ * Largest Graph answer the gateway reads, in bytes after decompression. The largest answers we ask for are
+ * a page of 100 phone numbers with every field (~90 KB) and a multi-ID read of 50 WABAs (~40 KB), so 4 MiB
+ * is ~45× headroom. An answer above it means Meta (or a proxy) ignored `limit` or sent garbage, and reading
+ * it would buffer an unbounded body on every sync: it is refused as UNKNOWN, not retried.
+ */
+export const META_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** Largest request body the gateway sends; ours (template sends, registration) are a few hundred bytes. */
+export const META_MAX_REQUEST_BYTES = 1024 * 1024;
+
 /** Page size asked of list edges; Meta may return fewer. */
 export const META_LIST_PAGE_SIZE = 100;
 

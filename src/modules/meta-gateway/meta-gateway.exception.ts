@@ -14,7 +14,7 @@ export enum MetaGatewayErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   /** 100, 131008, 131009 and other parameter/template errors: our request was wrong; not retried. */
   INVALID_REQUEST = 'INVALID_REQUEST',
-  /** Anything else. */
+  /** Anything else, including an answer larger than META_MAX_RESPONSE_BYTES (`responseTooLarge`): report, do not retry. */
   UNKNOWN = 'UNKNOWN',
 }
 
@@ -32,6 +32,8 @@ export class MetaGatewayException extends Error {
       retryAfterSeconds?: number | null;
       /** Meta's `error_data.details`, safe to show (never contains tokens). */
       metaDetails?: string | null;
+      /** The answer was refused unread because it exceeded the size cap (META_MAX_RESPONSE_BYTES). */
+      responseTooLarge?: boolean;
     } = {},
   ) {
     super(message);

@@ -11,7 +11,6 @@ import {
   Req,
 } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
@@ -28,7 +27,6 @@ import { MetaWebhooksService } from './meta-webhooks.service';
  */
 @ApiTags('Meta webhooks')
 @Public()
-@SkipThrottle()
 @Controller('webhooks/meta')
 export class MetaWebhooksController {
   constructor(private readonly webhooks: MetaWebhooksService) {}

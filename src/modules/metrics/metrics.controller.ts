@@ -1,6 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 
 import { Public } from 'src/modules/organizations/auth.decorators';
@@ -10,7 +9,6 @@ import { MetricsService } from './metrics.service';
 /** Prometheus scrape endpoint. */
 @ApiTags('Operations')
 @Public()
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

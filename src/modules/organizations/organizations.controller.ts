@@ -22,6 +22,7 @@ import {
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { CreateOrganizationDto } from './dto/create-organization.dto';
 import { OrganizationResponseDto } from './dto/organization-response.dto';
+import { API_KEY_MAX_ACTIVE_PER_ORGANIZATION } from './organizations.constants';
 import { OrganizationsService } from './organizations.service';
 
 /** Tenants and their API keys. */
@@ -55,9 +56,12 @@ export class OrganizationsController {
 
   @Post('organization/api-keys')
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'Create an API key; the key is shown only in this answer' })
+  @ApiOperation({
+    summary: 'Create an API key; the key is shown only in this answer',
+    description: `An organization holds at most ${API_KEY_MAX_ACTIVE_PER_ORGANIZATION} active keys (409 API_KEY_LIMIT_REACHED).`,
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
-  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ...COMMON_KEY_ROUTE_PROBLEMS)
+  @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.API_KEY_LIMIT_REACHED, ...COMMON_KEY_ROUTE_PROBLEMS)
   async createApiKey(
     @CurrentOrganizationId() organizationId: string,
     @Body() body: CreateApiKeyDto,

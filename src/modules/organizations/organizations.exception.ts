@@ -7,3 +7,13 @@ export class UnauthenticatedException extends DomainException {
     super(ErrorCode.UNAUTHENTICATED, detail);
   }
 }
+
+/** The organization holds the most active API keys it may (API_KEY_MAX_ACTIVE_PER_ORGANIZATION); revoke one first. */
+export class ApiKeyLimitReachedException extends DomainException {
+  constructor(limit: number) {
+    super(
+      ErrorCode.API_KEY_LIMIT_REACHED,
+      `The organization already has ${limit} active API keys, the most it may have; revoke one before creating another`,
+    );
+  }
+}

@@ -1,13 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 
 import { ApiKey } from './api-key.entity';
-import { API_KEY_LAST_USED_RESOLUTION_MS, API_KEY_PREFIX, API_KEY_RANDOM_BYTES } from './organizations.constants';
+import {
+  API_KEY_LAST_USED_RESOLUTION_MS,
+  API_KEY_MAX_ACTIVE_PER_ORGANIZATION,
+  API_KEY_PREFIX,
+  API_KEY_RANDOM_BYTES,
+} from './organizations.constants';
+import { ApiKeyLimitReachedException } from './organizations.exception';
 import { Organization } from './organization.entity';
 
 /** A freshly minted key with its plaintext, which exists only in this object. */
@@ -39,12 +45,26 @@ export class OrganizationsService {
     return organization;
   }
 
-  /** Mints another key for the organization. */
+  /**
+   * Mints another key for the organization, unless it already has {@link API_KEY_MAX_ACTIVE_PER_ORGANIZATION}
+   * active ones (ApiKeyLimitReachedException).
+   */
   async createApiKey(organizationId: string, name: string | null): Promise<MintedApiKey> {
-    const organization = this.em.getReference(Organization, organizationId);
-    const minted = this.mint(organization, name);
-    await this.em.persistAndFlush(minted.apiKey);
-    return minted;
+    return this.em.transactional(async (em) => {
+      // Locking the organization row serialises concurrent creations, so two cannot both take the last slot.
+      const organization = await em.findOneOrFail(
+        Organization,
+        { id: organizationId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const active = await em.count(ApiKey, { organization: organizationId, revokedAt: null });
+      if (active >= API_KEY_MAX_ACTIVE_PER_ORGANIZATION) {
+        throw new ApiKeyLimitReachedException(API_KEY_MAX_ACTIVE_PER_ORGANIZATION);
+      }
+      const minted = this.mint(organization, name);
+      em.persist(minted.apiKey);
+      return minted;
+    });
   }
 
   /** Active keys of the organization, oldest first. */
