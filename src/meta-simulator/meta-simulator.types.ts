@@ -213,7 +213,10 @@ export type FaultKind =
   | 'invalid_token'
   | 'malformed'
   | 'transient'
-  | 'meta_error';
+  | 'meta_error'
+  | 'accept_then_hang'
+  | 'accept_then_reset'
+  | 'accept_then_malformed';
 
 /** An explicit Graph error to answer with (`meta_error`, or to override `transient`). */
 export interface FaultError {
@@ -242,6 +245,25 @@ export interface FaultRule {
   error?: FaultError;
   /** `estimated_time_to_regain_access` of `throttle`, in minutes. Default 5. */
   regainMinutes?: number;
+}
+
+/**
+ * A message Meta accepted (`/messages` or `/marketing_messages` answered, or would have answered, with its
+ * id), including those whose answer an `accept_then_*` fault lost: what the recipient may receive.
+ */
+export interface SimSentMessage {
+  /** The `wamid` Meta assigned. */
+  id: string;
+  phoneNumberId: string;
+  wabaId: string;
+  endpoint: 'messages' | 'marketing_messages';
+  /** `to` as sent, or the BSUID `recipient`. */
+  to: string;
+  /** Template name, or null for a non-template message. */
+  template: string | null;
+  /** Billing category (`marketing`, `marketing_lite`, `utility`…, `service`). */
+  category: string;
+  at: string;
 }
 
 /** One Graph call as received (secrets redacted). */
