@@ -452,6 +452,33 @@ describe('No MM_LITE number on a DISABLED WABA, whatever crashes or races (e2e)'
     return response.body.data as Array<Record<string, unknown>>;
   }
 
+  /** Number of this database's backends waiting for a row lock. */
+  async function lockWaiters(): Promise<number> {
+    const result = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Starts the requests and resolves once each of them either waits for a lock or has answered, so the
+   * test knows they all got as far as they can while the lock is held. `alreadyWaiting` counts backends
+   * that were waiting before (requests started earlier).
+   */
+  async function startAll<T>(requests: Array<() => PromiseLike<T>>, alreadyWaiting = 0): Promise<Array<Promise<T>>> {
+    let settled = 0;
+    const started = requests.map((request) =>
+      Promise.resolve(request()).finally(() => {
+        settled += 1;
+      }),
+    );
+    const deadline = Date.now() + 20_000;
+    while ((await lockWaiters()) - alreadyWaiting + settled < requests.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return started;
+  }
+
   beforeAll(async () => {
     sut = await createTestApp();
     key = (await sut.createOrganization('Disabled WABA Co')).key;
@@ -540,6 +567,69 @@ describe('No MM_LITE number on a DISABLED WABA, whatever crashes or races (e2e)'
         .expect(200);
 
       expect(await committed(wabaId)).toEqual([{ status: 'DISABLED', channel: 'CLOUD_API', phone: phoneNumberIds[0] }]);
+    });
+  });
+
+  describe('a switch to MM_LITE racing a disable', () => {
+    it('should never end with an MM_LITE number on a DISABLED WABA when both wait on a locked WABA row', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Race on the WABA row');
+      const [phoneNumberId] = phoneNumberIds;
+      await switchChannel(phoneNumberId, 'CLOUD_API').expect(200);
+      const holder = new Client({ connectionString: sut.databaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM wabas WHERE waba_id = $1 FOR UPDATE', [wabaId]);
+
+        const [switching, disabling] = await startAll([
+          () => switchChannel(phoneNumberId, 'MM_LITE').then((response) => response),
+          () => disableBySync(wabaId),
+        ]);
+        await holder.query('COMMIT');
+        const [switched, disabled] = await Promise.all([switching, disabling]);
+
+        expect(disabled.status).toBe(200);
+        expect([200, 409]).toContain(switched.status);
+        const rows = await committed(wabaId);
+        expect(rows.map((row) => row.status)).toEqual(['DISABLED']);
+        expect(isBroken(rows)).toBe(false);
+      } finally {
+        await holder.end();
+      }
+    });
+
+    it('should never end with an MM_LITE number on a DISABLED WABA when the disable commits after the switch checked the WABA', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Race after the check');
+      const [phoneNumberId] = phoneNumberIds;
+      await switchChannel(phoneNumberId, 'CLOUD_API').expect(200);
+      const holder = new Client({ connectionString: sut.databaseUrl });
+      await holder.connect();
+      try {
+        // Holding the number's row stops the switch between its check of the WABA and its write.
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM phone_numbers WHERE phone_number_id = $1 FOR UPDATE', [phoneNumberId]);
+        const [switching] = await startAll([
+          () => switchChannel(phoneNumberId, 'MM_LITE').then((response) => response),
+        ]);
+        const [disabling] = await startAll([() => disableBySync(wabaId)], 1);
+        await holder.query('COMMIT');
+        const [switched, disabled] = await Promise.all([switching, disabling]);
+
+        // The switch checked an ACTIVE WABA and went first; the disable then took the number back.
+        expect(switched.status).toBe(200);
+        expect(disabled.status).toBe(200);
+        expect(await committed(wabaId)).toEqual([{ status: 'DISABLED', channel: 'CLOUD_API', phone: phoneNumberId }]);
+        expect((await channelAudit(wabaId)).slice(0, 2)).toEqual([
+          expect.objectContaining({
+            source: 'SYNC',
+            actor: 'system:waba-disabled',
+            after: { sendingChannel: 'CLOUD_API' },
+          }),
+          expect.objectContaining({ source: 'API', after: { sendingChannel: 'MM_LITE' } }),
+        ]);
+      } finally {
+        await holder.end();
+      }
     });
   });
 });

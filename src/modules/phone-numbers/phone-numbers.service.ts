@@ -36,7 +36,8 @@ export interface PhoneNumberListQuery {
  * subscription steps {@link OnboardingStepsService}'s.
  *
  * Row-lock order: a WABA before its numbers. A WABA change locks the WABA, then (when it is DISABLED) its
- * MM_LITE numbers; a change of a number alone locks that number only.
+ * MM_LITE numbers; a channel switch locks the WABA FOR SHARE, then the number; a change of a number alone
+ * locks that number only.
  */
 @Injectable()
 export class PhoneNumbersService implements OnModuleInit {
@@ -130,7 +131,9 @@ export class PhoneNumbersService implements OnModuleInit {
 
   /**
    * Switches the sending channel (product-spec §2.6): to MM_LITE only when the WABA is ACTIVE and
-   * ONBOARDED; back to CLOUD_API always. Audited; a no-op switch records nothing.
+   * ONBOARDED; back to CLOUD_API always. Audited; a no-op switch records nothing. The WABA is checked under
+   * a FOR SHARE lock held until the switch commits, so a disable cannot commit in between: it waits, then
+   * takes the number back off MM Lite in its own transaction.
    */
   async changeSendingChannel(
     organizationId: string,
@@ -139,16 +142,24 @@ export class PhoneNumbersService implements OnModuleInit {
     actor: string,
   ): Promise<PhoneNumber> {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
-    if (channel === SendingChannel.MM_LITE) {
-      if (owned.waba.status === WabaStatus.DISABLED) {
-        throw new WabaDisabledException(owned.waba.wabaId, owned.waba.statusReason);
+    const context: ChangeContext = { source: ChangeSource.API, actor };
+    const updated = await this.wabas.inTransaction(async (em) => {
+      const waba = await this.wabas.lockForShareIn(em, owned.waba.wabaId);
+      if (waba && channel === SendingChannel.MM_LITE) {
+        if (waba.status === WabaStatus.DISABLED) {
+          throw new WabaDisabledException(waba.wabaId, waba.statusReason);
+        }
+        if (waba.mmLiteStatus !== MmLiteStatus.ONBOARDED) {
+          throw new MmLiteNotOnboardedException(waba.wabaId, waba.mmLiteStatus);
+        }
       }
-      if (owned.waba.mmLiteStatus !== MmLiteStatus.ONBOARDED) {
-        throw new MmLiteNotOnboardedException(owned.waba.wabaId, owned.waba.mmLiteStatus);
+      const phone = await this.lockIn(em, phoneNumberId);
+      if (!phone) {
+        return { result: null, events: [] };
       }
-    }
-    const updated = await this.applyChange(phoneNumberId, { source: ChangeSource.API, actor }, (phone) => {
+      const before = phoneState(phone);
       phone.sendingChannel = channel;
+      return { result: phone, events: this.recordPhoneChanges(em, phone, before, context) };
     });
     return updated ?? owned;
   }

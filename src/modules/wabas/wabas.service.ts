@@ -117,6 +117,16 @@ export class WabasService {
   }
 
   /**
+   * Reads a WABA by Meta ID inside the caller's transaction and locks it FOR SHARE: its status cannot change
+   * (a disable takes FOR UPDATE) until that transaction ends, while other readers may share the lock. Take it
+   * before any lock on the WABA's numbers, the order {@link applyChangesIn} and its hooks use. Null when unknown.
+   */
+  async lockForShareIn(em: EntityManager, wabaId: string): Promise<Waba | null> {
+    // Across tenants: callers checked ownership first, as for applyChange.
+    return em.findOne(Waba, { wabaId }, { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_READ });
+  }
+
+  /**
    * Claims (FOR UPDATE SKIP LOCKED, inside the caller's transaction) one WABA whose webhook subscription
    * step is due for a retry, with its token loaded; null when none is due.
    */
