@@ -179,6 +179,10 @@ export class ControlApiHandler {
       case 'DELETE requests':
         sim.clearRequests();
         return { status: 200, body: { ok: true } };
+      case 'GET messages': {
+        const to = query.get('to');
+        return { status: 200, body: { data: sim.sentMessages.filter((message) => !to || message.to === to) } };
+      }
       case 'POST recipients':
         sim.setRecipientOutcome(requireString(body, 'to'), requireString(body, 'outcome') as RecipientOutcome);
         return { status: 200, body: { ok: true } };

@@ -16,6 +16,7 @@ import type {
   JsonValue,
   SimBusiness,
   SimPhoneNumber,
+  SimSentMessage,
   SimTemplate,
   SimTokenKind,
   SimWaba,
@@ -66,6 +67,8 @@ export interface GraphApiHandlerConfig {
   /** Fire-and-forget delivery of a `messages` status webhook. */
   emitWebhook: (payload: JsonObject) => void;
   buildWebhook: (field: string, value: JsonObject, entryId: string, time?: number | null) => JsonObject;
+  /** Called for every message Meta accepts, before its answer is written (which a fault may lose). */
+  onMessageAccepted?: (message: SimSentMessage) => void;
 }
 
 const WABA_NODE_DEFAULT = ['id', 'name', 'timezone_id', 'message_template_namespace'];
@@ -1192,6 +1195,16 @@ export class GraphApiHandler {
       );
     }
     const wamid = `wamid.${randomBytes(30).toString('base64')}`;
+    this.config.onMessageAccepted?.({
+      id: wamid,
+      phoneNumberId: phone.id,
+      wabaId: waba.id,
+      endpoint,
+      to: target,
+      template: template?.name ?? null,
+      category,
+      at: this.config.now().toISOString(),
+    });
     const contact: JsonObject = to ? { input: to, wa_id: digits(to) } : { input: target, user_id: target };
     this.scheduleStatus(
       req,

@@ -485,6 +485,78 @@ describe(MetaSimulator.name, () => {
       expect(await pending).not.toHaveProperty('status');
     });
 
+    describe('answers lost after Meta accepted the request', () => {
+      const send = (phoneId: string, to: string, signal?: AbortSignal): Promise<GraphCallResult> =>
+        graphCall(base, 'POST', `/v25.0/${phoneId}/marketing_messages`, {
+          token: SYSTEM_TOKEN,
+          body: {
+            messaging_product: 'whatsapp',
+            to,
+            type: 'template',
+            template: { name: 'promo', language: { code: 'en_US' } },
+          },
+          signal,
+        });
+
+      it('should send the message and then never answer for accept_then_hang', async () => {
+        const phone = sut.createPhoneNumber({ wabaId: sut.createWaba().id });
+        sut.injectFault({ method: 'POST', path: '/*/marketing_messages', kind: 'accept_then_hang', times: 1 });
+
+        await expect(send(phone.id, '447700900101', AbortSignal.timeout(300))).rejects.toThrow();
+
+        expect(sut.sentMessages).toEqual([
+          expect.objectContaining({ phoneNumberId: phone.id, endpoint: 'marketing_messages', to: '447700900101' }),
+        ]);
+        expect(sut.requests.at(-1)).toMatchObject({ path: `/${phone.id}/marketing_messages`, status: 200 });
+      });
+
+      it('should send the message and then reset the connection for accept_then_reset', async () => {
+        const phone = sut.createPhoneNumber({ wabaId: sut.createWaba().id });
+        sut.injectFault({ method: 'POST', path: '/*/marketing_messages', kind: 'accept_then_reset', times: 1 });
+
+        await expect(send(phone.id, '447700900102')).rejects.toThrow();
+
+        expect(sut.sentMessages.map((message) => message.to)).toEqual(['447700900102']);
+      });
+
+      it('should send the message and answer 200 with an unreadable body for accept_then_malformed', async () => {
+        const phone = sut.createPhoneNumber({ wabaId: sut.createWaba().id });
+        sut.injectFault({ method: 'POST', path: '/*/marketing_messages', kind: 'accept_then_malformed', times: 1 });
+
+        const res = await send(phone.id, '447700900103');
+
+        expect(res.status).toBe(200);
+        expect(res.json).toBeUndefined();
+        expect(sut.sentMessages.map((message) => message.to)).toEqual(['447700900103']);
+        // The next send is answered normally: the fault was used up.
+        expect((await send(phone.id, '447700900104')).status).toBe(200);
+        expect(sut.sentMessages).toHaveLength(2);
+      });
+
+      it('should lose the error answer too when Meta refuses the request, and record no message', async () => {
+        const waba = sut.createWaba();
+        const phone = sut.createPhoneNumber({ wabaId: waba.id });
+        sut.updateWaba(waba.id, { state: 'DISABLED' });
+        sut.injectFault({ method: 'POST', path: '/*/marketing_messages', kind: 'accept_then_malformed', times: 1 });
+
+        const res = await send(phone.id, '447700900105');
+
+        expect(res.status).toBe(200);
+        expect(sut.requests.at(-1)?.status).toBe(403);
+        expect(sut.sentMessages).toHaveLength(0);
+      });
+
+      it('should list accepted messages on the control API, by recipient', async () => {
+        const phone = sut.createPhoneNumber({ wabaId: sut.createWaba().id });
+        await send(phone.id, '447700900106');
+        await send(phone.id, '447700900107');
+
+        const listed = await graphCall(base, 'GET', '/_sim/messages?to=447700900107');
+
+        expect(listed.json).toEqual({ data: [expect.objectContaining({ to: '447700900107', template: 'promo' })] });
+      });
+    });
+
     it('should still answer with latency configured for a path', async () => {
       const waba = sut.createWaba();
       sut.setLatency(20, `/${waba.id}`);

@@ -24,6 +24,7 @@ import type {
   CreateSignupSessionInput,
   CreateWabaInput,
   FaultError,
+  FaultKind,
   FaultRule,
   IssueTokenInput,
   JsonObject,
@@ -37,6 +38,7 @@ import type {
   SimEventType,
   SimPhoneNumber,
   SimRequestLogEntry,
+  SimSentMessage,
   SimWaba,
   SimWabaState,
   UpdatePhoneNumberInput,
@@ -74,6 +76,15 @@ export interface SimulatorSnapshot extends SimulatorStoreSnapshot {
 }
 
 const SNAPSHOT_ARRAYS = ['businesses', 'wabas', 'phoneNumbers', 'subscriptions', 'recipients', 'tokens'] as const;
+
+/** What the `malformed` faults answer with status 200: a proxy's error page instead of Graph JSON. */
+const UNREADABLE_BODY = '<!DOCTYPE html><html><body>Sorry, something went wrong.</body></html>';
+
+type AcceptThenFault = Extract<FaultKind, 'accept_then_hang' | 'accept_then_reset' | 'accept_then_malformed'>;
+
+function isAcceptThenFault(kind: FaultKind): kind is AcceptThenFault {
+  return kind === 'accept_then_hang' || kind === 'accept_then_reset' || kind === 'accept_then_malformed';
+}
 
 const VERSION_PREFIX = /^\/(v\d+(?:\.\d+)?)(?=\/|$)/;
 
@@ -135,6 +146,7 @@ export class MetaSimulator {
   private readonly control: ControlApiHandler;
   private readonly now: () => Date;
   private readonly log: SimRequestLogEntry[] = [];
+  private readonly accepted: SimSentMessage[] = [];
   private readonly sentWebhooks: WebhookDelivery[] = [];
   private readonly pendingWebhooks = new Set<Promise<WebhookDelivery>>();
   private readonly latencyTimers = new Set<NodeJS.Timeout>();
@@ -166,6 +178,10 @@ export class MetaSimulator {
         this.deliverInBackground(payload);
       },
       buildWebhook: (field, value, entryId, time) => this.emitter.build(field, value, entryId, time),
+      onMessageAccepted: (message) => {
+        this.accepted.push(message);
+        this.trim(this.accepted);
+      },
     });
     this.events = new ScenarioEventApplier(this.state, {
       appId: options.appId,
@@ -297,6 +313,7 @@ export class MetaSimulator {
     this.events.clear();
     this.faults.reset(this.options.latencyMs ?? 0);
     this.log.length = 0;
+    this.accepted.length = 0;
     this.sentWebhooks.length = 0;
     this.bucCallBudget = this.options.bucCallBudget ?? SIM_DEFAULT_BUC_CALL_BUDGET;
     this.initialiseState();
@@ -536,6 +553,14 @@ export class MetaSimulator {
     this.log.length = 0;
   }
 
+  /**
+   * Every message Meta accepted, oldest first, including those whose answer an `accept_then_*` fault lost:
+   * what recipients may have received, whatever the client was told. A live read-only view.
+   */
+  get sentMessages(): readonly SimSentMessage[] {
+    return this.accepted;
+  }
+
   // ------------------------------------------------------------------ webhooks & events
 
   setWebhookUrl(url: string | null): void {
@@ -698,8 +723,7 @@ export class MetaSimulator {
     const fault = this.faults.take(method, path);
     if (fault?.kind === 'hang') {
       // Never answer: the client's timeout is what is under test. stop() drops the socket.
-      this.hanging.add(res);
-      res.on('close', () => this.hanging.delete(res));
+      this.hold(res);
       return;
     }
     if (fault?.kind === 'oversized') {
@@ -712,14 +736,31 @@ export class MetaSimulator {
     }
     if (fault?.kind === 'malformed') {
       entry.status = 200;
-      writeRaw(res, 200, '<!DOCTYPE html><html><body>Sorry, something went wrong.</body></html>', {
-        ...headers,
-        'Content-Type': 'application/json; charset=UTF-8',
-      });
+      writeRaw(res, 200, UNREADABLE_BODY, { ...headers, 'Content-Type': 'application/json; charset=UTF-8' });
       return;
     }
+    // `accept_then_*`: Meta processes the request (a send goes out), then its answer is lost on the way back.
+    const answerLost = fault && isAcceptThenFault(fault.kind) ? fault.kind : null;
+    const answer = (status: number, body: JsonValue, extra: Record<string, string>): void => {
+      entry.status = status;
+      switch (answerLost) {
+        case null:
+          writeJson(res, status, body, { ...headers, ...extra });
+          return;
+        case 'accept_then_hang':
+          this.hold(res);
+          return;
+        case 'accept_then_reset':
+          // A TCP reset, as a proxy or a dropped connection would give, rather than a clean close.
+          res.socket?.resetAndDestroy();
+          return;
+        case 'accept_then_malformed':
+          writeRaw(res, 200, UNREADABLE_BODY, { ...headers, 'Content-Type': 'application/json; charset=UTF-8' });
+          return;
+      }
+    };
     try {
-      if (fault) {
+      if (fault && !answerLost) {
         throw this.faultError(fault, segments);
       }
       if (!parsed.ok) {
@@ -736,15 +777,13 @@ export class MetaSimulator {
         origin: this.origin,
       };
       const response = this.graph.handle(request);
-      entry.status = response.status;
-      writeJson(res, response.status, response.body, { ...headers, ...response.headers });
+      answer(response.status, response.body, response.headers);
     } catch (error) {
       const graphError =
         error instanceof GraphApiError
           ? error
           : new GraphApiError({ code: 1, httpStatus: 500, message: 'An unknown error occurred', isTransient: true });
-      entry.status = graphError.httpStatus;
-      writeJson(res, graphError.httpStatus, graphError.toBody(trace), { ...headers, ...graphError.headers });
+      answer(graphError.httpStatus, graphError.toBody(trace), graphError.headers);
     } finally {
       // Writes (register, subscribe, PIN, MM Lite onboarding…) may change state even when they fail (the
       // registration limit counts attempts); reads only touch rate counters, which are not persisted.
@@ -754,12 +793,22 @@ export class MetaSimulator {
     }
   }
 
+  /** Keeps a request open without answering until the client gives up or stop() drops it. */
+  private hold(res: ServerResponse): void {
+    this.hanging.add(res);
+    res.on('close', () => this.hanging.delete(res));
+  }
+
   private appendLog(entry: SimRequestLogEntry): void {
     this.log.push(entry);
+    this.trim(this.log);
+  }
+
+  /** Keeps a log at `maxLoggedRequests`, trimming in batches so it stays amortised O(1) per entry. */
+  private trim(log: unknown[]): void {
     const max = this.options.maxLoggedRequests ?? 50_000;
-    // Trim in batches so the log stays amortised O(1) per request.
-    if (this.log.length > max + Math.ceil(max / 10)) {
-      this.log.splice(0, this.log.length - max);
+    if (log.length > max + Math.ceil(max / 10)) {
+      log.splice(0, log.length - max);
     }
   }
 
@@ -820,6 +869,9 @@ export class MetaSimulator {
       case 'hang':
       case 'malformed':
       case 'oversized':
+      case 'accept_then_hang':
+      case 'accept_then_reset':
+      case 'accept_then_malformed':
         throw new Error(`Fault ${fault.kind} is answered before error rendering`);
       default: {
         const unknown: never = fault.kind;

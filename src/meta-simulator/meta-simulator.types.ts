@@ -214,7 +214,10 @@ export type FaultKind =
   | 'malformed'
   | 'oversized'
   | 'transient'
-  | 'meta_error';
+  | 'meta_error'
+  | 'accept_then_hang'
+  | 'accept_then_reset'
+  | 'accept_then_malformed';
 
 /** An explicit Graph error to answer with (`meta_error`, or to override `transient`). */
 export interface FaultError {
@@ -245,6 +248,25 @@ export interface FaultRule {
   regainMinutes?: number;
   /** Entries of the `oversized` answer. Default 200,000 (about 12 MB). */
   items?: number;
+}
+
+/**
+ * A message Meta accepted (`/messages` or `/marketing_messages` answered, or would have answered, with its
+ * id), including those whose answer an `accept_then_*` fault lost: what the recipient may receive.
+ */
+export interface SimSentMessage {
+  /** The `wamid` Meta assigned. */
+  id: string;
+  phoneNumberId: string;
+  wabaId: string;
+  endpoint: 'messages' | 'marketing_messages';
+  /** `to` as sent, or the BSUID `recipient`. */
+  to: string;
+  /** Template name, or null for a non-template message. */
+  template: string | null;
+  /** Billing category (`marketing`, `marketing_lite`, `utility`…, `service`). */
+  category: string;
+  at: string;
 }
 
 /** One Graph call as received (secrets redacted). */

@@ -235,8 +235,10 @@ describe('Faults (e2e)', () => {
         inject(kind, `/${connected.phoneNumberId}/messages`, 'POST');
         const response = await send(`+4477009${String(10_000 + seq++).slice(-5)}`);
         sut.simulator.clearFaults();
+        // No answer, or an unreadable one, may come after Meta sent the message: the outcome is unknown.
+        const expected = kind === 'hang' || kind === 'malformed' ? [504] : [502, 503];
         expect({ kind, status: response.status }).toEqual({ kind, status: expect.any(Number) });
-        expect([502, 503]).toContain(response.status);
+        expect(expected).toContain(response.status);
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       }
       sut.simulator.clearRequests();

@@ -422,11 +422,123 @@ describe('Marketing template sends (e2e)', () => {
     expect(sut.simulator.requests).toHaveLength(0);
   });
 
-  it('should answer META_UNAVAILABLE when Meta fails on a send', async () => {
+  it('should answer META_UNAVAILABLE, saying a resend is safe, when Meta answers that the send failed', async () => {
     sut.simulator.injectFault({ method: 'POST', path: `/${cloud.phoneNumberId}/messages`, kind: 'http500', times: 1 });
+    const to = recipient();
 
-    const response = await send(cloud.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(502);
+    const response = await send(cloud.phoneNumberId, { to, template: TEMPLATE }).expect(502);
 
     expect(response.body.code).toBe('META_UNAVAILABLE');
+    expect(response.body.detail).toContain('not sent');
+    expect(response.body.detail).toContain('again later is safe');
+    expect(sut.simulator.sentMessages.filter((message) => message.to === to)).toHaveLength(0);
+  });
+
+  describe('a send whose answer is lost after Meta accepted it', () => {
+    function acceptedTo(to: string) {
+      return sut.simulator.sentMessages.filter((message) => message.to === to);
+    }
+
+    it('should answer 504 SEND_OUTCOME_UNKNOWN after a timeout, with Meta holding exactly one message', async () => {
+      sut.simulator.injectFault({
+        method: 'POST',
+        path: `/${mmLite.phoneNumberId}/marketing_messages`,
+        kind: 'accept_then_hang',
+        times: 1,
+      });
+      sut.simulator.clearRequests();
+      const to = recipient();
+
+      const response = await send(mmLite.phoneNumberId, { to, template: TEMPLATE }).expect(504);
+
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.headers['retry-after']).toBeUndefined();
+      expect(response.body).toMatchObject({
+        code: 'SEND_OUTCOME_UNKNOWN',
+        status: 504,
+        channel: 'MM_LITE',
+        requestId: expect.any(String),
+      });
+      expect(response.body.detail).toContain('may have been sent');
+      expect(response.body.detail).toContain('Do not send it again');
+      expect(response.body.detail).toContain('requestId');
+      // Meta took it once, and the service did not try again behind the caller's back.
+      expect(acceptedTo(to)).toEqual([
+        expect.objectContaining({ phoneNumberId: mmLite.phoneNumberId, endpoint: 'marketing_messages' }),
+      ]);
+      expect(sendPaths()).toEqual([`/${mmLite.phoneNumberId}/marketing_messages`]);
+    });
+
+    it.each<[string, 'accept_then_reset' | 'accept_then_malformed']>([
+      ['the connection is reset', 'accept_then_reset'],
+      ['Meta answers 200 with an unreadable body', 'accept_then_malformed'],
+    ])(
+      'should answer 504 SEND_OUTCOME_UNKNOWN when %s, with Meta holding exactly one message',
+      async (_label, kind) => {
+        sut.simulator.injectFault({ method: 'POST', path: `/${cloud.phoneNumberId}/messages`, kind, times: 1 });
+        sut.simulator.clearRequests();
+        const to = recipient();
+
+        const response = await send(cloud.phoneNumberId, { to, template: TEMPLATE }).expect(504);
+
+        expect(response.body).toMatchObject({ code: 'SEND_OUTCOME_UNKNOWN', channel: 'CLOUD_API' });
+        expect(response.body.detail).toContain('Do not send it again');
+        expect(acceptedTo(to)).toHaveLength(1);
+        expect(sendPaths()).toEqual([`/${cloud.phoneNumberId}/messages`]);
+      },
+    );
+
+    it('should leave the WABA and its connection as they were', async () => {
+      sut.simulator.injectFault({
+        method: 'POST',
+        path: `/${cloud.phoneNumberId}/messages`,
+        kind: 'accept_then_reset',
+        times: 1,
+      });
+
+      await send(cloud.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(504);
+
+      const waba = await sut
+        .http()
+        .get(`/api/v1/wabas/${cloud.wabaId}`)
+        .set(...auth())
+        .expect(200);
+      expect(waba.body).toMatchObject({ status: 'ACTIVE', connection: 'CONNECTED' });
+      await send(cloud.phoneNumberId, { to: recipient(), template: TEMPLATE }).expect(202);
+    });
+  });
+});
+
+describe('Marketing template sends with Meta unreachable (e2e)', () => {
+  let sut: TestApp;
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  it('should answer 502 META_UNAVAILABLE, saying a resend is safe, when the connection to Meta is refused', async () => {
+    sut = await createTestApp();
+    const { key } = await sut.createOrganization('Unreachable Co');
+    const session = sut.simulator.createSignupSession({ wabaName: 'Unreachable' });
+    await sut
+      .http()
+      .post('/api/v1/phone-numbers')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
+      .expect(201);
+    // Nothing listens on Meta's address any more: every connection is refused before a byte is sent.
+    await sut.simulator.stop();
+
+    const response = await sut
+      .http()
+      .post(`/api/v1/phone-numbers/${session.phoneNumberId}/marketing-messages`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ to: '+447700900555', template: TEMPLATE })
+      .expect(502);
+
+    expect(response.body.code).toBe('META_UNAVAILABLE');
+    expect(response.body.detail).toContain('could not be reached');
+    expect(response.body.detail).toContain('again later is safe');
+    expect(sut.simulator.sentMessages).toHaveLength(0);
   });
 });

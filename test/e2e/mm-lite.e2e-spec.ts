@@ -1,3 +1,7 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Client } from 'pg';
+
+import { WabaStatusChangedEvent } from 'src/modules/wabas/events/waba-status-changed.event';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 
 interface Step {
@@ -361,5 +365,271 @@ describe('MM Lite onboarding panel and sending channel (e2e)', () => {
       .set(...auth())
       .expect(400);
     expect(malformed.body.errors).toEqual([expect.objectContaining({ field: 'wabaId' })]);
+  });
+});
+
+describe('No MM_LITE number on a DISABLED WABA, whatever crashes or races (e2e)', () => {
+  let sut: TestApp;
+  let key: string;
+  let db: Client;
+
+  const auth = (): [string, string] => ['Authorization', `Bearer ${key}`];
+
+  /** The WABA's status and its numbers' channels, read in one statement: one committed state. */
+  async function committed(wabaId: string): Promise<Array<{ status: string; channel: string; phone: string }>> {
+    const result = await db.query<{ status: string; channel: string; phone: string }>(
+      `SELECT w.status, p.sending_channel AS channel, p.phone_number_id AS phone
+         FROM wabas w JOIN phone_numbers p ON p.waba_id = w.id
+        WHERE w.waba_id = $1 ORDER BY p.phone_number_id`,
+      [wabaId],
+    );
+    return result.rows;
+  }
+
+  function isBroken(rows: Array<{ status: string; channel: string }>): boolean {
+    return rows.some((row) => row.status === 'DISABLED' && row.channel === 'MM_LITE');
+  }
+
+  async function connect(
+    wabaName: string,
+    existingWabaId?: string,
+  ): Promise<{ wabaId: string; phoneNumberId: string }> {
+    const session = sut.simulator.createSignupSession({ wabaName, existingWabaId });
+    await sut
+      .http()
+      .post('/api/v1/phone-numbers')
+      .set(...auth())
+      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
+      .expect(201);
+    return { wabaId: session.wabaId, phoneNumberId: session.phoneNumberId };
+  }
+
+  function switchChannel(phoneNumberId: string, sendingChannel: string) {
+    return sut
+      .http()
+      .patch(`/api/v1/phone-numbers/${phoneNumberId}`)
+      .set(...auth())
+      .send({ sendingChannel });
+  }
+
+  /** A WABA onboarded to MM Lite with `count` numbers on MM_LITE. */
+  async function onMmLite(wabaName: string, count = 1): Promise<{ wabaId: string; phoneNumberIds: string[] }> {
+    const first = await connect(wabaName);
+    const phoneNumberIds = [first.phoneNumberId];
+    while (phoneNumberIds.length < count) {
+      phoneNumberIds.push((await connect(wabaName, first.wabaId)).phoneNumberId);
+    }
+    await sut.simulator.applyEvent(first.wabaId, 'MM_LITE_ONBOARDED', { silent: true });
+    await sut
+      .http()
+      .post(`/api/v1/wabas/${first.wabaId}/mm-lite/refresh`)
+      .set(...auth())
+      .expect(200);
+    for (const phoneNumberId of phoneNumberIds) {
+      await switchChannel(phoneNumberId, 'MM_LITE').expect(200);
+    }
+    expect((await committed(first.wabaId)).map((row) => row.channel)).toEqual(phoneNumberIds.map(() => 'MM_LITE'));
+    return { wabaId: first.wabaId, phoneNumberIds };
+  }
+
+  /** Disables the WABA at Meta without a webhook and lets the service learn it by a sync. */
+  function disableBySync(wabaId: string): Promise<{ status: number }> {
+    return sut.simulator.applyEvent(wabaId, 'DISABLE', { silent: true }).then(() =>
+      sut
+        .http()
+        .post(`/api/v1/wabas/${wabaId}/sync`)
+        .set(...auth())
+        .then((response) => response),
+    );
+  }
+
+  async function channelAudit(wabaId: string): Promise<Array<Record<string, unknown>>> {
+    const response = await sut
+      .http()
+      .get(`/api/v1/audit-events?wabaId=${wabaId}&type=SENDING_CHANNEL_CHANGED`)
+      .set(...auth())
+      .expect(200);
+    return response.body.data as Array<Record<string, unknown>>;
+  }
+
+  /** Number of this database's backends waiting for a row lock. */
+  async function lockWaiters(): Promise<number> {
+    const result = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Starts the requests and resolves once each of them either waits for a lock or has answered, so the
+   * test knows they all got as far as they can while the lock is held. `alreadyWaiting` counts backends
+   * that were waiting before (requests started earlier).
+   */
+  async function startAll<T>(requests: Array<() => PromiseLike<T>>, alreadyWaiting = 0): Promise<Array<Promise<T>>> {
+    let settled = 0;
+    const started = requests.map((request) =>
+      Promise.resolve(request()).finally(() => {
+        settled += 1;
+      }),
+    );
+    const deadline = Date.now() + 20_000;
+    while ((await lockWaiters()) - alreadyWaiting + settled < requests.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return started;
+  }
+
+  beforeAll(async () => {
+    sut = await createTestApp();
+    key = (await sut.createOrganization('Disabled WABA Co')).key;
+    db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+    // The process "dies" right after every commit, before any listener runs: nothing may depend on one.
+    const emitter = sut.app.get(EventEmitter2);
+    emitter.removeAllListeners(WabaStatusChangedEvent.eventName);
+    expect(emitter.listenerCount(WabaStatusChangedEvent.eventName)).toBe(0);
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await sut.close();
+  });
+
+  describe('the disable and the channel reset commit together', () => {
+    it('should take every MM_LITE number of a WABA disabled by a webhook back to CLOUD_API in the same commit', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Banned by webhook', 2);
+
+      const delivery = await sut.simulator.applyEvent(wabaId, 'DISABLE');
+      expect(delivery?.status).toBe(200);
+      // Every state any reader can see, sampled while the inbox worker applies the delivery.
+      const seen: Array<Array<{ status: string; channel: string }>> = [];
+      const deadline = Date.now() + 20_000;
+      let rows = await committed(wabaId);
+      while (rows[0]?.status !== 'DISABLED' && Date.now() < deadline) {
+        seen.push(rows);
+        rows = await committed(wabaId);
+      }
+      seen.push(rows);
+
+      expect(rows.map((row) => [row.status, row.channel])).toEqual([
+        ['DISABLED', 'CLOUD_API'],
+        ['DISABLED', 'CLOUD_API'],
+      ]);
+      expect(seen.filter(isBroken)).toEqual([]);
+      const audit = await channelAudit(wabaId);
+      expect(
+        audit
+          .filter((record) => record.actor === 'system:waba-disabled')
+          .map((record) => [record.phoneNumberId, record.source, record.before, record.after])
+          .sort(),
+      ).toEqual(
+        [...phoneNumberIds]
+          .sort()
+          .map((phoneNumberId) => [
+            phoneNumberId,
+            'WEBHOOK',
+            { sendingChannel: 'MM_LITE' },
+            { sendingChannel: 'CLOUD_API' },
+          ]),
+      );
+    });
+
+    it('should take the numbers of a WABA disabled by a sync back to CLOUD_API before the sync answers', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Blocked by sync');
+
+      const synced = await disableBySync(wabaId);
+
+      expect(synced.status).toBe(200);
+      expect(await committed(wabaId)).toEqual([{ status: 'DISABLED', channel: 'CLOUD_API', phone: phoneNumberIds[0] }]);
+      expect(await channelAudit(wabaId)).toEqual([
+        expect.objectContaining({
+          // What a read of Meta finds is SYNC, whoever asked for the read; the actor says who changed it.
+          source: 'SYNC',
+          actor: 'system:waba-disabled',
+          after: { sendingChannel: 'CLOUD_API' },
+        }),
+        expect.objectContaining({ source: 'API', after: { sendingChannel: 'MM_LITE' } }),
+      ]);
+    });
+
+    it('should repair, at the next sync, an MM_LITE number an earlier crash left on a DISABLED WABA', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Left broken');
+      expect((await disableBySync(wabaId)).status).toBe(200);
+      // What the old listener left when the process died between the disable's commit and the event.
+      await db.query("UPDATE phone_numbers SET sending_channel = 'MM_LITE' WHERE phone_number_id = $1", [
+        phoneNumberIds[0],
+      ]);
+
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${wabaId}/sync`)
+        .set(...auth())
+        .expect(200);
+
+      expect(await committed(wabaId)).toEqual([{ status: 'DISABLED', channel: 'CLOUD_API', phone: phoneNumberIds[0] }]);
+    });
+  });
+
+  describe('a switch to MM_LITE racing a disable', () => {
+    it('should never end with an MM_LITE number on a DISABLED WABA when both wait on a locked WABA row', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Race on the WABA row');
+      const [phoneNumberId] = phoneNumberIds;
+      await switchChannel(phoneNumberId, 'CLOUD_API').expect(200);
+      const holder = new Client({ connectionString: sut.databaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM wabas WHERE waba_id = $1 FOR UPDATE', [wabaId]);
+
+        const [switching, disabling] = await startAll([
+          () => switchChannel(phoneNumberId, 'MM_LITE').then((response) => response),
+          () => disableBySync(wabaId),
+        ]);
+        await holder.query('COMMIT');
+        const [switched, disabled] = await Promise.all([switching, disabling]);
+
+        expect(disabled.status).toBe(200);
+        expect([200, 409]).toContain(switched.status);
+        const rows = await committed(wabaId);
+        expect(rows.map((row) => row.status)).toEqual(['DISABLED']);
+        expect(isBroken(rows)).toBe(false);
+      } finally {
+        await holder.end();
+      }
+    });
+
+    it('should never end with an MM_LITE number on a DISABLED WABA when the disable commits after the switch checked the WABA', async () => {
+      const { wabaId, phoneNumberIds } = await onMmLite('Race after the check');
+      const [phoneNumberId] = phoneNumberIds;
+      await switchChannel(phoneNumberId, 'CLOUD_API').expect(200);
+      const holder = new Client({ connectionString: sut.databaseUrl });
+      await holder.connect();
+      try {
+        // Holding the number's row stops the switch between its check of the WABA and its write.
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM phone_numbers WHERE phone_number_id = $1 FOR UPDATE', [phoneNumberId]);
+        const [switching] = await startAll([
+          () => switchChannel(phoneNumberId, 'MM_LITE').then((response) => response),
+        ]);
+        const [disabling] = await startAll([() => disableBySync(wabaId)], 1);
+        await holder.query('COMMIT');
+        const [switched, disabled] = await Promise.all([switching, disabling]);
+
+        // The switch checked an ACTIVE WABA and went first; the disable then took the number back.
+        expect(switched.status).toBe(200);
+        expect(disabled.status).toBe(200);
+        expect(await committed(wabaId)).toEqual([{ status: 'DISABLED', channel: 'CLOUD_API', phone: phoneNumberId }]);
+        expect((await channelAudit(wabaId)).slice(0, 2)).toEqual([
+          expect.objectContaining({
+            source: 'SYNC',
+            actor: 'system:waba-disabled',
+            after: { sendingChannel: 'CLOUD_API' },
+          }),
+          expect.objectContaining({ source: 'API', after: { sendingChannel: 'MM_LITE' } }),
+        ]);
+      } finally {
+        await holder.end();
+      }
+    });
   });
 });

@@ -59,8 +59,16 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   /** 503: Meta throttled the call; `Retry-After` set. */
   META_RATE_LIMITED = 'META_RATE_LIMITED',
-  /** 502: Meta timed out, answered 5xx or answered something unreadable. */
+  /**
+   * 502: Meta could not be reached, timed out, answered 5xx or answered something unreadable, before anything
+   * could have happened there (for a send: connection refused, DNS failure, or a Graph error saying it failed).
+   */
   META_UNAVAILABLE = 'META_UNAVAILABLE',
+  /**
+   * 504: a send's POST left but its answer did not come back usable (timeout, reset, unreadable answer): the
+   * message may have gone. Do not resend it.
+   */
+  SEND_OUTCOME_UNKNOWN = 'SEND_OUTCOME_UNKNOWN',
   /** 503: a dependency of the service (its database) is not reachable right now. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   /** 500: an unexpected error; details are in the logs under the request ID. */
@@ -98,6 +106,7 @@ export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.META_RATE_LIMITED]: 503,
   [ErrorCode.META_UNAVAILABLE]: 502,
+  [ErrorCode.SEND_OUTCOME_UNKNOWN]: 504,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,
 };
@@ -133,6 +142,7 @@ export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.RATE_LIMITED]: 'Too many requests',
   [ErrorCode.META_RATE_LIMITED]: 'Meta rate limit reached',
   [ErrorCode.META_UNAVAILABLE]: 'Meta unavailable',
+  [ErrorCode.SEND_OUTCOME_UNKNOWN]: 'Send outcome unknown',
   [ErrorCode.SERVICE_UNAVAILABLE]: 'Service unavailable',
   [ErrorCode.INTERNAL_ERROR]: 'Internal server error',
 };

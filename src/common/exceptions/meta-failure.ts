@@ -26,6 +26,12 @@ export function domainExceptionFromMeta(error: MetaGatewayException): DomainExce
       return new DomainException(ErrorCode.META_UNAVAILABLE, `Meta did not answer usably; try again later${suffix}`, {
         meta: { metaCode: error.metaCode },
       });
+    case MetaGatewayErrorCode.OUTCOME_UNKNOWN:
+      // Only sends produce it; their service words the detail itself (MarketingMessagesService).
+      return new DomainException(
+        ErrorCode.SEND_OUTCOME_UNKNOWN,
+        `The request left for Meta but no usable answer came back, so it may have taken effect; do not repeat it${suffix}`,
+      );
     case MetaGatewayErrorCode.PERMISSION_DENIED:
     case MetaGatewayErrorCode.ACCOUNT_RESTRICTED:
     case MetaGatewayErrorCode.NOT_FOUND:

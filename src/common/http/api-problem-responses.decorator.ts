@@ -26,7 +26,10 @@ export function ApiProblemResponses(...codes: ErrorCode[]): MethodDecorator & Cl
   );
 }
 
-/** The problems a route that calls Meta can answer: every outcome of `domainExceptionFromMeta`. */
+/**
+ * The problems a route that calls Meta can answer: every outcome of `domainExceptionFromMeta` except
+ * `SEND_OUTCOME_UNKNOWN`, which only sends answer (their routes list it).
+ */
 export const META_CALL_PROBLEMS = [
   ErrorCode.REAUTH_REQUIRED,
   ErrorCode.META_REQUEST_REJECTED,

@@ -249,15 +249,16 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
     });
   });
 
-  it('should map an unreadable 200 of a send to TRANSIENT without resending', async () => {
+  it('should map an unreadable 200 of a send to OUTCOME_UNKNOWN without resending', async () => {
     answer('POST /106540352242922/messages', { body: '<html>oops</html>' });
 
     const error = await sut
       .sendTemplateMessage('106540352242922', '+16505551234', TEMPLATE, TOKEN)
       .catch((caught: unknown) => caught);
 
+    // Meta may have taken the message: a transient failure would invite a second, duplicate send.
     expect(error).toBeInstanceOf(MetaGatewayException);
-    expect((error as MetaGatewayException).code).toBe(MetaGatewayErrorCode.TRANSIENT);
+    expect((error as MetaGatewayException).code).toBe(MetaGatewayErrorCode.OUTCOME_UNKNOWN);
     expect(receivedAt('POST /v25.0/106540352242922/messages')).toHaveLength(1);
   });
 

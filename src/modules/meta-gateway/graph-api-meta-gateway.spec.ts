@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
 
 import type { MetaConfig } from 'config/meta.config';
+import { findFreePort } from 'src/common/database/embedded-postgres';
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import type { FaultRule, SimRequestLogEntry } from 'src/meta-simulator/meta-simulator.types';
 
@@ -34,6 +35,7 @@ describe(GraphApiMetaGateway.name, () => {
   let moduleRef: TestingModule;
   let sut: MetaGateway;
   let logged: string[];
+  let meta: MetaConfig;
 
   /** Graph calls received by the simulator for a method and path (path without the version prefix). */
   function requestsTo(method: string, path: string): SimRequestLogEntry[] {
@@ -53,7 +55,7 @@ describe(GraphApiMetaGateway.name, () => {
   beforeAll(async () => {
     simulator = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET, systemUserToken: SYSTEM_USER_TOKEN });
     const origin = await simulator.start(0);
-    const meta: MetaConfig = {
+    meta = {
       sandbox: true,
       appId: APP_ID,
       appSecret: APP_SECRET,
@@ -553,6 +555,68 @@ describe(GraphApiMetaGateway.name, () => {
       expect(error.code).toBe(expected);
       expect(error.metaDetails).toBe('details');
       expect(requestsTo('POST', `/${phone.id}/messages`)).toHaveLength(1);
+    });
+  });
+
+  describe('sends whose answer is lost', () => {
+    it.each<[string, FaultRule['kind']]>([
+      ['Meta accepted it, then never answered (timeout)', 'accept_then_hang'],
+      ['Meta accepted it, then the connection was reset', 'accept_then_reset'],
+      ['Meta accepted it, then answered 200 with an unreadable body', 'accept_then_malformed'],
+      ['the answer never came, whatever Meta did', 'hang'],
+      ['a 200 that is not Graph JSON came back', 'malformed'],
+    ])('should throw OUTCOME_UNKNOWN, once, when %s', async (_label, kind) => {
+      const { wabaId, token } = newWaba();
+      const phone = simulator.createPhoneNumber({ wabaId });
+      fault({ method: 'POST', path: `/${phone.id}/marketing_messages`, kind });
+
+      const error = await rejection(sut.sendMarketingMessage(phone.id, '+447700900123', TEMPLATE, token));
+
+      expect(error.code).toBe(MetaGatewayErrorCode.OUTCOME_UNKNOWN);
+      expect(requestsTo('POST', `/${phone.id}/marketing_messages`)).toHaveLength(1);
+    });
+
+    it('should throw TRANSIENT, not OUTCOME_UNKNOWN, when Meta answers a transient Graph error', async () => {
+      const { wabaId, token } = newWaba();
+      const phone = simulator.createPhoneNumber({ wabaId });
+      fault({ method: 'POST', path: `/${phone.id}/messages`, kind: 'http503' });
+
+      const error = await rejection(sut.sendTemplateMessage(phone.id, '+447700900123', TEMPLATE, token));
+
+      expect(error.code).toBe(MetaGatewayErrorCode.TRANSIENT);
+      expect(requestsTo('POST', `/${phone.id}/messages`)).toHaveLength(1);
+    });
+
+    it('should throw TRANSIENT when the connection is refused, since nothing reached Meta', async () => {
+      const closedPort = await findFreePort();
+      const refused = await Test.createTestingModule({
+        imports: [
+          ConfigModule.forRoot({
+            isGlobal: true,
+            ignoreEnvFile: true,
+            load: [() => ({ meta: { ...meta, graphApiBaseUrl: `http://127.0.0.1:${closedPort}` } })],
+          }),
+          MetaGatewayModule,
+        ],
+      }).compile();
+      try {
+        const error = await rejection(
+          refused.get(MetaGateway).sendTemplateMessage('1234567890', '+447700900123', TEMPLATE, 'token'),
+        );
+
+        expect(error.code).toBe(MetaGatewayErrorCode.TRANSIENT);
+      } finally {
+        await refused.close();
+      }
+    });
+
+    it('should keep TRANSIENT for a read that times out: only sends can have taken effect', async () => {
+      const { wabaId, token } = newWaba();
+      fault({ method: 'GET', path: `/${wabaId}`, kind: 'accept_then_hang' });
+
+      const error = await rejection(sut.getWaba(wabaId, token));
+
+      expect(error.code).toBe(MetaGatewayErrorCode.TRANSIENT);
     });
   });
 

@@ -22,9 +22,11 @@ import type {
 } from './graph-api.types';
 import {
   isBusinessUseCaseThrottleCode,
+  isOutcomeUnknown,
   mapGraphApiError,
   mapGraphApiResponse,
   readHeader,
+  toOutcomeUnknown,
 } from './map-graph-api-error';
 import { endpointTemplate, MetaCallObserver } from './meta-call-observer';
 import { MetaGateway } from './meta-gateway';
@@ -75,6 +77,11 @@ interface GraphCall {
   token: string | null;
   /** Only idempotent reads may be repeated. */
   retry: boolean;
+  /**
+   * The call delivers a message: never repeated whatever `retry` says, and a failure that may come after
+   * Meta acted (see isOutcomeUnknown) is OUTCOME_UNKNOWN, not TRANSIENT.
+   */
+  delivers?: boolean;
   /** The WABA/phone/business the call is about: its usage entry and its throttle. */
   businessObjectId?: string;
   /** Values to scrub from anything logged or thrown besides the token (client_secret, code, input_token). */
@@ -321,8 +328,10 @@ export class GraphApiMetaGateway extends MetaGateway {
    * type:"template", template:{name, language:{code}, components?}}` (Cloud API) → `messages[0].id`.
    * Never retried: a repeat could deliver twice. Throws RATE_LIMITED (130429, 131056, 131048),
    * ACCOUNT_RESTRICTED (368, 131031, 130497, 131042), INVALID_REQUEST (100, 131008, 131009, 131026, 131049,
-   * 131050, 131063, 132xxx…), AUTH_INVALID, PERMISSION_DENIED, TRANSIENT (also on timeout: outcome unknown),
-   * UNKNOWN.
+   * 131050, 131063, 132xxx…), AUTH_INVALID, PERMISSION_DENIED, UNKNOWN; OUTCOME_UNKNOWN when the POST may
+   * have reached Meta but no usable answer came back (timeout, reset, unreadable 2xx, 5xx page without a
+   * Graph error); TRANSIENT only when nothing can have happened at Meta (a transient Graph error answer, a
+   * connection refused or a DNS failure).
    */
   sendTemplateMessage(
     phoneNumberId: string,
@@ -380,11 +389,13 @@ export class GraphApiMetaGateway extends MetaGateway {
       data,
       token,
       retry: false,
+      delivers: true,
       businessObjectId: phoneNumberId,
     });
     const messageId = Array.isArray(body.messages) && isObject(body.messages[0]) ? body.messages[0].id : undefined;
     if (typeof messageId !== 'string' || messageId === '') {
-      throw this.unreadable(`POST /${phoneNumberId}/${edge}`);
+      // A 2xx without a message id: Meta answered, but whether it took the message cannot be read from it.
+      throw this.unreadable(`POST /${phoneNumberId}/${edge}`, MetaGatewayErrorCode.OUTCOME_UNKNOWN);
     }
     return { messageId };
   }
@@ -441,12 +452,13 @@ export class GraphApiMetaGateway extends MetaGateway {
    * every answer, errors mapped, one debug line per attempt and one warn per mapped failure.
    */
   private async call<T>(call: GraphCall): Promise<T> {
-    const maxAttempts = call.retry ? this.meta.maxRetries + 1 : 1;
+    const maxAttempts = call.retry && !call.delivers ? this.meta.maxRetries + 1 : 1;
     const logPath = this.logPath(call.url);
     const secrets = [call.token, this.meta.appSecret, ...(call.secrets ?? [])];
     for (let attempt = 1; ; attempt += 1) {
       const startedAt = Date.now();
       let exception: MetaGatewayException;
+      let thrown: unknown;
       try {
         call.onRequest?.();
         const response = await firstValueFrom(this.httpService.request<unknown>(this.requestConfig(call)));
@@ -459,12 +471,17 @@ export class GraphApiMetaGateway extends MetaGateway {
         // 2xx with a body that is not a JSON object: Meta (or something in between) answered garbage.
         exception = mapGraphApiResponse(response.status, response.headers, response.data, { secrets });
       } catch (error) {
+        thrown = error;
         exception = mapGraphApiError(error, { businessObjectId: call.businessObjectId, secrets });
         this.logger.debug(
           `${call.method} ${logPath} ${exception.httpStatus ?? 'no response'} ${Date.now() - startedAt}ms`,
         );
         this.recordUsage(errorHeaders(error));
         this.recordThrottle(exception, call.businessObjectId);
+      }
+      if (call.delivers && isOutcomeUnknown(thrown, exception)) {
+        // "Try again" would be wrong here: Meta may have sent the message, and a repeat could deliver it twice.
+        exception = toOutcomeUnknown(exception);
       }
       this.observe(call, logPath, exception.code, startedAt);
 
@@ -579,12 +596,11 @@ export class GraphApiMetaGateway extends MetaGateway {
     }
   }
 
-  private unreadable(operation: string): MetaGatewayException {
-    const exception = new MetaGatewayException(
-      MetaGatewayErrorCode.TRANSIENT,
-      `${operation} answered an unreadable body`,
-      { httpStatus: 200 },
-    );
+  private unreadable(
+    operation: string,
+    code: MetaGatewayErrorCode = MetaGatewayErrorCode.TRANSIENT,
+  ): MetaGatewayException {
+    const exception = new MetaGatewayException(code, `${operation} answered an unreadable body`, { httpStatus: 200 });
     this.logger.warn(`${operation} failed: code=${exception.code} metaCode=- fbtraceId=-`);
     return exception;
   }

@@ -3,7 +3,14 @@ import * as path from 'node:path';
 
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 
-import { classifyGraphErrorCode, mapGraphApiError, mapGraphApiResponse, parseRetryAfter } from './map-graph-api-error';
+import {
+  classifyGraphErrorCode,
+  isOutcomeUnknown,
+  mapGraphApiError,
+  mapGraphApiResponse,
+  parseRetryAfter,
+  toOutcomeUnknown,
+} from './map-graph-api-error';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
@@ -334,5 +341,49 @@ describe(mapGraphApiError.name, () => {
       expect(sut.message).not.toContain('input_token=abc');
       expect(sut.metaDetails).not.toContain('s3cr3t-value');
     });
+  });
+});
+
+describe(isOutcomeUnknown.name, () => {
+  const unknown = (error: unknown): boolean => isOutcomeUnknown(error, mapGraphApiError(error));
+
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
+    'should know a send failed with %s never left',
+    (code) => {
+      expect(unknown(new AxiosError(`connect ${code} 127.0.0.1:1`, code))).toBe(false);
+    },
+  );
+
+  it.each([
+    ['a reset', new AxiosError('read ECONNRESET', 'ECONNRESET')],
+    ['an axios timeout', new AxiosError('timeout of 300ms exceeded', 'ECONNABORTED')],
+    ['an aborted call', new AxiosError('canceled', 'ERR_CANCELED')],
+    ['a broken pipe', new AxiosError('write EPIPE', 'EPIPE')],
+    ['an unexpected error', new TypeError('boom')],
+  ])('should not know the outcome after %s', (_label, error) => {
+    expect(unknown(error)).toBe(true);
+  });
+
+  it('should not know the outcome of an unreadable answer, 2xx or 5xx page', () => {
+    expect(isOutcomeUnknown(undefined, mapGraphApiResponse(200, {}, '<html>'))).toBe(true);
+    expect(unknown(axiosErrorWith(502, '<html>Bad gateway</html>'))).toBe(true);
+    expect(unknown(axiosErrorWith(504, ''))).toBe(true);
+  });
+
+  it('should know a send Meta answered with a Graph error, or said it did not handle, did not go', () => {
+    expect(unknown(axiosErrorWith(500, envelope({ code: 1, is_transient: true })))).toBe(false);
+    expect(unknown(axiosErrorWith(400, envelope({ code: 131049 })))).toBe(false);
+    expect(unknown(axiosErrorWith(429, ''))).toBe(false);
+    expect(unknown(axiosErrorWith(404, ''))).toBe(false);
+    expect(unknown(axiosErrorWith(401, '', { 'WWW-Authenticate': 'OAuth "Facebook Platform" "invalid_token"' }))).toBe(
+      false,
+    );
+  });
+
+  it('should keep what is known of the answer when it turns a failure into OUTCOME_UNKNOWN', () => {
+    const sut = toOutcomeUnknown(mapGraphApiResponse(200, { 'x-fb-trace-id': 'TRACE' }, '<html>'));
+
+    expect(sut.code).toBe(MetaGatewayErrorCode.OUTCOME_UNKNOWN);
+    expect(sut).toMatchObject({ httpStatus: 200, fbtraceId: 'TRACE' });
   });
 });

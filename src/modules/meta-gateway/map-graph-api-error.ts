@@ -203,6 +203,55 @@ export function mapGraphApiResponse(
   });
 }
 
+/**
+ * Errors of a connection that was never made (refused, no route, DNS failure, TLS certificate rejected before
+ * the request was written): the request cannot have reached Meta.
+ */
+const NEVER_SENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ERR_INVALID_URL',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * For a request Meta acts on (a send), whether its failure leaves the outcome unknown: true unless Meta
+ * answered a Graph error (it says what it refused), answered that the request was not handled at all (404,
+ * 429 or a rejected token without an envelope), or the connection was never made. A timeout, a reset, an
+ * unreadable answer (2xx included) or a 5xx page without a Graph error can come after Meta acted.
+ * `error` is what the call threw (undefined for a 2xx that could not be read); `mapped` its mapping.
+ */
+export function isOutcomeUnknown(error: unknown, mapped: MetaGatewayException): boolean {
+  if (mapped.metaCode !== null) {
+    return false;
+  }
+  if (mapped.code !== MetaGatewayErrorCode.TRANSIENT && mapped.code !== MetaGatewayErrorCode.UNKNOWN) {
+    return false;
+  }
+  if (isAxiosError(error) && !error.response && error.code !== undefined && NEVER_SENT_ERROR_CODES.has(error.code)) {
+    return false;
+  }
+  return true;
+}
+
+/** The OUTCOME_UNKNOWN version of a send failure, keeping what is known of the answer. */
+export function toOutcomeUnknown(mapped: MetaGatewayException): MetaGatewayException {
+  return new MetaGatewayException(
+    MetaGatewayErrorCode.OUTCOME_UNKNOWN,
+    `${mapped.message}; the request may have been processed by Meta`,
+    mapped.details,
+  );
+}
+
 function mapWithoutEnvelope(status: number, headers: unknown, retryAfterSeconds: number | null): MetaGatewayException {
   const details = { httpStatus: status, fbtraceId: readFbTraceHeader(headers), retryAfterSeconds };
   if (status === 404) {

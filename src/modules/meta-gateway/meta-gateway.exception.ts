@@ -1,7 +1,15 @@
 /** Classes of Graph API failures; callers `switch` on these, never on Meta's message text. */
 export enum MetaGatewayErrorCode {
-  /** 1, 2, 131000, 131016, 131057, 133004, `is_transient`, 5xx, network errors, timeouts, unreadable bodies: retry later. */
+  /**
+   * 1, 2, 131000, 131016, 131057, 133004, `is_transient`, 5xx, network errors, timeouts, unreadable bodies: retry
+   * later. For a send, only when nothing can have happened at Meta (see OUTCOME_UNKNOWN).
+   */
   TRANSIENT = 'TRANSIENT',
+  /**
+   * A send whose POST may have reached Meta but whose answer did not come back usable (timeout, connection
+   * reset, unreadable 2xx, error page without a Graph error): the message may have gone out. Never retry it.
+   */
+  OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN',
   /** 4, 17, 32, 613, 800xx (80007, 80008…), 130429, 131048, 131056, 131064, 133016: back off. */
   RATE_LIMITED = 'RATE_LIMITED',
   /** 190 (any subcode), 0, 101, 102, 104: the token (or app credential) is expired or invalid; re-authorization needed. */

@@ -73,8 +73,10 @@ export abstract class MetaGateway {
   abstract getBusinessTermsStatus(businessId: string, token: string): Promise<MmLiteTermsStatus | null>;
 
   /**
-   * `POST /{phone-number-id}/messages` with a template. Not retried. Throws the send errors classified
-   * (RATE_LIMITED 130429/131056, ACCOUNT_RESTRICTED 368/131031, INVALID_REQUEST 131049/131050/131063/…).
+   * `POST /{phone-number-id}/messages` with a template. Never retried. Throws the send errors classified
+   * (RATE_LIMITED 130429/131056, ACCOUNT_RESTRICTED 368/131031, INVALID_REQUEST 131049/131050/131063/…),
+   * OUTCOME_UNKNOWN when the POST may have reached Meta but no usable answer came back (the message may have
+   * gone: do not resend), and TRANSIENT only when nothing can have happened at Meta.
    */
   abstract sendTemplateMessage(
     phoneNumberId: string,

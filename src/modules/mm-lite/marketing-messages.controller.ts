@@ -28,7 +28,8 @@ export class MarketingMessagesController {
     description:
       'MM_LITE numbers of onboarded WABAs send through /marketing_messages, others through /messages. ' +
       'Destinations in restricted regions (US +1 since April 2025) are refused before Meta is called. ' +
-      'Delivery is reported later by status webhooks.',
+      'Delivery is reported later by status webhooks. Never resend after 504 SEND_OUTCOME_UNKNOWN: the ' +
+      'message may have gone; 502 META_UNAVAILABLE means it did not and can be sent again later.',
   })
   @ApiAcceptedResponse({ type: MarketingMessageResponseDto })
   @ApiProblemResponses(
@@ -44,6 +45,7 @@ export class MarketingMessagesController {
     ErrorCode.RECIPIENT_OPTED_OUT,
     ErrorCode.TEMPLATE_NOT_MARKETING,
     ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,
+    ErrorCode.SEND_OUTCOME_UNKNOWN,
     ...META_CALL_PROBLEMS,
     ...COMMON_KEY_ROUTE_PROBLEMS,
   )

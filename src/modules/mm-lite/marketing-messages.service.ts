@@ -48,7 +48,10 @@ export class MarketingMessagesService {
     private readonly sync: WabaSyncService,
   ) {}
 
-  /** Sends one marketing template; never retried (a repeat could deliver twice). */
+  /**
+   * Sends one marketing template; never retried (a repeat could deliver twice). A send whose answer was
+   * lost after it left is `SEND_OUTCOME_UNKNOWN`, never an invitation to try again.
+   */
   async send(
     organizationId: string,
     phoneNumberId: string,
@@ -82,10 +85,19 @@ export class MarketingMessagesService {
           : await this.meta.sendTemplateMessage(phoneNumberId, input.to, input.template, token);
     } catch (error) {
       if (error instanceof MetaGatewayException) {
-        this.logger.warn(
-          `Marketing send from ${phoneNumberId} via ${channel} failed: ${error.code}${error.metaCode ? ` (#${error.metaCode})` : ''}`,
-        );
-        throw await this.reactToFailure(waba, error, actor);
+        if (error.code === MetaGatewayErrorCode.OUTCOME_UNKNOWN) {
+          // The only trace of a send that may have gone out: the request id of this line is what the
+          // caller is told to follow it up by.
+          this.logger.warn(
+            `Marketing template ${input.template.name} from ${phoneNumberId} via ${channel}: outcome unknown, ` +
+              `the message may have been sent (${error.message})`,
+          );
+        } else {
+          this.logger.warn(
+            `Marketing send from ${phoneNumberId} via ${channel} failed: ${error.code}${error.metaCode ? ` (#${error.metaCode})` : ''}`,
+          );
+        }
+        throw await this.reactToFailure(waba, error, channel, actor);
       }
       throw error;
     }
@@ -97,7 +109,12 @@ export class MarketingMessagesService {
   }
 
   /** Brings the stored WABA in line with what the failure revealed, then returns the problem to answer. */
-  private async reactToFailure(waba: Waba, error: MetaGatewayException, actor: string): Promise<Error> {
+  private async reactToFailure(
+    waba: Waba,
+    error: MetaGatewayException,
+    channel: SendingChannel,
+    actor: string,
+  ): Promise<Error> {
     if (error.code === MetaGatewayErrorCode.AUTH_INVALID) {
       await this.wabas.applyChange(waba.wabaId, { source: ChangeSource.API, actor }, (entity) => {
         if (entity.connection === WabaConnection.REAUTH_REQUIRED) {
@@ -112,6 +129,6 @@ export class MarketingMessagesService {
       // Meta says the account is restricted: re-read it now so the list and the panel show why.
       await this.sync.syncInBackground(waba.wabaId, 'sync');
     }
-    return marketingSendProblem(error);
+    return marketingSendProblem(error, channel);
   }
 }

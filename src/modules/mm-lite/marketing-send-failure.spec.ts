@@ -1,5 +1,6 @@
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 
 import { marketingSendProblem, SEND_ERROR_ANSWERS } from './marketing-send-failure';
 
@@ -53,7 +54,34 @@ describe(marketingSendProblem.name, () => {
     expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 132001)).code).toBe(
       ErrorCode.META_REQUEST_REJECTED,
     );
-    expect(marketingSendProblem(failure(MetaGatewayErrorCode.TRANSIENT, null)).code).toBe(ErrorCode.META_UNAVAILABLE);
     expect(marketingSendProblem(failure(MetaGatewayErrorCode.AUTH_INVALID, 190)).code).toBe(ErrorCode.REAUTH_REQUIRED);
+  });
+
+  it('should answer a send whose answer was lost with SEND_OUTCOME_UNKNOWN, telling not to resend', () => {
+    const lost = new MetaGatewayException(MetaGatewayErrorCode.OUTCOME_UNKNOWN, 'Graph API call timed out', {
+      httpStatus: null,
+    });
+
+    const problem = marketingSendProblem(lost, SendingChannel.MM_LITE);
+
+    expect(problem.code).toBe(ErrorCode.SEND_OUTCOME_UNKNOWN);
+    expect(problem.detail).toContain('may have been sent');
+    expect(problem.detail).toContain('through MM_LITE');
+    expect(problem.detail).toContain('Do not send it again');
+    expect(problem.extras).toMatchObject({ meta: { channel: SendingChannel.MM_LITE } });
+    expect(problem.extras.retryAfterSeconds).toBeUndefined();
+  });
+
+  it('should answer a send that cannot have gone with META_UNAVAILABLE, telling a resend is safe', () => {
+    const refused = marketingSendProblem(failure(MetaGatewayErrorCode.TRANSIENT, null));
+    const transient = marketingSendProblem(failure(MetaGatewayErrorCode.TRANSIENT, 131000));
+
+    expect(refused.code).toBe(ErrorCode.META_UNAVAILABLE);
+    expect(refused.detail).toContain('could not be reached');
+    expect(transient.detail).toContain('#131000');
+    for (const problem of [refused, transient]) {
+      expect(problem.detail).toContain('not sent');
+      expect(problem.detail).toContain('again later is safe');
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { DomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
-import type { MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import { MetaGatewayErrorCode, type MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import type { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 
 import { TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './mm-lite.constants';
 
@@ -73,13 +74,27 @@ export const ACCOUNT_STATE_SEND_ERRORS: ReadonlySet<number> = new Set([368, 1310
 
 /**
  * Turns a failed send into the problem the caller sees: the codes of {@link SEND_ERROR_ANSWERS} get their
- * own code and advice (with Meta's code and trace id for support); everything else takes the default
- * mapping of Meta failures. A timeout means the outcome is unknown, which the detail says.
+ * own code and advice (with Meta's code and trace id for support). A send that may have gone out
+ * (OUTCOME_UNKNOWN) is `504 SEND_OUTCOME_UNKNOWN`, which says not to resend; one that cannot have
+ * (TRANSIENT) is `502 META_UNAVAILABLE`, which says sending again is safe. Everything else takes the default
+ * mapping of Meta failures. `channel` is the channel the send went through.
  */
-export function marketingSendProblem(error: MetaGatewayException): DomainException {
+export function marketingSendProblem(error: MetaGatewayException, channel?: SendingChannel): DomainException {
   const metaCode = error.metaCode;
   const answer = metaCode === null ? undefined : SEND_ERROR_ANSWERS[metaCode];
   const trace = error.fbtraceId ? `, fbtrace_id ${error.fbtraceId}` : '';
+  if (error.code === MetaGatewayErrorCode.OUTCOME_UNKNOWN) {
+    return sendOutcomeUnknownProblem(error, channel);
+  }
+  if (!answer && error.code === MetaGatewayErrorCode.TRANSIENT) {
+    const cause =
+      metaCode === null ? 'Meta could not be reached' : `Meta answered a temporary error (#${metaCode}${trace})`;
+    return new DomainException(
+      ErrorCode.META_UNAVAILABLE,
+      `${cause}, so the message was not sent. Sending it again later is safe.`,
+      { meta: { metaCode } },
+    );
+  }
   if (!answer) {
     return domainExceptionFromMeta(error);
   }
@@ -92,4 +107,26 @@ export function marketingSendProblem(error: MetaGatewayException): DomainExcepti
     retryAfterSeconds,
     meta: { metaCode },
   });
+}
+
+/**
+ * The problem of a send whose POST left but whose answer was lost: the message may have been delivered, so
+ * the caller must not send it again (a resend could reach the recipient twice). The service keeps no record
+ * of sends; the request id the problem carries is what ties it to the service log, which names the number,
+ * template and channel.
+ */
+function sendOutcomeUnknownProblem(error: MetaGatewayException, channel: SendingChannel | undefined): DomainException {
+  const via = channel ? ` through ${channel}` : '';
+  const lost =
+    error.httpStatus === null
+      ? 'the connection timed out or was cut before Meta answered'
+      : `Meta's ${error.httpStatus} answer could not be read`;
+  const trace = error.fbtraceId ? ` (fbtrace_id ${error.fbtraceId})` : '';
+  return new DomainException(
+    ErrorCode.SEND_OUTCOME_UNKNOWN,
+    `The message may have been sent: it left for Meta${via} but ${lost}${trace}. Do not send it again, ` +
+      "since a resend could reach the recipient twice; follow it up by this answer's requestId, under which " +
+      'the service logged the number, template and channel.',
+    { meta: channel ? { channel } : undefined },
+  );
 }

@@ -37,3 +37,6 @@ export const PENDING_CONNECTION_RETRY_BASE_MS = 30_000;
 export const PENDING_CONNECTION_RETRY_MAX_MS = 3_600_000;
 /** Seconds a client is told to wait before repeating a request whose verification Meta could not answer. */
 export const PENDING_CONNECTION_RETRY_AFTER_SECONDS = 10;
+
+/** Actor of the automatic switch of a disabled WABA's MM_LITE numbers back to CLOUD_API, in the audit trail. */
+export const DISABLED_WABA_CHANNEL_ACTOR = 'system:waba-disabled';

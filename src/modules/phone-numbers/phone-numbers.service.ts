@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import type { DomainEvent } from 'src/common/events/domain-event';
@@ -19,7 +19,7 @@ import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
 import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
 import { applyPhoneSnapshot, PHONE_META_FIELDS, phoneDigits, phoneState } from './phone-number-snapshot';
 import { PhoneNumber } from './phone-number.entity';
-import { SendingChannel } from './phone-numbers.constants';
+import { DISABLED_WABA_CHANNEL_ACTOR, SendingChannel } from './phone-numbers.constants';
 import { MmLiteNotOnboardedException } from './phone-numbers.exception';
 
 /** Filters of the number list. */
@@ -34,15 +34,61 @@ export interface PhoneNumberListQuery {
  * Phone numbers: reads scoped to an organization, the sending channel, and the change mechanism webhooks
  * and the re-sync use for numbers. The connection is {@link EmbeddedSignupService}'s, the registration and
  * subscription steps {@link OnboardingStepsService}'s.
+ *
+ * Row-lock order: a WABA before its numbers. A WABA change locks the WABA, then (when it is DISABLED) its
+ * MM_LITE numbers; a channel switch locks the WABA FOR SHARE, then the number; a change of a number alone
+ * locks that number only.
  */
 @Injectable()
-export class PhoneNumbersService {
+export class PhoneNumbersService implements OnModuleInit {
+  private readonly logger = new Logger(PhoneNumbersService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly wabas: WabasService,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
   ) {}
+
+  /** Makes every change that leaves a WABA DISABLED take its numbers off MM Lite in the same transaction. */
+  onModuleInit(): void {
+    this.wabas.whenDisabledIn((em, waba, context) => this.leaveMmLiteIn(em, waba, context));
+  }
+
+  /**
+   * Inside the transaction of a change that left the WABA DISABLED, with the WABA row locked: switches its
+   * MM_LITE numbers back to CLOUD_API (product-spec §2.6: a disabled WABA cannot stay on MM Lite, and its
+   * numbers could not be switched to it again), each audited as SENDING_CHANNEL_CHANGED with the change's
+   * source and {@link DISABLED_WABA_CHANNEL_ACTOR}. Idempotent: numbers already on CLOUD_API are not
+   * touched. Returns the events to publish after commit.
+   */
+  async leaveMmLiteIn(em: EntityManager, waba: Waba, context: ChangeContext): Promise<DomainEvent[]> {
+    const phones = await em.find(
+      PhoneNumber,
+      { waba: waba.id, sendingChannel: SendingChannel.MM_LITE },
+      // Across tenants: the WABA, already locked by the caller, bounds the rows. Number rows only, in ID order.
+      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
+    );
+    const events: DomainEvent[] = [];
+    for (const phone of phones) {
+      const before = phoneState(phone);
+      phone.sendingChannel = SendingChannel.CLOUD_API;
+      events.push(
+        ...this.recordPhoneChanges(em, phone, before, {
+          source: context.source,
+          actor: DISABLED_WABA_CHANNEL_ACTOR,
+          occurredAt: context.occurredAt,
+        }),
+      );
+    }
+    if (phones.length > 0) {
+      this.logger.log(
+        `WABA ${waba.wabaId} disabled: numbers ${phones.map((phone) => phone.phoneNumberId).join(', ')} ` +
+          'switched back to CLOUD_API',
+      );
+    }
+    return events;
+  }
 
   /** The number if it belongs to the organization (404 otherwise). */
   async getForOrganization(organizationId: string, phoneNumberId: string): Promise<PhoneNumber> {
@@ -85,7 +131,9 @@ export class PhoneNumbersService {
 
   /**
    * Switches the sending channel (product-spec §2.6): to MM_LITE only when the WABA is ACTIVE and
-   * ONBOARDED; back to CLOUD_API always. Audited; a no-op switch records nothing.
+   * ONBOARDED; back to CLOUD_API always. Audited; a no-op switch records nothing. The WABA is checked under
+   * a FOR SHARE lock held until the switch commits, so a disable cannot commit in between: it waits, then
+   * takes the number back off MM Lite in its own transaction.
    */
   async changeSendingChannel(
     organizationId: string,
@@ -94,16 +142,24 @@ export class PhoneNumbersService {
     actor: string,
   ): Promise<PhoneNumber> {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
-    if (channel === SendingChannel.MM_LITE) {
-      if (owned.waba.status === WabaStatus.DISABLED) {
-        throw new WabaDisabledException(owned.waba.wabaId, owned.waba.statusReason);
+    const context: ChangeContext = { source: ChangeSource.API, actor };
+    const updated = await this.wabas.inTransaction(async (em) => {
+      const waba = await this.wabas.lockForShareIn(em, owned.waba.wabaId);
+      if (waba && channel === SendingChannel.MM_LITE) {
+        if (waba.status === WabaStatus.DISABLED) {
+          throw new WabaDisabledException(waba.wabaId, waba.statusReason);
+        }
+        if (waba.mmLiteStatus !== MmLiteStatus.ONBOARDED) {
+          throw new MmLiteNotOnboardedException(waba.wabaId, waba.mmLiteStatus);
+        }
       }
-      if (owned.waba.mmLiteStatus !== MmLiteStatus.ONBOARDED) {
-        throw new MmLiteNotOnboardedException(owned.waba.wabaId, owned.waba.mmLiteStatus);
+      const phone = await this.lockIn(em, phoneNumberId);
+      if (!phone) {
+        return { result: null, events: [] };
       }
-    }
-    const updated = await this.applyChange(phoneNumberId, { source: ChangeSource.API, actor }, (phone) => {
+      const before = phoneState(phone);
       phone.sendingChannel = channel;
+      return { result: phone, events: this.recordPhoneChanges(em, phone, before, context) };
     });
     return updated ?? owned;
   }
@@ -120,12 +176,7 @@ export class PhoneNumbersService {
   ): Promise<PhoneNumber | null> {
     const published: DomainEvent[] = [];
     const phone = await this.em.fork().transactional(async (em) => {
-      const locked = await em.findOne(
-        PhoneNumber,
-        { phoneNumberId },
-        // Across tenants: webhooks and the sync come by Meta ID; API callers checked ownership first.
-        { ...ACROSS_TENANTS, populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const locked = await this.lockIn(em, phoneNumberId);
       if (!locked) {
         return null;
       }
@@ -138,6 +189,23 @@ export class PhoneNumbersService {
     });
     this.events.publish(...published);
     return phone;
+  }
+
+  /**
+   * Locks one number FOR UPDATE and reads its WABA without locking it: a lock on the WABA taken here would
+   * come after the number's, the reverse of a disable (WABA, then its numbers), and could deadlock with it.
+   */
+  private async lockIn(em: EntityManager, phoneNumberId: string): Promise<PhoneNumber | null> {
+    // Across tenants: webhooks and the sync come by Meta ID; API callers checked ownership first.
+    const locked = await em.findOne(
+      PhoneNumber,
+      { phoneNumberId },
+      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    if (locked) {
+      await em.populate(locked, ['waba'], { ...ACROSS_TENANTS });
+    }
+    return locked;
   }
 
   /** Applies Graph reads of a WABA's numbers (sync), auditing what changed; unknown numbers are ignored. */

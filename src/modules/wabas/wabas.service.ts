@@ -26,7 +26,7 @@ import {
   type ChangeSource,
   type MmLiteStatus,
   WabaConnection,
-  type WabaStatus,
+  WabaStatus,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
 
@@ -62,18 +62,37 @@ export type WabaListRow = Pick<
 type WabaVisibleState = Pick<Waba, 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'mmLiteMetaStatus'>;
 
 /**
+ * Work another module must commit together with a change that leaves a WABA DISABLED (its numbers leave MM
+ * Lite): runs inside the change's transaction, after the WABA row is locked, and returns the events to
+ * publish after commit. It runs on every applied change of a DISABLED WABA, not only on the transition, so
+ * it must be idempotent; that also repairs what a crash left behind under older code.
+ */
+export type WabaDisabledHook = (em: EntityManager, waba: Waba, context: ChangeContext) => Promise<DomainEvent[]>;
+
+/**
  * WABAs: reads scoped to an organization, the list of the guide, and the one mechanism through which
  * every source (API, webhook, sync) changes a WABA: {@link applyChange} re-derives the status and the MM
  * Lite column, writes the audit records in the same transaction, and publishes events after commit.
  */
 @Injectable()
 export class WabasService {
+  private readonly disabledHooks: WabaDisabledHook[] = [];
+
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
     private readonly secrets: SecretBox,
   ) {}
+
+  /**
+   * Registers a {@link WabaDisabledHook}. The owners of rows a disable affects register at module init
+   * (PhoneNumbersService: MM_LITE numbers back to CLOUD_API), since this module cannot depend on theirs;
+   * the rule then holds in the same commit as the status, with no event listener to miss.
+   */
+  whenDisabledIn(hook: WabaDisabledHook): void {
+    this.disabledHooks.push(hook);
+  }
 
   /** The WABA if it belongs to the organization; another organization's WABA is a 404 like a missing one. */
   async getForOrganization(organizationId: string, wabaId: string): Promise<Waba> {
@@ -95,6 +114,16 @@ export class WabasService {
   async findByWabaIdIn(em: EntityManager, wabaId: string): Promise<Waba | null> {
     // Across tenants: a WABA belongs to at most one organization, so signup must see another's to refuse it.
     return em.findOne(Waba, { wabaId }, { ...ACROSS_TENANTS });
+  }
+
+  /**
+   * Reads a WABA by Meta ID inside the caller's transaction and locks it FOR SHARE: its status cannot change
+   * (a disable takes FOR UPDATE) until that transaction ends, while other readers may share the lock. Take it
+   * before any lock on the WABA's numbers, the order {@link applyChangesIn} and its hooks use. Null when unknown.
+   */
+  async lockForShareIn(em: EntityManager, wabaId: string): Promise<Waba | null> {
+    // Across tenants: callers checked ownership first, as for applyChange.
+    return em.findOne(Waba, { wabaId }, { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_READ });
   }
 
   /**
@@ -210,7 +239,9 @@ export class WabasService {
   /**
    * {@link applyChange} for many WABAs inside the caller's transaction (the re-sync applies a whole
    * multi-ID chunk at once): locks the rows in WABA-ID order, so concurrent batches cannot deadlock, and
-   * returns the changed WABAs with the events to publish once the transaction has committed.
+   * returns the changed WABAs with the events to publish once the transaction has committed. A changed WABA
+   * that is DISABLED runs the {@link WabaDisabledHook}s in the same transaction, after all the WABA locks
+   * (lock order: WABAs, then their numbers).
    */
   async applyChangesIn(
     em: EntityManager,
@@ -232,6 +263,7 @@ export class WabasService {
       }
       this.rederive(waba);
       events.push(...this.recordChanges(em, waba, before, visibleState(waba), context));
+      events.push(...(await this.runDisabledHooks(em, waba, context)));
     }
     return { result: locked, events };
   }
@@ -300,6 +332,8 @@ export class WabasService {
     const events: DomainEvent[] = [];
     if (before) {
       events.push(...this.recordChanges(em, waba, before, visibleState(waba), input.context));
+      // A reconnection can bring Meta's news that the WABA is disabled; its numbers follow in this commit.
+      events.push(...(await this.runDisabledHooks(em, waba, input.context)));
     } else {
       this.audit.record(em, {
         organizationId: input.organizationId,
@@ -364,6 +398,17 @@ export class WabasService {
     waba.status = status;
     waba.statusReason = statusReason;
     waba.mmLiteStatus = deriveMmLiteStatus(waba);
+  }
+
+  private async runDisabledHooks(em: EntityManager, waba: Waba, context: ChangeContext): Promise<DomainEvent[]> {
+    if (waba.status !== WabaStatus.DISABLED) {
+      return [];
+    }
+    const events: DomainEvent[] = [];
+    for (const hook of this.disabledHooks) {
+      events.push(...(await hook(em, waba, context)));
+    }
+    return events;
   }
 
   private recordChanges(
