@@ -133,13 +133,15 @@ export class OnboardingStepsService {
         {
           // Across tenants: the retry job serves every organization's due numbers.
           ...ACROSS_TENANTS,
-          populate: ['waba', 'pinSealed'],
+          populate: ['pinSealed'],
           limit: 1,
           lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
           orderBy: { nextRegistrationAttemptAt: 'asc' },
         },
       );
       if (phone) {
+        // The WABA is read after the number's lock, not locked with it (see register).
+        await em.populate(phone, ['waba'], { ...ACROSS_TENANTS });
         if (phone.waba.connection === WabaConnection.REAUTH_REQUIRED) {
           phone.nextRegistrationAttemptAt = null;
           return { kind: 'skipped' };
@@ -227,8 +229,13 @@ export class OnboardingStepsService {
         PhoneNumber,
         { id: target.id },
         // Across tenants: the caller holds the number (its own request's, or the retry job's claim).
-        { ...ACROSS_TENANTS, populate: ['waba'], lockMode: LockMode.PESSIMISTIC_WRITE },
+        { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE },
       );
+      if (phone) {
+        // Populated after the lock, not joined into it: locking the WABA after its number is the reverse of
+        // a disable's order (WABA, then its numbers) and could deadlock with one.
+        await em.populate(phone, ['waba'], { ...ACROSS_TENANTS });
+      }
       if (!phone || (failure !== null && phone.registrationStatus === RegistrationStatus.REGISTERED)) {
         // Gone, or registered by another attempt meanwhile: a stale failure must not undo that.
         return;
