@@ -363,7 +363,11 @@ function generate(endpoint: Endpoint, sample: Record<string, string>): BadInput[
   return inputs;
 }
 
-/** Inputs of the two webhook routes, which have their own rules (verify token, signature). */
+/**
+ * Inputs of the two webhook routes, which have their own rules (verify token, signature). Signed bytes
+ * that are not a storable JSON object (too deep, not JSON, an array…) are not among them: Meta would
+ * redeliver a 4xx for days, so they are acknowledged and parked (meta-webhooks-hostile e2e).
+ */
 function webhookInputs(sut: TestApp): BadInput[] {
   const sign = (body: string) => ({ 'X-Hub-Signature-256': sut.simulator.signWebhook(body) });
   return [
@@ -392,14 +396,6 @@ function webhookInputs(sut: TestApp): BadInput[] {
       field: null,
     },
     {
-      label: 'signed, truncated JSON',
-      method: 'POST',
-      path: '/webhooks/meta',
-      body: '{"object":',
-      headers: sign('{"object":'),
-      field: null,
-    },
-    {
       label: 'signed, text/plain',
       method: 'POST',
       path: '/webhooks/meta',
@@ -409,23 +405,14 @@ function webhookInputs(sut: TestApp): BadInput[] {
       field: 'content-type',
     },
     {
-      label: `signed, ${DEEP_LEVELS} levels deep`,
-      method: 'POST',
-      path: '/webhooks/meta',
-      body: `{"object":${DEEP_ARRAY}}`,
-      headers: sign(`{"object":${DEEP_ARRAY}}`),
-      field: 'body',
-      status: 400,
-    },
-    {
       label: `signed, ${DEEP_LEVELS} levels deep, gzip`,
       method: 'POST',
       path: '/webhooks/meta',
       body: DEEP_OBJECT,
       gzip: true,
       headers: sign(DEEP_OBJECT),
-      field: 'body',
-      status: 400,
+      field: 'content-encoding',
+      status: 415,
     },
     // The signature is checked before anything else looks at the body: a forged deep body is a 401.
     {
@@ -444,24 +431,6 @@ function webhookInputs(sut: TestApp): BadInput[] {
       body: DEEP_ARRAY,
       field: null,
       status: 401,
-    },
-    {
-      label: 'signed, JSON array',
-      method: 'POST',
-      path: '/webhooks/meta',
-      body: '[{"object":"whatsapp_business_account"}]',
-      headers: sign('[{"object":"whatsapp_business_account"}]'),
-      field: 'body',
-      status: 400,
-    },
-    {
-      label: 'signed, JSON string',
-      method: 'POST',
-      path: '/webhooks/meta',
-      body: '"object"',
-      headers: sign('"object"'),
-      field: 'body',
-      status: 400,
     },
     {
       label: 'signed, UTF-16',

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, raw, type Request, type Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 
 import type { AllConfig } from 'config/config.type';
@@ -16,14 +16,14 @@ import {
   parseContentType,
 } from 'src/common/http/json-body';
 import { createValidationPipe } from 'src/common/http/validation';
+import { createWebhookBodyReader } from 'src/modules/meta-webhooks/webhook-body.reader';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-const WEBHOOK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Everything main.ts and the e2e tests share on top of AppModule: body parsing with a size and a depth
- * limit (raw body kept for webhook signatures), UTF-8 JSON-only bodies, security headers, validation and
- * Swagger.
+ * limit (webhook bodies read raw and authenticated before any parsing), UTF-8 JSON-only bodies, security
+ * headers, validation and Swagger.
  */
 export function configureApp(app: INestApplication): void {
   const expressApp = app as NestExpressApplication;
@@ -41,18 +41,11 @@ export function configureApp(app: INestApplication): void {
     }),
   );
   expressApp.use(rejectNonJsonBodies);
-  // Meta batches up to ~3 MB of changes in one webhook delivery; the public API keeps its small limit.
-  // Webhook bodies are kept as raw bytes, not parsed here: the service checks the signature on those
-  // bytes first, so an unsigned caller gets its 401 whatever it sent, and only then the depth and JSON.
+  // Meta's deliveries are authenticated by an HMAC of their raw bytes (up to ~3 MB): the reader checks it
+  // before any parser sees them, and refuses unsigned ones without reading them.
   expressApp.use(
-    '/webhooks',
-    raw({
-      type: hasJsonBody,
-      limit: WEBHOOK_BODY_LIMIT_BYTES,
-      verify: (request: Request & { rawBody?: Buffer }, _response: Response, buffer: Buffer) => {
-        request.rawBody = buffer;
-      },
-    }),
+    '/webhooks/meta',
+    createWebhookBodyReader({ appSecret: config.get('meta.appSecret', { infer: true }) }),
   );
   // The depth check runs on the (inflated) bytes before JSON.parse, so that a hostile body is refused
   // before anything walks it recursively.

@@ -8,6 +8,30 @@ export enum WebhookInboxStatus {
   DONE = 'DONE',
   /** Attempts exhausted; kept with its last error for an operator. */
   FAILED = 'FAILED',
+  /**
+   * Signed by Meta but not storable or readable as JSON (see {@link WebhookUnprocessableReason}, kept in
+   * `lastError`): acknowledged with 200 so that Meta does not retry it for days, kept as raw bytes for an
+   * operator, never processed.
+   */
+  UNPROCESSABLE = 'UNPROCESSABLE',
+}
+
+/** Why a signed delivery was parked as UNPROCESSABLE (the inbox row's `lastError`). */
+export enum WebhookUnprocessableReason {
+  /** Not UTF-8 (UTF-16/32, or invalid byte sequences); RFC 8259 requires UTF-8 between systems. */
+  NOT_UTF8 = 'NOT_UTF8',
+  /** Not a JSON text. */
+  INVALID_JSON = 'INVALID_JSON',
+  /** JSON, but not an object (every Meta delivery is `{ object, entry }`). */
+  NOT_AN_OBJECT = 'NOT_AN_OBJECT',
+  /** Nested deeper than the API's limit (MAX_JSON_DEPTH, 32); Meta's envelopes reach about ten levels. */
+  TOO_DEEP = 'TOO_DEEP',
+  /** A string holds U+0000, which PostgreSQL `jsonb` cannot store. */
+  NUL_CHARACTER = 'NUL_CHARACTER',
+  /** A string holds an unpaired UTF-16 surrogate, which PostgreSQL `jsonb` refuses. */
+  LONE_SURROGATE = 'LONE_SURROGATE',
+  /** PostgreSQL refused the JSON for another reason (e.g. a number beyond `numeric`'s range). */
+  NOT_STORABLE = 'NOT_STORABLE',
 }
 
 /** What happened to one change of a delivery (kept in the inbox row's `outcome`). */
@@ -30,6 +54,12 @@ export const META_WEBHOOK_ACTOR = 'meta-webhook';
 
 /** Header Meta signs deliveries with (§6.2). */
 export const META_SIGNATURE_HEADER = 'x-hub-signature-256';
+
+/**
+ * Largest delivery read: Meta documents payloads of up to 3 MB (§6.2); anything larger is refused with 413
+ * before (or while) it is read, and never buffered whole.
+ */
+export const WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
 
 /** The worker polls this often when it was not kicked by an insert. */
 export const WEBHOOK_POLL_INTERVAL_MS = 500;

@@ -1,25 +1,13 @@
-import {
-  Controller,
-  Get,
-  Header,
-  Headers,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Query,
-  type RawBodyRequest,
-  Req,
-} from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { ApiProblemResponses } from 'src/common/http/api-problem-responses.decorator';
 import { Public } from 'src/modules/organizations/auth.decorators';
 
 import { WebhookAckResponseDto } from './dto/webhook-ack-response.dto';
-import { META_SIGNATURE_HEADER } from './meta-webhooks.constants';
 import { MetaWebhooksService } from './meta-webhooks.service';
+import type { WebhookRequest } from './webhook-body.reader';
 
 /**
  * Meta's callback URL, outside /api/v1: no bearer auth (the signature is the authentication) and no rate
@@ -48,22 +36,31 @@ export class MetaWebhooksController {
     return this.webhooks.verifySubscription(mode, verifyToken, challenge);
   }
 
+  /**
+   * The body was read and its signature checked on the raw bytes by `createWebhookBodyReader`, mounted
+   * in front of every parser (configure-app.ts); an unverified request never reaches this handler.
+   */
   @Post()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'A signed Meta delivery: stored durably (once per payload), then processed asynchronously',
+    description:
+      'Signed bytes that cannot be read as UTF-8 JSON (or stored as jsonb) are acknowledged with 200 and parked ' +
+      'as UNPROCESSABLE, so that Meta does not redeliver them for days.',
   })
   @ApiHeader({
     name: 'X-Hub-Signature-256',
     description: 'sha256=<hex HMAC-SHA256 of the raw body with the app secret>',
   })
   @ApiOkResponse({ type: WebhookAckResponseDto })
-  @ApiProblemResponses(ErrorCode.UNAUTHENTICATED, ErrorCode.MALFORMED_REQUEST, ErrorCode.PAYLOAD_TOO_LARGE)
-  async receive(
-    @Req() request: RawBodyRequest<Request>,
-    @Headers(META_SIGNATURE_HEADER) signature: string | undefined,
-  ): Promise<WebhookAckResponseDto> {
-    const { duplicate } = await this.webhooks.receive(request.rawBody, signature);
+  @ApiProblemResponses(
+    ErrorCode.UNAUTHENTICATED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.SERVICE_UNAVAILABLE,
+  )
+  async receive(@Req() request: WebhookRequest): Promise<WebhookAckResponseDto> {
+    const { duplicate } = await this.webhooks.receive(request.verifiedWebhookBody);
     return { received: true, duplicate };
   }
 }

@@ -8,15 +8,6 @@ export class InvalidWebhookSignatureException extends DomainException {
   }
 }
 
-/** A correctly signed delivery whose body is not a JSON object: 400, nothing stored. */
-export class MalformedWebhookBodyException extends DomainException {
-  constructor() {
-    super(ErrorCode.MALFORMED_REQUEST, 'The request body is not a JSON object', {
-      errors: [{ field: 'body', message: 'must be a JSON object' }],
-    });
-  }
-}
-
 /** The verification handshake's mode or token does not match: 403. */
 export class WebhookVerificationFailedException extends DomainException {
   constructor() {
@@ -32,5 +23,12 @@ export class MissingWebhookChallengeException extends DomainException {
         { field: 'hub.challenge', message: 'hub.challenge must be a non-empty string of at most 256 characters' },
       ],
     });
+  }
+}
+
+/** A verified delivery could not be stored (the database failed): 503, so that Meta delivers it again. */
+export class WebhookNotStoredException extends DomainException {
+  constructor() {
+    super(ErrorCode.SERVICE_UNAVAILABLE, 'The delivery could not be stored right now; it will be accepted on retry');
   }
 }

@@ -5,24 +5,24 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
-import { assertJsonDepth } from 'src/common/http/json-body';
 
 import {
   InvalidWebhookSignatureException,
-  MalformedWebhookBodyException,
   MissingWebhookChallengeException,
+  WebhookNotStoredException,
   WebhookVerificationFailedException,
 } from './meta-webhooks.exception';
-import { WebhookInboxStatus } from './meta-webhooks.constants';
-import { isValidMetaSignature } from './webhook-signature';
+import { WebhookInboxStatus, WebhookUnprocessableReason } from './meta-webhooks.constants';
+import { decodeWebhookBody } from './webhook-body.decoder';
+import type { VerifiedWebhookBody } from './webhook-body.reader';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 
 const CHALLENGE_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
 /**
  * The receiving side of Meta webhooks (graph-api-reference.md §6.1–6.2): the verification handshake and
- * the signed deliveries, which are stored in the inbox before they are acknowledged and processed by
- * {@link WebhookInboxWorker}.
+ * the signed deliveries (authenticated by `createWebhookBodyReader` before anything parses them),
+ * which are stored in the inbox before they are acknowledged and processed by {@link WebhookInboxWorker}.
  */
 @Injectable()
 export class MetaWebhooksService {
@@ -50,36 +50,36 @@ export class MetaWebhooksService {
   }
 
   /**
-   * Checks `X-Hub-Signature-256` on the raw bytes, then that they are JSON no deeper than
-   * MAX_JSON_DEPTH, then stores the delivery once (unique SHA-256 of the raw body) and kicks the worker.
-   * Nothing is stored when the signature is missing or wrong (401) or the body is not acceptable JSON (400).
+   * Stores a delivery whose signature `createWebhookBodyReader` verified on its raw bytes, once
+   * (unique SHA-256 of the raw body), and kicks the worker. Bytes that are signed but cannot be stored as
+   * `jsonb` (not UTF-8, not JSON, too deep, U+0000, lone surrogates…) are parked as UNPROCESSABLE with
+   * their reason and raw bytes: acknowledged, so that Meta does not retry them for days, and never
+   * processed. No log line carries the payload, only its size, digest and reason.
    */
-  async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<{ duplicate: boolean }> {
-    if (!rawBody || rawBody.length === 0) {
+  async receive(body: VerifiedWebhookBody | undefined): Promise<{ duplicate: boolean }> {
+    if (!body || body.raw.length === 0) {
       throw new InvalidWebhookSignatureException('A signed JSON body is required');
     }
-    if (!signature) {
-      throw new InvalidWebhookSignatureException('X-Hub-Signature-256 is missing');
+    const sha256 = createHash('sha256').update(body.raw).digest('hex');
+    const decoded = decodeWebhookBody(body.raw);
+    if (!decoded.ok) {
+      return this.park(sha256, body.raw, decoded.reason);
     }
-    if (!isValidMetaSignature(rawBody, signature, this.config.get('meta.appSecret', { infer: true }))) {
-      this.logger.warn(`Webhook delivery of ${rawBody.length} bytes refused: signature does not match`);
-      throw new InvalidWebhookSignatureException('X-Hub-Signature-256 does not match the body');
+    let rows: Array<{ id: string }>;
+    try {
+      rows = await this.em.getConnection().execute(
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, payload, status, attempts, next_attempt_at)
+         VALUES (?, now(), now(), ?, ?::jsonb, ?, 0, now())
+         ON CONFLICT (payload_sha256) DO NOTHING
+         RETURNING id`,
+        [randomUUID(), sha256, decoded.text, WebhookInboxStatus.PENDING],
+      );
+    } catch (error) {
+      if (isRefusedData(error)) {
+        return this.park(sha256, body.raw, WebhookUnprocessableReason.NOT_STORABLE);
+      }
+      throw this.notStored(sha256, body.raw.length, error);
     }
-    // Only now, on authenticated bytes: an unsigned caller learns nothing about how we parse. The depth
-    // is scanned before JSON.parse so that a signed but hostile body never reaches the inbox or the worker.
-    assertJsonDepth(rawBody);
-    if (!isJsonObject(rawBody)) {
-      throw new MalformedWebhookBodyException();
-    }
-    const sha256 = createHash('sha256').update(rawBody).digest('hex');
-    // PostgreSQL parses the same text into jsonb.
-    const rows: Array<{ id: string }> = await this.em.getConnection().execute(
-      `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, payload, status, attempts, next_attempt_at)
-       VALUES (?, now(), now(), ?, ?::jsonb, ?, 0, now())
-       ON CONFLICT (payload_sha256) DO NOTHING
-       RETURNING id`,
-      [randomUUID(), sha256, rawBody.toString('utf8'), WebhookInboxStatus.PENDING],
-    );
     const duplicate = rows.length === 0;
     if (duplicate) {
       this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
@@ -89,16 +89,57 @@ export class MetaWebhooksService {
     }
     return { duplicate };
   }
+
+  private async park(sha256: string, raw: Buffer, reason: WebhookUnprocessableReason): Promise<{ duplicate: boolean }> {
+    let rows: Array<{ id: string }>;
+    try {
+      rows = await this.em.getConnection().execute(
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, payload, raw_body, status, attempts,
+                                    next_attempt_at, last_error, processed_at)
+         VALUES (?, now(), now(), ?, NULL, ?, ?, 0, now(), ?, now())
+         ON CONFLICT (payload_sha256) DO NOTHING
+         RETURNING id`,
+        [randomUUID(), sha256, raw, WebhookInboxStatus.UNPROCESSABLE, reason],
+      );
+    } catch (error) {
+      throw this.notStored(sha256, raw.length, error);
+    }
+    if (rows.length > 0) {
+      this.logger.warn(
+        `Webhook delivery ${sha256.slice(0, 12)} of ${raw.length} bytes parked as ${WebhookInboxStatus.UNPROCESSABLE}: ${reason}`,
+      );
+    }
+    return { duplicate: rows.length === 0 };
+  }
+
+  private notStored(sha256: string, size: number, error: unknown): WebhookNotStoredException {
+    // The driver's message quotes the statement with its parameters, i.e. the payload: log its class only.
+    this.logger.error(
+      `Storing webhook delivery ${sha256.slice(0, 12)} of ${size} bytes failed: ${describeDatabaseError(error)}`,
+    );
+    return new WebhookNotStoredException();
+  }
 }
 
-// Every Meta delivery is an object ({ object, entry }); anything else would only fail in the worker.
-function isJsonObject(rawBody: Buffer): boolean {
-  try {
-    const value: unknown = JSON.parse(rawBody.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
+/** PostgreSQL refused the value itself (SQLSTATE class 22, or 54001 for JSON nested beyond its stack). */
+function isRefusedData(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== null && (state.startsWith('22') || state === '54001');
+}
+
+function sqlState(error: unknown): string | null {
+  if (error === null || typeof error !== 'object') {
+    return null;
   }
+  const { code, sqlState: state } = error as { code?: unknown; sqlState?: unknown };
+  const value = typeof state === 'string' ? state : code;
+  return typeof value === 'string' && /^[0-9A-Z]{5}$/.test(value) ? value : null;
+}
+
+function describeDatabaseError(error: unknown): string {
+  const name = error instanceof Error ? error.name : 'unexpected error';
+  const state = sqlState(error);
+  return state ? `${name} (SQLSTATE ${state})` : name;
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -17,9 +17,16 @@ export class WebhookInboxItem extends BaseEntity<'status' | 'attempts' | 'nextAt
   @Property({ length: 64, unique: true })
   payloadSha256: string;
 
-  /** The delivery as Meta sent it (parsed JSON). */
-  @Property({ type: 'json' })
-  payload: Record<string, unknown>;
+  /** The delivery as Meta sent it (parsed JSON); null when it was parked as UNPROCESSABLE. */
+  @Property({ type: 'json', nullable: true })
+  payload: Record<string, unknown> | null;
+
+  /**
+   * The exact bytes of a delivery parked as UNPROCESSABLE (`jsonb` could not hold them), for an operator;
+   * null for every other row, whose `payload` is the delivery.
+   */
+  @Property({ type: 'blob', nullable: true, lazy: true })
+  rawBody: Buffer | null = null;
 
   @Enum({ items: () => WebhookInboxStatus, nativeEnumName: 'webhook_inbox_status' })
   status: WebhookInboxStatus = WebhookInboxStatus.PENDING;
@@ -45,7 +52,7 @@ export class WebhookInboxItem extends BaseEntity<'status' | 'attempts' | 'nextAt
   @Property({ type: 'json', nullable: true })
   outcome: Array<Record<string, unknown>> | null = null;
 
-  constructor(payloadSha256: string, payload: Record<string, unknown>) {
+  constructor(payloadSha256: string, payload: Record<string, unknown> | null) {
     super();
     this.payloadSha256 = payloadSha256;
     this.payload = payload;

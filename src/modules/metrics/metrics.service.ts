@@ -86,7 +86,7 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
 
   constructor(private readonly em: EntityManager) {
     collectDefaultMetrics({ register: this.registry });
-    // One query per scrape feeds the four inbox gauges: prom-client runs every collect() concurrently
+    // One query per scrape feeds the inbox gauges: prom-client runs every collect() concurrently
     // before rendering, so each awaits the same in-flight reading.
     let inFlight: Promise<InboxReading | null> | null = null;
     const read = (): Promise<InboxReading | null> => {
@@ -126,6 +126,16 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
         g.set(r.failed);
       }
     });
+    gauge(
+      'webhook_inbox_unprocessable',
+      'Signed deliveries acknowledged but parked as UNPROCESSABLE (not UTF-8 JSON that jsonb can hold)',
+      [],
+      (g, r) => {
+        if (r) {
+          g.set(r.unprocessable);
+        }
+      },
+    );
     gauge('webhook_inbox_scrape_success', '1 when the inbox could be read at this scrape, else 0', [], (g, r) => {
       g.set(r ? 1 : 0);
     });
@@ -172,9 +182,14 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
       `SELECT status, count(*)::int AS count,
               COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
          FROM webhook_inbox
-        WHERE status IN (?, ?, ?)
+        WHERE status IN (?, ?, ?, ?)
         GROUP BY status`,
-      [WebhookInboxStatus.PENDING, WebhookInboxStatus.PROCESSING, WebhookInboxStatus.FAILED],
+      [
+        WebhookInboxStatus.PENDING,
+        WebhookInboxStatus.PROCESSING,
+        WebhookInboxStatus.FAILED,
+        WebhookInboxStatus.UNPROCESSABLE,
+      ],
     );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
@@ -193,6 +208,7 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
         pending: Number(pending?.count ?? 0),
         processing: Number(processing?.count ?? 0),
         failed: Number(byStatus.get(WebhookInboxStatus.FAILED)?.count ?? 0),
+        unprocessable: Number(byStatus.get(WebhookInboxStatus.UNPROCESSABLE)?.count ?? 0),
         oldestAgeSeconds: Math.max(Number(pending?.oldest_age ?? 0), Number(processing?.oldest_age ?? 0)),
       };
     } catch (error) {
@@ -212,5 +228,6 @@ interface InboxReading {
   pending: number;
   processing: number;
   failed: number;
+  unprocessable: number;
   oldestAgeSeconds: number;
 }
