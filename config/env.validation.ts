@@ -151,6 +151,15 @@ export class EnvironmentVariables {
   @Max(256)
   SYNC_CONCURRENCY: number = 8;
 
+  /**
+   * Lease of a claimed webhook delivery, in milliseconds: renewed every third of it while the delivery is
+   * worked on, so it only runs out when the instance is gone or stalled (then another instance takes over).
+   */
+  @IsInt()
+  @Min(300)
+  @Max(3600000)
+  WEBHOOK_LEASE_MS: number = 60000;
+
   /** Apply pending migrations at start-up (under an advisory lock). */
   @Transform(toBoolean)
   @IsBoolean()

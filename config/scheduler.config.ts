@@ -6,6 +6,8 @@ export interface SchedulerConfig {
   enabled: boolean;
   syncIntervalMinutes: number;
   syncConcurrency: number;
+  /** Lease of a claimed webhook delivery (renewed while it is worked on). */
+  webhookLeaseMs: number;
 }
 
 export default registerAs('scheduler', (): SchedulerConfig => {
@@ -14,5 +16,6 @@ export default registerAs('scheduler', (): SchedulerConfig => {
     enabled: env.SCHEDULER_ENABLED,
     syncIntervalMinutes: env.SYNC_INTERVAL_MINUTES,
     syncConcurrency: env.SYNC_CONCURRENCY,
+    webhookLeaseMs: env.WEBHOOK_LEASE_MS,
   };
 });

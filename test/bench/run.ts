@@ -191,8 +191,12 @@ function hotStatements(organizationId: string, keyHash: string, wabaId: string) 
       },
       {
         name: 'webhook inbox claim',
-        text: `SELECT id FROM webhook_inbox WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= now()
-                ORDER BY created_at, id LIMIT 20 FOR UPDATE SKIP LOCKED`,
+        text: `SELECT h.id FROM webhook_inbox h
+                WHERE h.status IN ('PENDING', 'PROCESSING') AND h.next_attempt_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM webhook_inbox o
+                                   WHERE o.ordering_key = h.ordering_key AND o.status IN ('PENDING', 'PROCESSING')
+                                     AND (o.created_at, o.id) < (h.created_at, h.id))
+                ORDER BY h.created_at, h.id LIMIT 1 FOR UPDATE SKIP LOCKED`,
         values: [],
       },
       {

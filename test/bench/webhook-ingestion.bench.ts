@@ -155,9 +155,10 @@ async function driverInsertRate(pool: Pool, deliveries: Delivery[], concurrency:
         for (let index = next++; index < deliveries.length; index = next++) {
           const body = deliveries[index].body;
           await pool.query(
-            `INSERT INTO bench_inbox (id, payload_sha256, payload) VALUES (gen_random_uuid(), $1, $2::jsonb)
-             ON CONFLICT (payload_sha256) DO NOTHING`,
-            [createHash('sha256').update(body).digest('hex'), body],
+            `INSERT INTO bench_inbox (id, payload_sha256, ordering_key, payload)
+             VALUES (gen_random_uuid(), $1, $2, $3::jsonb)
+             ON CONFLICT (payload_sha256, ordering_key) DO NOTHING`,
+            [createHash('sha256').update(body).digest('hex'), deliveries[index].wabaId, body],
           );
         }
       }),

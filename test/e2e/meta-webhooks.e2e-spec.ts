@@ -531,9 +531,10 @@ describe('Meta webhooks inbox across restarts (e2e)', () => {
     try {
       const insert = (body: string, status: string, attempts: number, nextAttemptAt: string, lockedBy: string | null) =>
         db.query(
-          `INSERT INTO webhook_inbox (id, payload_sha256, payload, status, attempts, next_attempt_at, locked_by)
-           VALUES ($1, $2, $3::jsonb, $4, $5, ${nextAttemptAt}, $6)`,
-          [randomUUID(), sha256(body), body, status, attempts, lockedBy],
+          `INSERT INTO webhook_inbox (id, payload_sha256, ordering_key, payload, status, attempts, next_attempt_at,
+                                      locked_by)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $6, ${nextAttemptAt}, $7)`,
+          [randomUUID(), sha256(body), session.wabaId, body, status, attempts, lockedBy],
         );
       // Claimed by a process that died mid-way: its lease has expired.
       await insert(disable, 'PROCESSING', 1, "now() - interval '1 second'", 'dead-instance');

@@ -137,10 +137,12 @@ describe('Metrics (e2e)', () => {
 
     // A delivery stored two minutes ago whose retry is not due yet: it stays PENDING during the scrape.
     const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], id: randomUUID() });
+    const sha256 = createHash('sha256').update(body).digest('hex');
     await db.query(
-      `INSERT INTO webhook_inbox (id, created_at, payload_sha256, payload, status, attempts, next_attempt_at)
-       VALUES ($1, now() - interval '120 seconds', $2, $3::jsonb, 'PENDING', 1, now() + interval '1 hour')`,
-      [randomUUID(), createHash('sha256').update(body).digest('hex'), body],
+      `INSERT INTO webhook_inbox (id, created_at, payload_sha256, ordering_key, payload, status, attempts,
+                                  next_attempt_at)
+       VALUES ($1, now() - interval '120 seconds', $2, $3, $4::jsonb, 'PENDING', 1, now() + interval '1 hour')`,
+      [randomUUID(), sha256, `delivery:${sha256}`, body],
     );
 
     const text = await scrape();

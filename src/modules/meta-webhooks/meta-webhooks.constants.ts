@@ -63,12 +63,13 @@ export const WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
 
 /** The worker polls this often when it was not kicked by an insert. */
 export const WEBHOOK_POLL_INTERVAL_MS = 500;
-/** Rows claimed per round trip. */
-export const WEBHOOK_CLAIM_BATCH_SIZE = 20;
-/** WABAs of one claimed batch processed at once (each WABA's deliveries in arrival order). */
+/** Lanes per instance: rows of different WABAs processed at once (one WABA's rows never run together). */
 export const WEBHOOK_PROCESS_CONCURRENCY = 4;
-/** A claimed row is another worker's again if not finished within this time (crash, kill -9). */
-export const WEBHOOK_LEASE_MS = 60_000;
+/**
+ * Renewals of a claimed row's lease (WEBHOOK_LEASE_MS) per lease period while it is worked on: with three,
+ * two renewals in a row can fail (a database hiccup) before the lease runs out.
+ */
+export const WEBHOOK_LEASE_RENEWALS_PER_LEASE = 3;
 /** Attempts before a row is parked as FAILED. */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** First retry delay; doubles with each attempt, capped at {@link WEBHOOK_RETRY_MAX_MS}. */

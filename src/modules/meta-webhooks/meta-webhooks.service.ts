@@ -15,6 +15,7 @@ import {
 import { WebhookInboxStatus, WebhookUnprocessableReason } from './meta-webhooks.constants';
 import { decodeWebhookBody } from './webhook-body.decoder';
 import type { VerifiedWebhookBody } from './webhook-body.reader';
+import { splitDeliveryByWaba } from './webhook-change.router';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 
 const CHALLENGE_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -51,7 +52,7 @@ export class MetaWebhooksService {
 
   /**
    * Stores a delivery whose signature `createWebhookBodyReader` verified on its raw bytes, once
-   * (unique SHA-256 of the raw body), and kicks the worker. Bytes that are signed but cannot be stored as
+   * (unique SHA-256 of the raw body, per WABA it is about), and kicks the worker. Bytes that are signed but cannot be stored as
    * `jsonb` (not UTF-8, not JSON, too deep, U+0000, lone surrogates…) are parked as UNPROCESSABLE with
    * their reason and raw bytes: acknowledged, so that Meta does not retry them for days, and never
    * processed. No log line carries the payload, only its size, digest and reason.
@@ -65,14 +66,17 @@ export class MetaWebhooksService {
     if (!decoded.ok) {
       return this.park(sha256, body.raw, decoded.reason);
     }
+    // One row per WABA the delivery is about, so that each WABA's changes are applied in order.
+    const parts = splitDeliveryByWaba(decoded.payload, decoded.text, unorderedKey(sha256));
     let rows: Array<{ id: string }>;
     try {
       rows = await this.em.getConnection().execute(
-        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, payload, status, attempts, next_attempt_at)
-         VALUES (?, now(), now(), ?, ?::jsonb, ?, 0, now())
-         ON CONFLICT (payload_sha256) DO NOTHING
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, status, attempts,
+                                    next_attempt_at)
+         VALUES ${parts.map(() => '(?, now(), now(), ?, ?, ?::jsonb, ?, 0, now())').join(', ')}
+         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
          RETURNING id`,
-        [randomUUID(), sha256, decoded.text, WebhookInboxStatus.PENDING],
+        parts.flatMap((part) => [randomUUID(), sha256, part.orderingKey, part.json, WebhookInboxStatus.PENDING]),
       );
     } catch (error) {
       if (isRefusedData(error)) {
@@ -84,7 +88,7 @@ export class MetaWebhooksService {
     if (duplicate) {
       this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
     } else {
-      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} stored as ${rows[0]?.id}`);
+      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} stored as ${rows.map((row) => row.id).join(', ')}`);
       this.worker.kick();
     }
     return { duplicate };
@@ -94,12 +98,12 @@ export class MetaWebhooksService {
     let rows: Array<{ id: string }>;
     try {
       rows = await this.em.getConnection().execute(
-        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, payload, raw_body, status, attempts,
-                                    next_attempt_at, last_error, processed_at)
-         VALUES (?, now(), now(), ?, NULL, ?, ?, 0, now(), ?, now())
-         ON CONFLICT (payload_sha256) DO NOTHING
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, raw_body, status,
+                                    attempts, next_attempt_at, last_error, processed_at)
+         VALUES (?, now(), now(), ?, ?, NULL, ?, ?, 0, now(), ?, now())
+         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
          RETURNING id`,
-        [randomUUID(), sha256, raw, WebhookInboxStatus.UNPROCESSABLE, reason],
+        [randomUUID(), sha256, unorderedKey(sha256), raw, WebhookInboxStatus.UNPROCESSABLE, reason],
       );
     } catch (error) {
       throw this.notStored(sha256, raw.length, error);
@@ -119,6 +123,11 @@ export class MetaWebhooksService {
     );
     return new WebhookNotStoredException();
   }
+}
+
+/** Ordering key of what names no WABA: such rows wait for nothing and nothing waits for them. */
+function unorderedKey(sha256: string): string {
+  return `delivery:${sha256}`;
 }
 
 /** PostgreSQL refused the value itself (SQLSTATE class 22, or 54001 for JSON nested beyond its stack). */

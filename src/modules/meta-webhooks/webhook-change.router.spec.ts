@@ -1,6 +1,6 @@
 import { readFixture as fixture } from 'src/meta-simulator/meta-simulator.testing';
 
-import { routeWebhookChanges } from './webhook-change.router';
+import { routeWebhookChanges, splitDeliveryByWaba } from './webhook-change.router';
 
 describe('routeWebhookChanges', () => {
   it('should route partner events by waba_info.waba_id, not by the partner entry.id', () => {
@@ -59,5 +59,55 @@ describe('routeWebhookChanges', () => {
       entry: [{ id: '../etc', changes: [{ field: 'account_update', value: { waba_info: { waba_id: { x: 1 } } } }] }],
     });
     expect(change).toMatchObject({ wabaId: null, entryId: null });
+  });
+});
+
+describe('splitDeliveryByWaba', () => {
+  const fallback = 'delivery:abc';
+
+  it('should keep a delivery about one WABA as one part with its exact text', () => {
+    const text = ' {"entry":[{"id":"1","time":10,"changes":[{"field":"a","value":{}},{"field":"b","value":{}}]}]}';
+    expect(splitDeliveryByWaba(JSON.parse(text), text, fallback)).toEqual([{ orderingKey: '1', json: text }]);
+  });
+
+  it('should give a delivery that names no WABA the fallback key', () => {
+    expect(splitDeliveryByWaba({ hello: 'world' }, '{"hello":"world"}', fallback)).toEqual([
+      { orderingKey: fallback, json: '{"hello":"world"}' },
+    ]);
+  });
+
+  it('should split a batch about several WABAs into one envelope each, in order', () => {
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '9',
+          time: 10,
+          changes: [
+            { field: 'account_update', value: { event: 'PARTNER_ADDED', waba_info: { waba_id: '1' } } },
+            { field: 'account_update', value: { event: 'PARTNER_ADDED', waba_info: { waba_id: '2' } } },
+          ],
+        },
+        { id: '1', time: 20, changes: [{ field: 'account_review_update', value: { decision: 'APPROVED' } }] },
+        { id: 'x', changes: [{ field: 'account_update', value: {} }] },
+      ],
+    };
+    const parts = splitDeliveryByWaba(payload, JSON.stringify(payload), fallback);
+    expect(parts.map((part) => part.orderingKey)).toEqual(['1', '2', fallback]);
+    expect(routeWebhookChanges(JSON.parse(parts[0]?.json ?? '')).map((change) => [change.field, change.time])).toEqual([
+      ['account_update', new Date(10_000)],
+      ['account_review_update', new Date(20_000)],
+    ]);
+    expect(JSON.parse(parts[1]?.json ?? '')).toEqual({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '9',
+          time: 10,
+          changes: [{ field: 'account_update', value: { event: 'PARTNER_ADDED', waba_info: { waba_id: '2' } } }],
+        },
+      ],
+    });
+    expect(routeWebhookChanges(JSON.parse(parts[2]?.json ?? ''))).toHaveLength(1);
   });
 });

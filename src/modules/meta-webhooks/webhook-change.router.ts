@@ -22,11 +22,55 @@ export interface RoutedChange {
  * cannot read becomes an empty list or null fields, never an exception.
  */
 export function routeWebhookChanges(payload: unknown): RoutedChange[] {
+  return routeEntries(payload).flatMap((entry) => entry.changes.map((item) => item.routed));
+}
+
+/** The changes of a delivery about one WABA (or about none), as a stored inbox row holds them. */
+export interface DeliveryPart {
+  /** The WABA ID, or the caller's fallback for changes that name no WABA (and for non-envelopes). */
+  orderingKey: string;
+  /** The part as JSON text: the delivery's own text when it is about a single key. */
+  json: string;
+}
+
+/**
+ * Splits a delivery by the WABA each change is about ({@link routeWebhookChanges}), so that each WABA's
+ * changes can be processed in order, by one instance at a time, whichever deliveries carried them. A
+ * delivery about one WABA (Meta's usual case) stays one part with its text untouched; a batch about
+ * several becomes one envelope per WABA with that WABA's entries and changes, in their original order.
+ */
+export function splitDeliveryByWaba(payload: unknown, text: string, fallbackKey: string): DeliveryPart[] {
+  const entries = routeEntries(payload);
+  const keys = new Set(entries.flatMap((entry) => entry.changes.map((item) => item.routed.wabaId ?? fallbackKey)));
+  if (keys.size <= 1) {
+    return [{ orderingKey: [...keys][0] ?? fallbackKey, json: text }];
+  }
+  const envelope = asRecord(payload) ?? {};
+  return [...keys].map((orderingKey) => ({
+    orderingKey,
+    json: JSON.stringify({
+      ...envelope,
+      entry: entries
+        .map((entry) => ({
+          ...entry.raw,
+          changes: entry.changes
+            .filter((item) => (item.routed.wabaId ?? fallbackKey) === orderingKey)
+            .map((item) => item.raw),
+        }))
+        .filter((entry) => entry.changes.length > 0),
+    }),
+  }));
+}
+
+/** The readable entries of a delivery with their readable changes, each kept next to its raw JSON. */
+function routeEntries(
+  payload: unknown,
+): Array<{ raw: Record<string, unknown>; changes: Array<{ raw: Record<string, unknown>; routed: RoutedChange }> }> {
   const entries = asRecord(payload)?.entry;
   if (!Array.isArray(entries)) {
     return [];
   }
-  const routed: RoutedChange[] = [];
+  const routed: ReturnType<typeof routeEntries> = [];
   for (const rawEntry of entries) {
     const entry = asRecord(rawEntry);
     const changes = entry?.changes;
@@ -35,6 +79,7 @@ export function routeWebhookChanges(payload: unknown): RoutedChange[] {
     }
     const entryId = asId(entry.id);
     const time = asTime(entry.time);
+    const routedChanges: Array<{ raw: Record<string, unknown>; routed: RoutedChange }> = [];
     for (const rawChange of changes) {
       const change = asRecord(rawChange);
       const field = typeof change?.field === 'string' ? change.field : null;
@@ -43,16 +88,20 @@ export function routeWebhookChanges(payload: unknown): RoutedChange[] {
       }
       const value = asRecord(change.value) ?? {};
       const wabaInfo = asRecord(value.waba_info);
-      routed.push({
-        field,
-        event: typeof value.event === 'string' ? value.event : null,
-        wabaId: asId(wabaInfo?.waba_id) ?? entryId,
-        phoneNumberId: asId(asRecord(value.metadata)?.phone_number_id),
-        entryId,
-        time,
-        value,
+      routedChanges.push({
+        raw: change,
+        routed: {
+          field,
+          event: typeof value.event === 'string' ? value.event : null,
+          wabaId: asId(wabaInfo?.waba_id) ?? entryId,
+          phoneNumberId: asId(asRecord(value.metadata)?.phone_number_id),
+          entryId,
+          time,
+          value,
+        },
       });
     }
+    routed.push({ raw: entry, changes: routedChanges });
   }
   return routed;
 }

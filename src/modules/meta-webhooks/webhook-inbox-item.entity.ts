@@ -1,21 +1,35 @@
-import { Entity, Enum, Index, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, Property, Unique } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
 
 import { WebhookInboxStatus } from './meta-webhooks.constants';
 
 /**
- * One signed Meta delivery, stored before it is acknowledged (the durable inbox). The SHA-256 of the raw
- * body is unique, so a redelivery of the same payload is stored (and processed) once. Rows are claimed by
- * the worker with `FOR UPDATE SKIP LOCKED`; `nextAttemptAt` is both the retry time of a PENDING row and the
- * lease expiry of a PROCESSING one, so a single index serves the claim.
+ * The changes of one signed Meta delivery about one WABA, stored before the delivery is acknowledged (the
+ * durable inbox): a delivery about several WABAs is one row per WABA. The SHA-256 of the raw body with the
+ * ordering key is unique, so a redelivery is stored (and processed) once. The worker claims, per ordering
+ * key, only the oldest unfinished row (`FOR UPDATE SKIP LOCKED`, partial queue index), so one WABA's
+ * deliveries are applied one at a time and oldest first across instances. `nextAttemptAt` is both the retry
+ * time of a PENDING row and the lease expiry of a PROCESSING one, renewed while the holder works on it.
  */
 @Entity({ tableName: 'webhook_inbox' })
 @Index({ properties: ['status', 'nextAttemptAt'] })
+@Index({
+  name: 'webhook_inbox_queue_index',
+  expression: `create index "webhook_inbox_queue_index" on "webhook_inbox" ("ordering_key", "created_at", "id") where "status" in ('PENDING', 'PROCESSING')`,
+})
+@Unique({ properties: ['payloadSha256', 'orderingKey'] })
 export class WebhookInboxItem extends BaseEntity<'status' | 'attempts' | 'nextAttemptAt'> {
   /** Hex SHA-256 of the raw request body. */
-  @Property({ length: 64, unique: true })
+  @Property({ length: 64 })
   payloadSha256: string;
+
+  /**
+   * What this row's changes are about: Meta's WABA ID, or `delivery:<sha256>` for a delivery (or the part
+   * of one) that names no WABA. Rows with the same key are processed one at a time, oldest first.
+   */
+  @Property({ length: 80 })
+  orderingKey: string;
 
   /** The delivery as Meta sent it (parsed JSON); null when it was parked as UNPROCESSABLE. */
   @Property({ type: 'json', nullable: true })
@@ -38,9 +52,16 @@ export class WebhookInboxItem extends BaseEntity<'status' | 'attempts' | 'nextAt
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   nextAttemptAt: Date = new Date();
 
-  /** Worker instance holding the lease. */
+  /** Worker instance holding the lease (for operators; ownership is {@link leaseToken}). */
   @Property({ length: 64, nullable: true })
   lockedBy: string | null = null;
+
+  /**
+   * Token of the current claim: a holder applies a change or finishes the row only while the row still
+   * carries its token, so an instance whose lease ran out and was claimed again never applies.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  leaseToken: string | null = null;
 
   @Property({ length: 1024, nullable: true })
   lastError: string | null = null;
@@ -52,9 +73,10 @@ export class WebhookInboxItem extends BaseEntity<'status' | 'attempts' | 'nextAt
   @Property({ type: 'json', nullable: true })
   outcome: Array<Record<string, unknown>> | null = null;
 
-  constructor(payloadSha256: string, payload: Record<string, unknown> | null) {
+  constructor(payloadSha256: string, orderingKey: string, payload: Record<string, unknown> | null) {
     super();
     this.payloadSha256 = payloadSha256;
+    this.orderingKey = orderingKey;
     this.payload = payload;
   }
 }

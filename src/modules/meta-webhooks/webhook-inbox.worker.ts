@@ -1,5 +1,5 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 
 import { RequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -10,40 +10,63 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 
+import type { AllConfig } from 'config/config.type';
+
+import type { WebhookDelivery } from './handlers/webhook-change-context';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
 import {
-  WEBHOOK_CLAIM_BATCH_SIZE,
-  WEBHOOK_PROCESS_CONCURRENCY,
-  WEBHOOK_LEASE_MS,
+  WEBHOOK_LEASE_RENEWALS_PER_LEASE,
   WEBHOOK_MAX_ATTEMPTS,
   WEBHOOK_POLL_INTERVAL_MS,
+  WEBHOOK_PROCESS_CONCURRENCY,
   WEBHOOK_RETRY_BASE_MS,
   WEBHOOK_RETRY_MAX_MS,
   WebhookInboxStatus,
 } from './meta-webhooks.constants';
 import { routeWebhookChanges } from './webhook-change.router';
 
-/** A claimed inbox row. */
+/** A claimed inbox row with the token of the claim. */
 interface ClaimedRow {
   id: string;
   payload: unknown;
   attempts: number;
   receivedAt: Date;
+  leaseToken: string;
+}
+
+/** Thrown where a worker finds that its claim on a row is gone: nothing of the row may be applied any more. */
+class WebhookLeaseLostError extends Error {
+  constructor(rowId: string) {
+    super(`The lease on webhook ${rowId} was lost`);
+    this.name = 'WebhookLeaseLostError';
+  }
 }
 
 /**
- * Processes the webhook inbox asynchronously and durably. Each round claims a batch of due rows with
- * `FOR UPDATE SKIP LOCKED` and a lease (PROCESSING until `nextAttemptAt`), so several instances share the
- * work and a row claimed by a killed process becomes due again when its lease expires. Rows are processed
- * in arrival order, each in its own ORM context; success marks them DONE with the per-change outcome,
- * failure puts them back with exponential back-off, and after {@link WEBHOOK_MAX_ATTEMPTS} they are kept
- * as FAILED. Runs every {@link WEBHOOK_POLL_INTERVAL_MS} and at once when a delivery is stored.
+ * Processes the webhook inbox asynchronously and durably, with several instances on one database.
+ *
+ * Work is claimed per WABA, not per row: a claim takes only the oldest unfinished row of an ordering key
+ * (the WABA), so one WABA's deliveries are applied one at a time, oldest first, whichever instance stored
+ * or processes them; a failed row keeps its WABA waiting until its retry (at most
+ * {@link WEBHOOK_MAX_ATTEMPTS} attempts with back-off, minutes in all), and different WABAs run in
+ * parallel lanes ({@link WEBHOOK_PROCESS_CONCURRENCY} per instance).
+ *
+ * A claim carries a lease (`nextAttemptAt`, WEBHOOK_LEASE_MS) and a token. The lease is renewed
+ * {@link WEBHOOK_LEASE_RENEWALS_PER_LEASE} times per lease while the row is worked on, so a slow Meta never
+ * hands a live row to another instance; it runs out only when the holder is gone or stalled, and then the
+ * row is claimed again with a new token. Every write a change makes checks the token first, inside its own
+ * transaction and under a lock on the row (the change context's fence), and the row is finished only
+ * under its token: an instance that lost its lease never applies and never marks done. Changes are
+ * idempotent and older-never-wins (per-field "as of" times), so the new holder re-applying what the old
+ * one committed before losing the lease changes nothing.
  */
 @Injectable()
 export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookInboxWorker.name);
   private readonly instanceId = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly leaseMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private kickedWhileRunning = false;
@@ -52,14 +75,17 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly em: EntityManager,
     private readonly dispatcher: WebhookChangeDispatcher,
-  ) {}
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.leaseMs = config.get('scheduler.webhookLeaseMs', { infer: true });
+  }
 
   onApplicationBootstrap(): void {
     this.stopped = false;
     this.schedule(0);
   }
 
-  /** Stops before the ORM closes (it closes in onApplicationShutdown), letting the current row finish. */
+  /** Stops before the ORM closes (it closes in onApplicationShutdown), letting the current rows finish. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
@@ -76,51 +102,22 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   }
 
   /**
-   * Claims and processes due rows until none is left (or the worker stops); returns how many rows were
-   * processed. Exposed for tests and operators; the timer calls it too.
+   * Claims and processes due rows in parallel lanes until none is claimable (or the worker stops); returns
+   * how many rows were processed. Exposed for tests and operators; the timer calls it too.
    */
   async drain(): Promise<number> {
     let processed = 0;
-    while (!this.stopped) {
-      const rows = await this.claim();
-      if (rows.length === 0) {
-        return processed;
-      }
-      processed += await this.processBatch(rows);
-    }
-    return processed;
-  }
-
-  /**
-   * Deliveries about different WABAs are independent, so a batch is split by WABA and up to
-   * WEBHOOK_PROCESS_CONCURRENCY WABAs are processed at once; each WABA's deliveries stay in arrival order.
-   * Rows not started when the worker stops are handed back.
-   */
-  private async processBatch(rows: ClaimedRow[]): Promise<number> {
-    const queues = new Map<string, ClaimedRow[]>();
-    for (const row of rows) {
-      const key = routeWebhookChanges(row.payload)[0]?.wabaId ?? `row:${row.id}`;
-      queues.set(key, [...(queues.get(key) ?? []), row]);
-    }
-    const pending = [...queues.values()];
-    const unstarted: ClaimedRow[] = [];
-    let processed = 0;
     const lane = async (): Promise<void> => {
-      for (let queue = pending.shift(); queue; queue = pending.shift()) {
-        for (const [index, row] of queue.entries()) {
-          if (this.stopped) {
-            unstarted.push(...queue.slice(index));
-            break;
-          }
-          await this.processRow(row);
-          processed++;
+      while (!this.stopped) {
+        const row = await this.claim();
+        if (!row) {
+          return;
         }
+        await this.processHeld(row);
+        processed++;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(WEBHOOK_PROCESS_CONCURRENCY, pending.length) }, lane));
-    if (unstarted.length > 0) {
-      await this.release(unstarted);
-    }
+    await Promise.all(Array.from({ length: WEBHOOK_PROCESS_CONCURRENCY }, lane));
     return processed;
   }
 
@@ -161,56 +158,102 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       });
   }
 
-  private async claim(): Promise<ClaimedRow[]> {
+  /**
+   * Claims the oldest due row that heads its ordering key: no older row of the same key is pending or
+   * being processed (a row whose lease ran out is due again and still heads its key). SKIP LOCKED lets
+   * lanes and instances claim side by side; the partial queue index serves the head check.
+   */
+  private async claim(): Promise<ClaimedRow | null> {
+    const leaseToken = randomUUID();
     const rows: Array<{ id: string; payload: unknown; attempts: number; created_at: string | Date }> = await this.em
       .getConnection()
       .execute(
         `UPDATE webhook_inbox AS w
-          SET status = ?, attempts = w.attempts + 1, locked_by = ?,
-              next_attempt_at = now() + (? * interval '1 millisecond'), updated_at = now()
-        WHERE w.id IN (SELECT id FROM webhook_inbox
-                        WHERE status IN (?, ?) AND next_attempt_at <= now()
-                        ORDER BY created_at, id
-                        LIMIT ?
-                        FOR UPDATE SKIP LOCKED)
-    RETURNING w.id, w.payload, w.attempts, w.created_at`,
+            SET status = ?, attempts = w.attempts + 1, locked_by = ?, lease_token = ?,
+                next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
+          WHERE w.id = (
+                SELECT h.id FROM webhook_inbox h
+                 WHERE h.status IN (?, ?) AND h.next_attempt_at <= clock_timestamp()
+                   AND NOT EXISTS (
+                       SELECT 1 FROM webhook_inbox o
+                        WHERE o.ordering_key = h.ordering_key AND o.status IN (?, ?)
+                          AND (o.created_at, o.id) < (h.created_at, h.id))
+                 ORDER BY h.created_at, h.id
+                 LIMIT 1
+                   FOR UPDATE SKIP LOCKED)
+      RETURNING w.id, w.payload, w.attempts, w.created_at`,
         [
           WebhookInboxStatus.PROCESSING,
           this.instanceId,
-          WEBHOOK_LEASE_MS,
+          leaseToken,
+          this.leaseMs,
           WebhookInboxStatus.PENDING,
           WebhookInboxStatus.PROCESSING,
-          WEBHOOK_CLAIM_BATCH_SIZE,
+          WebhookInboxStatus.PENDING,
+          WebhookInboxStatus.PROCESSING,
         ],
       );
+    const [row] = rows;
     // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
-    return rows
-      .map((row) => ({
-        id: row.id,
-        payload: row.payload,
-        attempts: row.attempts,
-        receivedAt: new Date(row.created_at),
-      }))
-      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id.localeCompare(b.id));
+    return row
+      ? { id: row.id, payload: row.payload, attempts: row.attempts, receivedAt: new Date(row.created_at), leaseToken }
+      : null;
   }
 
-  private async processRow(row: ClaimedRow): Promise<void> {
+  /** Processes a claimed row while a heartbeat renews its lease; notes when the renewal finds it gone. */
+  private async processHeld(row: ClaimedRow): Promise<void> {
+    const lease: { lost: boolean; renewing: Promise<void> | null } = { lost: false, renewing: null };
+    const heartbeat = setInterval(
+      () => {
+        lease.renewing ??= this.renew(row)
+          .then((held) => {
+            lease.lost ||= !held;
+          })
+          .catch((error: unknown) => {
+            // The fence still guards every write: if the lease runs out meanwhile, nothing is applied.
+            this.logger.warn(`Renewing the lease on webhook ${row.id} failed: ${describe(error)}`);
+          })
+          .finally(() => {
+            lease.renewing = null;
+          });
+      },
+      Math.max(50, Math.floor(this.leaseMs / WEBHOOK_LEASE_RENEWALS_PER_LEASE)),
+    );
+    try {
+      await this.processRow(row, () => lease.lost);
+    } finally {
+      clearInterval(heartbeat);
+      await lease.renewing;
+    }
+  }
+
+  private async processRow(row: ClaimedRow, leaseLost: () => boolean): Promise<void> {
     if (row.attempts > WEBHOOK_MAX_ATTEMPTS) {
       // Claimed again and again without finishing (a crash each time): park it rather than loop.
       await this.finish(row, WebhookInboxStatus.FAILED, { lastError: 'lease expired too often' });
       return;
     }
     const startedAt = Date.now();
+    const delivery: WebhookDelivery = {
+      receivedAt: row.receivedAt,
+      fence: (em) => this.assertLeaseHeld(em, row),
+    };
     try {
       const outcome = await RequestContext.create(this.em, async () => {
         const results: Array<{ field: string; event: string | null; wabaId: string | null; outcome: string }> = [];
         for (const change of routeWebhookChanges(row.payload)) {
-          const result = await this.dispatcher.dispatch(change, row.receivedAt);
+          if (leaseLost()) {
+            throw new WebhookLeaseLostError(row.id);
+          }
+          const result = await this.dispatcher.dispatch(change, delivery);
           results.push({ field: change.field, event: change.event, wabaId: change.wabaId, outcome: result });
         }
         return results;
       });
-      await this.finish(row, WebhookInboxStatus.DONE, { outcome });
+      if (!(await this.finish(row, WebhookInboxStatus.DONE, { outcome }))) {
+        this.logger.warn(`Webhook ${row.id} was claimed elsewhere before it could be marked done`);
+        return;
+      }
       // Lag: from the moment the delivery was stored to the moment its changes are committed.
       const lagMs = Date.now() - row.receivedAt.getTime();
       this.logger.log(
@@ -218,6 +261,11 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
           outcome.map((item) => `${item.field}/${item.event ?? '-'}→${item.outcome}`).join(', '),
       );
     } catch (error) {
+      if (error instanceof WebhookLeaseLostError) {
+        // Another instance holds the row now and processes it from the start; nothing more happens here.
+        this.logger.warn(`Webhook ${row.id}: lease lost while processing; left to its new holder`);
+        return;
+      }
       const exhausted = row.attempts >= WEBHOOK_MAX_ATTEMPTS;
       this.logger.warn(
         `Webhook ${row.id} attempt ${row.attempts} failed${exhausted ? ' for good' : ''}: ${describe(error)}`,
@@ -229,19 +277,48 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
+  /**
+   * The fence every write of a change runs first, inside its transaction: the row must still carry this
+   * claim's token and an unexpired lease. The KEY SHARE lock keeps the row from being claimed (claims skip
+   * locked rows) until the write commits, while the heartbeat can still renew it.
+   */
+  private async assertLeaseHeld(em: EntityManager, row: ClaimedRow): Promise<void> {
+    const held = await em.execute(
+      `SELECT 1 FROM webhook_inbox
+        WHERE id = ? AND lease_token = ? AND status = ? AND next_attempt_at > clock_timestamp()
+          FOR KEY SHARE`,
+      [row.id, row.leaseToken, WebhookInboxStatus.PROCESSING],
+    );
+    if (held.length === 0) {
+      throw new WebhookLeaseLostError(row.id);
+    }
+  }
+
+  /** Extends the lease of a row this claim still holds; false when the row was claimed elsewhere meanwhile. */
+  private async renew(row: ClaimedRow): Promise<boolean> {
+    const rows: unknown[] = await this.em.getConnection().execute(
+      `UPDATE webhook_inbox SET next_attempt_at = clock_timestamp() + (? * interval '1 millisecond')
+        WHERE id = ? AND lease_token = ? AND status = ?
+    RETURNING id`,
+      [this.leaseMs, row.id, row.leaseToken, WebhookInboxStatus.PROCESSING],
+    );
+    return rows.length > 0;
+  }
+
+  /** Ends the claim under its token; false (and nothing written) when the row was claimed elsewhere. */
   private async finish(
     row: ClaimedRow,
     status: WebhookInboxStatus,
     details: { outcome?: unknown; lastError?: string; retryInMs?: number },
-  ): Promise<void> {
-    // Guarded by the lease holder: a row whose lease expired and was claimed elsewhere is left alone.
-    await this.em.getConnection().execute(
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.em.getConnection().execute(
       `UPDATE webhook_inbox
-          SET status = ?, locked_by = NULL, updated_at = now(),
+          SET status = ?, locked_by = NULL, lease_token = NULL, updated_at = now(),
               processed_at = CASE WHEN ? THEN now() ELSE processed_at END,
               outcome = COALESCE(?::jsonb, outcome), last_error = ?,
               next_attempt_at = now() + (? * interval '1 millisecond')
-        WHERE id = ? AND locked_by = ?`,
+        WHERE id = ? AND lease_token = ? AND status = ?
+    RETURNING id`,
       [
         status,
         status === WebhookInboxStatus.DONE,
@@ -249,19 +326,11 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
         details.lastError?.slice(0, 1024) ?? null,
         details.retryInMs ?? 0,
         row.id,
-        this.instanceId,
+        row.leaseToken,
+        WebhookInboxStatus.PROCESSING,
       ],
     );
-  }
-
-  /** Hands claimed rows back at shutdown so that the next instance need not wait for the lease. */
-  private async release(rows: ClaimedRow[]): Promise<void> {
-    await this.em.getConnection().execute(
-      `UPDATE webhook_inbox SET status = ?, attempts = attempts - 1, locked_by = NULL, next_attempt_at = now(),
-              updated_at = now()
-        WHERE id IN (${rows.map(() => '?').join(', ')}) AND locked_by = ?`,
-      [WebhookInboxStatus.PENDING, ...rows.map((row) => row.id), this.instanceId],
-    );
+    return rows.length > 0;
   }
 }
 

@@ -176,6 +176,7 @@ export class PhoneNumbersService implements OnModuleInit {
   ): Promise<PhoneNumber | null> {
     const published: DomainEvent[] = [];
     const phone = await this.em.fork().transactional(async (em) => {
+      await context.fence?.(em);
       const locked = await this.lockIn(em, phoneNumberId);
       if (!locked) {
         return null;

@@ -10,7 +10,7 @@ import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.ser
 import type { Waba } from 'src/modules/wabas/waba.entity';
 import { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
-import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+import { type ChangeContext, type ChangeFence, WabasService } from 'src/modules/wabas/wabas.service';
 
 import { META_SYNC_BASE_BACKOFF_MINUTES, META_SYNC_MAX_BACKOFF_MINUTES } from './sync.constants';
 
@@ -71,9 +71,10 @@ export class WabaSyncService {
 
   /**
    * Re-reads one WABA for a background reaction (a webhook that needs a re-read, a failed send): never
-   * throws for Meta failures, records them instead. Audited as SYNC by `requestedBy`.
+   * throws for Meta failures, records them instead. Audited as SYNC by `requestedBy`; `fence` guards each
+   * write (the webhook worker's lease, see ChangeContext.fence).
    */
-  async syncInBackground(wabaId: string, requestedBy: string): Promise<SyncOutcome> {
+  async syncInBackground(wabaId: string, requestedBy: string, fence?: ChangeFence): Promise<SyncOutcome> {
     const waba = await this.wabas.findByWabaId(wabaId);
     if (!waba || waba.connection === WabaConnection.REAUTH_REQUIRED) {
       return 'SKIPPED';
@@ -83,10 +84,10 @@ export class WabaSyncService {
     }
     try {
       const reading = await this.read(waba, await this.wabas.revealToken(waba));
-      await this.applyReading(wabaId, reading, requestedBy);
+      await this.applyReading(wabaId, reading, requestedBy, fence);
       return 'SYNCED';
     } catch (error) {
-      await this.recordFailure(wabaId, error, requestedBy);
+      await this.recordFailure(wabaId, error, requestedBy, fence);
       return 'FAILED';
     }
   }
@@ -116,8 +117,13 @@ export class WabaSyncService {
   }
 
   /** Applies a reading through the owning services; returns the updated WABA (null if it vanished). */
-  async applyReading(wabaId: string, reading: WabaReading, requestedBy: string): Promise<Waba | null> {
-    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy);
+  async applyReading(
+    wabaId: string,
+    reading: WabaReading,
+    requestedBy: string,
+    fence?: ChangeFence,
+  ): Promise<Waba | null> {
+    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy, fence);
     return waba ?? null;
   }
 
@@ -126,8 +132,8 @@ export class WabaSyncService {
    * fields and sync state, then all their numbers, audited as SYNC by `requestedBy`. Returns the WABAs
    * that exist.
    */
-  async applyReadings(readings: Map<string, WabaReading>, requestedBy: string): Promise<Waba[]> {
-    const context = readContext(requestedBy);
+  async applyReadings(readings: Map<string, WabaReading>, requestedBy: string, fence?: ChangeFence): Promise<Waba[]> {
+    const context = readContext(requestedBy, fence);
     const now = new Date();
     const nextSyncAt = new Date(now.getTime() + this.intervalMs());
     return this.wabas.inTransaction(async (em) => {
@@ -155,7 +161,7 @@ export class WabaSyncService {
    * Records a failed read on the WABA: REAUTH_REQUIRED for a rejected token (audited as SYNC by
    * `requestedBy`: Meta refused the token, nobody changed the connection by hand), back-off for the rest.
    */
-  async recordFailure(wabaId: string, error: unknown, requestedBy: string): Promise<void> {
+  async recordFailure(wabaId: string, error: unknown, requestedBy: string, fence?: ChangeFence): Promise<void> {
     const code = error instanceof MetaGatewayException ? error.code : MetaGatewayErrorCode.UNKNOWN;
     this.logger.warn(
       `Sync of WABA ${wabaId} failed: ${code}${error instanceof MetaGatewayException && error.metaCode ? ` (#${error.metaCode})` : ''}`,
@@ -164,7 +170,7 @@ export class WabaSyncService {
       error instanceof MetaGatewayException && error.details.retryAfterSeconds
         ? error.details.retryAfterSeconds * 1000
         : 0;
-    await this.wabas.applyChange(wabaId, readContext(requestedBy), (entity) => {
+    await this.wabas.applyChange(wabaId, readContext(requestedBy, fence), (entity) => {
       entity.syncFailureCount += 1;
       entity.lastSyncErrorCode = code;
       if (code === MetaGatewayErrorCode.AUTH_INVALID) {
@@ -216,6 +222,6 @@ export class WabaSyncService {
 }
 
 /** The audit context of what a read of Meta finds: Meta's change, seen by a sync that `requestedBy` asked for. */
-function readContext(requestedBy: string): ChangeContext {
-  return { source: ChangeSource.SYNC, actor: requestedBy };
+function readContext(requestedBy: string, fence?: ChangeFence): ChangeContext {
+  return { source: ChangeSource.SYNC, actor: requestedBy, fence };
 }

@@ -37,7 +37,16 @@ export interface ChangeContext {
   /** Who made the change or asked for the read that found it: `api-key:<id>`, `admin`, `system`, `meta-webhook`. */
   actor: string;
   occurredAt?: Date;
+  /** Runs first inside the change's transaction (see {@link ChangeFence}). */
+  fence?: ChangeFence;
 }
+
+/**
+ * A check that runs first inside a change's transaction and throws to abort it: the webhook worker checks
+ * there, under a lock, that it still holds the lease of the delivery the change comes from, so that an
+ * instance that lost its lease never applies.
+ */
+export type ChangeFence = (em: EntityManager) => Promise<void>;
 
 /** Filters of the WABA list. */
 export interface WabaListQuery {
@@ -249,6 +258,7 @@ export class WabasService {
     context: ChangeContext,
     mutate: (waba: Waba, em: EntityManager) => boolean | void | Promise<boolean | void>,
   ): Promise<{ result: Waba[]; events: DomainEvent[] }> {
+    await context.fence?.(em);
     const locked = await em.find(
       Waba,
       { wabaId: { $in: wabaIds } },

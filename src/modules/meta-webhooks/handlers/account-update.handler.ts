@@ -8,7 +8,7 @@ import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.servic
 import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
-import { isOlderThan, webhookContext } from './webhook-change-context';
+import { isOlderThan, type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 /** `account_update` events that take the WABA away from the platform (§6.3): DISABLED / DISCONNECTED. */
 const DISCONNECTING_EVENTS = new Set(['ACCOUNT_DELETED', 'PARTNER_REMOVED', 'ACCOUNT_OFFBOARDED']);
@@ -30,8 +30,8 @@ export class AccountUpdateHandler {
     private readonly sync: WabaSyncService,
   ) {}
 
-  async handle(wabaId: string, change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
-    const context = webhookContext(change, receivedAt);
+  async handle(wabaId: string, change: RoutedChange, delivery: WebhookDelivery): Promise<WebhookChangeOutcome> {
+    const context = webhookContext(change, delivery);
     const event = change.event ?? '';
     if (event === 'DISABLED_UPDATE') {
       return this.applyBanState(wabaId, change, context);
@@ -150,7 +150,7 @@ export class AccountUpdateHandler {
    * the column becomes NOT_ONBOARDED) and let the periodic re-sync converge.
    */
   private async rereadMmLite(wabaId: string, event: string, context: ChangeContext): Promise<WebhookChangeOutcome> {
-    const result = await this.sync.syncInBackground(wabaId, context.actor);
+    const result = await this.sync.syncInBackground(wabaId, context.actor, context.fence);
     if (result === 'SYNCED') {
       return WebhookChangeOutcome.RESYNCED;
     }

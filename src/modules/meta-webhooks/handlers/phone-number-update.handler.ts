@@ -8,7 +8,7 @@ import type { Waba } from 'src/modules/wabas/waba.entity';
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
-import { isOlderThan, webhookContext } from './webhook-change-context';
+import { isOlderThan, type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 /** `phone_number_name_update.decision` → the number's `name_status` as Graph spells it. */
 const NAME_DECISION_STATUS: Record<string, string> = {
@@ -30,21 +30,21 @@ export class PhoneNumberUpdateHandler {
     private readonly sync: WabaSyncService,
   ) {}
 
-  async handle(waba: Waba, change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+  async handle(waba: Waba, change: RoutedChange, delivery: WebhookDelivery): Promise<WebhookChangeOutcome> {
     const display = typeof change.value.display_phone_number === 'string' ? change.value.display_phone_number : null;
     const phone = await this.phoneNumbers.findForWebhook(waba, change.phoneNumberId, display);
     if (!phone) {
       return WebhookChangeOutcome.UNKNOWN_PHONE_NUMBER;
     }
     return change.field === 'phone_number_name_update'
-      ? this.applyName(phone.phoneNumberId, change, receivedAt)
-      : this.applyQuality(waba, phone.phoneNumberId, change, receivedAt);
+      ? this.applyName(phone.phoneNumberId, change, delivery)
+      : this.applyQuality(waba, phone.phoneNumberId, change, delivery);
   }
 
   private async applyName(
     phoneNumberId: string,
     change: RoutedChange,
-    receivedAt: Date,
+    delivery: WebhookDelivery,
   ): Promise<WebhookChangeOutcome> {
     const decision = typeof change.value.decision === 'string' ? change.value.decision : '';
     const nameStatus = NAME_DECISION_STATUS[decision];
@@ -53,7 +53,7 @@ export class PhoneNumberUpdateHandler {
     }
     const requested =
       typeof change.value.requested_verified_name === 'string' ? change.value.requested_verified_name : null;
-    return this.applyIfNewer(phoneNumberId, change, receivedAt, (phone) => {
+    return this.applyIfNewer(phoneNumberId, change, delivery, (phone) => {
       phone.nameStatus = nameStatus;
       if (decision === 'APPROVED' && requested) {
         phone.verifiedName = requested.slice(0, 512);
@@ -71,38 +71,38 @@ export class PhoneNumberUpdateHandler {
     waba: Waba,
     phoneNumberId: string,
     change: RoutedChange,
-    receivedAt: Date,
+    delivery: WebhookDelivery,
   ): Promise<WebhookChangeOutcome> {
     if (change.event === 'THROUGHPUT_UPGRADE') {
-      return this.applyIfNewer(phoneNumberId, change, receivedAt, (phone) => {
+      return this.applyIfNewer(phoneNumberId, change, delivery, (phone) => {
         phone.throughputLevel = 'HIGH';
       });
     }
     if (change.event === 'ONBOARDING') {
       return WebhookChangeOutcome.IGNORED;
     }
-    const outcome = await this.applyIfNewer(phoneNumberId, change, receivedAt, () => undefined);
+    const outcome = await this.applyIfNewer(phoneNumberId, change, delivery, () => undefined);
     if (outcome === WebhookChangeOutcome.STALE) {
       return outcome;
     }
-    await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR);
+    await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR, delivery.fence);
     return WebhookChangeOutcome.RESYNCED;
   }
 
   private async applyIfNewer(
     phoneNumberId: string,
     change: RoutedChange,
-    receivedAt: Date,
+    delivery: WebhookDelivery,
     mutate: (phone: PhoneNumber) => void,
   ): Promise<WebhookChangeOutcome> {
     let outcome = WebhookChangeOutcome.APPLIED;
-    await this.phoneNumbers.applyChange(phoneNumberId, webhookContext(change, receivedAt), (phone) => {
+    await this.phoneNumbers.applyChange(phoneNumberId, webhookContext(change, delivery), (phone) => {
       if (isOlderThan(change.time, phone.lastWebhookAt)) {
         outcome = WebhookChangeOutcome.STALE;
         return false;
       }
       mutate(phone);
-      phone.lastWebhookAt = change.time ?? receivedAt;
+      phone.lastWebhookAt = change.time ?? delivery.receivedAt;
       return true;
     });
     return outcome;

@@ -10,7 +10,7 @@ import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.rout
 
 import { AccountUpdateHandler } from './account-update.handler';
 import { PhoneNumberUpdateHandler } from './phone-number-update.handler';
-import { webhookContext } from './webhook-change-context';
+import { type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 const REVIEW_DECISIONS = new Set(['APPROVED', 'REJECTED', 'PENDING', 'DEFERRED']);
 
@@ -31,7 +31,7 @@ export class WebhookChangeDispatcher {
     private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
   ) {}
 
-  async dispatch(change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+  async dispatch(change: RoutedChange, delivery: WebhookDelivery): Promise<WebhookChangeOutcome> {
     if (change.field === 'messages') {
       // Message statuses belong to the sending side; nothing in WhatsApp Assets changes with them.
       return WebhookChangeOutcome.IGNORED;
@@ -46,15 +46,15 @@ export class WebhookChangeDispatcher {
     }
     switch (change.field) {
       case 'account_update':
-        return this.accountUpdates.handle(waba.wabaId, change, receivedAt);
+        return this.accountUpdates.handle(waba.wabaId, change, delivery);
       case 'phone_number_quality_update':
       case 'phone_number_name_update':
-        return this.phoneNumberUpdates.handle(waba, change, receivedAt);
+        return this.phoneNumberUpdates.handle(waba, change, delivery);
       case 'account_review_update':
-        return this.applyReview(waba.wabaId, change, receivedAt);
+        return this.applyReview(waba.wabaId, change, delivery);
       case 'business_capability_update':
         // Limits are not stored as such; the re-read picks up whatever they changed on the WABA and numbers.
-        await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR);
+        await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR, delivery.fence);
         return WebhookChangeOutcome.RESYNCED;
       default:
         return WebhookChangeOutcome.IGNORED;
@@ -62,13 +62,17 @@ export class WebhookChangeDispatcher {
   }
 
   /** `account_review_update` (§6.6): Graph's `account_review_status` has no DEFERRED; it reads PENDING. */
-  private async applyReview(wabaId: string, change: RoutedChange, receivedAt: Date): Promise<WebhookChangeOutcome> {
+  private async applyReview(
+    wabaId: string,
+    change: RoutedChange,
+    delivery: WebhookDelivery,
+  ): Promise<WebhookChangeOutcome> {
     const decision = typeof change.value.decision === 'string' ? change.value.decision : '';
     if (!REVIEW_DECISIONS.has(decision)) {
       return WebhookChangeOutcome.MALFORMED;
     }
     const reviewStatus = decision === 'DEFERRED' ? 'PENDING' : decision;
-    const context = webhookContext(change, receivedAt);
+    const context = webhookContext(change, delivery);
     await this.wabas.applyChange(wabaId, context, (waba, em) => {
       if (waba.accountReviewStatus === reviewStatus) {
         return false;
