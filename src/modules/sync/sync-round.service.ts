@@ -279,6 +279,7 @@ export class SyncRoundService {
       return { handled, fallback };
     }
 
+    const observedAt = new Date();
     const fields = await gateway.getWabas(
       active.map((waba) => waba.wabaId),
       task.token,
@@ -314,6 +315,7 @@ export class SyncRoundService {
         snapshot,
         numbers: numbers as PhoneNumberSnapshot[],
         terms: snapshot.ownerBusinessTermsStatus,
+        observedAt,
       });
       handled.push(waba.wabaId);
     }

@@ -19,6 +19,11 @@ export interface WabaReading {
   snapshot: WabaSnapshot;
   numbers: PhoneNumberSnapshot[] | null;
   terms: MmLiteTermsStatus | null;
+  /**
+   * When the read began: what it says is Meta's state as of then, so a webhook about a later moment that
+   * is applied while the read is in flight keeps its fields.
+   */
+  observedAt: Date;
 }
 
 /** Outcome of syncing one WABA. */
@@ -106,6 +111,7 @@ export class WabaSyncService {
     waba: Pick<Waba, 'wabaId' | 'ownerBusinessId'>,
     token: string,
   ): Promise<WabaReading> {
+    const observedAt = new Date();
     const [snapshot, numbers] = await Promise.all([
       meta.getWaba(waba.wabaId, token),
       meta.listPhoneNumbers(waba.wabaId, token),
@@ -113,7 +119,7 @@ export class WabaSyncService {
     const terms =
       snapshot.ownerBusinessTermsStatus ??
       (await this.readTerms(meta, snapshot.ownerBusinessId ?? waba.ownerBusinessId, token));
-    return { snapshot, numbers, terms };
+    return { snapshot, numbers, terms, observedAt };
   }
 
   /** Applies a reading through the owning services; returns the updated WABA (null if it vanished). */
@@ -142,9 +148,9 @@ export class WabaSyncService {
         if (!reading) {
           return false;
         }
-        this.wabas.applySnapshot(entity, reading.snapshot, now);
+        this.wabas.applySnapshot(entity, reading.snapshot, reading.observedAt);
         if (reading.terms) {
-          entity.mmLiteTermsStatus = reading.terms.status;
+          this.wabas.applyTermsStatus(entity, reading.terms.status, reading.observedAt);
         }
         entity.lastSyncedAt = now;
         entity.syncFailureCount = 0;

@@ -90,10 +90,6 @@ export class Waba extends BaseEntity<
   @Property({ length: 64, nullable: true })
   banDate: string | null = null;
 
-  /** Meta's `entry.time` of the newest applied ban/lifecycle event: older deliveries never win. */
-  @Property({ type: 'timestamptz', nullable: true })
-  banStateAt: Date | null = null;
-
   @Property({ type: 'timestamptz', nullable: true })
   restrictionExpiresAt: Date | null = null;
 
@@ -106,6 +102,42 @@ export class Waba extends BaseEntity<
 
   @Property({ type: 'timestamptz', nullable: true })
   disconnectedAt: Date | null = null;
+
+  // ---- "as of" times (waba-facts.ts): Meta's time of the newest report applied to a field ----
+  // A webhook reports as of its `entry.time`, a read of the WABA as of the moment it was read, a signup
+  // as of its own read; an older report never overrides a newer one.
+
+  /** As of when `banState`/`banDate` are known (DISABLED_UPDATE). */
+  @Property({ type: 'timestamptz', nullable: true })
+  banStateAt: Date | null = null;
+
+  /** As of when `disconnectedReason` is known (disconnecting events, reconnections, reads, signups). */
+  @Property({ type: 'timestamptz', nullable: true })
+  disconnectionAt: Date | null = null;
+
+  /** As of when `connection` is known (PARTNER_APP_UNINSTALLED, signups, rejected tokens). */
+  @Property({ type: 'timestamptz', nullable: true })
+  connectionAt: Date | null = null;
+
+  /** As of when `country` is known (country updates, reads). */
+  @Property({ type: 'timestamptz', nullable: true })
+  countryAt: Date | null = null;
+
+  /** As of when `accountReviewStatus` is known (account_review_update, reads). */
+  @Property({ type: 'timestamptz', nullable: true })
+  accountReviewStatusAt: Date | null = null;
+
+  /** As of when `restrictions`/`restrictionExpiresAt` are known (ACCOUNT_RESTRICTION). */
+  @Property({ type: 'timestamptz', nullable: true })
+  restrictionsAt: Date | null = null;
+
+  /** As of when `mmLiteTermsStatus` is known (MM_LITE_TERMS_SIGNED, reads of the portfolio). */
+  @Property({ type: 'timestamptz', nullable: true })
+  mmLiteTermsStatusAt: Date | null = null;
+
+  /** As of when the fields only reads report are known (name, Meta status, health, MM Lite status…). */
+  @Property({ type: 'timestamptz', nullable: true })
+  snapshotAt: Date | null = null;
 
   // ---- MM Lite ------------------------------------------------------------------------------
   /** `marketing_messages_onboarding_status` as Meta spells it. */

@@ -25,6 +25,15 @@ export enum WabaConnection {
   REAUTH_REQUIRED = 'REAUTH_REQUIRED',
 }
 
+/** `account_update` events that take a WABA away from the platform (`disconnectedReason`). */
+export enum WabaDisconnection {
+  ACCOUNT_DELETED = 'ACCOUNT_DELETED',
+  /** Unshared from the partner. */
+  PARTNER_REMOVED = 'PARTNER_REMOVED',
+  /** Coexistence number moved off the API (device change, re-registration). */
+  ACCOUNT_OFFBOARDED = 'ACCOUNT_OFFBOARDED',
+}
+
 /** Ban states of the `DISABLED_UPDATE` webhook. */
 export enum WabaBanState {
   DISABLE = 'DISABLE',

@@ -20,6 +20,7 @@ import { ConnectionChangedEvent } from './events/connection-changed.event';
 import { MmLiteStatusChangedEvent } from './events/mm-lite-status-changed.event';
 import { WabaConnectedEvent } from './events/waba-connected.event';
 import { WabaStatusChangedEvent } from './events/waba-status-changed.event';
+import { observeFact, recordObservation } from './waba-facts';
 import { deriveMmLiteStatus, deriveWabaStatus } from './waba-status';
 import { Waba } from './waba.entity';
 import {
@@ -289,7 +290,18 @@ export class WabasService {
     }
     const before = visibleState(waba);
     waba.connection = WabaConnection.REAUTH_REQUIRED;
+    recordObservation(waba, 'connection', new Date());
     return this.recordChanges(em, waba, before, visibleState(waba), context);
+  }
+
+  /**
+   * The portfolio's MM Lite terms status as read or reported as of `observedAt`, unless a newer report is
+   * applied already (inside {@link applyChange}).
+   */
+  applyTermsStatus(waba: Waba, status: string, observedAt: Date): void {
+    observeFact(waba, 'mmLiteTermsStatus', observedAt, () => {
+      waba.mmLiteTermsStatus = status;
+    });
   }
 
   /**
@@ -327,13 +339,18 @@ export class WabasService {
     const waba =
       existing ?? new Waba(em.getReference(Organization, input.organizationId), input.snapshot.id, sealed, fingerprint);
     const before = existing ? visibleState(existing) : null;
+    // The signup has just read the WABA with a token Meta validated: its reading is as of now.
+    const observedAt = new Date();
     waba.accessTokenSealed = sealed;
     waba.accessTokenFingerprint = fingerprint;
     waba.accessTokenExpiresAt = input.tokenExpiresAt;
     waba.lastSignupCodeHash = input.signupCodeHash;
-    waba.connection = WabaConnection.CONNECTED;
-    this.applySnapshot(waba, input.snapshot);
-    waba.lastSyncedAt = new Date();
+    // Unless Meta reported the app uninstalled after this read: then the new token is already dead.
+    observeFact(waba, 'connection', observedAt, () => {
+      waba.connection = WabaConnection.CONNECTED;
+    });
+    this.applySnapshot(waba, input.snapshot, observedAt);
+    waba.lastSyncedAt = observedAt;
     waba.syncFailureCount = 0;
     waba.lastSyncErrorCode = null;
     this.rederive(waba);
@@ -365,27 +382,37 @@ export class WabasService {
     return { waba, created: !existing, events };
   }
 
-  /** Copies the fields of a Graph read onto the WABA (inside {@link applyChange}). */
-  applySnapshot(waba: Waba, snapshot: WabaSnapshot, checkedAt: Date = new Date()): void {
-    waba.name = snapshot.name ?? waba.name;
-    waba.metaStatus = snapshot.status;
-    waba.currency = snapshot.currency;
-    waba.timezoneId = snapshot.timezoneId;
-    waba.country = snapshot.country;
-    waba.accountReviewStatus = snapshot.accountReviewStatus;
-    waba.businessVerificationStatus = snapshot.businessVerificationStatus;
-    waba.ownerBusinessId = snapshot.ownerBusinessId ?? waba.ownerBusinessId;
-    waba.ownerBusinessName = snapshot.ownerBusinessName ?? waba.ownerBusinessName;
-    if (snapshot.healthStatus) {
-      waba.health = snapshot.healthStatus as unknown as Record<string, unknown>;
-      const wabaEntity = snapshot.healthStatus.entities.find((entity) => entity.entityType === 'WABA');
-      waba.healthWabaCanSend = wabaEntity?.canSendMessage ?? snapshot.healthStatus.canSendMessage;
-    }
-    waba.mmLiteMetaStatus = snapshot.marketingMessagesOnboardingStatus;
+  /**
+   * Copies the fields of a Graph read onto the WABA (inside {@link applyChange}), as of `observedAt`, the
+   * moment the read began: each field only if no newer report of it is applied already (a webhook that
+   * arrived while the read was in flight wins).
+   */
+  applySnapshot(waba: Waba, snapshot: WabaSnapshot, observedAt: Date = new Date()): void {
+    observeFact(waba, 'snapshot', observedAt, () => {
+      waba.name = snapshot.name ?? waba.name;
+      waba.metaStatus = snapshot.status;
+      waba.currency = snapshot.currency;
+      waba.timezoneId = snapshot.timezoneId;
+      waba.businessVerificationStatus = snapshot.businessVerificationStatus;
+      waba.ownerBusinessId = snapshot.ownerBusinessId ?? waba.ownerBusinessId;
+      waba.ownerBusinessName = snapshot.ownerBusinessName ?? waba.ownerBusinessName;
+      if (snapshot.healthStatus) {
+        waba.health = snapshot.healthStatus as unknown as Record<string, unknown>;
+        const wabaEntity = snapshot.healthStatus.entities.find((entity) => entity.entityType === 'WABA');
+        waba.healthWabaCanSend = wabaEntity?.canSendMessage ?? snapshot.healthStatus.canSendMessage;
+      }
+      waba.mmLiteMetaStatus = snapshot.marketingMessagesOnboardingStatus;
+      waba.mmLiteLastCheckedAt = observedAt;
+    });
+    observeFact(waba, 'country', observedAt, () => {
+      waba.country = snapshot.country;
+    });
+    observeFact(waba, 'accountReviewStatus', observedAt, () => {
+      waba.accountReviewStatus = snapshot.accountReviewStatus;
+    });
     if (snapshot.ownerBusinessTermsStatus) {
-      waba.mmLiteTermsStatus = snapshot.ownerBusinessTermsStatus.status;
+      this.applyTermsStatus(waba, snapshot.ownerBusinessTermsStatus.status, observedAt);
     }
-    waba.mmLiteLastCheckedAt = checkedAt;
   }
 
   /** Seals a business token for storage and fingerprints it for grouping. */

@@ -16,8 +16,8 @@ export interface WebhookDelivery {
  * The audit context of a webhook change: source WEBHOOK, actor meta-webhook, at the moment the delivery
  * was stored, fenced by the worker's lease on the row. Meta's `entry.time` has whole-second precision and
  * can lag by days on redelivery, so using it as the audit time would misorder the trail against API and
- * SYNC records of the same moment; it decides staleness instead (banStateAt / lastWebhookAt) and stays in
- * the stored payload.
+ * SYNC records of the same moment; it decides staleness instead (the WABA's per-field "as of" times, the
+ * number's `lastWebhookAt`) and stays in the stored payload.
  */
 export function webhookContext(_change: RoutedChange, delivery: WebhookDelivery): ChangeContext {
   return {
@@ -29,7 +29,7 @@ export function webhookContext(_change: RoutedChange, delivery: WebhookDelivery)
 }
 
 /**
- * True when the change is older than the newest one already applied: deliveries arrive out of order and
+ * For phone numbers (`lastWebhookAt`): true when the change is older than the newest one already applied: deliveries arrive out of order and
  * are retried for days, so an older `entry.time` must never move a status backwards. Equal times apply (in
  * arrival order), so a retry of the same change is harmless.
  */

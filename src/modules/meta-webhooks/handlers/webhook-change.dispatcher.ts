@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import { observeFact } from 'src/modules/wabas/waba-facts';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
@@ -61,7 +62,11 @@ export class WebhookChangeDispatcher {
     }
   }
 
-  /** `account_review_update` (§6.6): Graph's `account_review_status` has no DEFERRED; it reads PENDING. */
+  /**
+   * `account_review_update` (§6.6) as of Meta's `entry.time`: Graph's `account_review_status` has no
+   * DEFERRED; it reads PENDING. A decision older than the one the WABA shows (from a webhook or a read)
+   * is STALE.
+   */
   private async applyReview(
     wabaId: string,
     change: RoutedChange,
@@ -73,26 +78,33 @@ export class WebhookChangeDispatcher {
     }
     const reviewStatus = decision === 'DEFERRED' ? 'PENDING' : decision;
     const context = webhookContext(change, delivery);
+    let outcome = WebhookChangeOutcome.APPLIED;
     await this.wabas.applyChange(wabaId, context, (waba, em) => {
-      if (waba.accountReviewStatus === reviewStatus) {
+      const previous = waba.accountReviewStatus;
+      const applied = observeFact(waba, 'accountReviewStatus', change.time ?? delivery.receivedAt, () => {
+        waba.accountReviewStatus = reviewStatus;
+      });
+      if (!applied) {
+        outcome = WebhookChangeOutcome.STALE;
         return false;
       }
-      // The review status is not one of the derived columns WabasService audits, so it is audited here,
-      // in the same transaction.
-      this.audit.record(em, {
-        organizationId: waba.organization.id,
-        wabaId: waba.wabaId,
-        phoneNumberId: null,
-        type: AuditEventType.WABA_UPDATED,
-        source: context.source,
-        actor: context.actor,
-        occurredAt: context.occurredAt,
-        before: { accountReviewStatus: waba.accountReviewStatus },
-        after: { accountReviewStatus: reviewStatus },
-      });
-      waba.accountReviewStatus = reviewStatus;
+      if (previous !== reviewStatus) {
+        // The review status is not one of the derived columns WabasService audits, so it is audited here,
+        // in the same transaction.
+        this.audit.record(em, {
+          organizationId: waba.organization.id,
+          wabaId: waba.wabaId,
+          phoneNumberId: null,
+          type: AuditEventType.WABA_UPDATED,
+          source: context.source,
+          actor: context.actor,
+          occurredAt: context.occurredAt,
+          before: { accountReviewStatus: previous },
+          after: { accountReviewStatus: reviewStatus },
+        });
+      }
       return true;
     });
-    return WebhookChangeOutcome.APPLIED;
+    return outcome;
   }
 }

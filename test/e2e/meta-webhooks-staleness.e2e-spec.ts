@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+
+import { Client } from 'pg';
+
+import type { JsonObject } from 'src/meta-simulator/meta-simulator.types';
+import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+
+type Connected = { key: string; wabaId: string; phoneNumberId: string; businessId: string };
+type InboxRow = { status: string; outcome: Array<Record<string, unknown>> | null };
+
+const WAIT_LIMIT_MS = 10_000;
+const HOUR = 3_600;
+const DAY = 24 * HOUR;
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = await read();
+  }
+  return value;
+}
+
+const seconds = (date: Date = new Date()) => Math.floor(date.getTime() / 1000);
+
+describe('Meta webhooks: older never overrides newer (e2e)', () => {
+  let sut: TestApp;
+  let db: Client;
+
+  const waba = async (connected: Connected) =>
+    (
+      await sut
+        .http()
+        .get(`/api/v1/wabas/${connected.wabaId}`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .expect(200)
+    ).body as Record<string, unknown>;
+  const column = async (connected: Connected, name: string): Promise<unknown> =>
+    (await db.query(`SELECT ${name} AS value FROM wabas WHERE waba_id = $1`, [connected.wabaId])).rows[0]?.value;
+  const signup = async (key: string, session: { code: string; wabaId: string; phoneNumberId: string }) =>
+    sut
+      .http()
+      .post('/api/v1/phone-numbers')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId });
+  const connect = async (name: string): Promise<Connected> => {
+    const { key } = await sut.createOrganization(name);
+    const session = sut.simulator.createSignupSession({ wabaName: `${name} WABA` });
+    expect((await signup(key, session)).status).toBe(201);
+    return { key, ...session };
+  };
+  /** Sends a signed delivery and waits until it is processed; returns its inbox row. */
+  const deliver = async (payload: JsonObject): Promise<InboxRow> => {
+    const delivery = await sut.simulator.sendWebhook(payload);
+    expect(delivery.status).toBe(200);
+    const sha256 = createHash('sha256').update(delivery.body, 'utf8').digest('hex');
+    const row = await waitFor(
+      async () =>
+        (await db.query<InboxRow>('SELECT status, outcome FROM webhook_inbox WHERE payload_sha256 = $1', [sha256]))
+          .rows[0],
+      (value) => value?.status === 'DONE',
+    );
+    expect(row?.status).toBe('DONE');
+    return row;
+  };
+  const accountUpdate = (connected: Connected, value: JsonObject, time: number) =>
+    sut.simulator.buildWebhook('account_update', value, connected.wabaId, time);
+  const partnerEvent = (connected: Connected, event: string, time: number) =>
+    sut.simulator.buildWebhook(
+      'account_update',
+      { event, waba_info: { waba_id: connected.wabaId, owner_business_id: connected.businessId } },
+      '2949482758682047',
+      time,
+    );
+  const review = (connected: Connected, decision: string, time: number) =>
+    sut.simulator.buildWebhook('account_review_update', { decision }, connected.wabaId, time);
+
+  beforeAll(async () => {
+    sut = await createTestApp();
+    db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await sut.close();
+  });
+
+  afterEach(() => {
+    sut.simulator.setLatency(0);
+  });
+
+  describe('staleness, per field', () => {
+    it('should keep a newer review decision when an hour-old account_review_update arrives', async () => {
+      const connected = await connect('Review');
+      const now = seconds();
+      await deliver(review(connected, 'REJECTED', now));
+      const stale = await deliver(review(connected, 'APPROVED', now - HOUR));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await waba(connected)).toMatchObject({ accountReviewStatus: 'REJECTED' });
+    });
+
+    it('should not mark a WABA REAUTH_REQUIRED on a day-old PARTNER_APP_UNINSTALLED, but on a current one', async () => {
+      const connected = await connect('Uninstall');
+      const stale = await deliver(partnerEvent(connected, 'PARTNER_APP_UNINSTALLED', seconds() - DAY));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await waba(connected)).toMatchObject({ connection: 'CONNECTED' });
+
+      await deliver(partnerEvent(connected, 'PARTNER_APP_UNINSTALLED', seconds()));
+      expect(await waba(connected)).toMatchObject({ connection: 'REAUTH_REQUIRED' });
+    });
+
+    it('should keep the country of the signup reading over an hour-old country update, and take a newer one', async () => {
+      const connected = await connect('Country');
+      const read = await column(connected, 'country');
+      const update = (country: string, time: number) =>
+        accountUpdate(connected, { event: 'BUSINESS_PRIMARY_LOCATION_COUNTRY_UPDATE', country }, time);
+
+      const stale = await deliver(update('DE', seconds() - HOUR));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await column(connected, 'country')).toBe(read);
+
+      await deliver(update('BR', seconds()));
+      await deliver(update('PT', seconds() - 60));
+      expect(await column(connected, 'country')).toBe('BR');
+    });
+
+    it('should not let an older ACCOUNT_RESTRICTION replace a newer one', async () => {
+      const connected = await connect('Restriction');
+      const now = seconds();
+      const restriction = (expiration: number, time: number) =>
+        accountUpdate(
+          connected,
+          {
+            event: 'ACCOUNT_RESTRICTION',
+            restriction_info: [{ restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING', expiration }],
+          },
+          time,
+        );
+      await deliver(restriction(now + HOUR, now));
+      // Written an hour ago and long expired: it must not lift the current restriction.
+      const stale = await deliver(restriction(now - 30 * 60, now - HOUR));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await waba(connected)).toMatchObject({ status: 'ACTIVE', statusReason: 'RESTRICTED' });
+    });
+
+    it('should count a sync reading as of when it was read: a webhook newer than the read wins', async () => {
+      const connected = await connect('Sync vs webhook');
+      sut.simulator.setLatency(1_200, `/${connected.wabaId}`);
+      const syncing = sut
+        .http()
+        .post(`/api/v1/wabas/${connected.wabaId}/sync`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Meta rejects the account while the read is in flight; the webhook says so with a later time.
+      await deliver(review(connected, 'REJECTED', seconds() + 1));
+      expect((await syncing).status).toBe(200);
+      expect(await waba(connected)).toMatchObject({ accountReviewStatus: 'REJECTED' });
+    });
+  });
+});
