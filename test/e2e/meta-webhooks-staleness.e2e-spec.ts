@@ -24,7 +24,7 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): 
 
 const seconds = (date: Date = new Date()) => Math.floor(date.getTime() / 1000);
 
-describe('Meta webhooks: older never overrides newer (e2e)', () => {
+describe('Meta webhooks: older never overrides newer, and reconnection clears disconnection (e2e)', () => {
   let sut: TestApp;
   let db: Client;
 
@@ -158,6 +158,84 @@ describe('Meta webhooks: older never overrides newer (e2e)', () => {
       await deliver(review(connected, 'REJECTED', seconds() + 1));
       expect((await syncing).status).toBe(200);
       expect(await waba(connected)).toMatchObject({ accountReviewStatus: 'REJECTED' });
+    });
+  });
+
+  describe('reconnection', () => {
+    it('should make a WABA active again on a PARTNER_ADDED newer than its PARTNER_REMOVED, not on an older one', async () => {
+      const connected = await connect('Partner again');
+      const now = seconds();
+      await deliver(partnerEvent(connected, 'PARTNER_REMOVED', now));
+      expect(await waba(connected)).toMatchObject({ status: 'DISABLED', statusReason: 'DISCONNECTED' });
+
+      const stale = await deliver(partnerEvent(connected, 'PARTNER_ADDED', now - 60));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await waba(connected)).toMatchObject({ status: 'DISABLED', statusReason: 'DISCONNECTED' });
+
+      const added = await deliver(partnerEvent(connected, 'PARTNER_ADDED', now + 1));
+      expect(added.outcome?.[0]).toMatchObject({ outcome: 'APPLIED' });
+      expect(await waba(connected)).toMatchObject({ status: 'ACTIVE', statusReason: null });
+      // And a late copy of the removal does not take it away again.
+      await deliver(partnerEvent(connected, 'PARTNER_REMOVED', now - 5));
+      expect(await waba(connected)).toMatchObject({ status: 'ACTIVE', statusReason: null });
+    });
+
+    it('should make a WABA active again on PARTNER_APP_INSTALLED after a removal', async () => {
+      const connected = await connect('Installed again');
+      await deliver(partnerEvent(connected, 'PARTNER_REMOVED', seconds()));
+      await deliver(partnerEvent(connected, 'PARTNER_APP_INSTALLED', seconds() + 1));
+      expect(await waba(connected)).toMatchObject({ status: 'ACTIVE', statusReason: null });
+    });
+
+    it('should make a WABA active and connected again after a new successful signup', async () => {
+      const connected = await connect('Signup again');
+      // The customer unshares the WABA (Meta revokes the token) ...
+      await sut.simulator.applyEvent(connected.wabaId, 'PARTNER_REMOVED', { silent: true });
+      await deliver(partnerEvent(connected, 'PARTNER_REMOVED', seconds()));
+      await deliver(partnerEvent(connected, 'PARTNER_APP_UNINSTALLED', seconds()));
+      expect(await waba(connected)).toMatchObject({
+        status: 'DISABLED',
+        statusReason: 'DISCONNECTED',
+        connection: 'REAUTH_REQUIRED',
+      });
+      // ... then goes through Embedded Signup again, which shares it anew (its webhooks not yet arrived).
+      await sut.simulator.applyEvent(connected.wabaId, 'PARTNER_ADDED', { silent: true });
+      const again = sut.simulator.createSignupSession({ existingWabaId: connected.wabaId });
+      expect((await signup(connected.key, again)).status).toBe(201);
+
+      expect(await waba(connected)).toMatchObject({ status: 'ACTIVE', statusReason: null, connection: 'CONNECTED' });
+      const sent = await sut
+        .http()
+        .post(`/api/v1/phone-numbers/${again.phoneNumberId}/marketing-messages`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .send({ to: '+447700900123', template: { name: 'seasonal_sale_promo', language: 'en_US' } });
+      expect(sent.status).toBeLessThan(300);
+    });
+
+    it('should make a WABA active again when a sync reads it as shared and active after the removal', async () => {
+      const connected = await connect('Sync again');
+      await deliver(partnerEvent(connected, 'PARTNER_REMOVED', seconds()));
+      expect(await waba(connected)).toMatchObject({ status: 'DISABLED', statusReason: 'DISCONNECTED' });
+
+      const synced = await sut
+        .http()
+        .post(`/api/v1/wabas/${connected.wabaId}/sync`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .expect(200);
+      expect(synced.body).toMatchObject({ status: 'ACTIVE', statusReason: null });
+    });
+
+    it('should keep an offboarding that a sync cannot see (only ACCOUNT_RECONNECTED or a signup clears it)', async () => {
+      const connected = await connect('Offboarded');
+      await deliver(accountUpdate(connected, { event: 'ACCOUNT_OFFBOARDED' }, seconds()));
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${connected.wabaId}/sync`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .expect(200);
+      expect(await waba(connected)).toMatchObject({ status: 'DISABLED', statusReason: 'DISCONNECTED' });
+      await deliver(accountUpdate(connected, { event: 'ACCOUNT_RECONNECTED' }, seconds()));
+      expect(await waba(connected)).toMatchObject({ status: 'ACTIVE', statusReason: null });
     });
   });
 });

@@ -34,6 +34,29 @@ export enum WabaDisconnection {
   ACCOUNT_OFFBOARDED = 'ACCOUNT_OFFBOARDED',
 }
 
+/** What shows that a disconnected WABA is back; each undoes the disconnections it can vouch for. */
+export enum ReconnectionEvidence {
+  /** A successful Embedded Signup of the WABA: undoes every disconnection. */
+  SIGNUP = 'SIGNUP',
+  /**
+   * `PARTNER_ADDED` / `PARTNER_APP_INSTALLED`, or a read of the WABA that finds it (so shared with the
+   * platform) and ACTIVE: undoes unsharing and deletion, not an offboarding, which a read cannot see.
+   */
+  SHARED = 'SHARED',
+  /** `ACCOUNT_RECONNECTED`: undoes an offboarding only. */
+  ACCOUNT_RECONNECTED = 'ACCOUNT_RECONNECTED',
+}
+
+/** Result of a reconnection report ({@link ReconnectionEvidence}). */
+export enum ReconnectionOutcome {
+  /** Applied: the disconnection is cleared (or there was none, and the report's time is recorded). */
+  APPLIED = 'APPLIED',
+  /** Older than the disconnection state the WABA shows. */
+  STALE = 'STALE',
+  /** The WABA is disconnected for a reason this evidence cannot vouch for. */
+  NOT_APPLICABLE = 'NOT_APPLICABLE',
+}
+
 /** Ban states of the `DISABLED_UPDATE` webhook. */
 export enum WabaBanState {
   DISABLE = 'DISABLE',

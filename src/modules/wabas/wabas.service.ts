@@ -20,16 +20,26 @@ import { ConnectionChangedEvent } from './events/connection-changed.event';
 import { MmLiteStatusChangedEvent } from './events/mm-lite-status-changed.event';
 import { WabaConnectedEvent } from './events/waba-connected.event';
 import { WabaStatusChangedEvent } from './events/waba-status-changed.event';
-import { observeFact, recordObservation } from './waba-facts';
+import { isStale, observeFact, recordObservation } from './waba-facts';
 import { deriveMmLiteStatus, deriveWabaStatus } from './waba-status';
 import { Waba } from './waba.entity';
 import {
   type ChangeSource,
   type MmLiteStatus,
+  ReconnectionEvidence,
+  ReconnectionOutcome,
   WabaConnection,
+  WabaDisconnection,
   WabaStatus,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
+
+/** The disconnections each kind of reconnection evidence undoes (see {@link ReconnectionEvidence}). */
+const UNDONE_BY: Record<ReconnectionEvidence, ReadonlySet<string>> = {
+  [ReconnectionEvidence.SIGNUP]: new Set(Object.values(WabaDisconnection)),
+  [ReconnectionEvidence.SHARED]: new Set([WabaDisconnection.PARTNER_REMOVED, WabaDisconnection.ACCOUNT_DELETED]),
+  [ReconnectionEvidence.ACCOUNT_RECONNECTED]: new Set([WabaDisconnection.ACCOUNT_OFFBOARDED]),
+};
 
 /** Who changed something, for the audit record. */
 export interface ChangeContext {
@@ -295,6 +305,26 @@ export class WabasService {
   }
 
   /**
+   * Domain transition, inside {@link applyChange} (or signup): Meta shows the WABA connected to the
+   * platform again as of `observedAt`. Clears a disconnection that this evidence can vouch for
+   * ({@link ReconnectionEvidence}) unless the disconnection is newer; on a connected WABA it records the
+   * time, so that an older disconnecting delivery arriving late does not take the WABA away again.
+   */
+  markReconnected(waba: Waba, observedAt: Date, evidence: ReconnectionEvidence): ReconnectionOutcome {
+    if (isStale(waba, 'disconnection', observedAt)) {
+      return ReconnectionOutcome.STALE;
+    }
+    if (waba.disconnectedReason !== null && !UNDONE_BY[evidence].has(waba.disconnectedReason)) {
+      return ReconnectionOutcome.NOT_APPLICABLE;
+    }
+    observeFact(waba, 'disconnection', observedAt, () => {
+      waba.disconnectedReason = null;
+      waba.disconnectedAt = null;
+    });
+    return ReconnectionOutcome.APPLIED;
+  }
+
+  /**
    * The portfolio's MM Lite terms status as read or reported as of `observedAt`, unless a newer report is
    * applied already (inside {@link applyChange}).
    */
@@ -316,8 +346,10 @@ export class WabasService {
 
   /**
    * Inside the caller's signup transaction: creates the WABA for the organization, or refreshes its token
-   * (and connection) when the organization already has it. The caller has checked that no other
-   * organization owns it; the unique index on `waba_id` backs that check under races.
+   * (and connection) when the organization already has it. A successful signup is a reconnection: it
+   * clears a disconnection (PARTNER_REMOVED, ACCOUNT_DELETED, ACCOUNT_OFFBOARDED) that Meta reported
+   * before it ({@link markReconnected}). The caller has checked that no other organization owns it; the
+   * unique index on `waba_id` backs that check under races.
    */
   async upsertForSignup(
     em: EntityManager,
@@ -350,6 +382,7 @@ export class WabasService {
       waba.connection = WabaConnection.CONNECTED;
     });
     this.applySnapshot(waba, input.snapshot, observedAt);
+    this.markReconnected(waba, observedAt, ReconnectionEvidence.SIGNUP);
     waba.lastSyncedAt = observedAt;
     waba.syncFailureCount = 0;
     waba.lastSyncErrorCode = null;
@@ -385,7 +418,8 @@ export class WabasService {
   /**
    * Copies the fields of a Graph read onto the WABA (inside {@link applyChange}), as of `observedAt`, the
    * moment the read began: each field only if no newer report of it is applied already (a webhook that
-   * arrived while the read was in flight wins).
+   * arrived while the read was in flight wins). A read that finds the WABA ACTIVE shows it shared with
+   * the platform again ({@link markReconnected}).
    */
   applySnapshot(waba: Waba, snapshot: WabaSnapshot, observedAt: Date = new Date()): void {
     observeFact(waba, 'snapshot', observedAt, () => {
@@ -412,6 +446,9 @@ export class WabasService {
     });
     if (snapshot.ownerBusinessTermsStatus) {
       this.applyTermsStatus(waba, snapshot.ownerBusinessTermsStatus.status, observedAt);
+    }
+    if (snapshot.status === 'ACTIVE') {
+      this.markReconnected(waba, observedAt, ReconnectionEvidence.SHARED);
     }
   }
 

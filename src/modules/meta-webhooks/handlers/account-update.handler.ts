@@ -3,7 +3,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import { observeFact, type WabaFact } from 'src/modules/wabas/waba-facts';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { META_TERMS_SIGNED, WabaBanState, WabaConnection, WabaDisconnection } from 'src/modules/wabas/wabas.constants';
+import {
+  META_TERMS_SIGNED,
+  ReconnectionEvidence,
+  ReconnectionOutcome,
+  WabaBanState,
+  WabaConnection,
+  WabaDisconnection,
+} from 'src/modules/wabas/wabas.constants';
 import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
 
 import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
@@ -13,6 +20,12 @@ import { type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 /** `account_update` events that take the WABA away from the platform (§6.3): DISABLED / DISCONNECTED. */
 const DISCONNECTING_EVENTS = new Set<string>(Object.values(WabaDisconnection));
+/** Events that show the WABA connected again, with what they can vouch for. */
+const RECONNECTING_EVENTS: Record<string, ReconnectionEvidence> = {
+  PARTNER_ADDED: ReconnectionEvidence.SHARED,
+  PARTNER_APP_INSTALLED: ReconnectionEvidence.SHARED,
+  ACCOUNT_RECONNECTED: ReconnectionEvidence.ACCOUNT_RECONNECTED,
+};
 /** Events after which Meta's MM Lite onboarding status must be read again rather than assumed (§5.4). */
 const MM_LITE_REREAD_EVENTS = new Set(['MM_LITE_TERMS_SIGNED', 'AD_ACCOUNT_LINKED']);
 const BAN_STATES = new Set<string>(Object.values(WabaBanState));
@@ -45,14 +58,9 @@ export class AccountUpdateHandler {
         waba.disconnectedAt = at;
       });
     }
-    if (event === 'ACCOUNT_RECONNECTED') {
-      // Reconnection follows an offboarding (device change / re-registration); deletions and unsharing stay.
-      return this.observe(wabaId, context, 'disconnection', at, (waba) => {
-        if (waba.disconnectedReason === WabaDisconnection.ACCOUNT_OFFBOARDED) {
-          waba.disconnectedReason = null;
-          waba.disconnectedAt = null;
-        }
-      });
+    const evidence = RECONNECTING_EVENTS[event];
+    if (evidence) {
+      return this.reconnect(wabaId, context, at, evidence);
     }
     if (event === 'ACCOUNT_RESTRICTION') {
       return this.applyRestriction(wabaId, change, context, at);
@@ -97,6 +105,30 @@ export class AccountUpdateHandler {
         return false;
       }
       return true;
+    });
+    return outcome;
+  }
+
+  private async reconnect(
+    wabaId: string,
+    context: ChangeContext,
+    at: Date,
+    evidence: ReconnectionEvidence,
+  ): Promise<WebhookChangeOutcome> {
+    let outcome = WebhookChangeOutcome.APPLIED;
+    await this.wabas.applyChange(wabaId, context, (waba) => {
+      const result = this.wabas.markReconnected(waba, at, evidence);
+      switch (result) {
+        case ReconnectionOutcome.APPLIED:
+          return true;
+        case ReconnectionOutcome.STALE:
+          outcome = WebhookChangeOutcome.STALE;
+          return false;
+        case ReconnectionOutcome.NOT_APPLICABLE:
+          // e.g. PARTNER_ADDED while the WABA is offboarded: re-sharing does not undo an offboarding.
+          outcome = WebhookChangeOutcome.IGNORED;
+          return false;
+      }
     });
     return outcome;
   }
