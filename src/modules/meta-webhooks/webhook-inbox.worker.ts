@@ -67,9 +67,9 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(WebhookInboxWorker.name);
   private readonly instanceId = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly leaseMs: number;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private kickedWhileRunning = false;
+  /** Lanes running on this instance (each claims and processes one row at a time). */
+  private readonly lanes = new Set<Promise<void>>();
+  private poller: NodeJS.Timeout | null = null;
   private stopped = true;
 
   constructor(
@@ -82,7 +82,9 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
 
   onApplicationBootstrap(): void {
     this.stopped = false;
-    this.schedule(0);
+    // Deliveries stored by other instances, retries and expired leases are found by polling.
+    this.poller = setInterval(() => this.startLane(), WEBHOOK_POLL_INTERVAL_MS);
+    this.startLane();
   }
 
   /** Stops before the ORM closes (it closes in onApplicationShutdown), letting the current rows finish. */
@@ -94,68 +96,49 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     await this.stop();
   }
 
-  /** Asks for a round now (a delivery was just stored). */
+  /** Asks for work now (a delivery was just stored). */
   kick(): void {
-    if (!this.stopped) {
-      this.schedule(0);
-    }
+    this.startLane();
   }
 
   /**
-   * Claims and processes due rows in parallel lanes until none is claimable (or the worker stops); returns
-   * how many rows were processed. Exposed for tests and operators; the timer calls it too.
+   * Starts one more lane unless {@link WEBHOOK_PROCESS_CONCURRENCY} already run. A lane claims and
+   * processes rows until none is claimable, and every successful claim starts another lane: a backlog fans
+   * out to all lanes, while an idle inbox costs one claim per poll.
    */
-  async drain(): Promise<number> {
-    let processed = 0;
-    const lane = async (): Promise<void> => {
-      while (!this.stopped) {
-        const row = await this.claim();
-        if (!row) {
-          return;
-        }
-        await this.processHeld(row);
-        processed++;
+  private startLane(): void {
+    if (this.stopped || this.lanes.size >= WEBHOOK_PROCESS_CONCURRENCY) {
+      return;
+    }
+    const lane: Promise<void> = this.runLane()
+      .catch((error: unknown) => {
+        // The database may be briefly unreachable; the next poll tries again.
+        this.logger.error(`Webhook inbox lane failed: ${describe(error)}`);
+      })
+      .finally(() => {
+        this.lanes.delete(lane);
+      });
+    this.lanes.add(lane);
+  }
+
+  private async runLane(): Promise<void> {
+    while (!this.stopped) {
+      const row = await this.claim();
+      if (!row) {
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: WEBHOOK_PROCESS_CONCURRENCY }, lane));
-    return processed;
+      this.startLane();
+      await this.processHeld(row);
+    }
   }
 
   private async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
+    if (this.poller) {
+      clearInterval(this.poller);
+      this.poller = null;
     }
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.running) {
-      this.kickedWhileRunning = true;
-      return;
-    }
-    if (this.timer) {
-      clearTimeout(this.timer);
-    }
-    this.timer = setTimeout(() => this.tick(), delayMs);
-  }
-
-  private tick(): void {
-    this.timer = null;
-    this.kickedWhileRunning = false;
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        // The database may be briefly unreachable; the next round tries again.
-        this.logger.error(`Webhook inbox round failed: ${describe(error)}`);
-      })
-      .finally(() => {
-        this.running = null;
-        if (!this.stopped) {
-          this.schedule(this.kickedWhileRunning ? 0 : WEBHOOK_POLL_INTERVAL_MS);
-        }
-      });
+    await Promise.all([...this.lanes]);
   }
 
   /**
@@ -173,7 +156,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
                 next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
           WHERE w.id = (
                 SELECT h.id FROM webhook_inbox h
-                 WHERE h.status IN (?, ?) AND h.next_attempt_at <= clock_timestamp()
+                 WHERE h.status IN (?, ?) AND h.next_attempt_at <= now()
                    AND NOT EXISTS (
                        SELECT 1 FROM webhook_inbox o
                         WHERE o.ordering_key = h.ordering_key AND o.status IN (?, ?)
