@@ -421,7 +421,7 @@ export class WabasService {
    * arrived while the read was in flight wins). A read that finds the WABA ACTIVE shows it shared with
    * the platform again ({@link markReconnected}).
    */
-  applySnapshot(waba: Waba, snapshot: WabaSnapshot, observedAt: Date = new Date()): void {
+  applySnapshot(waba: Waba, snapshot: WabaSnapshot, observedAt: Date): void {
     observeFact(waba, 'snapshot', observedAt, () => {
       waba.name = snapshot.name ?? waba.name;
       waba.metaStatus = snapshot.status;
