@@ -1,6 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  cp,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +21,7 @@ import { Client } from 'pg';
 
 import { EmbeddedDatabase, findFreePort } from 'src/common/database/embedded-postgres';
 import { EmbeddedDatabaseError } from 'src/common/database/embedded-postgres.error';
-import { packagedNativeDir } from 'src/common/database/embedded-postgres.placement';
+import { DEFAULT_SYSTEM_DIR, packagedNativeDir } from 'src/common/database/embedded-postgres.placement';
 
 const asRoot = process.getuid?.() === 0;
 const itAsRoot = asRoot ? it : it.skip;
@@ -65,25 +77,30 @@ describe(EmbeddedDatabaseError.name, () => {
 describe(EmbeddedDatabase.name, () => {
   let workDir: string;
   let dataDir: string;
+  let clusterDir: string;
 
   beforeAll(async () => {
-    // World-searchable like the system temp directory, so a root run keeps these clusters in place.
+    // World-searchable, so a root run keeps these clusters in place (unless TMPDIR itself is private).
     workDir = await mkdtemp(join(tmpdir(), 'embedded-postgres-spec-'));
     await chmod(workDir, 0o755);
     dataDir = join(workDir, 'data');
     const database = await EmbeddedDatabase.start({ dataDir });
     await query(database, 'CREATE TABLE kept (id int)');
     await database.stop();
+    clusterDir = database.clusterDir;
   });
 
   afterAll(async () => {
     await rm(workDir, { recursive: true, force: true });
+    if (clusterDir && !clusterDir.startsWith(workDir)) {
+      await rm(dirname(clusterDir), { recursive: true, force: true });
+    }
   });
 
   it('should keep the data of the cluster across a stop and a start', async () => {
     const sut = await EmbeddedDatabase.start({ dataDir });
     try {
-      expect(sut.clusterDir).toBe(join(dataDir, 'cluster'));
+      expect(await realpath(sut.clusterDir)).toBe(await realpath(join(dataDir, 'cluster')));
       expect(await query(sut, "SELECT to_regclass('kept')::text AS name")).toEqual([{ name: 'kept' }]);
     } finally {
       await sut.stop();
@@ -144,12 +161,26 @@ describe(EmbeddedDatabase.name, () => {
 
   describe('started by root in a folder the postgres account cannot enter', () => {
     let privateDir: string;
+    let systemBase: string;
     let systemDir: string;
 
     beforeAll(async () => {
+      if (!asRoot) {
+        return;
+      }
       privateDir = await mkdtemp(join(workDir, 'private-'));
       await chmod(privateDir, 0o700);
-      systemDir = join(workDir, 'system-root', 'embedded-postgres');
+      // Beside the real system dir rather than in TMPDIR, which may be private to root itself.
+      await mkdir(dirname(DEFAULT_SYSTEM_DIR), { recursive: true });
+      systemBase = await mkdtemp(join(dirname(DEFAULT_SYSTEM_DIR), 'spec-'));
+      await chmod(systemBase, 0o755);
+      systemDir = join(systemBase, 'embedded-postgres');
+    });
+
+    afterAll(async () => {
+      if (systemBase) {
+        await rm(systemBase, { recursive: true, force: true });
+      }
     });
 
     itAsRoot(
