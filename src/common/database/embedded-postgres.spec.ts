@@ -9,6 +9,7 @@ import {
   readFile,
   readlink,
   realpath,
+  rename,
   rm,
   utimes,
   writeFile,
@@ -25,6 +26,8 @@ import { DEFAULT_SYSTEM_DIR, packagedNativeDir } from 'src/common/database/embed
 
 const asRoot = process.getuid?.() === 0;
 const itAsRoot = asRoot ? it : it.skip;
+/** The root-only tests initialise up to two clusters each, slow on a busy machine. */
+const ROOT_TEST_TIMEOUT_MS = 180_000;
 
 async function query(database: EmbeddedDatabase, sql: string): Promise<unknown[]> {
   const client = new Client({ connectionString: database.url() });
@@ -212,27 +215,61 @@ describe(EmbeddedDatabase.name, () => {
           await sut.stop();
         }
       },
+      ROOT_TEST_TIMEOUT_MS,
     );
 
-    itAsRoot('should remove the relocated cluster of a data folder deleted over a day ago', async () => {
-      const orphan = join(systemDir, 'cluster-0123456789abcdef');
-      await mkdir(join(orphan, 'data'), { recursive: true });
-      await writeFile(join(orphan, 'owner'), join(privateDir, 'deleted', 'cluster\n'));
-      const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
-      await utimes(orphan, twoDaysAgo, twoDaysAgo);
-      const notices: string[] = [];
+    itAsRoot(
+      'should give a copied data folder a cluster of its own and let a moved one keep its cluster',
+      async () => {
+        const original = join(privateDir, 'original', 'postgres');
+        const first = await EmbeddedDatabase.start({ dataDir: original, systemDir });
+        await query(first, 'CREATE TABLE kept (id int)');
+        await first.stop();
+        const copied = join(privateDir, 'copied', 'postgres');
+        await cp(original, copied, { recursive: true, verbatimSymlinks: true });
 
-      const sut = await EmbeddedDatabase.start({
-        dataDir: join(privateDir, 'other', 'postgres'),
-        systemDir,
-        log: (line) => notices.push(line),
-      });
-      await sut.destroy();
+        const copy = await EmbeddedDatabase.start({ dataDir: copied, systemDir });
+        await copy.destroy();
+        const moved = join(privateDir, 'moved', 'postgres');
+        await mkdir(dirname(moved));
+        await rename(original, moved);
+        const relocated = await EmbeddedDatabase.start({ dataDir: moved, systemDir });
 
-      expect(existsSync(orphan)).toBe(false);
-      expect(notices).toContainEqual(
-        expect.stringContaining(`Removed the embedded PostgreSQL cluster of ${privateDir}`),
-      );
-    });
+        try {
+          expect(copy.clusterDir).not.toBe(first.clusterDir);
+          expect(relocated.clusterDir).toBe(first.clusterDir);
+          expect(await query(relocated, "SELECT to_regclass('kept')::text AS name")).toEqual([{ name: 'kept' }]);
+          expect(await readFile(join(dirname(first.clusterDir), 'owner'), 'utf8')).toBe(`${join(moved, 'cluster')}\n`);
+        } finally {
+          await relocated.destroy();
+        }
+      },
+      ROOT_TEST_TIMEOUT_MS,
+    );
+
+    itAsRoot(
+      'should remove the relocated cluster of a data folder deleted over a day ago',
+      async () => {
+        const orphan = join(systemDir, 'cluster-0123456789abcdef');
+        await mkdir(join(orphan, 'data'), { recursive: true });
+        await writeFile(join(orphan, 'owner'), join(privateDir, 'deleted', 'cluster\n'));
+        const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+        await utimes(orphan, twoDaysAgo, twoDaysAgo);
+        const notices: string[] = [];
+
+        const sut = await EmbeddedDatabase.start({
+          dataDir: join(privateDir, 'other', 'postgres'),
+          systemDir,
+          log: (line) => notices.push(line),
+        });
+        await sut.destroy();
+
+        expect(existsSync(orphan)).toBe(false);
+        expect(notices).toContainEqual(
+          expect.stringContaining(`Removed the embedded PostgreSQL cluster of ${privateDir}`),
+        );
+      },
+      ROOT_TEST_TIMEOUT_MS,
+    );
   });
 });
