@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { InvalidConfigurationError, validate } from 'config/env.validation';
 import { configureApp } from 'src/common/bootstrap/configure-app';
 import { prepareRuntime } from 'src/common/bootstrap/runtime';
+import { EmbeddedDatabaseError } from 'src/common/database/embedded-postgres.error';
 import { migrateDatabase } from 'src/common/database/migrate';
 
 import { AppModule } from './app.module';
@@ -62,7 +63,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  if (error instanceof InvalidConfigurationError) {
+  // Both already say what is wrong and what to do; a stack trace would bury that.
+  if (error instanceof InvalidConfigurationError || error instanceof EmbeddedDatabaseError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 
 import { Pool } from 'pg';
@@ -376,8 +375,5 @@ main()
   });
 
 async function stopEmbeddedDatabase(): Promise<void> {
-  await globalThis.__EMBEDDED_DATABASE__?.stop();
-  if (globalThis.__EMBEDDED_DATABASE_DIR__) {
-    await rm(globalThis.__EMBEDDED_DATABASE_DIR__, { recursive: true, force: true });
-  }
+  await globalThis.__EMBEDDED_DATABASE__?.destroy();
 }

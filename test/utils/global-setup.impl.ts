@@ -10,7 +10,6 @@ import { TEMPLATE_DATABASE, withDatabase } from 'test/utils/test-database';
 
 declare global {
   var __EMBEDDED_DATABASE__: EmbeddedDatabase | undefined;
-  var __EMBEDDED_DATABASE_DIR__: string | undefined;
 }
 
 /**
@@ -24,7 +23,6 @@ export async function setUpTestDatabase(): Promise<void> {
     // One cluster per run, so parallel runs on one machine never stop each other's server.
     const dataDir = join(tmpdir(), `whatsapp-assets-test-pg-${process.pid}`);
     const database = await EmbeddedDatabase.start({ dataDir });
-    globalThis.__EMBEDDED_DATABASE_DIR__ = dataDir;
     globalThis.__EMBEDDED_DATABASE__ = database;
     process.env.DATABASE_URL = database.url('postgres');
   }

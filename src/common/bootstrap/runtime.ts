@@ -42,7 +42,7 @@ export async function prepareRuntime(options: { log: (line: string) => void }): 
   let embeddedDatabase: EmbeddedDatabase | null = null;
   if (!env.DATABASE_URL) {
     options.log(`No DATABASE_URL: starting embedded PostgreSQL in ${join(dataDir, 'postgres')}`);
-    embeddedDatabase = await EmbeddedDatabase.start({ dataDir: join(dataDir, 'postgres') });
+    embeddedDatabase = await EmbeddedDatabase.start({ dataDir: join(dataDir, 'postgres'), log: options.log });
     process.env.DATABASE_URL = embeddedDatabase.url('postgres');
   }
 
