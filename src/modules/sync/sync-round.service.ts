@@ -314,7 +314,7 @@ export class SyncRoundService {
       readings.set(waba.wabaId, {
         snapshot,
         numbers: numbers as PhoneNumberSnapshot[],
-        terms: snapshot.ownerBusinessTermsStatus,
+        terms: snapshot.ownerBusinessTermsStatus ?? null,
         observedAt,
       });
       handled.push(waba.wabaId);
