@@ -23,7 +23,8 @@ interface StoredPhone {
 }
 
 /**
- * What the sync applies from what Meta answers: only the fields the answer carries. Business tokens only, so that a round reads WABAs sharing a token with
+ * What the sync applies from what Meta answers: only the fields the answer carries, and only to the numbers
+ * of the WABA that was read. Business tokens only, so that a round reads WABAs sharing a token with
  * multi-ID calls and the others (and `POST /wabas/{id}/sync`) one by one.
  */
 describe('Sync readings (e2e)', () => {
@@ -186,6 +187,51 @@ describe('Sync readings (e2e)', () => {
       });
       expect((await phoneRow(seeded.phoneNumberIds[0])).quality_rating).toBe(qualityBefore);
       expect(await auditCount('waba_id', [seeded.wabaId])).toBe(auditsBefore);
+    });
+  });
+
+  describe('when Meta lists a number under another organization’s WABA', () => {
+    it('should change that number in neither organization, nor move it', async () => {
+      const first = await sut.createOrganization('First tenant');
+      const second = await sut.createOrganization('Second tenant');
+      const [theirs] = await seedConnectedWabas(sut.app, sut.simulator, {
+        organizationId: first.id,
+        businesses: 1,
+        wabasPerBusiness: 1,
+        tokens: 'per-waba',
+      });
+      const [mine] = await seedConnectedWabas(sut.app, sut.simulator, {
+        organizationId: second.id,
+        businesses: 1,
+        wabasPerBusiness: 1,
+        tokens: 'per-waba',
+      });
+      const moved = theirs.phoneNumberIds[0];
+      const before = await phoneRow(moved);
+      // Meta migrates the first tenant's number to the second tenant's WABA, where its fields then change.
+      sut.simulator.movePhoneNumber(moved, mine.wabaId);
+      sut.simulator.updatePhoneNumber(moved, { qualityRating: 'RED', verifiedName: 'Now elsewhere' });
+      sut.simulator.updatePhoneNumber(mine.phoneNumberIds[0], { qualityRating: 'YELLOW' });
+
+      // The second tenant's own re-sync, then a round: both list the moved number under the second WABA.
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${mine.wabaId}/sync`)
+        .set('Authorization', `Bearer ${second.key}`)
+        .expect(200);
+      expect(sut.simulator.requests.some((entry) => entry.path === `/${mine.wabaId}/phone_numbers`)).toBe(true);
+      expect(await runRound()).toMatchObject({ wabas: 2, succeeded: 2, failed: 0 });
+
+      // The second tenant's own number is read as usual.
+      expect((await phoneRow(mine.phoneNumberIds[0])).quality_rating).toBe('YELLOW');
+      // The moved number is still the first tenant's, under its WABA, as last known; nothing audited about it.
+      expect(await phoneRow(moved)).toEqual(before);
+      expect(await auditCount('phone_number_id', [moved])).toBe(0);
+      const listed = await sut.http().get('/api/v1/phone-numbers').set('Authorization', `Bearer ${second.key}`);
+      expect(listed.body.data.map((phone: { phoneNumberId: string }) => phone.phoneNumberId)).toEqual(
+        mine.phoneNumberIds,
+      );
+      await sut.http().get(`/api/v1/phone-numbers/${moved}`).set('Authorization', `Bearer ${second.key}`).expect(404);
     });
   });
 });

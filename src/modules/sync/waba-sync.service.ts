@@ -157,7 +157,7 @@ export class WabaSyncService {
         entity.lastSyncErrorCode = null;
         entity.nextSyncAt = nextSyncAt;
       });
-      const numbers = applied.result.flatMap((waba) => readings.get(waba.wabaId)?.numbers ?? []);
+      const numbers = applied.result.map((waba) => ({ waba, snapshots: readings.get(waba.wabaId)?.numbers ?? [] }));
       const phones = await this.phoneNumbers.applySnapshotsIn(em, numbers, context);
       return { result: applied.result, events: [...applied.events, ...phones.events] };
     });
