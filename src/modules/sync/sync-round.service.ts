@@ -25,7 +25,10 @@ import { type WabaReading, WabaSyncService } from './waba-sync.service';
 
 /** What one instance did in one round (the body of `POST /api/v1/admin/sync-rounds`). */
 export interface SyncRoundResult {
-  /** WABAs this instance claimed and handled in the round. */
+  /**
+   * WABAs this instance claimed and handled in the round (not those another instance took over after this
+   * one stalled past its lease: their new holder counts them).
+   */
   wabas: number;
   /** Read and applied. */
   succeeded: number;
@@ -356,7 +359,7 @@ export class SyncRoundService {
     });
   }
 
-  /** Runs a read-and-apply: the WABA when applied, null when its claim was lost; failures are recorded. */
+  /** Runs a read-and-apply (`work` resolves to null when the claim was lost); a failure is recorded. */
   private async apply(
     run: RoundRun,
     gateway: SyncRoundMetaGateway,
