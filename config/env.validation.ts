@@ -145,6 +145,15 @@ export class EnvironmentVariables {
   @Max(1440)
   SYNC_INTERVAL_MINUTES: number = 15;
 
+  /**
+   * Lease of the WABAs a round claims, in milliseconds: renewed every third of it while the round holds
+   * them, so it runs out only when the instance is gone or stalled (then another instance takes them over).
+   */
+  @IsInt()
+  @Min(300)
+  @Max(3600000)
+  SYNC_CLAIM_LEASE_MS: number = 60000;
+
   /** Graph calls in flight at once per instance during a round. */
   @IsInt()
   @Min(1)

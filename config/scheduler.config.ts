@@ -5,6 +5,8 @@ import { validate } from 'config/env.validation';
 export interface SchedulerConfig {
   enabled: boolean;
   syncIntervalMinutes: number;
+  /** Lease of a round's claim on a WABA (renewed while the round holds it). */
+  syncClaimLeaseMs: number;
   syncConcurrency: number;
   /** Lease of a claimed webhook delivery (renewed while it is worked on). */
   webhookLeaseMs: number;
@@ -15,6 +17,7 @@ export default registerAs('scheduler', (): SchedulerConfig => {
   return {
     enabled: env.SCHEDULER_ENABLED,
     syncIntervalMinutes: env.SYNC_INTERVAL_MINUTES,
+    syncClaimLeaseMs: env.SYNC_CLAIM_LEASE_MS,
     syncConcurrency: env.SYNC_CONCURRENCY,
     webhookLeaseMs: env.WEBHOOK_LEASE_MS,
   };

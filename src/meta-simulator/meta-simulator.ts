@@ -121,6 +121,34 @@ function oversizedListBody(items: number): string {
   return `{"data":[${entries.join(',')}]}`;
 }
 
+/**
+ * What a `partial` fault makes of a successful answer: the rule's fields left out of (or nulled in) each
+ * node it carries, whether the node is the answer, an entry of its `data` list or, for a multi-ID read, one
+ * of the IDs' values.
+ */
+function partialAnswer(body: JsonValue, rule: FaultRule, multiId: boolean): JsonValue {
+  const trim = (node: JsonValue): JsonValue => {
+    if (!isJsonObject(node)) {
+      return node;
+    }
+    const copy: JsonObject = { ...node };
+    for (const field of rule.omitFields ?? []) {
+      delete copy[field];
+    }
+    for (const field of rule.nullFields ?? []) {
+      copy[field] = null;
+    }
+    if (Array.isArray(copy.data)) {
+      copy.data = copy.data.map(trim);
+    }
+    return copy;
+  };
+  if (multiId && isJsonObject(body)) {
+    return Object.fromEntries(Object.entries(body).map(([id, node]) => [id, trim(node)]));
+  }
+  return trim(body);
+}
+
 function redact(value: JsonValue | null): JsonValue | null {
   if (!isJsonObject(value)) {
     return value;
@@ -350,6 +378,13 @@ export class MetaSimulator {
 
   updatePhoneNumber(phoneNumberId: string, patch: UpdatePhoneNumberInput): SimPhoneNumber {
     const phone = structuredClone(this.state.updatePhoneNumber(phoneNumberId, patch));
+    this.changed();
+    return phone;
+  }
+
+  /** Moves a number to another WABA, as Meta's number migration does; its ID and fields stay. */
+  movePhoneNumber(phoneNumberId: string, wabaId: string): SimPhoneNumber {
+    const phone = structuredClone(this.state.movePhoneNumber(phoneNumberId, wabaId));
     this.changed();
     return phone;
   }
@@ -760,7 +795,7 @@ export class MetaSimulator {
       }
     };
     try {
-      if (fault && !answerLost) {
+      if (fault && !answerLost && fault.kind !== 'partial') {
         throw this.faultError(fault, segments);
       }
       if (!parsed.ok) {
@@ -777,7 +812,11 @@ export class MetaSimulator {
         origin: this.origin,
       };
       const response = this.graph.handle(request);
-      answer(response.status, response.body, response.headers);
+      const body =
+        fault?.kind === 'partial' && response.status === 200
+          ? partialAnswer(response.body, fault, segments.length === 0)
+          : response.body;
+      answer(response.status, body, response.headers);
     } catch (error) {
       const graphError =
         error instanceof GraphApiError
@@ -872,6 +911,7 @@ export class MetaSimulator {
       case 'accept_then_hang':
       case 'accept_then_reset':
       case 'accept_then_malformed':
+      case 'partial':
         throw new Error(`Fault ${fault.kind} is answered before error rendering`);
       default: {
         const unknown: never = fault.kind;

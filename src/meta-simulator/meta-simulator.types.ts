@@ -205,6 +205,7 @@ export interface SignupSession {
 export type FaultKind =
   | 'http500'
   | 'http503'
+  | 'partial'
   | 'hang'
   | 'throttle'
   | 'app_throttle'
@@ -243,6 +244,10 @@ export interface FaultRule {
   kind: FaultKind;
   /** How many requests to hit; unlimited when absent. */
   times?: number;
+  /** Graph fields a `partial` answer leaves out (the 200 is otherwise the normal answer). */
+  omitFields?: string[];
+  /** Graph fields a `partial` answer sends as JSON `null`. */
+  nullFields?: string[];
   error?: FaultError;
   /** `estimated_time_to_regain_access` of `throttle`, in minutes. Default 5. */
   regainMinutes?: number;

@@ -355,6 +355,21 @@ export class SimulatorStateStore {
     return phone;
   }
 
+  /** Moves a number to another WABA (Meta's number migration between WABAs). */
+  movePhoneNumber(phoneNumberId: string, wabaId: string): SimPhoneNumber {
+    const phone = this.requirePhone(phoneNumberId);
+    const target = this.requireWaba(wabaId);
+    const source = this.wabas.get(phone.wabaId);
+    if (source) {
+      source.phoneNumberIds = source.phoneNumberIds.filter((id) => id !== phoneNumberId);
+    }
+    if (!target.phoneNumberIds.includes(phoneNumberId)) {
+      target.phoneNumberIds.push(phoneNumberId);
+    }
+    phone.wabaId = wabaId;
+    return phone;
+  }
+
   setBusinessTermsStatus(businessId: string, status: BusinessTermsStatus | null): SimBusiness {
     const business = this.businesses.get(businessId);
     if (!business) {

@@ -119,27 +119,51 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
     expect(receivedAt('GET /v25.0/102290129340398')[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
-  it('should leave absent fields null (no owner_business_info, no MM status, no health_status)', async () => {
+  it('should leave absent fields undefined (no owner_business_info, no MM status, no health_status)', async () => {
     answer('GET /102290129340398', { body: fixture('api/waba.get.fields_name_status_currency_country_bv.json') });
 
     const waba = await sut.getWaba('102290129340398', TOKEN);
 
-    expect(waba).toEqual({
-      id: '102290129340398',
-      name: 'Lucky Shrub',
-      status: 'ACTIVE',
-      currency: 'USD',
-      timezoneId: null,
-      country: 'US',
-      accountReviewStatus: null,
-      businessVerificationStatus: 'verified',
-      ownershipType: null,
-      ownerBusinessId: null,
-      ownerBusinessName: null,
+    // undefined, not null: a field Meta did not send says nothing about its value (the sync keeps it).
+    expect(Object.entries(waba).filter(([, value]) => value !== undefined)).toEqual([
+      ['id', '102290129340398'],
+      ['name', 'Lucky Shrub'],
+      ['status', 'ACTIVE'],
+      ['currency', 'USD'],
+      ['country', 'US'],
+      ['businessVerificationStatus', 'verified'],
+    ]);
+  });
+
+  it('should read an explicit null or empty field as null and a field of the wrong type as absent', async () => {
+    answer('GET /102290129340398', {
+      body: {
+        id: '102290129340398',
+        name: '',
+        currency: null,
+        country: { code: 'US' },
+        marketing_messages_onboarding_status: null,
+        owner_business_info: { id: '<BM_ID>', marketing_messages_onboarding_status: null },
+        health_status: null,
+      },
+    });
+    answer('GET /1906385232743451', { body: { id: '1906385232743451', quality_rating: null, throughput: null } });
+
+    const waba = await sut.getWaba('102290129340398', TOKEN);
+    const phone = await sut.getPhoneNumber('1906385232743451', TOKEN);
+
+    expect(waba).toMatchObject({
+      name: null,
+      currency: null,
       marketingMessagesOnboardingStatus: null,
+      ownerBusinessId: '<BM_ID>',
       ownerBusinessTermsStatus: null,
       healthStatus: null,
     });
+    expect(waba.country).toBeUndefined();
+    expect(waba.timezoneId).toBeUndefined();
+    expect(phone).toMatchObject({ id: '1906385232743451', qualityRating: null, throughputLevel: null });
+    expect(phone.verifiedName).toBeUndefined();
   });
 
   it('should map a BLOCKED health_status and tolerate a non-numeric error_code', async () => {

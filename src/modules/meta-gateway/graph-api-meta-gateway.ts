@@ -617,22 +617,23 @@ export class GraphApiMetaGateway extends MetaGateway {
       throw this.unreadable(operation);
     }
     const waba = raw as GraphWaba;
-    const owner = isObject(waba.owner_business_info) ? waba.owner_business_info : null;
+    // A partial answer must not read as "Meta cleared it": absent fields stay undefined (WabaSnapshot).
+    const owner = isObject(waba.owner_business_info) ? waba.owner_business_info : undefined;
     return {
       id: toStringOrNull(waba.id) ?? expectedId,
-      name: toStringOrNull(waba.name),
-      status: toStringOrNull(waba.status),
-      currency: toStringOrNull(waba.currency),
-      timezoneId: toStringOrNull(waba.timezone_id),
-      country: toStringOrNull(waba.country),
-      accountReviewStatus: toStringOrNull(waba.account_review_status),
-      businessVerificationStatus: toStringOrNull(waba.business_verification_status),
-      ownershipType: toStringOrNull(waba.ownership_type),
-      ownerBusinessId: toStringOrNull(owner?.id),
-      ownerBusinessName: toStringOrNull(owner?.name),
-      marketingMessagesOnboardingStatus: toStringOrNull(waba.marketing_messages_onboarding_status),
-      ownerBusinessTermsStatus: toTermsStatus(owner?.marketing_messages_onboarding_status),
-      healthStatus: toHealthStatus(waba.health_status),
+      name: readField(waba.name),
+      status: readField(waba.status),
+      currency: readField(waba.currency),
+      timezoneId: readField(waba.timezone_id),
+      country: readField(waba.country),
+      accountReviewStatus: readField(waba.account_review_status),
+      businessVerificationStatus: readField(waba.business_verification_status),
+      ownershipType: readField(waba.ownership_type),
+      ownerBusinessId: readField(owner?.id),
+      ownerBusinessName: readField(owner?.name),
+      marketingMessagesOnboardingStatus: readField(waba.marketing_messages_onboarding_status),
+      ownerBusinessTermsStatus: readTermsField(owner?.marketing_messages_onboarding_status),
+      healthStatus: readHealthField(waba.health_status),
     };
   }
 
@@ -647,16 +648,16 @@ export class GraphApiMetaGateway extends MetaGateway {
     }
     return {
       id,
-      displayPhoneNumber: toStringOrNull(phone.display_phone_number),
-      verifiedName: toStringOrNull(phone.verified_name),
-      qualityRating: toStringOrNull(phone.quality_rating),
-      status: toStringOrNull(phone.status),
-      nameStatus: toStringOrNull(phone.name_status),
-      codeVerificationStatus: toStringOrNull(phone.code_verification_status),
-      platformType: toStringOrNull(phone.platform_type),
-      throughputLevel: isObject(phone.throughput) ? toStringOrNull(phone.throughput.level) : null,
-      messagingLimitTier: toStringOrNull(phone.messaging_limit_tier),
-      healthStatus: toHealthStatus(phone.health_status),
+      displayPhoneNumber: readField(phone.display_phone_number),
+      verifiedName: readField(phone.verified_name),
+      qualityRating: readField(phone.quality_rating),
+      status: readField(phone.status),
+      nameStatus: readField(phone.name_status),
+      codeVerificationStatus: readField(phone.code_verification_status),
+      platformType: readField(phone.platform_type),
+      throughputLevel: isObject(phone.throughput) ? readField(phone.throughput.level) : readField(phone.throughput),
+      messagingLimitTier: readField(phone.messaging_limit_tier),
+      healthStatus: readHealthField(phone.health_status),
     };
   }
 }
@@ -680,6 +681,35 @@ function toTermsStatus(value: GraphBusinessTermsStatus | string | undefined | nu
     return null;
   }
   return { status: value.status, time: toStringOrNull(value.time) };
+}
+
+/**
+ * A scalar field of a read (see WabaSnapshot): its text; null when Meta sent it empty (JSON null or "");
+ * undefined when the answer does not carry it, or carries something that is not a scalar (unreadable).
+ */
+function readField(value: unknown): string | null | undefined {
+  if (value === null || value === '') {
+    return null;
+  }
+  return toStringOrNull(value) ?? undefined;
+}
+
+/** `owner_business_info.marketing_messages_onboarding_status` as a field of a read (see {@link readField}). */
+function readTermsField(
+  value: GraphBusinessTermsStatus | string | undefined | null,
+): MmLiteTermsStatus | null | undefined {
+  if (value === null) {
+    return null;
+  }
+  return toTermsStatus(value) ?? undefined;
+}
+
+/** `health_status` as a field of a read (see {@link readField}). */
+function readHealthField(value: GraphHealthStatus | undefined | null): HealthStatus | null | undefined {
+  if (value === null) {
+    return null;
+  }
+  return isObject(value) ? toHealthStatus(value) : undefined;
 }
 
 function toHealthStatus(value: GraphHealthStatus | undefined): HealthStatus | null {

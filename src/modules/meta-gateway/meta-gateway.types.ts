@@ -41,40 +41,51 @@ export interface MmLiteTermsStatus {
   time: string | null;
 }
 
-/** A WABA as read from `GET /{waba-id}` (fields of graph-api-reference.md §3.1). */
+/**
+ * A WABA as read from `GET /{waba-id}` (fields of graph-api-reference.md §3.1).
+ *
+ * Fields other than `id` are `undefined` when Meta's answer did not carry them: a 200 may leave fields out
+ * (Graph omits a field it has no value for, and a partial answer omits more), and an absent field says
+ * nothing about its value, so whoever applies a reading keeps what is stored. `null` means Meta sent the
+ * field empty (JSON `null` or `""`); no field read here has a documented meaning for that, so appliers keep
+ * the stored value for it too. A field of the wrong type is unreadable and mapped as absent.
+ */
 export interface WabaSnapshot {
   id: string;
-  name: string | null;
+  name?: string | null;
   /** Meta's `status` field (only `ACTIVE` documented). */
-  status: string | null;
-  currency: string | null;
-  timezoneId: string | null;
-  country: string | null;
-  accountReviewStatus: string | null;
-  businessVerificationStatus: string | null;
-  ownershipType: string | null;
-  ownerBusinessId: string | null;
-  ownerBusinessName: string | null;
+  status?: string | null;
+  currency?: string | null;
+  timezoneId?: string | null;
+  country?: string | null;
+  accountReviewStatus?: string | null;
+  businessVerificationStatus?: string | null;
+  ownershipType?: string | null;
+  ownerBusinessId?: string | null;
+  ownerBusinessName?: string | null;
   /** `marketing_messages_onboarding_status` (ELIGIBLE, ONBOARDED, PENDING_*, INELIGIBLE_*). */
-  marketingMessagesOnboardingStatus: string | null;
+  marketingMessagesOnboardingStatus?: string | null;
   /** Terms status carried inside `owner_business_info`, when Meta includes it. */
-  ownerBusinessTermsStatus: MmLiteTermsStatus | null;
-  healthStatus: HealthStatus | null;
+  ownerBusinessTermsStatus?: MmLiteTermsStatus | null;
+  healthStatus?: HealthStatus | null;
 }
 
-/** A phone number as read from `GET /{phone-number-id}` or the WABA's `phone_numbers` edge. */
+/**
+ * A phone number as read from `GET /{phone-number-id}` or the WABA's `phone_numbers` edge; absent fields
+ * are `undefined` and empty ones `null`, as in {@link WabaSnapshot}.
+ */
 export interface PhoneNumberSnapshot {
   id: string;
-  displayPhoneNumber: string | null;
-  verifiedName: string | null;
-  qualityRating: string | null;
-  status: string | null;
-  nameStatus: string | null;
-  codeVerificationStatus: string | null;
-  platformType: string | null;
-  throughputLevel: string | null;
-  messagingLimitTier: string | null;
-  healthStatus: HealthStatus | null;
+  displayPhoneNumber?: string | null;
+  verifiedName?: string | null;
+  qualityRating?: string | null;
+  status?: string | null;
+  nameStatus?: string | null;
+  codeVerificationStatus?: string | null;
+  platformType?: string | null;
+  throughputLevel?: string | null;
+  messagingLimitTier?: string | null;
+  healthStatus?: HealthStatus | null;
 }
 
 /** Template reference of a send. */

@@ -209,31 +209,31 @@ export class PhoneNumbersService implements OnModuleInit {
     return locked;
   }
 
-  /** Applies Graph reads of a WABA's numbers (sync), auditing what changed; unknown numbers are ignored. */
-  async applySnapshots(snapshots: PhoneNumberSnapshot[], context: ChangeContext): Promise<number> {
-    if (snapshots.length === 0) {
-      return 0;
-    }
-    return this.wabas.inTransaction((em) => this.applySnapshotsIn(em, snapshots, context));
-  }
-
   /**
-   * {@link applySnapshots} inside the caller's transaction: one row-lock query for all the numbers of a
-   * reading (or of a whole re-sync chunk) rather than a transaction each; returns the events to publish
-   * after commit.
+   * Applies Graph reads of WABAs' numbers inside the caller's transaction (the sync: one reading, or a whole
+   * re-sync chunk), auditing what changed, with one row-lock query for all of them; returns the events to
+   * publish after commit.
+   *
+   * Each WABA's snapshots apply only to the numbers stored under that WABA, hence of its organization:
+   * Meta reports numbers by ID, and a number it now lists under another WABA (a migration, possibly to
+   * another organization's WABA) keeps its stored record, neither changed by nor moved to the WABA that
+   * reported it, since what a WABA's read says is that WABA's tenant's business. It is logged for
+   * operators; moving a number between WABAs is a new connection through Embedded Signup. Numbers not
+   * stored at all are ignored.
    */
   async applySnapshotsIn(
     em: EntityManager,
-    snapshots: PhoneNumberSnapshot[],
+    readings: Array<{ waba: Waba; snapshots: PhoneNumberSnapshot[] }>,
     context: ChangeContext,
   ): Promise<{ result: number; events: DomainEvent[] }> {
-    if (snapshots.length === 0) {
+    const ids = readings.flatMap((reading) => reading.snapshots.map((snapshot) => snapshot.id));
+    if (ids.length === 0) {
       return { result: 0, events: [] };
     }
     const phones = await em.find(
       PhoneNumber,
-      { phoneNumberId: { $in: snapshots.map((snapshot) => snapshot.id) } },
-      // Across tenants: the snapshots come from Meta reads of WABAs the caller already resolved (sync).
+      { phoneNumberId: { $in: ids }, waba: { $in: readings.map((reading) => reading.waba.id) } },
+      // Across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
       {
         ...ACROSS_TENANTS,
         populate: ['waba'],
@@ -241,16 +241,22 @@ export class PhoneNumbersService implements OnModuleInit {
         orderBy: { phoneNumberId: 'asc' },
       },
     );
-    const byId = new Map(phones.map((phone) => [phone.phoneNumberId, phone]));
+    const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
     const events: DomainEvent[] = [];
-    for (const snapshot of snapshots) {
-      const phone = byId.get(snapshot.id);
-      if (phone) {
+    const elsewhere: Array<{ phoneNumberId: string; wabaId: string }> = [];
+    for (const { waba, snapshots } of readings) {
+      for (const snapshot of snapshots) {
+        const phone = stored.get(`${waba.id}/${snapshot.id}`);
+        if (!phone) {
+          elsewhere.push({ phoneNumberId: snapshot.id, wabaId: waba.wabaId });
+          continue;
+        }
         const before = phoneState(phone);
         applyPhoneSnapshot(phone, snapshot);
         events.push(...this.recordPhoneChanges(em, phone, before, context));
       }
     }
+    await this.warnOfNumbersStoredElsewhere(em, elsewhere);
     return { result: phones.length, events };
   }
 
@@ -273,6 +279,31 @@ export class PhoneNumbersService implements OnModuleInit {
     return digits
       ? this.em.findOne(PhoneNumber, { displayPhoneDigits: digits, waba: waba.id }, { ...ACROSS_TENANTS })
       : null;
+  }
+
+  /** Logs the numbers a WABA's read reported that are stored under another WABA (left unchanged). */
+  private async warnOfNumbersStoredElsewhere(
+    em: EntityManager,
+    reported: Array<{ phoneNumberId: string; wabaId: string }>,
+  ): Promise<void> {
+    if (reported.length === 0) {
+      return;
+    }
+    // Raw SQL (not filtered): IDs only, for the log; numbers never connected here are not in the table.
+    const rows: Array<{ phone_number_id: string; waba_id: string }> = await em.execute(
+      `SELECT p.phone_number_id, w.waba_id FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
+        WHERE p.phone_number_id IN (?)`,
+      [reported.map((entry) => entry.phoneNumberId)],
+    );
+    const storedUnder = new Map(rows.map((row) => [row.phone_number_id, row.waba_id]));
+    for (const { phoneNumberId, wabaId } of reported) {
+      const owner = storedUnder.get(phoneNumberId);
+      if (owner && owner !== wabaId) {
+        this.logger.warn(
+          `Phone number ${phoneNumberId}: Meta lists it under WABA ${wabaId} but it is connected under WABA ${owner}; left unchanged`,
+        );
+      }
+    }
   }
 
   private recordPhoneChanges(

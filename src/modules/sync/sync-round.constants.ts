@@ -2,11 +2,10 @@
 export const SYNC_ROUND_CLAIM_BATCH_SIZE = 50;
 
 /**
- * How long a claim keeps other instances off a WABA. Long enough for a batch to wait in the queue and be
- * read with timeouts and retries; short enough that a crashed instance's WABAs are picked up again by the
- * next round. Claims are not renewed: an expired claim simply makes the WABA claimable again.
+ * Renewals of a round's claims per lease (SYNC_CLAIM_LEASE_MS): a claim runs out only after this many
+ * renewals in a row failed to happen, that is when its instance is gone or stalled, not while Meta is slow.
  */
-export const SYNC_ROUND_CLAIM_LEASE_MS = 5 * 60_000;
+export const SYNC_ROUND_LEASE_RENEWALS_PER_LEASE = 3;
 
 /** Workers per instance for each allowed Graph call in flight, so database work overlaps the calls. */
 export const SYNC_ROUND_WORKERS_PER_CALL_SLOT = 2;

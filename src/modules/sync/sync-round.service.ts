@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
@@ -10,23 +9,26 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 
 import {
-  SYNC_ROUND_CLAIM_BATCH_SIZE,
-  SYNC_ROUND_CLAIM_LEASE_MS,
+  SYNC_ROUND_LEASE_RENEWALS_PER_LEASE,
   SYNC_ROUND_MAX_WORKERS,
   SYNC_ROUND_SCHEDULED_ACTOR,
   SYNC_ROUND_WORKERS_PER_CALL_SLOT,
 } from './sync-round.constants';
 import { SyncRoundMetaGateway } from './sync-round.gateway';
-import { SyncRoundObserver } from './sync-round.observer';
 import { ConcurrencyLimiter } from './sync-round.limiter';
+import { SyncRoundObserver } from './sync-round.observer';
+import { type ClaimedWaba, type RoundScope, type SyncClaim, SyncRoundRepository } from './sync-round.repository';
+import { type Outcome, RoundRun, type RoundTask } from './sync-round.run';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
 
 /** What one instance did in one round (the body of `POST /api/v1/admin/sync-rounds`). */
 export interface SyncRoundResult {
-  /** WABAs this instance claimed and handled in the round. */
+  /**
+   * WABAs this instance claimed and handled in the round (not those another instance took over after this
+   * one stalled past its lease: their new holder counts them).
+   */
   wabas: number;
   /** Read and applied. */
   succeeded: number;
@@ -40,41 +42,18 @@ export interface SyncRoundResult {
 }
 
 /**
- * Which WABAs a round claims; either way only CONNECTED ones (a rejected token waits for re-authorization)
- * that no instance holds a live claim on.
- */
-type RoundScope =
-  /** The periodic round: the WABAs whose `next_sync_at` has come by `cutoff`. */
-  | { kind: 'due'; cutoff: Date }
-  /**
-   * A full round: every WABA, due or not, that no round has handled since `startedAt` (the database's
-   * clock, as text so that its microseconds survive; `sync_handled_at` is written by the same clock).
-   */
-  | { kind: 'full'; startedAt: string };
-
-/** A WABA claimed for this round, with what the round needs to read it. */
-interface ClaimedWaba {
-  wabaId: string;
-  ownerBusinessId: string | null;
-  fingerprint: string;
-  sealedToken: string;
-}
-
-/** Unit of work of a round: several WABAs read with one token, or one WABA read with its own. */
-type RoundTask =
-  { kind: 'group'; wabas: ClaimedWaba[]; token: string; ownToken: boolean } | { kind: 'single'; waba: ClaimedWaba };
-
-type Outcome = 'succeeded' | 'failed' | 'skipped';
-
-/**
  * The re-sync (product-spec §2.8): re-reads connected WABAs' fields, their numbers and their MM Lite
  * status, and applies them through {@link WabaSyncService}. The periodic round ({@link runRound}) takes
  * the due WABAs; a full round ({@link runFullRound}, the admin endpoint) takes every WABA, due or not.
  *
- * Several instances share a round through per-WABA claims on the `wabas` row (`sync_claimed_by`,
- * `sync_claim_expires_at`) taken with `FOR UPDATE SKIP LOCKED`: each instance keeps claiming batches
- * until no eligible, unclaimed WABA is left, so no WABA is read twice and no instance idles while work
- * remains. A crashed instance's claims expire after {@link SYNC_ROUND_CLAIM_LEASE_MS}.
+ * Several instances share a round through per-WABA claims on the `wabas` row taken with `FOR UPDATE SKIP
+ * LOCKED` ({@link SyncRoundRepository}): each instance keeps claiming batches until no eligible, unclaimed
+ * WABA is left, so no WABA is read twice and no instance idles while work remains. Each batch is claimed
+ * under its own token with a lease (SYNC_CLAIM_LEASE_MS) that the round renews while it holds the WABAs,
+ * however slow Meta is; the lease runs out only when the instance is gone or stalled, and another instance
+ * may then take the WABAs over. Recording an outcome (applying a reading, a failure, a deferral) checks
+ * under the WABA's row lock that the claim still stands, and so does releasing it: an instance that lost
+ * a claim never applies what it read nor frees what another instance is reading.
  *
  * Releasing a claim stamps `sync_handled_at`, and that is what keeps a full round to one read per WABA:
  * a handled WABA is released and claimable again, but a full round takes only WABAs no round (full or
@@ -85,7 +64,8 @@ type Outcome = 'succeeded' | 'failed' | 'skipped';
  * when configured (it reads every client WABA), else the WABAs sharing a business token. Numbers are
  * read with a multi-ID call over the numbers already known; new numbers arrive through signup, webhooks
  * and the per-WABA path (a singleton group or a fallback lists the WABA's numbers). A failed chunk falls
- * back to one read per WABA with its own token, so one bad WABA never fails its neighbours.
+ * back to one read per WABA with its own token, so one bad WABA never fails its neighbours. No database
+ * transaction is open while Meta is called: reads come first, then each outcome is recorded in its own.
  */
 @Injectable()
 export class SyncRoundService {
@@ -94,7 +74,7 @@ export class SyncRoundService {
   readonly instanceId = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly claims: SyncRoundRepository,
     private readonly meta: MetaGateway,
     private readonly sync: WabaSyncService,
     private readonly secrets: SecretBox,
@@ -120,20 +100,27 @@ export class SyncRoundService {
    */
   async runFullRound(requestedBy: string): Promise<SyncRoundResult> {
     // The database's clock, because sync_handled_at is stamped by it on whichever instance releases.
-    const [row]: Array<{ started_at: string }> = await this.em
-      .getConnection()
-      .execute('SELECT now()::text AS started_at');
-    return this.run({ kind: 'full', startedAt: row.started_at }, requestedBy);
+    return this.run({ kind: 'full', startedAt: await this.claims.databaseNow() }, requestedBy);
   }
 
   private async run(scope: RoundScope, requestedBy: string): Promise<SyncRoundResult> {
     const startedAt = Date.now();
     const concurrency = this.config.get('scheduler.syncConcurrency', { infer: true });
+    const leaseMs = this.leaseMs();
     const gateway = new SyncRoundMetaGateway(this.meta, new ConcurrencyLimiter(concurrency));
-    const run = new RoundRun(requestedBy, () => this.claimBatch(scope));
+    const run = new RoundRun(
+      requestedBy,
+      () => this.claims.claim(scope, this.instanceId, leaseMs, !this.systemUserToken()),
+      (claimed) => this.plan(claimed),
+    );
     const workers = Math.min(SYNC_ROUND_MAX_WORKERS, concurrency * SYNC_ROUND_WORKERS_PER_CALL_SLOT);
 
-    await Promise.all(Array.from({ length: workers }, () => this.work(run, gateway)));
+    const stopRenewing = this.keepLeases(run, leaseMs);
+    try {
+      await Promise.all(Array.from({ length: workers }, () => this.work(run, gateway)));
+    } finally {
+      await stopRenewing();
+    }
 
     const result: SyncRoundResult = {
       wabas: run.counts.succeeded + run.counts.failed + run.counts.skipped,
@@ -143,7 +130,7 @@ export class SyncRoundService {
     };
     this.logger.log(
       `Sync round ended: scope=${scope.kind} by=${requestedBy} instance=${this.instanceId} wabas=${result.wabas} ` +
-        `succeeded=${result.succeeded} failed=${result.failed} skipped=${result.skipped} ` +
+        `succeeded=${result.succeeded} failed=${result.failed} skipped=${result.skipped} lost=${run.lostCount} ` +
         `metaCalls=${result.metaCalls} durationMs=${result.durationMs}`,
     );
     this.observer?.recordRound(result, run.claimError !== null);
@@ -152,6 +139,44 @@ export class SyncRoundService {
       throw run.claimError;
     }
     return result;
+  }
+
+  /**
+   * Renews the round's leases {@link SYNC_ROUND_LEASE_RENEWALS_PER_LEASE} times per lease, one renewal at a
+   * time, until the returned function is called (it waits for a renewal under way).
+   */
+  private keepLeases(run: RoundRun, leaseMs: number): () => Promise<void> {
+    const state: { renewing: Promise<void> | null } = { renewing: null };
+    const timer = setInterval(
+      () => {
+        state.renewing ??= this.renewLeases(run, leaseMs).finally(() => {
+          state.renewing = null;
+        });
+      },
+      Math.floor(leaseMs / SYNC_ROUND_LEASE_RENEWALS_PER_LEASE),
+    );
+    return async () => {
+      clearInterval(timer);
+      await state.renewing;
+    };
+  }
+
+  /**
+   * Extends the leases of the claims the round still holds; a claim found taken over (its lease ran out
+   * while this instance stalled, and another claimed the WABA) is dropped from the round. A failed renewal
+   * is only logged: the next one retries, and the apply checks the claim anyway.
+   */
+  private async renewLeases(run: RoundRun, leaseMs: number): Promise<void> {
+    const asked = run.heldClaims();
+    if (asked.size === 0) {
+      return;
+    }
+    try {
+      const tokens = [...new Set([...asked.values()].map((claim) => claim.token))];
+      run.renewed(asked, await this.claims.renew(this.instanceId, tokens, leaseMs));
+    } catch (error) {
+      this.logger.warn(`Renewing the sync round's claims failed: ${describe(error)}`);
+    }
   }
 
   private async work(run: RoundRun, gateway: SyncRoundMetaGateway): Promise<void> {
@@ -170,54 +195,13 @@ export class SyncRoundService {
 
   private async execute(run: RoundRun, gateway: SyncRoundMetaGateway, task: RoundTask): Promise<void> {
     if (task.kind === 'single') {
-      run.count(await this.syncOne(run, gateway, task.waba));
-      await this.release([task.waba.wabaId]);
+      run.count(run.holds(task.waba) ? await this.syncOne(run, gateway, task.waba) : 'lost');
+      await this.release(run, task.waba.claim, [task.waba.wabaId]);
       return;
     }
     const { handled, fallback } = await this.syncGroup(run, gateway, task);
-    await this.release(handled);
+    await this.release(run, task.wabas[0].claim, handled);
     run.push(fallback.map((waba) => ({ kind: 'single', waba })));
-  }
-
-  /**
-   * Claims up to one batch of the scope's unclaimed, connected WABAs for this instance. Without a
-   * system-user token the batch is ordered by token fingerprint, so WABAs sharing a business token land
-   * together. A full round walks the same order: a WABA it has read moves (mostly) an interval ahead,
-   * behind the ones still to read, which so stay at the front of the `next_sync_at` index.
-   */
-  private async claimBatch(scope: RoundScope): Promise<RoundTask[]> {
-    // Raw SQL, which the tenant filter does not cover: the round claims every organization's WABAs.
-    const ordering = this.systemUserToken() ? 'next_sync_at, id' : 'access_token_fingerprint, next_sync_at, id';
-    const [eligible, bound] =
-      scope.kind === 'due'
-        ? ['next_sync_at <= ?', scope.cutoff]
-        : ['(sync_handled_at IS NULL OR sync_handled_at < CAST(? AS timestamptz))', scope.startedAt];
-    const rows: Array<{
-      waba_id: string;
-      owner_business_id: string | null;
-      access_token_fingerprint: string;
-      access_token_sealed: string;
-    }> = await this.em.getConnection().execute(
-      `UPDATE wabas
-          SET sync_claimed_by = ?, sync_claim_expires_at = now() + (? * interval '1 millisecond')
-        WHERE id IN (
-              SELECT id FROM wabas
-               WHERE connection = ?
-                 AND ${eligible}
-                 AND (sync_claim_expires_at IS NULL OR sync_claim_expires_at < now())
-               ORDER BY ${ordering}
-               LIMIT ?
-                 FOR UPDATE SKIP LOCKED)
-    RETURNING waba_id, owner_business_id, access_token_fingerprint, access_token_sealed`,
-      [this.instanceId, SYNC_ROUND_CLAIM_LEASE_MS, WabaConnection.CONNECTED, bound, SYNC_ROUND_CLAIM_BATCH_SIZE],
-    );
-    const claimed = rows.map<ClaimedWaba>((row) => ({
-      wabaId: row.waba_id,
-      ownerBusinessId: row.owner_business_id,
-      fingerprint: row.access_token_fingerprint,
-      sealedToken: row.access_token_sealed,
-    }));
-    return this.plan(claimed);
   }
 
   /** Turns a claimed batch into tasks: one group per token, a single read for a WABA alone with its token. */
@@ -255,21 +239,24 @@ export class SyncRoundService {
   /**
    * Reads a group with multi-ID calls: the WABAs' fields (MM Lite status and the portfolio's terms come
    * with them), then their known numbers. Returns the WABAs whose outcome is recorded and those to read
-   * one by one (their chunk failed, or one of their numbers could not be read).
+   * one by one (their chunk failed, or one of their numbers could not be read). All the WABAs of a group
+   * come from one claimed batch, under one claim.
    */
   private async syncGroup(
     run: RoundRun,
     gateway: SyncRoundMetaGateway,
     task: Extract<RoundTask, { kind: 'group' }>,
   ): Promise<{ handled: string[]; fallback: ClaimedWaba[] }> {
+    const claim = task.wabas[0].claim;
     const handled: string[] = [];
     const fallback: ClaimedWaba[] = [];
     const active: ClaimedWaba[] = [];
     for (const waba of task.wabas) {
       const until = gateway.throttledUntil(waba.wabaId);
-      if (until) {
-        await this.sync.deferSync(waba.wabaId, until, run.actor);
-        run.count('skipped');
+      if (!run.holds(waba)) {
+        run.count('lost');
+      } else if (until) {
+        run.count((await this.sync.deferSync(waba.wabaId, until, run.actor, claim)) ? 'skipped' : 'lost');
         handled.push(waba.wabaId);
       } else {
         active.push(waba);
@@ -284,7 +271,7 @@ export class SyncRoundService {
       active.map((waba) => waba.wabaId),
       task.token,
     );
-    const numbersByWaba = await this.knownNumbers([...fields.found.keys()]);
+    const numbersByWaba = await this.claims.knownNumbers([...fields.found.keys()]);
     const phoneIds = [...numbersByWaba.values()].flat();
     const phones =
       phoneIds.length > 0
@@ -298,7 +285,7 @@ export class SyncRoundService {
       if (!snapshot) {
         if (task.ownToken && isRejectedToken(failure)) {
           // The WABA's own token was refused: reading it alone with the same token would only repeat that.
-          run.count(await this.recordFailure(run, gateway, waba.wabaId, failure));
+          run.count(await this.recordFailure(run, gateway, waba.wabaId, failure, claim));
           handled.push(waba.wabaId);
         } else {
           fallback.push(waba);
@@ -314,12 +301,12 @@ export class SyncRoundService {
       readings.set(waba.wabaId, {
         snapshot,
         numbers: numbers as PhoneNumberSnapshot[],
-        terms: snapshot.ownerBusinessTermsStatus,
+        terms: snapshot.ownerBusinessTermsStatus ?? null,
         observedAt,
       });
       handled.push(waba.wabaId);
     }
-    await this.applyChunk(gateway, run, readings);
+    await this.applyChunk(gateway, run, readings, claim);
     if (fallback.length > 0) {
       this.logger.warn(`Sync round: ${fallback.length} WABA(s) of a multi-ID read fall back to one read each`);
     }
@@ -328,27 +315,34 @@ export class SyncRoundService {
 
   /**
    * Applies a chunk's readings in one transaction (the round's cost is the writing, not Meta); if that
-   * fails, each WABA is applied on its own so one bad row cannot fail its chunk-mates.
+   * fails, each WABA is applied on its own so one bad row cannot fail its chunk-mates. A WABA whose claim
+   * was taken over meanwhile is not applied (its new holder reads and applies it).
    */
   private async applyChunk(
     gateway: SyncRoundMetaGateway,
     run: RoundRun,
     readings: Map<string, WabaReading>,
+    claim: SyncClaim,
   ): Promise<void> {
     if (readings.size === 0) {
       return;
     }
     try {
-      await this.sync.applyReadings(readings, run.actor);
-      for (let index = 0; index < readings.size; index++) {
-        run.count('succeeded');
+      const applied = await this.sync.applyReadings(readings, run.actor, { claim });
+      const appliedIds = new Set(applied.map((waba) => waba.wabaId));
+      for (const wabaId of readings.keys()) {
+        run.count(appliedIds.has(wabaId) ? 'succeeded' : 'lost');
       }
     } catch (error) {
       this.logger.warn(
         `Sync round: applying a chunk of ${readings.size} failed (${error instanceof Error ? error.message : 'unexpected error'}); applying one by one`,
       );
       for (const [wabaId, reading] of readings) {
-        run.count(await this.apply(run, gateway, wabaId, () => this.sync.applyReading(wabaId, reading, run.actor)));
+        run.count(
+          await this.apply(run, gateway, wabaId, claim, () =>
+            this.sync.applyReading(wabaId, reading, run.actor, { claim }),
+          ),
+        );
       }
     }
   }
@@ -357,167 +351,66 @@ export class SyncRoundService {
   private async syncOne(run: RoundRun, gateway: SyncRoundMetaGateway, waba: ClaimedWaba): Promise<Outcome> {
     const until = gateway.throttledUntil(waba.wabaId);
     if (until) {
-      await this.sync.deferSync(waba.wabaId, until, run.actor);
-      return 'skipped';
+      return (await this.sync.deferSync(waba.wabaId, until, run.actor, waba.claim)) ? 'skipped' : 'lost';
     }
-    return this.apply(run, gateway, waba.wabaId, async () => {
+    return this.apply(run, gateway, waba.wabaId, waba.claim, async () => {
       const reading = await this.sync.readWith(gateway, waba, this.secrets.open(waba.sealedToken));
-      return this.sync.applyReading(waba.wabaId, reading, run.actor);
+      return this.sync.applyReading(waba.wabaId, reading, run.actor, { claim: waba.claim });
     });
   }
 
+  /** Runs a read-and-apply (`work` resolves to null when the claim was lost); a failure is recorded. */
   private async apply(
     run: RoundRun,
     gateway: SyncRoundMetaGateway,
     wabaId: string,
+    claim: SyncClaim,
     work: () => Promise<unknown>,
   ): Promise<Outcome> {
     try {
-      await work();
-      return 'succeeded';
+      return (await work()) === null ? 'lost' : 'succeeded';
     } catch (error) {
-      return this.recordFailure(run, gateway, wabaId, error);
+      return this.recordFailure(run, gateway, wabaId, error, claim);
     }
   }
 
   /**
    * Records a failed read: the failure counter and back-off (or REAUTH_REQUIRED) via
    * {@link WabaSyncService.recordFailure}; a throttled WABA is also held until Meta's estimated time to
-   * regain access and reported as skipped.
+   * regain access and reported as skipped. Nothing is recorded once the claim is lost.
    */
   private async recordFailure(
     run: RoundRun,
     gateway: SyncRoundMetaGateway,
     wabaId: string,
     error: unknown,
+    claim: SyncClaim,
   ): Promise<Outcome> {
-    await this.sync.recordFailure(wabaId, error, run.actor);
+    if (!(await this.sync.recordFailure(wabaId, error, run.actor, { claim }))) {
+      return 'lost';
+    }
     if (error instanceof MetaGatewayException && error.code === MetaGatewayErrorCode.RATE_LIMITED) {
       const until = gateway.throttledUntil(wabaId);
       if (until) {
-        await this.sync.deferSync(wabaId, until, run.actor);
+        await this.sync.deferSync(wabaId, until, run.actor, claim);
       }
       return 'skipped';
     }
     return 'failed';
   }
 
-  /** Meta IDs of the numbers already stored for these WABAs, by WABA. */
-  private async knownNumbers(wabaIds: string[]): Promise<Map<string, string[]>> {
-    const byWaba = new Map<string, string[]>();
-    if (wabaIds.length === 0) {
-      return byWaba;
-    }
-    const rows: Array<{ phone_number_id: string; waba_id: string }> = await this.em.getConnection().execute(
-      `SELECT p.phone_number_id, w.waba_id
-         FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
-        WHERE w.waba_id IN (?)
-        ORDER BY p.phone_number_id`,
-      [wabaIds],
-    );
-    for (const row of rows) {
-      byWaba.set(row.waba_id, [...(byWaba.get(row.waba_id) ?? []), row.phone_number_id]);
-    }
-    return byWaba;
+  /** Releases the round's claim on WABAs whose outcome is recorded (see SyncRoundRepository.release). */
+  private async release(run: RoundRun, claim: SyncClaim, wabaIds: string[]): Promise<void> {
+    await this.claims.release(claim, wabaIds);
+    run.released(claim, wabaIds);
   }
 
-  /**
-   * Ends this instance's claims on WABAs whose outcome is recorded (their next_sync_at moved on) and stamps
-   * them handled, so that no full round running since before now reads them again.
-   */
-  private async release(wabaIds: string[]): Promise<void> {
-    if (wabaIds.length === 0) {
-      return;
-    }
-    await this.em.getConnection().execute(
-      `UPDATE wabas SET sync_claimed_by = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()
-        WHERE waba_id IN (?) AND sync_claimed_by = ?`,
-      [wabaIds, this.instanceId],
-    );
+  private leaseMs(): number {
+    return this.config.get('scheduler.syncClaimLeaseMs', { infer: true });
   }
 
   private systemUserToken(): string {
     return this.config.get('meta.systemUserToken', { infer: true });
-  }
-}
-
-/**
- * The shared state of one round on one instance: a queue of tasks fed by claims, taken by the workers.
- * A worker claims the next batch only when the queue is empty; the round is over for this instance when
- * nothing is left to claim, the queue is empty and no task is running (a running group may still push
- * per-WABA fallbacks).
- */
-class RoundRun {
-  readonly counts = { succeeded: 0, failed: 0, skipped: 0 };
-  claimError: Error | null = null;
-  private readonly queue: RoundTask[] = [];
-  private running = 0;
-  private exhausted = false;
-  private claiming: Promise<void> | null = null;
-  private waiters: Array<() => void> = [];
-
-  constructor(
-    /** Who asked for the round: the audit actor of what it applies. */
-    readonly actor: string,
-    private readonly claim: () => Promise<RoundTask[]>,
-  ) {}
-
-  async take(): Promise<RoundTask | null> {
-    for (;;) {
-      const task = this.queue.shift();
-      if (task) {
-        this.running += 1;
-        return task;
-      }
-      if (!this.exhausted) {
-        this.claiming ??= this.claimNext();
-        await this.claiming;
-        continue;
-      }
-      if (this.running === 0) {
-        this.wake();
-        return null;
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  done(): void {
-    this.running -= 1;
-    this.wake();
-  }
-
-  push(tasks: RoundTask[]): void {
-    this.queue.push(...tasks);
-    this.wake();
-  }
-
-  count(outcome: Outcome): void {
-    this.counts[outcome] += 1;
-  }
-
-  private async claimNext(): Promise<void> {
-    try {
-      const tasks = await this.claim();
-      if (tasks.length === 0) {
-        this.exhausted = true;
-      }
-      this.queue.push(...tasks);
-    } catch (error) {
-      this.claimError = error instanceof Error ? error : new Error('Claiming due WABAs failed');
-      this.exhausted = true;
-    } finally {
-      this.claiming = null;
-      this.wake();
-    }
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) {
-      resolve();
-    }
   }
 }
 

@@ -5,6 +5,7 @@ import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.modu
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { SyncRoundController } from './sync-round.controller';
+import { SyncRoundRepository } from './sync-round.repository';
 import { SyncRoundService } from './sync-round.service';
 import { SyncController } from './sync.controller';
 import { WabaSyncService } from './waba-sync.service';
@@ -13,7 +14,7 @@ import { WabaSyncService } from './waba-sync.service';
 @Module({
   imports: [MetaGatewayModule, WabasModule, PhoneNumbersModule],
   controllers: [SyncController, SyncRoundController],
-  providers: [WabaSyncService, SyncRoundService],
+  providers: [WabaSyncService, SyncRoundService, SyncRoundRepository],
   exports: [WabaSyncService, SyncRoundService],
 })
 export class SyncModule {}

@@ -12,6 +12,7 @@ import { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants'
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import { type ChangeContext, type ChangeFence, WabasService } from 'src/modules/wabas/wabas.service';
 
+import type { SyncClaim } from './sync-round.repository';
 import { META_SYNC_BASE_BACKOFF_MINUTES, META_SYNC_MAX_BACKOFF_MINUTES } from './sync.constants';
 
 /** What Meta said about one WABA in one read (its fields, its numbers, the portfolio's terms). */
@@ -24,6 +25,18 @@ export interface WabaReading {
    * is applied while the read is in flight keeps its fields.
    */
   observedAt: Date;
+}
+
+/**
+ * What a sync write must still hold for it to apply, checked inside the write's transaction: the round's
+ * claim on the WABA (checked on the WABA row locked for the change: a write under a lost claim records
+ * nothing) and the webhook worker's lease (ChangeContext.fence: it throws and aborts the transaction).
+ */
+export interface SyncGuard {
+  /** The sync round's claim on the WABA (see SyncRoundRepository). */
+  claim?: SyncClaim;
+  /** The webhook worker's lease of the delivery the read answers (see ChangeContext.fence). */
+  fence?: ChangeFence;
 }
 
 /** Outcome of syncing one WABA. */
@@ -89,10 +102,10 @@ export class WabaSyncService {
     }
     try {
       const reading = await this.read(waba, await this.wabas.revealToken(waba));
-      await this.applyReading(wabaId, reading, requestedBy, fence);
+      await this.applyReading(wabaId, reading, requestedBy, { fence });
       return 'SYNCED';
     } catch (error) {
-      await this.recordFailure(wabaId, error, requestedBy, fence);
+      await this.recordFailure(wabaId, error, requestedBy, { fence });
       return 'FAILED';
     }
   }
@@ -122,30 +135,40 @@ export class WabaSyncService {
     return { snapshot, numbers, terms, observedAt };
   }
 
-  /** Applies a reading through the owning services; returns the updated WABA (null if it vanished). */
+  /**
+   * Applies a reading through the owning services; returns the updated WABA (null if it vanished, or if
+   * the round's claim on it was lost, see {@link SyncGuard}).
+   */
   async applyReading(
     wabaId: string,
     reading: WabaReading,
     requestedBy: string,
-    fence?: ChangeFence,
+    guard: SyncGuard = {},
   ): Promise<Waba | null> {
-    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy, fence);
+    const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy, guard);
     return waba ?? null;
   }
 
   /**
    * Applies the readings of many WABAs (a multi-ID chunk of the re-sync) in one transaction: the WABAs'
-   * fields and sync state, then all their numbers, audited as SYNC by `requestedBy`. Returns the WABAs
-   * that exist.
+   * fields and sync state, then their numbers, audited as SYNC by `requestedBy`. Returns the WABAs applied:
+   * those that exist and, for a round, on which its `claim` still stands (checked under the row lock, so a
+   * round that lost a WABA to another instance never applies its stale reading).
    */
-  async applyReadings(readings: Map<string, WabaReading>, requestedBy: string, fence?: ChangeFence): Promise<Waba[]> {
+  async applyReadings(
+    readings: Map<string, WabaReading>,
+    requestedBy: string,
+    { claim, fence }: SyncGuard = {},
+  ): Promise<Waba[]> {
     const context = readContext(requestedBy, fence);
     const now = new Date();
     const nextSyncAt = new Date(now.getTime() + this.intervalMs());
     return this.wabas.inTransaction(async (em) => {
+      const skipped = new Set<string>();
       const applied = await this.wabas.applyChangesIn(em, [...readings.keys()], context, (entity) => {
         const reading = readings.get(entity.wabaId);
-        if (!reading) {
+        if (!reading || !holdsClaim(entity, claim)) {
+          skipped.add(entity.wabaId);
           return false;
         }
         this.wabas.applySnapshot(entity, reading.snapshot, reading.observedAt);
@@ -157,17 +180,24 @@ export class WabaSyncService {
         entity.lastSyncErrorCode = null;
         entity.nextSyncAt = nextSyncAt;
       });
-      const numbers = applied.result.flatMap((waba) => readings.get(waba.wabaId)?.numbers ?? []);
+      const wabas = applied.result.filter((waba) => !skipped.has(waba.wabaId));
+      const numbers = wabas.map((waba) => ({ waba, snapshots: readings.get(waba.wabaId)?.numbers ?? [] }));
       const phones = await this.phoneNumbers.applySnapshotsIn(em, numbers, context);
-      return { result: applied.result, events: [...applied.events, ...phones.events] };
+      return { result: wabas, events: [...applied.events, ...phones.events] };
     });
   }
 
   /**
    * Records a failed read on the WABA: REAUTH_REQUIRED for a rejected token (audited as SYNC by
    * `requestedBy`: Meta refused the token, nobody changed the connection by hand), back-off for the rest.
+   * Returns false, recording nothing, when the round's `claim` on the WABA was lost.
    */
-  async recordFailure(wabaId: string, error: unknown, requestedBy: string, fence?: ChangeFence): Promise<void> {
+  async recordFailure(
+    wabaId: string,
+    error: unknown,
+    requestedBy: string,
+    { claim, fence }: SyncGuard = {},
+  ): Promise<boolean> {
     const code = error instanceof MetaGatewayException ? error.code : MetaGatewayErrorCode.UNKNOWN;
     this.logger.warn(
       `Sync of WABA ${wabaId} failed: ${code}${error instanceof MetaGatewayException && error.metaCode ? ` (#${error.metaCode})` : ''}`,
@@ -176,7 +206,12 @@ export class WabaSyncService {
       error instanceof MetaGatewayException && error.details.retryAfterSeconds
         ? error.details.retryAfterSeconds * 1000
         : 0;
+    let held = true;
     await this.wabas.applyChange(wabaId, readContext(requestedBy, fence), (entity) => {
+      held = holdsClaim(entity, claim);
+      if (!held) {
+        return false;
+      }
       entity.syncFailureCount += 1;
       entity.lastSyncErrorCode = code;
       if (code === MetaGatewayErrorCode.AUTH_INVALID) {
@@ -188,19 +223,24 @@ export class WabaSyncService {
       );
       entity.nextSyncAt = new Date(Date.now() + Math.max(backoffMinutes * 60_000, retryAfterMs));
     });
+    return held;
   }
 
   /**
    * Pushes the next sync of a WABA out to `until` (never earlier than already planned) without counting a
-   * failure: the round uses it for WABAs Meta throttles, which are not at fault.
+   * failure: the round uses it for WABAs Meta throttles, which are not at fault. Returns false, changing
+   * nothing, when the round's `claim` on the WABA was lost.
    */
-  async deferSync(wabaId: string, until: Date, requestedBy: string): Promise<void> {
+  async deferSync(wabaId: string, until: Date, requestedBy: string, claim?: SyncClaim): Promise<boolean> {
+    let held = true;
     await this.wabas.applyChange(wabaId, readContext(requestedBy), (entity) => {
-      if (entity.nextSyncAt.getTime() >= until.getTime()) {
+      held = holdsClaim(entity, claim);
+      if (!held || entity.nextSyncAt.getTime() >= until.getTime()) {
         return false;
       }
       entity.nextSyncAt = until;
     });
+    return held;
   }
 
   private async readTerms(
@@ -225,6 +265,14 @@ export class WabaSyncService {
   private intervalMs(): number {
     return this.config.get('scheduler.syncIntervalMinutes', { infer: true }) * 60_000;
   }
+}
+
+/**
+ * Whether a round's claim on the WABA still stands (always, outside rounds). Called on the row locked for
+ * the change, so no claim can be taken between this check and the commit.
+ */
+function holdsClaim(waba: Waba, claim: SyncClaim | undefined): boolean {
+  return !claim || (waba.syncClaimedBy === claim.owner && waba.syncClaimToken === claim.token);
 }
 
 /** The audit context of what a read of Meta finds: Meta's change, seen by a sync that `requestedBy` asked for. */

@@ -207,6 +207,14 @@ export class Waba extends BaseEntity<
   syncClaimExpiresAt: Date | null = null;
 
   /**
+   * Token of the round's claim (one per claimed batch). A round applies what it read, and releases the
+   * claim, only while the row still carries its owner and token: a claim that ran out and was taken over
+   * (even by the same instance) is not its own any more.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  syncClaimToken: string | null = null;
+
+  /**
    * When a round last recorded an outcome for the WABA (read, failed, or skipped while Meta throttles it)
    * and released its claim. A full round takes only the WABAs no round has handled since it started, so
    * each is read once in it whichever instance handles it, while a crashed instance's claims come back

@@ -1,3 +1,5 @@
+import type { WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+
 import type { Waba } from './waba.entity';
 import { ReconnectionEvidence, ReconnectionOutcome, WabaDisconnection } from './wabas.constants';
 import { WabasService } from './wabas.service';
@@ -50,6 +52,63 @@ describe(WabasService.name, () => {
       const waba = disconnected(null);
       expect(sut.markReconnected(waba, LATER, ReconnectionEvidence.SHARED)).toBe(ReconnectionOutcome.APPLIED);
       expect(waba.disconnectionAt).toEqual(LATER);
+    });
+  });
+
+  describe('applySnapshot', () => {
+    const READ_AT = new Date('2026-01-15T12:10:00Z');
+
+    function stored(): Waba {
+      return {
+        name: 'Stored name',
+        metaStatus: 'ACTIVE',
+        currency: 'USD',
+        country: 'US',
+        countryAt: REMOVED_AT,
+        accountReviewStatus: 'APPROVED',
+        accountReviewStatusAt: REMOVED_AT,
+        mmLiteMetaStatus: 'ONBOARDED',
+        mmLiteLastCheckedAt: REMOVED_AT,
+        snapshotAt: REMOVED_AT,
+        disconnectedReason: null,
+        disconnectionAt: null,
+      } as unknown as Waba;
+    }
+
+    it('should keep, and leave undated, what a partial answer left out or sent empty', () => {
+      const waba = stored();
+      const snapshot: WabaSnapshot = { id: '1', name: 'New name', currency: null, accountReviewStatus: null };
+
+      sut.applySnapshot(waba, snapshot, READ_AT);
+
+      expect(waba).toMatchObject({
+        name: 'New name',
+        metaStatus: 'ACTIVE',
+        currency: 'USD',
+        country: 'US',
+        countryAt: REMOVED_AT,
+        accountReviewStatus: 'APPROVED',
+        accountReviewStatusAt: REMOVED_AT,
+        mmLiteMetaStatus: 'ONBOARDED',
+        mmLiteLastCheckedAt: REMOVED_AT,
+        snapshotAt: READ_AT,
+      });
+    });
+
+    it('should leave the fields only reads report undated when the answer carries none of them', () => {
+      const waba = stored();
+
+      sut.applySnapshot(waba, { id: '1', country: 'BR' }, READ_AT);
+
+      expect(waba).toMatchObject({ country: 'BR', countryAt: READ_AT, name: 'Stored name', snapshotAt: REMOVED_AT });
+    });
+
+    it('should not let a field a read carries override a newer report of it', () => {
+      const waba = stored();
+
+      sut.applySnapshot(waba, { id: '1', country: 'BR', currency: 'BRL' }, EARLIER);
+
+      expect(waba).toMatchObject({ country: 'US', countryAt: REMOVED_AT, currency: 'USD', snapshotAt: REMOVED_AT });
     });
   });
 });

@@ -41,6 +41,22 @@ const UNDONE_BY: Record<ReconnectionEvidence, ReadonlySet<string>> = {
   [ReconnectionEvidence.ACCOUNT_RECONNECTED]: new Set([WabaDisconnection.ACCOUNT_OFFBOARDED]),
 };
 
+/**
+ * The fields of a read dated together as the `snapshot` fact ({@link applySnapshot}): a read that carries
+ * none of them (a partial answer) says nothing about them and leaves the fact's time alone.
+ */
+const SNAPSHOT_FACT_FIELDS = [
+  'name',
+  'status',
+  'currency',
+  'timezoneId',
+  'businessVerificationStatus',
+  'ownerBusinessId',
+  'ownerBusinessName',
+  'healthStatus',
+  'marketingMessagesOnboardingStatus',
+] as const satisfies ReadonlyArray<keyof WabaSnapshot>;
+
 /** Who changed something, for the audit record. */
 export interface ChangeContext {
   /** How the service learned the new value ({@link ChangeSource}); not who asked for it. */
@@ -418,32 +434,45 @@ export class WabasService {
   /**
    * Copies the fields of a Graph read onto the WABA (inside {@link applyChange}), as of `observedAt`, the
    * moment the read began: each field only if no newer report of it is applied already (a webhook that
-   * arrived while the read was in flight wins). A read that finds the WABA ACTIVE shows it shared with
-   * the platform again ({@link markReconnected}).
+   * arrived while the read was in flight wins). Only fields Meta sent with a value are copied: one it left
+   * out, or sent empty, keeps its stored value (see WabaSnapshot), and its "as of" time, so a partial
+   * answer never clears a field, audits a change that did not happen, nor makes an older report of the
+   * field look stale. A read that finds the WABA ACTIVE shows it shared with the platform again
+   * ({@link markReconnected}).
    */
   applySnapshot(waba: Waba, snapshot: WabaSnapshot, observedAt: Date): void {
-    observeFact(waba, 'snapshot', observedAt, () => {
-      waba.name = snapshot.name ?? waba.name;
-      waba.metaStatus = snapshot.status;
-      waba.currency = snapshot.currency;
-      waba.timezoneId = snapshot.timezoneId;
-      waba.businessVerificationStatus = snapshot.businessVerificationStatus;
-      waba.ownerBusinessId = snapshot.ownerBusinessId ?? waba.ownerBusinessId;
-      waba.ownerBusinessName = snapshot.ownerBusinessName ?? waba.ownerBusinessName;
-      if (snapshot.healthStatus) {
-        waba.health = snapshot.healthStatus as unknown as Record<string, unknown>;
-        const wabaEntity = snapshot.healthStatus.entities.find((entity) => entity.entityType === 'WABA');
-        waba.healthWabaCanSend = wabaEntity?.canSendMessage ?? snapshot.healthStatus.canSendMessage;
-      }
-      waba.mmLiteMetaStatus = snapshot.marketingMessagesOnboardingStatus;
-      waba.mmLiteLastCheckedAt = observedAt;
-    });
-    observeFact(waba, 'country', observedAt, () => {
-      waba.country = snapshot.country;
-    });
-    observeFact(waba, 'accountReviewStatus', observedAt, () => {
-      waba.accountReviewStatus = snapshot.accountReviewStatus;
-    });
+    if (SNAPSHOT_FACT_FIELDS.some((field) => hasValue(snapshot[field]))) {
+      observeFact(waba, 'snapshot', observedAt, () => {
+        waba.name = snapshot.name ?? waba.name;
+        waba.metaStatus = snapshot.status ?? waba.metaStatus;
+        waba.currency = snapshot.currency ?? waba.currency;
+        waba.timezoneId = snapshot.timezoneId ?? waba.timezoneId;
+        waba.businessVerificationStatus = snapshot.businessVerificationStatus ?? waba.businessVerificationStatus;
+        waba.ownerBusinessId = snapshot.ownerBusinessId ?? waba.ownerBusinessId;
+        waba.ownerBusinessName = snapshot.ownerBusinessName ?? waba.ownerBusinessName;
+        if (snapshot.healthStatus) {
+          waba.health = snapshot.healthStatus as unknown as Record<string, unknown>;
+          const wabaEntity = snapshot.healthStatus.entities.find((entity) => entity.entityType === 'WABA');
+          waba.healthWabaCanSend = wabaEntity?.canSendMessage ?? snapshot.healthStatus.canSendMessage;
+        }
+        if (snapshot.marketingMessagesOnboardingStatus) {
+          waba.mmLiteMetaStatus = snapshot.marketingMessagesOnboardingStatus;
+          waba.mmLiteLastCheckedAt = observedAt;
+        }
+      });
+    }
+    const country = snapshot.country;
+    if (country) {
+      observeFact(waba, 'country', observedAt, () => {
+        waba.country = country;
+      });
+    }
+    const accountReviewStatus = snapshot.accountReviewStatus;
+    if (accountReviewStatus) {
+      observeFact(waba, 'accountReviewStatus', observedAt, () => {
+        waba.accountReviewStatus = accountReviewStatus;
+      });
+    }
     if (snapshot.ownerBusinessTermsStatus) {
       this.applyTermsStatus(waba, snapshot.ownerBusinessTermsStatus.status, observedAt);
     }
@@ -550,6 +579,11 @@ export class WabasService {
     }
     return events;
   }
+}
+
+/** Whether a field of a read carries a value (see WabaSnapshot: absent is undefined, empty is null). */
+function hasValue(value: unknown): boolean {
+  return value !== undefined && value !== null;
 }
 
 function visibleState(waba: Waba): WabaVisibleState {
