@@ -180,16 +180,71 @@ const URL_HUGE = 'x'.repeat(6_000);
 const DEEP_LEVELS = 5_000;
 const DEEP_ARRAY = '['.repeat(DEEP_LEVELS) + ']'.repeat(DEEP_LEVELS);
 const DEEP_OBJECT = '{"a":'.repeat(DEEP_LEVELS) + '1' + '}'.repeat(DEEP_LEVELS);
+const CURSOR_UUID = '0b6a1f7e-3c1d-4e5f-8a9b-0c1d2e3f4a5b';
+const cursorOf = (json: string | Buffer): string => Buffer.from(json).toString('base64url');
+/**
+ * Well-formed base64url whose content no list made: values that text, timestamptz or uuid columns cannot
+ * hold (NUL, dates outside PostgreSQL's or JavaScript's range), text that is not Unicode, numbers where
+ * the API writes strings, and arrays of the wrong shape, in the shapes of both the one-field (WABAs, phone
+ * numbers) and the two-field (audit events) cursors, so that every list meets both.
+ */
+const HOSTILE_CURSORS = [
+  cursorOf('["\\u0000"]'),
+  cursorOf('["102290129340398\\u0000"]'),
+  cursorOf(`["2024-01-01T00:00:00.000Z","\\u0000"]`),
+  cursorOf(`["\\u0000","${CURSOR_UUID}"]`),
+  cursorOf(Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d])),
+  cursorOf(Buffer.concat([Buffer.from('["2024-01-01T00:00:00.000Z","'), Buffer.from([0xc0, 0x80]), Buffer.from('"]')])),
+  cursorOf('["\\ud800"]'),
+  cursorOf(`["\\udfff","${CURSOR_UUID}"]`),
+  cursorOf(`["+275760-09-13T00:00:00.000Z","${CURSOR_UUID}"]`),
+  cursorOf(`["+999999-01-01","${CURSOR_UUID}"]`),
+  cursorOf(`["-100000-01-01T00:00:00.000Z","${CURSOR_UUID}"]`),
+  cursorOf(`["-100000","${CURSOR_UUID}"]`),
+  cursorOf(`["0000-01-01T00:00:00.000Z","${CURSOR_UUID}"]`),
+  cursorOf(`[8640000000000000,"${CURSOR_UUID}"]`),
+  cursorOf(`["2024-01-01T00:00:00.000Z",1e400]`),
+  cursorOf('[1e400]'),
+  cursorOf('[123456789012345678901234567890]'),
+  cursorOf('[102290129340398]'),
+  cursorOf('[true]'),
+  cursorOf('[null]'),
+  cursorOf('[{"wabaId":"1"}]'),
+  cursorOf('[["1"]]'),
+  cursorOf('["1","2","3"]'),
+  cursorOf(`["2024-01-01T00:00:00.000Z","${CURSOR_UUID}","extra"]`),
+  cursorOf(JSON.stringify(['1'.repeat(7_500)])),
+];
 const INJECTIONS = ["1' OR '1'='1", '1; DROP TABLE wabas; --', '../../etc/passwd', '${7*7}', '<script>1</script>'];
 
 /** Values that no field of `kind` accepts. */
 function badValues(kind: FieldKind): unknown[] {
   const wrongTypes: unknown[] = [12345, true, { nested: 'object' }, ['array'], null];
   if (kind === 'metaId') {
-    return [...wrongTypes, 'abc', '', ' 123', '١٢٣٤٥٦', '1.5', '-1', '9'.repeat(40), ...INJECTIONS];
+    return [
+      ...wrongTypes,
+      'abc',
+      '',
+      ' 123',
+      '١٢٣٤٥٦',
+      '1.5',
+      '-1',
+      '9'.repeat(40),
+      '\u0000',
+      '102290129340398\u0000',
+      ...INJECTIONS,
+    ];
   }
   if (kind === 'uuid') {
-    return [...wrongTypes, 'not-a-uuid', '00000000-0000-0000-0000-00000000000g', URL_HUGE, ...INJECTIONS];
+    return [
+      ...wrongTypes,
+      'not-a-uuid',
+      '00000000-0000-0000-0000-00000000000g',
+      '\u0000',
+      '00000000-0000-4000-8000-000000000000\u0000',
+      URL_HUGE,
+      ...INJECTIONS,
+    ];
   }
   if (kind === 'code') {
     return [...wrongTypes, '', HUGE, 'code\u0000with-nul'];
@@ -247,10 +302,17 @@ function badQueryValues(kind: FieldKind): string[] {
     return ['0', '101', 'abc', '1.5', '99999999999999999999', '', '١٠', ...spellings];
   }
   if (kind === 'cursor') {
-    return ['!!!', 'bm90LWpzb24', Buffer.from('{"x":1}').toString('base64url'), 'x'.repeat(5000), ...INJECTIONS];
+    return [
+      '!!!',
+      'bm90LWpzb24',
+      Buffer.from('{"x":1}').toString('base64url'),
+      'x'.repeat(5000),
+      ...INJECTIONS,
+      ...HOSTILE_CURSORS,
+    ];
   }
   if (kind === 'metaId') {
-    return ['abc', '١٢٣٤٥٦', '9'.repeat(40), ...INJECTIONS];
+    return ['abc', '١٢٣٤٥٦', '9'.repeat(40), '\u0000', '102290129340398\u0000', ...INJECTIONS];
   }
   if (typeof kind === 'object' && 'enum' in kind) {
     return ['NOT_A_VALUE', `${kind.enum[0]}\u200b`, kind.enum[0].toLowerCase(), ...INJECTIONS];

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from 'src/common/http/pagination';
+import { DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from 'src/common/http/pagination';
 import { IsQueryInteger } from 'src/common/http/query-integer';
 
 /** `?limit=&cursor=` of every list endpoint. */
@@ -18,7 +18,7 @@ export class PaginationQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(MAX_CURSOR_LENGTH)
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a cursor returned by this API' })
   cursor?: string;
 }

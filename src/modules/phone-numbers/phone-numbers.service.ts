@@ -116,8 +116,8 @@ export class PhoneNumbersService implements OnModuleInit {
       where.sendingChannel = query.sendingChannel;
     }
     if (query.cursor) {
-      const [after] = decodeCursor(query.cursor, 1);
-      where.phoneNumberId = { $gt: String(after) };
+      const [after] = decodeCursor(query.cursor, ['metaId']);
+      where.phoneNumberId = { $gt: after };
     }
     const rows = await this.em.find(PhoneNumber, where, {
       orderBy: { phoneNumberId: 'asc' },

@@ -220,9 +220,9 @@ export class WabasService {
       params.push(pattern, pattern);
     }
     if (query.cursor) {
-      const [afterWabaId] = decodeCursor(query.cursor, 1);
+      const [afterWabaId] = decodeCursor(query.cursor, ['metaId']);
       conditions.push('w.waba_id > ?');
-      params.push(String(afterWabaId));
+      params.push(afterWabaId);
     }
     params.push(limit + 1);
     const rows: Array<{
