@@ -258,6 +258,8 @@ function badValues(kind: FieldKind): unknown[] {
       { name: 'ok_name', language: 'english' },
       { name: 'ok_name', language: 'en_US', components: 'not-an-array' },
       { name: 'ok_name', language: 'en_US', extra: 1 },
+      { name: 'ok_name', language: 'en_US', components: [{ type: 'body', parameters: [{ text: 'nul\u0000' }] }] },
+      { name: 'ok_name', language: 'en_US', components: [{ type: 'body', parameters: [{ text: '\ud83d' }] }] },
     ];
   }
   if (kind === 'limit' || kind === 'cursor') {
@@ -275,6 +277,10 @@ function badValues(kind: FieldKind): unknown[] {
       'x'.repeat(kind.maxLength + 1),
       '😀'.repeat(kind.maxLength + 1),
       'bell\u0007control',
+      'nul\u0000inside',
+      // JSON's \ud800 escape is the one way to send a string that is not Unicode; UTF-8 would store U+FFFD.
+      'lone\ud800surrogate',
+      '\udfff',
     ];
   }
   return [...wrongTypes, 'not a phone', '+0000', '١٢٣٤٥٦٧٨', HUGE, ...INJECTIONS];
@@ -318,7 +324,7 @@ function badQueryValues(kind: FieldKind): string[] {
     return ['NOT_A_VALUE', `${kind.enum[0]}\u200b`, kind.enum[0].toLowerCase(), ...INJECTIONS];
   }
   if (typeof kind === 'object' && 'maxLength' in kind) {
-    return ['x'.repeat(kind.maxLength + 1), '😀'.repeat(kind.maxLength + 1)];
+    return ['x'.repeat(kind.maxLength + 1), '😀'.repeat(kind.maxLength + 1), 'nul\u0000inside'];
   }
   return [];
 }

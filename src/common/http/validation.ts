@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 
 import { DomainException, type FieldError } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
@@ -18,9 +18,67 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   return flat;
 }
 
-/** The global pipe: whitelist + forbid unknown fields + transform; failures become VALIDATION_FAILED problems. */
+// NUL, or a UTF-16 surrogate that is not half of a pair (with the u flag, a pair reads as one code point).
+const NOT_STORABLE = /[\0\p{Cs}]/u;
+const NOT_STORABLE_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+// Bodies are at most MAX_JSON_DEPTH deep and query strings flat; the bound only guards the walk itself.
+const MAX_WALK_DEPTH = 64;
+const MAX_REPORTED_FIELDS = 10;
+
+/**
+ * Dotted paths (`template.components.0.text`) of the strings under `value`, keys included, that PostgreSQL
+ * text cannot hold (NUL) or that are not Unicode (an unpaired surrogate, which JSON's `\ud800` escape and
+ * nothing else can produce, and which UTF-8 would silently turn into U+FFFD). At most
+ * {@link MAX_REPORTED_FIELDS}.
+ */
+export function findUnstorableStrings(value: unknown, prefix = '', found: string[] = [], depth = 0): string[] {
+  if (found.length >= MAX_REPORTED_FIELDS || depth > MAX_WALK_DEPTH) {
+    return found;
+  }
+  if (typeof value === 'string') {
+    if (NOT_STORABLE.test(value)) {
+      found.push(prefix || 'value');
+    }
+    return found;
+  }
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) {
+    return found;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (NOT_STORABLE.test(key)) {
+      found.push(path);
+      continue;
+    }
+    findUnstorableStrings(child, path, found, depth + 1);
+  }
+  return found;
+}
+
+/**
+ * The global pipe: whitelist + forbid unknown fields + transform; failures become VALIDATION_FAILED
+ * problems. Once the DTO rules pass (their messages say more about their own fields), every string of a
+ * body, query or path is checked for what no column can hold, so that no route, present or future, passes
+ * NUL or broken Unicode on to SQL (a 500) or stores a silently altered value.
+ */
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const validated: unknown = await super.transform(value, metadata);
+    if (metadata.type !== 'custom') {
+      const fields = findUnstorableStrings(validated, metadata.type === 'body' ? '' : (metadata.data ?? ''));
+      if (fields.length > 0) {
+        throw new DomainException(ErrorCode.VALIDATION_FAILED, `Invalid request: ${fields.join(', ')}`, {
+          errors: fields.map((field) => ({ field, message: `${field} ${NOT_STORABLE_MESSAGE}` })),
+        });
+      }
+    }
+    return validated;
+  }
+}
+
+/** The global pipe ({@link ApiValidationPipe}). */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
