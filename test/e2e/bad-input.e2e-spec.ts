@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 import { Client } from 'pg';
 
@@ -520,6 +520,54 @@ function webhookInputs(sut: TestApp): BadInput[] {
   ];
 }
 
+/** A body sent with a given Content-Encoding, and what it must be answered with. */
+interface EncodedBody {
+  label: string;
+  encoding: string;
+  bytes: Buffer;
+  /** Status for a caller with a valid credential; one without gets its 401 unless this is a 415. */
+  status: 400 | 413 | 415;
+}
+
+/**
+ * Bodies whose bytes are not what their Content-Encoding says, or in codings the API does not read. The
+ * JSON inside is valid for no route, but none of them must get that far: 400 for undecodable bytes, 413
+ * for a bomb, 415 for a coding that is unknown or stacked.
+ */
+function encodedBodies(): EncodedBody[] {
+  const json = '{"name":"x"}';
+  const gzip = gzipSync(json);
+  return [
+    { label: 'gzip header, plain bytes', encoding: 'gzip', bytes: Buffer.from(json), status: 400 },
+    { label: 'truncated gzip', encoding: 'gzip', bytes: gzip.subarray(0, gzip.length - 6), status: 400 },
+    { label: 'gzip header only', encoding: 'gzip', bytes: gzip.subarray(0, 10), status: 400 },
+    {
+      label: 'gzip with trailing garbage',
+      encoding: 'gzip',
+      bytes: Buffer.concat([gzip, Buffer.from('xx')]),
+      status: 400,
+    },
+    { label: 'gzip with a flipped CRC', encoding: 'gzip', bytes: flipByte(gzip, gzip.length - 6), status: 400 },
+    { label: 'broken deflate', encoding: 'deflate', bytes: Buffer.from('not deflate'), status: 400 },
+    { label: 'broken br', encoding: 'br', bytes: Buffer.from('not brotli at all'), status: 400 },
+    { label: 'br header, gzip data', encoding: 'br', bytes: gzip, status: 400 },
+    { label: 'gzip header, deflate data', encoding: 'gzip', bytes: deflateSync(json), status: 400 },
+    { label: 'deflate header, br data', encoding: 'deflate', bytes: brotliCompressSync(json), status: 400 },
+    { label: 'gzip bomb', encoding: 'gzip', bytes: gzipSync(' '.repeat(20 * 1024 * 1024)), status: 413 },
+    { label: 'stacked gzip, gzip', encoding: 'gzip, gzip', bytes: gzipSync(gzip), status: 415 },
+    { label: 'stacked identity, gzip', encoding: 'identity, gzip', bytes: gzip, status: 415 },
+    { label: 'unknown zstd', encoding: 'zstd', bytes: Buffer.from('(\u00b5/\u00fd'), status: 415 },
+    { label: 'unknown compress', encoding: 'compress', bytes: Buffer.from('x'), status: 415 },
+    { label: 'unknown coding token', encoding: 'x-hostile', bytes: Buffer.from(json), status: 415 },
+  ];
+}
+
+function flipByte(bytes: Buffer, index: number): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[index] ^= 0xff;
+  return copy;
+}
+
 describe('Bad input on every endpoint (e2e)', () => {
   let sut: TestApp;
   let db: Client;
@@ -649,6 +697,57 @@ describe('Bad input on every endpoint (e2e)', () => {
           typeof problem?.detail !== 'string'
         ) {
           failures.push(`${input.label} → ${answer.status} ${answer.text.slice(0, 200)}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(await rowCounts()).toEqual(before);
+    },
+  );
+
+  // Without a valid key the body is never read: broken bytes get the 401, only the header-level 415 comes first.
+  it.each(ENDPOINTS.filter((endpoint) => endpoint.method !== 'GET'))(
+    'should answer broken, mismatched, stacked and unknown Content-Encodings on $method $path with a 4xx problem, with or without a valid key',
+    async (endpoint) => {
+      const path = endpoint.path
+        .replace('{id}', '00000000-0000-4000-8000-000000000000')
+        .replace('{wabaId}', '102290129340398')
+        .replace('{phoneNumberId}', '106540352242922');
+      const before = await rowCounts();
+      const failures: string[] = [];
+      const callers: Array<{ caller: string; authorization?: string }> =
+        endpoint.auth === 'none'
+          ? [{ caller: 'public' }]
+          : [
+              { caller: 'valid', authorization: `Bearer ${endpoint.auth === 'admin' ? TEST_ADMIN_TOKEN : key}` },
+              { caller: 'no key' },
+              { caller: 'unknown key', authorization: 'Bearer waak_not-a-key-0123456789abcdef' },
+            ];
+      for (const { caller, authorization } of callers) {
+        for (const body of encodedBodies()) {
+          tried.push(`${endpoint.method} ${endpoint.path} ${body.label}, ${caller}`);
+          const headers: Record<string, string> = {
+            'Content-Type': 'application/json',
+            'Content-Encoding': body.encoding,
+            ...(authorization ? { Authorization: authorization } : {}),
+          };
+          const response = await fetch(new URL(path, sut.url), { method: endpoint.method, headers, body: body.bytes });
+          const text = await response.text();
+          const problem = safeJson(text);
+          // Public routes (the webhook) have rules of their own: any 4xx problem, never a 500.
+          const expected = caller === 'public' ? null : caller === 'valid' || body.status === 415 ? body.status : 401;
+          const field = body.status === 415 ? 'content-encoding' : 'body';
+          const named =
+            expected !== 400 && expected !== 415
+              ? true
+              : Array.isArray(problem?.errors) &&
+                problem.errors.some((error: { field?: string }) => error.field === field);
+          if (
+            (expected === null ? response.status < 400 || response.status >= 500 : response.status !== expected) ||
+            !(response.headers.get('content-type') ?? '').startsWith('application/problem+json') ||
+            !named
+          ) {
+            failures.push(`${body.label}, ${caller} → ${response.status} ${text.slice(0, 160)}`);
+          }
         }
       }
       expect(failures).toEqual([]);

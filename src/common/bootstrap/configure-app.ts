@@ -2,28 +2,30 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 
 import type { AllConfig } from 'config/config.type';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { PROBLEM_CONTENT_TYPE, problemFor } from 'src/common/exceptions/problem-document';
 import {
-  assertJsonDepth,
-  hasJsonBody,
+  carriesBody,
+  CONTENT_CODINGS,
   isJsonMediaType,
   isUtf8Charset,
+  parseContentEncoding,
   parseContentType,
 } from 'src/common/http/json-body';
+import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
 import { createValidationPipe } from 'src/common/http/validation';
 import { createWebhookBodyReader } from 'src/modules/meta-webhooks/webhook-body.reader';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
- * Everything main.ts and the e2e tests share on top of AppModule: body parsing with a size and a depth
- * limit (webhook bodies read raw and authenticated before any parsing), UTF-8 JSON-only bodies, security
- * headers, validation and Swagger.
+ * Everything main.ts and the e2e tests share on top of AppModule: UTF-8 JSON-only bodies in a known
+ * coding, read after authentication with a size and a depth limit (webhook bodies read raw and
+ * authenticated before any parsing), security headers, validation and Swagger.
  */
 export function configureApp(app: INestApplication): void {
   const expressApp = app as NestExpressApplication;
@@ -47,16 +49,9 @@ export function configureApp(app: INestApplication): void {
     '/webhooks/meta',
     createWebhookBodyReader({ appSecret: config.get('meta.appSecret', { infer: true }) }),
   );
-  // The depth check runs on the (inflated) bytes before JSON.parse, so that a hostile body is refused
-  // before anything walks it recursively.
-  expressApp.use(
-    json({
-      type: hasJsonBody,
-      limit: bodyLimit,
-      strict: true,
-      verify: (_request: Request, _response: Response, buffer: Buffer) => assertJsonDepth(buffer),
-    }),
-  );
+  // The API's bodies are read by an interceptor, after the guards: an unauthenticated request never has
+  // its body read, inflated or parsed.
+  app.useGlobalInterceptors(new JsonBodyInterceptor(bodyLimit));
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(
@@ -79,23 +74,33 @@ export function configureApp(app: INestApplication): void {
 }
 
 // A body the JSON parser would silently skip (text/plain, form data…) must not reach validation as `{}`,
-// and one in another charset than UTF-8 would slip past the depth scan, which reads UTF-8 bytes.
+// one in another charset than UTF-8 would slip past the depth scan, which reads UTF-8 bytes, and one in a
+// coding the reader cannot undo could never be read. These checks read headers only, so they come before
+// authentication: they cost an unauthenticated caller's request nothing more than its 401 would.
+// The coding is checked whatever the method: any body may reach the reader.
 function rejectNonJsonBodies(request: Request, response: Response, next: NextFunction): void {
-  const hasBody =
-    Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-  if (!BODY_METHODS.has(request.method) || !hasBody) {
+  if (!carriesBody(request)) {
     next();
     return;
   }
   const { type, charset } = parseContentType(request.headers['content-type']);
-  if (isJsonMediaType(type) && isUtf8Charset(charset)) {
-    next();
+  if (BODY_METHODS.has(request.method) && (!isJsonMediaType(type) || !isUtf8Charset(charset))) {
+    const message = isJsonMediaType(type) ? 'charset must be utf-8' : 'must be application/json';
+    refuse(request, response, 'Send the body as application/json in UTF-8', { field: 'content-type', message });
     return;
   }
-  const message = isJsonMediaType(type) ? 'charset must be utf-8' : 'must be application/json';
-  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json in UTF-8', {
+  if (!parseContentEncoding(request.headers['content-encoding'])) {
+    const message = `must be one of ${CONTENT_CODINGS.join(', ')} (one coding)`;
+    refuse(request, response, `Content-Encoding ${message}`, { field: 'content-encoding', message });
+    return;
+  }
+  next();
+}
+
+function refuse(request: Request, response: Response, detail: string, error: { field: string; message: string }): void {
+  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, detail, {
     instance: request.originalUrl.split('?')[0],
-    errors: [{ field: 'content-type', message }],
+    errors: [error],
   });
   response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

@@ -5,7 +5,7 @@
 export enum ErrorCode {
   /** 400: body, query or path failed validation; `errors[]` names each field. */
   VALIDATION_FAILED = 'VALIDATION_FAILED',
-  /** 400: the body is not JSON, is not of an accepted content type, or nests deeper than 32 levels. */
+  /** 400: the body is not UTF-8 JSON, nests deeper than 32 levels, or is not what its Content-Encoding says. */
   MALFORMED_REQUEST = 'MALFORMED_REQUEST',
   /** 401: missing, malformed, unknown or revoked key; bad webhook signature. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
@@ -29,7 +29,7 @@ export enum ErrorCode {
   API_KEY_LIMIT_REACHED = 'API_KEY_LIMIT_REACHED',
   /** 413: the body is larger than the configured limit. */
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
-  /** 415: the body is not `application/json`. */
+  /** 415: the body is not `application/json` in UTF-8, or its Content-Encoding is not one of identity, gzip, deflate, br. */
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   /** 422: Meta refused the Embedded Signup code (used, expired, invalid). */
   SIGNUP_CODE_REJECTED = 'SIGNUP_CODE_REJECTED',

@@ -75,9 +75,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       return { problem: this.fromHttpException(exception, context) };
     }
-    const parserError = exception as BodyParserError;
-    if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string' && parserError.expose) {
-      return { problem: this.fromBodyParserError(parserError, context) };
+    if (isClientHttpError(exception)) {
+      return { problem: this.fromBodyParserError(exception, context) };
     }
     return {
       problem: problemFor(
@@ -137,7 +136,29 @@ export class ProblemFilter implements ExceptionFilter {
       case 'charset.unsupported':
         return problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported body encoding or charset', context);
       default:
-        return problemFor(ErrorCode.MALFORMED_REQUEST, 'The request body could not be read', context);
+        // Untyped: a decompression error passed on by a parser (broken or truncated gzip, deflate, br).
+        if (error.status === 413) {
+          return problemFor(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the accepted limit', context);
+        }
+        if (error.status === 415) {
+          return problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported body encoding or charset', context);
+        }
+        return problemFor(ErrorCode.MALFORMED_REQUEST, 'The request body could not be read', {
+          ...context,
+          errors: [{ field: 'body', message: 'could not be read or decompressed' }],
+        });
     }
   }
+}
+
+/**
+ * An http-errors error with a 4xx status the raising library meant to be shown (body-parser's, raw-body's,
+ * and the zlib errors they wrap with a 400 but no `type`).
+ */
+function isClientHttpError(exception: unknown): exception is BodyParserError {
+  if (exception === null || typeof exception !== 'object') {
+    return false;
+  }
+  const { status, expose } = exception as BodyParserError;
+  return expose === true && typeof status === 'number' && status >= 400 && status < 500;
 }

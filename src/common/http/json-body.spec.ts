@@ -1,12 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 import {
+  BodyAbortedException,
+  BodyTooLargeException,
   exceedsJsonDepth,
   hasJsonBody,
+  InvalidJsonBodyException,
   isUtf8Charset,
+  JsonTooDeepException,
   MAX_JSON_DEPTH,
+  parseContentEncoding,
   parseContentType,
+  readJsonBody,
+  type RequestWithJsonBody,
+  UndecodableBodyException,
+  UnsupportedContentEncodingException,
 } from 'src/common/http/json-body';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -95,5 +106,121 @@ describe('parseContentType', () => {
     expect(hasJsonBody(request('application/merge-patch+json'))).toBe(true);
     expect(hasJsonBody(request('text/plain'))).toBe(false);
     expect(hasJsonBody(request('application/x-www-form-urlencoded'))).toBe(false);
+  });
+});
+
+describe('parseContentEncoding', () => {
+  it('should read one known coding, in any case, and no header as identity', () => {
+    expect([undefined, '', 'identity', 'gzip', ' GZip ', 'x-gzip', 'deflate', 'br'].map(parseContentEncoding)).toEqual([
+      'identity',
+      'identity',
+      'identity',
+      'gzip',
+      'gzip',
+      'gzip',
+      'deflate',
+      'br',
+    ]);
+  });
+
+  it('should refuse stacked and unknown codings', () => {
+    expect(
+      ['gzip, gzip', 'identity, gzip', 'gzip,br', 'zstd', 'compress', 'gzip;q=1', 'x'].map(parseContentEncoding),
+    ).toEqual([null, null, null, null, null, null, null]);
+  });
+});
+
+/** A request-like stream that delivers `chunks`, then ends (or is cut off, as a client going away). */
+function fakeRequest(headers: Record<string, string>, chunks: Buffer[], options: { abort?: boolean } = {}) {
+  const stream = Object.assign(new PassThrough(), { headers, complete: false });
+  setImmediate(() => {
+    for (const chunk of chunks) {
+      stream.write(chunk);
+    }
+    if (options.abort) {
+      stream.destroy();
+    } else {
+      stream.complete = true;
+      stream.end();
+    }
+  });
+  return { request: stream as unknown as RequestWithJsonBody };
+}
+
+const json = (body: Buffer | string, extra: Record<string, string> = {}) => ({
+  'content-type': 'application/json',
+  'content-length': String(Buffer.byteLength(body)),
+  ...extra,
+});
+
+describe('readJsonBody', () => {
+  it('should parse a plain, a gzip and a br body, and skip a leading byte order mark', async () => {
+    for (const [bytes, encoding] of [
+      [Buffer.from('{"a":1}'), 'identity'],
+      [gzipSync('{"a":1}'), 'gzip'],
+      [brotliCompressSync('{"a":1}'), 'br'],
+      [Buffer.from('\ufeff{"a":1}'), 'identity'],
+    ] as const) {
+      const { request } = fakeRequest(json(bytes, { 'content-encoding': encoding }), [bytes]);
+      await readJsonBody(request, 1000);
+      expect(request.body).toEqual({ a: 1 });
+    }
+  });
+
+  it('should leave requests without a JSON body alone', async () => {
+    const { request } = fakeRequest({ 'content-type': 'text/plain', 'content-length': '2' }, [Buffer.from('hi')]);
+    await readJsonBody(request, 1000);
+    expect(request.body).toBeUndefined();
+  });
+
+  it('should refuse a declared length over the limit before reading', async () => {
+    const { request } = fakeRequest(json('x'.repeat(2000)), [Buffer.from('x'.repeat(2000))]);
+    await expect(readJsonBody(request, 1000)).rejects.toBeInstanceOf(BodyTooLargeException);
+  });
+
+  it('should stop a gzip bomb at the limit of inflated bytes', async () => {
+    const bomb = gzipSync(`["${' '.repeat(10_000_000)}"]`);
+    const { request } = fakeRequest(json(bomb, { 'content-encoding': 'gzip' }), [bomb]);
+    await expect(readJsonBody(request, 100_000)).rejects.toBeInstanceOf(BodyTooLargeException);
+  });
+
+  it('should refuse chunked bytes over the limit without a declared length', async () => {
+    const chunks = Array.from({ length: 20 }, () => Buffer.from('x'.repeat(100)));
+    const { request } = fakeRequest({ 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks);
+    await expect(readJsonBody(request, 1000)).rejects.toBeInstanceOf(BodyTooLargeException);
+  });
+
+  it.each([
+    ['plain bytes said to be gzip', Buffer.from('{"a":1}'), 'gzip'],
+    ['truncated gzip', gzipSync('{"a":1}').subarray(0, 12), 'gzip'],
+    ['gzip with trailing garbage', Buffer.concat([gzipSync('{"a":1}'), Buffer.from('zz')]), 'gzip'],
+    ['gzip said to be br', gzipSync('{"a":1}'), 'br'],
+    ['gzip said to be deflate', gzipSync('{"a":1}'), 'deflate'],
+  ])('should refuse %s as undecodable', async (_label, bytes, encoding) => {
+    const { request } = fakeRequest(json(bytes, { 'content-encoding': encoding }), [bytes]);
+    await expect(readJsonBody(request, 1000)).rejects.toBeInstanceOf(UndecodableBodyException);
+  });
+
+  it('should refuse an unknown or stacked coding', async () => {
+    for (const encoding of ['zstd', 'gzip, gzip']) {
+      const { request } = fakeRequest(json('{}', { 'content-encoding': encoding }), [Buffer.from('{}')]);
+      await expect(readJsonBody(request, 1000)).rejects.toBeInstanceOf(UnsupportedContentEncodingException);
+    }
+  });
+
+  it.each([
+    ['bytes that are not UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), InvalidJsonBodyException],
+    ['a top-level string', Buffer.from('"text"'), InvalidJsonBodyException],
+    ['a top-level number', Buffer.from('42'), InvalidJsonBodyException],
+    ['truncated JSON', Buffer.from('{"a":'), InvalidJsonBodyException],
+    ['nesting past the limit', Buffer.from('['.repeat(MAX_JSON_DEPTH + 1)), JsonTooDeepException],
+  ])('should refuse %s', async (_label, bytes, exception) => {
+    const { request } = fakeRequest(json(bytes), [bytes]);
+    await expect(readJsonBody(request, 1000)).rejects.toBeInstanceOf(exception);
+  });
+
+  it('should refuse a body cut off by the client', async () => {
+    const { request } = fakeRequest(json('x'.repeat(500)), [Buffer.from('{"a":')], { abort: true });
+    await expect(readJsonBody(request, 1000)).rejects.toBeInstanceOf(BodyAbortedException);
   });
 });
