@@ -6,7 +6,9 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from 'config/config.type';
 import { buildMikroOrmConfig } from 'config/mikro-orm.config';
 
-/** MikroORM on PostgreSQL; entities come from each module's forFeature. */
+import { QueryErrorBounds } from './query-error-bounds';
+
+/** MikroORM on PostgreSQL; entities come from each module's forFeature. Failed queries log no SQL. */
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
@@ -23,5 +25,6 @@ import { buildMikroOrmConfig } from 'config/mikro-orm.config';
       }),
     }),
   ],
+  providers: [QueryErrorBounds],
 })
 export class DatabaseModule {}

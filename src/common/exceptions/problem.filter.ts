@@ -35,16 +35,9 @@ export class ProblemFilter implements ExceptionFilter {
 
     const { problem, retryAfterSeconds } = this.toProblem(exception, { instance, requestId });
     if (problem.status >= 500 && problem.code === ErrorCode.INTERNAL_ERROR) {
-      this.logger.error(
-        {
-          err:
-            exception instanceof Error
-              ? { name: exception.name, message: exception.message, stack: exception.stack }
-              : exception,
-          requestId,
-        },
-        'Unhandled error',
-      );
+      // The logger's `err` serializer (describeError) keeps class, code and a bounded message only: a
+      // driver's error carries the SQL and its parameters, a parser's the body.
+      this.logger.error({ err: exception, requestId }, 'Unhandled error');
     }
     if (response.headersSent) {
       return;

@@ -8,11 +8,17 @@ import pino from 'pino';
 
 import type { AllConfig } from 'config/config.type';
 
+import { boundLogText, describeError, MAX_LOGGED_MESSAGE } from './describe-error';
 import { REDACTED_LOG_PATHS, redactUrl } from './redact';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const URL_LOG_LENGTH = 1000;
 
-/** pino JSON logs with request IDs (taken from X-Request-Id when sane, else generated) and redaction. */
+/**
+ * pino JSON logs with request IDs (taken from X-Request-Id when sane, else generated) and redaction. No
+ * line carries a body or a whole hostile value: errors are logged as class, code and bounded message
+ * whoever logs them, message strings and URLs are cut at a bound, and bodies are never logged.
+ */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -34,9 +40,20 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
               req: (request: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
                 id: request.id,
                 method: request.method,
-                url: redactUrl(request.url ?? ''),
+                // A cursor or filter can make a URL of several kilobytes; the start identifies the request.
+                url: boundLogText(redactUrl(request.url ?? ''), URL_LOG_LENGTH),
                 remoteAddress: request.remoteAddress,
               }),
+              err: describeError,
+            },
+            hooks: {
+              // Whatever a caller interpolated into its message (an error's text, a value) stops at the bound.
+              logMethod(this: pino.Logger, args: unknown[], method: (...args: unknown[]) => void) {
+                method.apply(
+                  this,
+                  args.map((arg) => (typeof arg === 'string' ? boundLogText(arg, MAX_LOGGED_MESSAGE) : arg)),
+                );
+              },
             },
             autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
           },
