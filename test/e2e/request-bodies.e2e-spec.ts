@@ -18,12 +18,22 @@ class RawConnection {
   private buffer = Buffer.alloc(0);
   private waiting: (() => void) | null = null;
 
+  /** Resolves when the service closes (or resets) the connection. */
+  readonly closed: Promise<void>;
+
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.waiting?.();
     });
+    // Writing to a connection the service closed resets it: that is an outcome here, not a failure.
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', () => this.waiting?.());
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
   }
 
   static open(url: string): Promise<RawConnection> {
@@ -181,6 +191,39 @@ describe('Reading request bodies (e2e)', () => {
     expect((await connection.answer(3000))?.status).toBe(401);
     connection.write(head('GET', '/api/v1/wabas', { Authorization: `Bearer ${key}` }));
     expect((await connection.answer(3000))?.status).toBe(200);
+  });
+
+  it('should close the connection once a refused body goes on past the limit', async () => {
+    const connection = await open();
+    connection.write(
+      head('POST', '/api/v1/phone-numbers', { 'Content-Type': 'application/json', 'Content-Length': FOUR_MB }),
+    );
+    expect((await connection.answer(3000))?.status).toBe(401);
+    let sent = 0;
+    while (!connection.destroyed && sent < FOUR_MB) {
+      connection.write(Buffer.alloc(64 * 1024, 0x20));
+      sent += 64 * 1024;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await connection.closed;
+    // The limit (100 KiB) after the answer, give or take what was in flight.
+    expect(sent).toBeLessThan(FOUR_MB / 2);
+  });
+
+  it('should close the connection of an endless chunked body a while after its 401', async () => {
+    const connection = await open();
+    connection.write(
+      head('POST', '/api/v1/phone-numbers', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }),
+    );
+    expect((await connection.answer(3000))?.status).toBe(401);
+    const startedAt = Date.now();
+    while (!connection.destroyed && Date.now() - startedAt < 15_000) {
+      connection.write('1\r\n \r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await connection.closed;
+    // UNREAD_BODY_LINGER_MS, 5 s.
+    expect(Date.now() - startedAt).toBeLessThan(8_000);
   });
 
   it('should stop inflating a chunked gzip bomb at the limit and still serve the connection', async () => {

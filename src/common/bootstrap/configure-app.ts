@@ -17,6 +17,7 @@ import {
   parseContentType,
 } from 'src/common/http/json-body';
 import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
+import { capUnreadBodies } from 'src/common/http/unread-body';
 import { createValidationPipe } from 'src/common/http/validation';
 import { createWebhookBodyReader } from 'src/modules/meta-webhooks/webhook-body.reader';
 
@@ -34,6 +35,8 @@ export function configureApp(app: INestApplication): void {
 
   expressApp.set('trust proxy', 'loopback');
   expressApp.disable('x-powered-by');
+  // Before anything can answer: a body answered unread is discarded for a bounded while only.
+  expressApp.use(capUnreadBodies(bodyLimit));
   expressApp.use(
     helmet({
       // Swagger UI needs its inline bootstrap script and styles.
