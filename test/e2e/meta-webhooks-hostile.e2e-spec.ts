@@ -62,7 +62,9 @@ function post(
       req.destroy();
       resolve({ status: 0, text: 'timeout', ms: Date.now() - startedAt });
     });
-    req.on('error', () => undefined);
+    // The service may close the connection of a body it refused unread (EPIPE/ECONNRESET before the answer
+    // arrives): that is a refusal too, reported as status 0, never a request left hanging.
+    req.on('error', () => resolve({ status: 0, text: 'connection closed', ms: Date.now() - startedAt }));
     if (options.sendBody === false) {
       // Headers only: a receiver that waits for the body before refusing never answers.
       req.flushHeaders();
