@@ -64,6 +64,18 @@ export class PhoneNumber extends BaseEntity<
   @Property({ type: 'timestamptz', nullable: true })
   lastWebhookAt: Date | null = null;
 
+  /** Meta's time of the newest report (webhook or read) applied to `nameStatus` and `verifiedName`. */
+  @Property({ type: 'timestamptz', nullable: true })
+  nameStatusAsOf: Date | null = null;
+
+  /** Meta's time of the newest report applied to `qualityRating` and `messagingLimitTier`. */
+  @Property({ type: 'timestamptz', nullable: true })
+  qualityAsOf: Date | null = null;
+
+  /** Meta's time of the newest report applied to `throughputLevel`. */
+  @Property({ type: 'timestamptz', nullable: true })
+  throughputAsOf: Date | null = null;
+
   @Enum({ items: () => SendingChannel, nativeEnumName: 'sending_channel' })
   sendingChannel: SendingChannel = SendingChannel.CLOUD_API;
 
