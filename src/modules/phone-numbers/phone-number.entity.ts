@@ -60,7 +60,7 @@ export class PhoneNumber extends BaseEntity<
   @Property({ type: 'json', nullable: true })
   health: Record<string, unknown> | null = null;
 
-  /** Meta's `entry.time` of the newest applied quality/name webhook. */
+  /** Meta's `entry.time` of the newest applied quality/name webhook (staleness: the "as of" times below). */
   @Property({ type: 'timestamptz', nullable: true })
   lastWebhookAt: Date | null = null;
 
