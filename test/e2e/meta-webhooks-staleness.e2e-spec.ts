@@ -75,6 +75,20 @@ describe('Meta webhooks: older never overrides newer, and reconnection clears di
     );
   const review = (connected: Connected, decision: string, time: number) =>
     sut.simulator.buildWebhook('account_review_update', { decision }, connected.wabaId, time);
+  const phone = async (connected: Connected) =>
+    (
+      await sut
+        .http()
+        .get(`/api/v1/phone-numbers/${connected.phoneNumberId}`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .expect(200)
+    ).body as Record<string, unknown>;
+  const phoneUpdate = async (connected: Connected, field: string, value: JsonObject, time: number) => {
+    const display = String((await phone(connected)).displayPhoneNumber).replace(/\D/g, '');
+    return sut.simulator.buildWebhook(field, { display_phone_number: display, ...value }, connected.wabaId, time);
+  };
+  const nameUpdate = (connected: Connected, decision: string, time: number) =>
+    phoneUpdate(connected, 'phone_number_name_update', { decision, rejection_reason: null }, time);
 
   beforeAll(async () => {
     sut = await createTestApp();
@@ -158,6 +172,62 @@ describe('Meta webhooks: older never overrides newer, and reconnection clears di
       await deliver(review(connected, 'REJECTED', seconds() + 1));
       expect((await syncing).status).toBe(200);
       expect(await waba(connected)).toMatchObject({ accountReviewStatus: 'REJECTED' });
+    });
+  });
+
+  describe('staleness of phone number fields', () => {
+    it('should keep a name status set by a webhook newer than a sync read over that read', async () => {
+      const connected = await connect('Phone sync vs webhook');
+      sut.simulator.updatePhoneNumber(connected.phoneNumberId, { nameStatus: 'APPROVED' });
+      sut.simulator.setLatency(1_200, `/${connected.wabaId}`);
+      const syncing = sut
+        .http()
+        .post(`/api/v1/wabas/${connected.wabaId}/sync`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Meta declines the name while the read is in flight; the webhook says so with a later time.
+      const applied = await deliver(await nameUpdate(connected, 'REJECTED', seconds() + 1));
+      expect(applied.outcome?.[0]).toMatchObject({ outcome: 'APPLIED' });
+      expect(await phone(connected)).toMatchObject({ nameStatus: 'DECLINED' });
+
+      expect((await syncing).status).toBe(200);
+      expect(await phone(connected)).toMatchObject({ nameStatus: 'DECLINED' });
+    });
+
+    it('should not let an older name update override a newer one, whatever other fields say', async () => {
+      const connected = await connect('Phone order');
+      const now = seconds();
+      await deliver(await nameUpdate(connected, 'APPROVED', now + 30));
+      // A newer report of another field does not date the name.
+      await deliver(
+        await phoneUpdate(connected, 'phone_number_quality_update', { event: 'THROUGHPUT_UPGRADE' }, now + 60),
+      );
+      const stale = await deliver(await nameUpdate(connected, 'REJECTED', now + 10));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await phone(connected)).toMatchObject({ nameStatus: 'APPROVED', throughputLevel: 'HIGH' });
+
+      const newer = await deliver(await nameUpdate(connected, 'PENDING', now + 45));
+      expect(newer.outcome?.[0]).toMatchObject({ outcome: 'APPLIED' });
+      expect(await phone(connected)).toMatchObject({ nameStatus: 'PENDING_REVIEW' });
+    });
+
+    it('should refuse a name update older than the last read, and let a newer read replace a webhook', async () => {
+      const connected = await connect('Phone newer sync');
+      const read = (await phone(connected)).nameStatus;
+      const stale = await deliver(await nameUpdate(connected, 'REJECTED', seconds() - HOUR));
+      expect(stale.outcome?.[0]).toMatchObject({ outcome: 'STALE' });
+      expect(await phone(connected)).toMatchObject({ nameStatus: read });
+
+      await deliver(await nameUpdate(connected, 'REJECTED', seconds()));
+      expect(await phone(connected)).toMatchObject({ nameStatus: 'DECLINED' });
+      sut.simulator.updatePhoneNumber(connected.phoneNumberId, { nameStatus: 'APPROVED' });
+      await sut
+        .http()
+        .post(`/api/v1/wabas/${connected.wabaId}/sync`)
+        .set('Authorization', `Bearer ${connected.key}`)
+        .expect(200);
+      expect(await phone(connected)).toMatchObject({ nameStatus: 'APPROVED' });
     });
   });
 

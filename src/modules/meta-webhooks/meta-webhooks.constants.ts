@@ -37,7 +37,7 @@ export enum WebhookUnprocessableReason {
 /** What happened to one change of a delivery (kept in the inbox row's `outcome`). */
 export enum WebhookChangeOutcome {
   APPLIED = 'APPLIED',
-  /** Older than what the field shows (`entry.time` before its "as of" time, waba-facts.ts / `lastWebhookAt`). */
+  /** Older than what the field shows (`entry.time` before its "as of" time, waba-facts.ts, phone-number-snapshot.ts). */
   STALE = 'STALE',
   /** The change asked for a fresh read from Meta, which was done through the sync path. */
   RESYNCED = 'RESYNCED',

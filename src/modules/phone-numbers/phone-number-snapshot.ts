@@ -1,4 +1,5 @@
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import { isOlderReport } from 'src/modules/wabas/waba-facts';
 
 import type { PhoneNumber } from './phone-number.entity';
 import type { SendingChannel } from './phone-numbers.constants';
@@ -18,25 +19,85 @@ export const PHONE_META_FIELDS = [
 
 export type PhoneMetaField = (typeof PHONE_META_FIELDS)[number];
 
+/**
+ * The fields of a number that webhooks set too, by group, each group with the column holding Meta's time
+ * of the newest report (webhook or read) applied to it: a report older than that does not change the
+ * group (as for the WABA's facts, waba-facts.ts). The other fields only reads set.
+ */
+export const PHONE_FACT_AS_OF = {
+  nameStatus: 'nameStatusAsOf',
+  quality: 'qualityAsOf',
+  throughput: 'throughputAsOf',
+} as const satisfies Record<string, keyof PhoneNumber>;
+
+export type PhoneFact = keyof typeof PHONE_FACT_AS_OF;
+
+const PHONE_FACT_FIELDS: Record<PhoneFact, readonly PhoneMetaField[]> = {
+  nameStatus: ['nameStatus', 'verifiedName'],
+  quality: ['qualityRating', 'messagingLimitTier'],
+  throughput: ['throughputLevel'],
+};
+
+const FACT_OF_FIELD = new Map<PhoneMetaField, PhoneFact>(
+  (Object.entries(PHONE_FACT_FIELDS) as Array<[PhoneFact, readonly PhoneMetaField[]]>).flatMap(([fact, fields]) =>
+    fields.map((field) => [field, fact] as const),
+  ),
+);
+
+/** True when a report as of `observedAt` is older than what the number's fact shows (whole seconds). */
+export function isPhoneFactStale(phone: PhoneNumber, fact: PhoneFact, observedAt: Date): boolean {
+  return isOlderReport(observedAt, phone[PHONE_FACT_AS_OF[fact]]);
+}
+
+/**
+ * Applies a report of a fact unless it is older than what the fact shows; records its time (never moving
+ * it backwards). Returns whether it was applied.
+ */
+export function observePhoneFact(phone: PhoneNumber, fact: PhoneFact, observedAt: Date, apply: () => void): boolean {
+  if (isPhoneFactStale(phone, fact, observedAt)) {
+    return false;
+  }
+  apply();
+  const column = PHONE_FACT_AS_OF[fact];
+  const asOf = phone[column];
+  phone[column] = asOf !== null && asOf.getTime() > observedAt.getTime() ? asOf : observedAt;
+  return true;
+}
+
 /** Digits only: Meta formats the same number differently in lists and webhooks. */
 export function phoneDigits(display: string | null): string | null {
   const digits = display?.replace(/\D/g, '') ?? '';
   return digits.length > 0 ? digits : null;
 }
 
-/** Copies a Graph read onto the number; fields Meta did not send keep their value. */
-export function applyPhoneSnapshot(phone: PhoneNumber, snapshot: PhoneNumberSnapshot, syncedAt = new Date()): void {
+/**
+ * Copies a Graph read as of `observedAt` (when the read began) onto the number; fields Meta did not send
+ * keep their value, and so do the facts a newer report set ({@link PHONE_FACT_AS_OF}).
+ */
+export function applyPhoneSnapshot(phone: PhoneNumber, snapshot: PhoneNumberSnapshot, observedAt = new Date()): void {
+  const stale = new Set(
+    (Object.keys(PHONE_FACT_AS_OF) as PhoneFact[]).filter((fact) => isPhoneFactStale(phone, fact, observedAt)),
+  );
+  const reported = new Set<PhoneFact>();
   for (const field of PHONE_META_FIELDS) {
     const value = snapshot[field];
-    if (value !== null && value !== undefined) {
-      phone[field] = value;
+    const fact = FACT_OF_FIELD.get(field);
+    if (value === null || value === undefined || (fact && stale.has(fact))) {
+      continue;
     }
+    phone[field] = value;
+    if (fact) {
+      reported.add(fact);
+    }
+  }
+  for (const fact of reported) {
+    observePhoneFact(phone, fact, observedAt, () => undefined);
   }
   phone.displayPhoneDigits = phoneDigits(phone.displayPhoneNumber);
   if (snapshot.healthStatus) {
     phone.health = snapshot.healthStatus as unknown as Record<string, unknown>;
   }
-  phone.lastSyncedAt = syncedAt;
+  phone.lastSyncedAt = new Date();
 }
 
 /** What changes of a number are audited for: its Meta fields and its sending channel. */

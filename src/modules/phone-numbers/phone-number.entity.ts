@@ -60,9 +60,21 @@ export class PhoneNumber extends BaseEntity<
   @Property({ type: 'json', nullable: true })
   health: Record<string, unknown> | null = null;
 
-  /** Meta's `entry.time` of the newest applied quality/name webhook. */
+  /** Meta's `entry.time` of the newest applied quality/name webhook (staleness: the "as of" times below). */
   @Property({ type: 'timestamptz', nullable: true })
   lastWebhookAt: Date | null = null;
+
+  /** Meta's time of the newest report (webhook or read) applied to `nameStatus` and `verifiedName`. */
+  @Property({ type: 'timestamptz', nullable: true })
+  nameStatusAsOf: Date | null = null;
+
+  /** Meta's time of the newest report applied to `qualityRating` and `messagingLimitTier`. */
+  @Property({ type: 'timestamptz', nullable: true })
+  qualityAsOf: Date | null = null;
+
+  /** Meta's time of the newest report applied to `throughputLevel`. */
+  @Property({ type: 'timestamptz', nullable: true })
+  throughputAsOf: Date | null = null;
 
   @Enum({ items: () => SendingChannel, nativeEnumName: 'sending_channel' })
   sendingChannel: SendingChannel = SendingChannel.CLOUD_API;

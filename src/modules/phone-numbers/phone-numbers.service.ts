@@ -211,7 +211,7 @@ export class PhoneNumbersService implements OnModuleInit {
 
   /**
    * Applies Graph reads of WABAs' numbers inside the caller's transaction (the sync: one reading, or a whole
-   * re-sync chunk), auditing what changed, with one row-lock query for all of them; returns the events to
+   * re-sync chunk), each as of when it was read (a field a newer webhook set keeps its value), auditing what changed, with one row-lock query for all of them; returns the events to
    * publish after commit.
    *
    * Each WABA's snapshots apply only to the numbers stored under that WABA, hence of its organization:
@@ -223,7 +223,7 @@ export class PhoneNumbersService implements OnModuleInit {
    */
   async applySnapshotsIn(
     em: EntityManager,
-    readings: Array<{ waba: Waba; snapshots: PhoneNumberSnapshot[] }>,
+    readings: Array<{ waba: Waba; snapshots: PhoneNumberSnapshot[]; observedAt: Date }>,
     context: ChangeContext,
   ): Promise<{ result: number; events: DomainEvent[] }> {
     const ids = readings.flatMap((reading) => reading.snapshots.map((snapshot) => snapshot.id));
@@ -244,7 +244,7 @@ export class PhoneNumbersService implements OnModuleInit {
     const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
     const events: DomainEvent[] = [];
     const elsewhere: Array<{ phoneNumberId: string; wabaId: string }> = [];
-    for (const { waba, snapshots } of readings) {
+    for (const { waba, snapshots, observedAt } of readings) {
       for (const snapshot of snapshots) {
         const phone = stored.get(`${waba.id}/${snapshot.id}`);
         if (!phone) {
@@ -252,7 +252,7 @@ export class PhoneNumbersService implements OnModuleInit {
           continue;
         }
         const before = phoneState(phone);
-        applyPhoneSnapshot(phone, snapshot);
+        applyPhoneSnapshot(phone, snapshot, observedAt);
         events.push(...this.recordPhoneChanges(em, phone, before, context));
       }
     }

@@ -181,7 +181,10 @@ export class WabaSyncService {
         entity.nextSyncAt = nextSyncAt;
       });
       const wabas = applied.result.filter((waba) => !skipped.has(waba.wabaId));
-      const numbers = wabas.map((waba) => ({ waba, snapshots: readings.get(waba.wabaId)?.numbers ?? [] }));
+      const numbers = wabas.map((waba) => {
+        const reading = readings.get(waba.wabaId);
+        return { waba, snapshots: reading?.numbers ?? [], observedAt: reading?.observedAt ?? now };
+      });
       const phones = await this.phoneNumbers.applySnapshotsIn(em, numbers, context);
       return { result: wabas, events: [...applied.events, ...phones.events] };
     });

@@ -30,7 +30,14 @@ type AsOfColumns = Pick<Waba, (typeof WABA_FACT_AS_OF)[WabaFact]>;
  * in arrival order (and a redelivery of the applied report is harmless).
  */
 export function isStale(waba: AsOfColumns, fact: WabaFact, observedAt: Date): boolean {
-  const asOf = waba[WABA_FACT_AS_OF[fact]];
+  return isOlderReport(observedAt, waba[WABA_FACT_AS_OF[fact]]);
+}
+
+/**
+ * True when a report as of `observedAt` is older than a fact known as of `asOf` (null: never reported),
+ * in whole seconds (see {@link isStale}). Shared with the phone numbers' own "as of" times.
+ */
+export function isOlderReport(observedAt: Date, asOf: Date | null): boolean {
   return asOf !== null && wholeSeconds(observedAt) < wholeSeconds(asOf);
 }
 

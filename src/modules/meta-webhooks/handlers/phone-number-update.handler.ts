@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
+import { isPhoneFactStale, observePhoneFact, type PhoneFact } from 'src/modules/phone-numbers/phone-number-snapshot';
 import type { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
@@ -8,7 +9,7 @@ import type { Waba } from 'src/modules/wabas/waba.entity';
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
-import { isOlderThan, type WebhookDelivery, webhookContext } from './webhook-change-context';
+import { type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 /** `phone_number_name_update.decision` → the number's `name_status` as Graph spells it. */
 const NAME_DECISION_STATUS: Record<string, string> = {
@@ -21,7 +22,8 @@ const NAME_DECISION_STATUS: Record<string, string> = {
 /**
  * `phone_number_quality_update` and `phone_number_name_update` (§6.4, §6.5): the number is found in the
  * WABA of `entry.id` by the digits of `display_phone_number`, and changed through
- * PhoneNumbersService.applyChange; `lastWebhookAt` keeps older deliveries from winning.
+ * PhoneNumbersService.applyChange, as of Meta's `entry.time`: a change older than what its fields show (the
+ * number's per-fact "as of" times, set by webhooks and reads alike) is STALE.
  */
 @Injectable()
 export class PhoneNumberUpdateHandler {
@@ -53,7 +55,7 @@ export class PhoneNumberUpdateHandler {
     }
     const requested =
       typeof change.value.requested_verified_name === 'string' ? change.value.requested_verified_name : null;
-    return this.applyIfNewer(phoneNumberId, change, delivery, (phone) => {
+    return this.applyIfNewer(phoneNumberId, change, delivery, 'nameStatus', (phone) => {
       phone.nameStatus = nameStatus;
       if (decision === 'APPROVED' && requested) {
         phone.verifiedName = requested.slice(0, 512);
@@ -74,14 +76,15 @@ export class PhoneNumberUpdateHandler {
     delivery: WebhookDelivery,
   ): Promise<WebhookChangeOutcome> {
     if (change.event === 'THROUGHPUT_UPGRADE') {
-      return this.applyIfNewer(phoneNumberId, change, delivery, (phone) => {
+      return this.applyIfNewer(phoneNumberId, change, delivery, 'throughput', (phone) => {
         phone.throughputLevel = 'HIGH';
       });
     }
     if (change.event === 'ONBOARDING') {
       return WebhookChangeOutcome.IGNORED;
     }
-    const outcome = await this.applyIfNewer(phoneNumberId, change, delivery, () => undefined);
+    // No value to apply (nor to date the rating by): only older than a newer rating is it stale.
+    const outcome = await this.applyIfNewer(phoneNumberId, change, delivery, 'quality', null);
     if (outcome === WebhookChangeOutcome.STALE) {
       return outcome;
     }
@@ -89,20 +92,30 @@ export class PhoneNumberUpdateHandler {
     return WebhookChangeOutcome.RESYNCED;
   }
 
+  /**
+   * Applies `mutate` to the fact's fields as of the change's time unless the fact shows a newer report
+   * (STALE); `mutate` null only checks that.
+   */
   private async applyIfNewer(
     phoneNumberId: string,
     change: RoutedChange,
     delivery: WebhookDelivery,
-    mutate: (phone: PhoneNumber) => void,
+    fact: PhoneFact,
+    mutate: ((phone: PhoneNumber) => void) | null,
   ): Promise<WebhookChangeOutcome> {
+    const observedAt = change.time ?? delivery.receivedAt;
     let outcome = WebhookChangeOutcome.APPLIED;
     await this.phoneNumbers.applyChange(phoneNumberId, webhookContext(change, delivery), (phone) => {
-      if (isOlderThan(change.time, phone.lastWebhookAt)) {
+      const applied = mutate
+        ? observePhoneFact(phone, fact, observedAt, () => mutate(phone))
+        : !isPhoneFactStale(phone, fact, observedAt);
+      if (!applied) {
         outcome = WebhookChangeOutcome.STALE;
         return false;
       }
-      mutate(phone);
-      phone.lastWebhookAt = change.time ?? delivery.receivedAt;
+      if (phone.lastWebhookAt === null || phone.lastWebhookAt.getTime() < observedAt.getTime()) {
+        phone.lastWebhookAt = observedAt;
+      }
       return true;
     });
     return outcome;

@@ -16,8 +16,8 @@ export interface WebhookDelivery {
  * The audit context of a webhook change: source WEBHOOK, actor meta-webhook, at the moment the delivery
  * was stored, fenced by the worker's lease on the row. Meta's `entry.time` has whole-second precision and
  * can lag by days on redelivery, so using it as the audit time would misorder the trail against API and
- * SYNC records of the same moment; it decides staleness instead (the WABA's per-field "as of" times, the
- * number's `lastWebhookAt`) and stays in the stored payload.
+ * SYNC records of the same moment; it decides staleness instead (the per-field "as of" times of WABAs and
+ * numbers) and stays in the stored payload.
  */
 export function webhookContext(_change: RoutedChange, delivery: WebhookDelivery): ChangeContext {
   return {
@@ -26,13 +26,4 @@ export function webhookContext(_change: RoutedChange, delivery: WebhookDelivery)
     occurredAt: delivery.receivedAt,
     fence: delivery.fence,
   };
-}
-
-/**
- * For phone numbers (`lastWebhookAt`): true when the change is older than the newest one already applied: deliveries arrive out of order and
- * are retried for days, so an older `entry.time` must never move a status backwards. Equal times apply (in
- * arrival order), so a retry of the same change is harmless.
- */
-export function isOlderThan(time: Date | null, applied: Date | null): boolean {
-  return time !== null && applied !== null && time.getTime() < applied.getTime();
 }
