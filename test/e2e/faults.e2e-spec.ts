@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 
 import { Client } from 'pg';
 
-import { findFreePort } from 'src/common/database/embedded-postgres';
 import type { FaultKind } from 'src/meta-simulator/meta-simulator.types';
 import { seedConnectedWabas } from 'test/factories/waba.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
+import { startServiceProcess } from 'test/utils/service-process';
 import { dropTestDatabase } from 'test/utils/test-database';
 
 const POLL_MS = 25;
@@ -27,56 +26,6 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): 
 }
 
 let faultsInjected = 0;
-
-/**
- * Starts the service as its own Node process (src/main.ts through ts-node) on the given database, with the
- * environment the in-process test apps use (same encryption key and simulator), and resolves once it
- * listens.
- */
-async function startServiceProcess(
-  databaseUrl: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const root = resolve(__dirname, '..', '..');
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        ...env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(await findFreePort()),
-        HOST: '127.0.0.1',
-        MIGRATE_ON_START: 'false',
-        SCHEDULER_ENABLED: 'false',
-        LOG_LEVEL: 'silent',
-        TS_NODE_TRANSPILE_ONLY: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The service did not start: ${output}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^/\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolveStart({ child, url: match[1] });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The service exited with ${code}: ${output}`));
-    });
-  });
-}
 
 describe('Faults (e2e)', () => {
   afterAll(() => {
