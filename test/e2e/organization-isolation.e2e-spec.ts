@@ -8,10 +8,10 @@ import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { ApiKey } from 'src/modules/organizations/api-key.entity';
 import { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
 import { Waba } from 'src/modules/wabas/waba.entity';
-import { ChangeSource } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 import { type SeededWaba, seedConnectedWabas } from 'test/factories/waba.factory';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+import { ChangeSource } from 'src/modules/audit/change-context';
 
 const MISSING_SCOPE = "No arguments provided for filter 'tenant'";
 

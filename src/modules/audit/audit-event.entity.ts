@@ -5,7 +5,7 @@ import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { TenantScoped } from 'src/common/database/tenant-filter';
 
 import { AuditEventType } from './audit.constants';
-import { ChangeSource } from 'src/modules/wabas/wabas.constants';
+import { ChangeSource } from './change-context';
 
 /**
  * One recorded change: written in the same transaction as the change itself, never updated. Holds plain

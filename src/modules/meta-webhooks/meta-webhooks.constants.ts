@@ -1,3 +1,4 @@
+import { Actors } from 'src/modules/audit/actor';
 /** Where a stored delivery is in its processing. */
 export enum WebhookInboxStatus {
   /** Stored, waiting for (another) attempt at `nextAttemptAt`. */
@@ -50,7 +51,7 @@ export enum WebhookChangeOutcome {
 }
 
 /** Audit actor of every change a webhook makes. */
-export const META_WEBHOOK_ACTOR = 'meta-webhook';
+export const META_WEBHOOK_ACTOR = Actors.metaWebhook;
 
 /** Header Meta signs deliveries with (§6.2). */
 export const META_SIGNATURE_HEADER = 'x-hub-signature-256';

@@ -8,7 +8,8 @@ import {
   META_CALL_PROBLEMS,
 } from 'src/common/http/api-problem-responses.decorator';
 import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
-import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import type { Actor } from 'src/modules/audit/actor';
 
 import { MarketingMessageResponseDto } from './dto/marketing-message-response.dto';
 import { SendMarketingMessageDto } from './dto/send-marketing-message.dto';
@@ -51,10 +52,10 @@ export class MarketingMessagesController {
   )
   send(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Param() params: PhoneNumberIdParamDto,
     @Body() body: SendMarketingMessageDto,
   ): Promise<MarketingMessageResponseDto> {
-    return this.marketingMessages.send(organizationId, params.phoneNumberId, body, `api-key:${apiKeyId}`);
+    return this.marketingMessages.send(organizationId, params.phoneNumberId, body, actor);
   }
 }

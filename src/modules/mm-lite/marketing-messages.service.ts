@@ -7,13 +7,15 @@ import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constant
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { ChangeSource, MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException, WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { findMarketingRestriction } from './marketing-regions';
 import { ACCOUNT_STATE_SEND_ERRORS, marketingSendProblem } from './marketing-send-failure';
 import { MarketingRegionRestrictedException } from './mm-lite.exception';
+import { ChangeSource } from 'src/modules/audit/change-context';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** A marketing template to send. */
 export interface MarketingMessageInput {
@@ -56,7 +58,7 @@ export class MarketingMessagesService {
     organizationId: string,
     phoneNumberId: string,
     input: MarketingMessageInput,
-    actor: string,
+    actor: Actor,
   ): Promise<MarketingMessageResult> {
     const phone = await this.phoneNumbers.getForOrganization(organizationId, phoneNumberId);
     const waba = phone.waba;
@@ -113,7 +115,7 @@ export class MarketingMessagesService {
     waba: Waba,
     error: MetaGatewayException,
     channel: SendingChannel,
-    actor: string,
+    actor: Actor,
   ): Promise<Error> {
     if (error.code === MetaGatewayErrorCode.AUTH_INVALID) {
       await this.wabas.applyChange(waba.wabaId, { source: ChangeSource.API, actor }, (entity) => {
@@ -127,7 +129,7 @@ export class MarketingMessagesService {
     }
     if (error.metaCode !== null && ACCOUNT_STATE_SEND_ERRORS.has(error.metaCode)) {
       // Meta says the account is restricted: re-read it now so the list and the panel show why.
-      await this.sync.syncInBackground(waba.wabaId, 'sync');
+      await this.sync.syncInBackground(waba.wabaId, actor);
     }
     return marketingSendProblem(error, channel);
   }

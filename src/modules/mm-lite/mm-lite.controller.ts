@@ -8,7 +8,8 @@ import {
   META_CALL_PROBLEMS,
 } from 'src/common/http/api-problem-responses.decorator';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
-import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import type { Actor } from 'src/modules/audit/actor';
 
 import { MmLitePanelResponseDto } from './dto/mm-lite-panel-response.dto';
 import { MmLiteService } from './mm-lite.service';
@@ -45,10 +46,10 @@ export class MmLiteController {
   @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
   startSetup(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Param() params: WabaIdParamDto,
   ): Promise<MmLitePanelResponseDto> {
-    return this.mmLite.startSetup(organizationId, params.wabaId, `api-key:${apiKeyId}`);
+    return this.mmLite.startSetup(organizationId, params.wabaId, actor);
   }
 
   @Post('refresh')
@@ -63,9 +64,9 @@ export class MmLiteController {
   )
   refresh(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Param() params: WabaIdParamDto,
   ): Promise<MmLitePanelResponseDto> {
-    return this.mmLite.refresh(organizationId, params.wabaId, `api-key:${apiKeyId}`);
+    return this.mmLite.refresh(organizationId, params.wabaId, actor);
   }
 }

@@ -3,11 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { ChangeSource } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import type { MmLitePanelResponseDto } from './dto/mm-lite-panel-response.dto';
 import { buildMmLitePanel } from './mm-lite-panel';
+import { ChangeSource } from 'src/modules/audit/change-context';
+import type { Actor } from 'src/modules/audit/actor';
 
 /**
  * The "Set up MM Lite" flow of the guide (product-spec §2.5): the panel, starting setup, and refreshing
@@ -33,7 +34,7 @@ export class MmLiteService {
    * column from the dash to NOT_ONBOARDED unless Meta already says ONBOARDED. Does not call Meta: the
    * terms can only be accepted on Meta's side.
    */
-  async startSetup(organizationId: string, wabaId: string, actor: string): Promise<MmLitePanelResponseDto> {
+  async startSetup(organizationId: string, wabaId: string, actor: Actor): Promise<MmLitePanelResponseDto> {
     const owned = await this.wabas.getForOrganization(organizationId, wabaId);
     const startedAt = new Date();
     const waba = await this.wabas.applyChange(wabaId, { source: ChangeSource.API, actor }, (entity) => {
@@ -53,7 +54,7 @@ export class MmLiteService {
    * public problems (and are recorded on the WABA by the sync). What Meta says is audited as SYNC with the
    * caller as actor: the key asked for the read, Meta made the change.
    */
-  async refresh(organizationId: string, wabaId: string, actor: string): Promise<MmLitePanelResponseDto> {
+  async refresh(organizationId: string, wabaId: string, actor: Actor): Promise<MmLitePanelResponseDto> {
     const waba = await this.sync.syncNow(organizationId, wabaId, actor);
     return this.panelOf(waba);
   }

@@ -1,5 +1,7 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 
+import { type Actor, Actors } from 'src/modules/audit/actor';
+
 /** How a route authenticates. */
 export enum AuthKind {
   /** Organization API key (the default for every route). */
@@ -39,8 +41,15 @@ export const CurrentOrganizationId = createParamDecorator((_data: unknown, conte
   return caller.organizationId;
 });
 
-/** The API key ID that authenticated the request (for audit actors). */
-export const CurrentApiKeyId = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): string | null =>
-    context.switchToHttp().getRequest<RequestWithCaller>().caller?.apiKeyId ?? null,
-);
+/** Who the request acts as, for the audit trail: `api-key:<id>` for an organization key, `admin` for the admin token. */
+export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
+  const caller = context.switchToHttp().getRequest<RequestWithCaller>().caller;
+  if (caller?.kind === AuthKind.ADMIN) {
+    return Actors.admin;
+  }
+  if (!caller?.apiKeyId) {
+    // The guard guarantees one of the two on authenticated routes; reaching here means a route is misconfigured.
+    throw new Error('CurrentActor used on a public route');
+  }
+  return Actors.apiKey(caller.apiKeyId);
+});

@@ -17,8 +17,8 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { ChangeSource, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
-import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
+import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
 import { describeFailure, toPublicError } from './meta-step-failure';
@@ -51,6 +51,8 @@ import {
   type Verification,
   verifyConnection,
 } from './signup-verification';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
+import { type Actor, Actors } from 'src/modules/audit/actor';
 
 /** What the front end posts after Embedded Signup. */
 export interface ConnectInput {
@@ -121,7 +123,7 @@ export class EmbeddedSignupService {
    * make one exchange, one 201 and nineteen 200s. Throws the refusal's problem, or Meta's problem with a
    * `pendingConnection` member when the token is kept for a repeated request or the background job.
    */
-  async connect(organizationId: string, input: ConnectInput, actor: string): Promise<ConnectResult> {
+  async connect(organizationId: string, input: ConnectInput, actor: Actor): Promise<ConnectResult> {
     const request: PendingConnectionRequest = {
       organizationId,
       codeHash: createHash('sha256').update(input.code).digest('hex'),
@@ -195,7 +197,7 @@ export class EmbeddedSignupService {
       if (!claim) {
         break;
       }
-      const outcome = await this.verifyAndConnect(claim, null, { source: ChangeSource.SYNC, actor: 'system' });
+      const outcome = await this.verifyAndConnect(claim, null, { source: ChangeSource.SYNC, actor: Actors.system });
       if (outcome.kind !== 'superseded') {
         result[outcome.kind] += 1;
       }

@@ -12,8 +12,8 @@ import { AuditService } from 'src/modules/audit/audit.service';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { ChangeSource, WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
-import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
+import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { describeFailure, retryAt, toPublicError } from './meta-step-failure';
 import { applyPhoneSnapshot, changedFields, phoneState } from './phone-number-snapshot';
@@ -24,6 +24,8 @@ import {
   RegistrationStatus,
 } from './phone-numbers.constants';
 import { PhoneNumbersService } from './phone-numbers.service';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
+import { type Actor, Actors } from 'src/modules/audit/actor';
 
 /** A number to register, with its PIN opened. */
 interface RegistrationTarget {
@@ -79,7 +81,7 @@ export class OnboardingStepsService {
    * `POST .../register`: registers the number again now, with its stored PIN. The outcome is stored on the
    * number either way; a Meta failure is then answered as the matching problem.
    */
-  async retryRegistration(organizationId: string, phoneNumberId: string, actor: string): Promise<PhoneNumber> {
+  async retryRegistration(organizationId: string, phoneNumberId: string, actor: Actor): Promise<PhoneNumber> {
     const owned = await this.phoneNumbers.getForOrganization(organizationId, phoneNumberId);
     if (owned.waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw domainExceptionFromMeta(new MetaGatewayException(MetaGatewayErrorCode.AUTH_INVALID, 'token rejected'));
@@ -104,7 +106,7 @@ export class OnboardingStepsService {
    * lease, so several instances share the work, and called after the claim committed.
    */
   async runDueOnboardingRetries(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
-    const context: ChangeContext = { source: ChangeSource.SYNC, actor: 'system' };
+    const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
     let attempted = 0;
     while (attempted < limit) {
       const step = await this.claimDueStep(now);

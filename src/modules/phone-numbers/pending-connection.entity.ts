@@ -8,6 +8,7 @@ import { Organization } from 'src/modules/organizations/organization.entity';
 
 import { PendingConnectionRepository } from './pending-connection.repository';
 import { PendingConnectionStatus } from './phone-numbers.constants';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** Why a pending connection was refused: the problem its replays are answered with. */
 export interface PendingConnectionRejection {
@@ -50,7 +51,7 @@ export class PendingConnection extends BaseEntity<'status' | 'attempts'> {
 
   /** Who posted the request (`api-key:<id>`), for the audit records written when it completes. */
   @Property({ length: 128 })
-  actor: string;
+  actor: Actor;
 
   @Enum({ items: () => PendingConnectionStatus, nativeEnumName: 'pending_connection_status' })
   status: PendingConnectionStatus = PendingConnectionStatus.EXCHANGING;
@@ -91,7 +92,7 @@ export class PendingConnection extends BaseEntity<'status' | 'attempts'> {
 
   constructor(
     organization: Organization,
-    request: { codeHash: string; wabaId: string; phoneNumberId: string; actor: string; expiresAt: Date },
+    request: { codeHash: string; wabaId: string; phoneNumberId: string; actor: Actor; expiresAt: Date },
   ) {
     super();
     this.organization = organization;

@@ -4,6 +4,7 @@ import { EntityRepository, type EntityManager } from '@mikro-orm/postgresql';
 
 import type { PendingConnection, PendingConnectionRejection } from './pending-connection.entity';
 import { PendingConnectionStatus } from './phone-numbers.constants';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** A row a request or job instance works on alone, until its lease ends. */
 export interface PendingConnectionClaim {
@@ -31,7 +32,7 @@ export interface PendingConnectionWork {
   wabaId: string;
   phoneNumberId: string;
   businessId: string | null;
-  actor: string;
+  actor: Actor;
   accessTokenSealed: string;
   accessTokenExpiresAt: Date | null;
   attempts: number;
@@ -45,7 +46,7 @@ export interface PendingConnectionRequest {
   wabaId: string;
   phoneNumberId: string;
   businessId: string | null;
-  actor: string;
+  actor: Actor;
 }
 
 /**
@@ -173,7 +174,7 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
       waba_id: string;
       phone_number_id: string;
       business_id: string | null;
-      actor: string;
+      actor: Actor;
       access_token_sealed: string | null;
       access_token_expires_at: Date | null;
       attempts: number;

@@ -1,3 +1,4 @@
+import { Actors } from 'src/modules/audit/actor';
 /** Where a number's marketing templates go. */
 export enum SendingChannel {
   CLOUD_API = 'CLOUD_API',
@@ -39,4 +40,4 @@ export const PENDING_CONNECTION_RETRY_MAX_MS = 3_600_000;
 export const PENDING_CONNECTION_RETRY_AFTER_SECONDS = 10;
 
 /** Actor of the automatic switch of a disabled WABA's MM_LITE numbers back to CLOUD_API, in the audit trail. */
-export const DISABLED_WABA_CHANNEL_ACTOR = 'system:waba-disabled';
+export const DISABLED_WABA_CHANNEL_ACTOR = Actors.rule('waba-disabled');

@@ -9,7 +9,8 @@ import {
   META_CALL_PROBLEMS,
 } from 'src/common/http/api-problem-responses.decorator';
 import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
-import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import type { Actor } from 'src/modules/audit/actor';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
@@ -59,11 +60,11 @@ export class PhoneNumbersController {
   )
   async connect(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Body() body: ConnectPhoneNumberDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ConnectResponseDto> {
-    const result = await this.signup.connect(organizationId, body, `api-key:${apiKeyId}`);
+    const result = await this.signup.connect(organizationId, body, actor);
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return {
       phoneNumber: PhoneNumberResponseDto.fromEntity(result.phoneNumber),
@@ -108,17 +109,12 @@ export class PhoneNumbersController {
   )
   async update(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Param() params: PhoneNumberIdParamDto,
     @Body() body: UpdatePhoneNumberDto,
   ): Promise<PhoneNumberResponseDto> {
     return PhoneNumberResponseDto.fromEntity(
-      await this.phoneNumbers.changeSendingChannel(
-        organizationId,
-        params.phoneNumberId,
-        body.sendingChannel,
-        `api-key:${apiKeyId}`,
-      ),
+      await this.phoneNumbers.changeSendingChannel(organizationId, params.phoneNumberId, body.sendingChannel, actor),
     );
   }
 
@@ -134,11 +130,11 @@ export class PhoneNumbersController {
   )
   async register(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Param() params: PhoneNumberIdParamDto,
   ): Promise<PhoneNumberResponseDto> {
     return PhoneNumberResponseDto.fromEntity(
-      await this.steps.retryRegistration(organizationId, params.phoneNumberId, `api-key:${apiKeyId}`),
+      await this.steps.retryRegistration(organizationId, params.phoneNumberId, actor),
     );
   }
 }

@@ -11,9 +11,9 @@ import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { ChangeSource, MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import { MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { WabaDisabledException } from 'src/modules/wabas/wabas.exception';
-import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
 import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
@@ -21,6 +21,8 @@ import { applyPhoneSnapshot, PHONE_META_FIELDS, phoneDigits, phoneState } from '
 import { PhoneNumber } from './phone-number.entity';
 import { DISABLED_WABA_CHANNEL_ACTOR, SendingChannel } from './phone-numbers.constants';
 import { MmLiteNotOnboardedException } from './phone-numbers.exception';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** Filters of the number list. */
 export interface PhoneNumberListQuery {
@@ -139,7 +141,7 @@ export class PhoneNumbersService implements OnModuleInit {
     organizationId: string,
     phoneNumberId: string,
     channel: SendingChannel,
-    actor: string,
+    actor: Actor,
   ): Promise<PhoneNumber> {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
     const context: ChangeContext = { source: ChangeSource.API, actor };

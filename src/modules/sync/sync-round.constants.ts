@@ -1,3 +1,4 @@
+import { Actors } from 'src/modules/audit/actor';
 /** WABAs claimed at once by one instance: one multi-ID call's worth (Graph's limit is 50 IDs). */
 export const SYNC_ROUND_CLAIM_BATCH_SIZE = 50;
 
@@ -14,7 +15,7 @@ export const SYNC_ROUND_WORKERS_PER_CALL_SLOT = 2;
 export const SYNC_ROUND_MAX_WORKERS = 16;
 
 /** Audit actor of what the periodic round applies: nobody asked, the system reads on its own schedule. */
-export const SYNC_ROUND_SCHEDULED_ACTOR = 'system';
+export const SYNC_ROUND_SCHEDULED_ACTOR = Actors.system;
 
 /** Audit actor of what a full round asked for with the admin token applies. */
-export const SYNC_ROUND_ADMIN_ACTOR = 'admin';
+export const SYNC_ROUND_ADMIN_ACTOR = Actors.admin;

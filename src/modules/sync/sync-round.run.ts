@@ -1,4 +1,5 @@
 import type { ClaimedWaba, SyncClaim } from './sync-round.repository';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** Unit of work of a round: several WABAs read with one token, or one WABA read with its own. */
 export type RoundTask =
@@ -31,7 +32,7 @@ export class RoundRun {
 
   constructor(
     /** Who asked for the round: the audit actor of what it applies. */
-    readonly actor: string,
+    readonly actor: Actor,
     private readonly claim: () => Promise<ClaimedWaba[]>,
     private readonly plan: (claimed: ClaimedWaba[]) => RoundTask[],
   ) {}

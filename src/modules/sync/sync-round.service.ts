@@ -22,6 +22,7 @@ import { SyncRoundObserver } from './sync-round.observer';
 import { type ClaimedWaba, type RoundScope, type SyncClaim, SyncRoundRepository } from './sync-round.repository';
 import { type Outcome, RoundRun, type RoundTask } from './sync-round.run';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** What one instance did in one round (the body of `POST /api/v1/admin/sync-rounds`). */
 export interface SyncRoundResult {
@@ -98,12 +99,12 @@ export class SyncRoundService {
    * and this instance's claims are all handled. Rounds running at the same time on other instances share
    * the work, and a WABA Meta throttles is still not read (it is counted as skipped).
    */
-  async runFullRound(requestedBy: string): Promise<SyncRoundResult> {
+  async runFullRound(requestedBy: Actor): Promise<SyncRoundResult> {
     // The database's clock, because sync_handled_at is stamped by it on whichever instance releases.
     return this.run({ kind: 'full', startedAt: await this.claims.databaseNow() }, requestedBy);
   }
 
-  private async run(scope: RoundScope, requestedBy: string): Promise<SyncRoundResult> {
+  private async run(scope: RoundScope, requestedBy: Actor): Promise<SyncRoundResult> {
     const startedAt = Date.now();
     const concurrency = this.config.get('scheduler.syncConcurrency', { infer: true });
     const leaseMs = this.leaseMs();

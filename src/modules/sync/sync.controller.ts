@@ -8,7 +8,8 @@ import {
   META_CALL_PROBLEMS,
 } from 'src/common/http/api-problem-responses.decorator';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
-import { CurrentApiKeyId, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
+import type { Actor } from 'src/modules/audit/actor';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
@@ -36,10 +37,10 @@ export class SyncController {
   )
   async syncWaba(
     @CurrentOrganizationId() organizationId: string,
-    @CurrentApiKeyId() apiKeyId: string | null,
+    @CurrentActor() actor: Actor,
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
-    const waba = await this.sync.syncNow(organizationId, params.wabaId, `api-key:${apiKeyId}`);
+    const waba = await this.sync.syncNow(organizationId, params.wabaId, actor);
     return WabaDetailResponseDto.fromWaba(waba, await this.wabas.countNumbers(waba));
   }
 }

@@ -8,12 +8,14 @@ import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gat
 import type { MmLiteTermsStatus, PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants';
+import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
-import { type ChangeContext, type ChangeFence, WabasService } from 'src/modules/wabas/wabas.service';
+import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import type { SyncClaim } from './sync-round.repository';
 import { META_SYNC_BASE_BACKOFF_MINUTES, META_SYNC_MAX_BACKOFF_MINUTES } from './sync.constants';
+import { ChangeSource, type ChangeContext, type ChangeFence } from 'src/modules/audit/change-context';
+import type { Actor } from 'src/modules/audit/actor';
 
 /** What Meta said about one WABA in one read (its fields, its numbers, the portfolio's terms). */
 export interface WabaReading {
@@ -68,7 +70,7 @@ export class WabaSyncService {
    * WABA's own token and applies them, audited as SYNC by `requestedBy`. Throws the public problem when
    * Meta fails (the failure is recorded on the WABA first).
    */
-  async syncNow(organizationId: string, wabaId: string, requestedBy: string): Promise<Waba> {
+  async syncNow(organizationId: string, wabaId: string, requestedBy: Actor): Promise<Waba> {
     const waba = await this.wabas.getForOrganization(organizationId, wabaId);
     if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw new ReauthRequiredException(wabaId);
@@ -92,7 +94,7 @@ export class WabaSyncService {
    * throws for Meta failures, records them instead. Audited as SYNC by `requestedBy`; `fence` guards each
    * write (the webhook worker's lease, see ChangeContext.fence).
    */
-  async syncInBackground(wabaId: string, requestedBy: string, fence?: ChangeFence): Promise<SyncOutcome> {
+  async syncInBackground(wabaId: string, requestedBy: Actor, fence?: ChangeFence): Promise<SyncOutcome> {
     const waba = await this.wabas.findByWabaId(wabaId);
     if (!waba || waba.connection === WabaConnection.REAUTH_REQUIRED) {
       return 'SKIPPED';
@@ -142,7 +144,7 @@ export class WabaSyncService {
   async applyReading(
     wabaId: string,
     reading: WabaReading,
-    requestedBy: string,
+    requestedBy: Actor,
     guard: SyncGuard = {},
   ): Promise<Waba | null> {
     const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy, guard);
@@ -157,7 +159,7 @@ export class WabaSyncService {
    */
   async applyReadings(
     readings: Map<string, WabaReading>,
-    requestedBy: string,
+    requestedBy: Actor,
     { claim, fence }: SyncGuard = {},
   ): Promise<Waba[]> {
     const context = readContext(requestedBy, fence);
@@ -198,7 +200,7 @@ export class WabaSyncService {
   async recordFailure(
     wabaId: string,
     error: unknown,
-    requestedBy: string,
+    requestedBy: Actor,
     { claim, fence }: SyncGuard = {},
   ): Promise<boolean> {
     const code = error instanceof MetaGatewayException ? error.code : MetaGatewayErrorCode.UNKNOWN;
@@ -234,7 +236,7 @@ export class WabaSyncService {
    * failure: the round uses it for WABAs Meta throttles, which are not at fault. Returns false, changing
    * nothing, when the round's `claim` on the WABA was lost.
    */
-  async deferSync(wabaId: string, until: Date, requestedBy: string, claim?: SyncClaim): Promise<boolean> {
+  async deferSync(wabaId: string, until: Date, requestedBy: Actor, claim?: SyncClaim): Promise<boolean> {
     let held = true;
     await this.wabas.applyChange(wabaId, readContext(requestedBy), (entity) => {
       held = holdsClaim(entity, claim);
@@ -279,6 +281,6 @@ function holdsClaim(waba: Waba, claim: SyncClaim | undefined): boolean {
 }
 
 /** The audit context of what a read of Meta finds: Meta's change, seen by a sync that `requestedBy` asked for. */
-function readContext(requestedBy: string, fence?: ChangeFence): ChangeContext {
+function readContext(requestedBy: Actor, fence?: ChangeFence): ChangeContext {
   return { source: ChangeSource.SYNC, actor: requestedBy, fence };
 }

@@ -71,16 +71,6 @@ export enum WebhookSubscriptionStatus {
   FAILED = 'FAILED',
 }
 
-/** Where a change came from (audit `source`): how the service learned the value, whoever asked. */
-export enum ChangeSource {
-  /** The caller's own request made the change (connect, setup, channel switch). */
-  API = 'API',
-  /** A webhook payload from Meta carried it. */
-  WEBHOOK = 'WEBHOOK',
-  /** A read of Meta found it, whether the periodic round, an admin round, a key or a webhook asked for the read. */
-  SYNC = 'SYNC',
-}
-
 /**
  * Meta's MM Lite values (graph-api-reference.md §5.2) that the column mapping, the panel and the webhooks
  * read: `marketing_messages_onboarding_status` of the WABA and the portfolio's terms status.

@@ -24,7 +24,6 @@ import { isStale, observeFact, recordObservation } from './waba-facts';
 import { deriveMmLiteStatus, deriveWabaStatus } from './waba-status';
 import { Waba } from './waba.entity';
 import {
-  type ChangeSource,
   type MmLiteStatus,
   ReconnectionEvidence,
   ReconnectionOutcome,
@@ -33,6 +32,7 @@ import {
   WabaStatus,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
+import type { ChangeContext } from 'src/modules/audit/change-context';
 
 /** The disconnections each kind of reconnection evidence undoes (see {@link ReconnectionEvidence}). */
 const UNDONE_BY: Record<ReconnectionEvidence, ReadonlySet<string>> = {
@@ -56,24 +56,6 @@ const SNAPSHOT_FACT_FIELDS = [
   'healthStatus',
   'marketingMessagesOnboardingStatus',
 ] as const satisfies ReadonlyArray<keyof WabaSnapshot>;
-
-/** Who changed something, for the audit record. */
-export interface ChangeContext {
-  /** How the service learned the new value ({@link ChangeSource}); not who asked for it. */
-  source: ChangeSource;
-  /** Who made the change or asked for the read that found it: `api-key:<id>`, `admin`, `system`, `meta-webhook`. */
-  actor: string;
-  occurredAt?: Date;
-  /** Runs first inside the change's transaction (see {@link ChangeFence}). */
-  fence?: ChangeFence;
-}
-
-/**
- * A check that runs first inside a change's transaction and throws to abort it: the webhook worker checks
- * there, under a lock, that it still holds the lease of the delivery the change comes from, so that an
- * instance that lost its lease never applies.
- */
-export type ChangeFence = (em: EntityManager) => Promise<void>;
 
 /** Filters of the WABA list. */
 export interface WabaListQuery {

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 
 import type { AuditEvent } from 'src/modules/audit/audit-event.entity';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
-import { ChangeSource } from 'src/modules/wabas/wabas.constants';
+import { ChangeSource } from 'src/modules/audit/change-context';
 
 /** One recorded change. */
 export class AuditEventResponseDto {

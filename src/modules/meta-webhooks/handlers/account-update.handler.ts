@@ -11,12 +11,13 @@ import {
   WabaConnection,
   WabaDisconnection,
 } from 'src/modules/wabas/wabas.constants';
-import { type ChangeContext, WabasService } from 'src/modules/wabas/wabas.service';
+import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
 import { type WebhookDelivery, webhookContext } from './webhook-change-context';
+import type { ChangeContext } from 'src/modules/audit/change-context';
 
 /** `account_update` events that take the WABA away from the platform (§6.3): DISABLED / DISCONNECTED. */
 const DISCONNECTING_EVENTS = new Set<string>(Object.values(WabaDisconnection));

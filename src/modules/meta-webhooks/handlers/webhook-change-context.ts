@@ -1,8 +1,6 @@
-import { ChangeSource } from 'src/modules/wabas/wabas.constants';
-import type { ChangeContext, ChangeFence } from 'src/modules/wabas/wabas.service';
-
 import { META_WEBHOOK_ACTOR } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
+import { ChangeSource, type ChangeContext, type ChangeFence } from 'src/modules/audit/change-context';
 
 /** The stored delivery a change comes from, as the worker hands it to the handlers. */
 export interface WebhookDelivery {

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 
 import { WabaStatusChangedEvent } from 'src/modules/wabas/events/waba-status-changed.event';
-import { ChangeSource, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import { WabaStatus } from 'src/modules/wabas/wabas.constants';
 
 import { WabaStatusChangedListener } from './waba-status-changed.listener';
+import { ChangeSource } from 'src/modules/audit/change-context';
 
 describe(WabaStatusChangedListener.name, () => {
   afterEach(() => {

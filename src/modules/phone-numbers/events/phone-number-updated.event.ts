@@ -1,5 +1,5 @@
 import { DomainEvent } from 'src/common/events/domain-event';
-import type { ChangeSource } from 'src/modules/wabas/wabas.constants';
+import type { ChangeSource } from 'src/modules/audit/change-context';
 
 /** Published after Meta-side fields of a number changed (quality, status, name status, registration…). */
 export class PhoneNumberUpdatedEvent extends DomainEvent {

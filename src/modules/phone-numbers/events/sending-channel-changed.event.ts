@@ -1,6 +1,6 @@
 import { DomainEvent } from 'src/common/events/domain-event';
 import type { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
-import type { ChangeSource } from 'src/modules/wabas/wabas.constants';
+import type { ChangeSource } from 'src/modules/audit/change-context';
 
 /** Published after a number's sending channel was switched. */
 export class SendingChannelChangedEvent extends DomainEvent {

@@ -1,5 +1,6 @@
 import { DomainEvent } from 'src/common/events/domain-event';
-import type { ChangeSource, WabaConnection } from 'src/modules/wabas/wabas.constants';
+import type { WabaConnection } from 'src/modules/wabas/wabas.constants';
+import type { ChangeSource } from 'src/modules/audit/change-context';
 
 /** Published after a WABA's connection moved between CONNECTED and REAUTH_REQUIRED. */
 export class ConnectionChangedEvent extends DomainEvent {

@@ -1,5 +1,6 @@
 import { DomainEvent } from 'src/common/events/domain-event';
-import type { ChangeSource, MmLiteStatus } from 'src/modules/wabas/wabas.constants';
+import type { MmLiteStatus } from 'src/modules/wabas/wabas.constants';
+import type { ChangeSource } from 'src/modules/audit/change-context';
 
 /** Published after the MM Lite column of a WABA changed (null = dash) and the change was committed. */
 export class MmLiteStatusChangedEvent extends DomainEvent {

@@ -1,5 +1,6 @@
 import { DomainEvent } from 'src/common/events/domain-event';
-import type { ChangeSource, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import type { WabaStatus } from 'src/modules/wabas/wabas.constants';
+import type { ChangeSource } from 'src/modules/audit/change-context';
 
 /** Published after a WABA's derived status or its reason changed and the change was committed. */
 export class WabaStatusChangedEvent extends DomainEvent {
