@@ -60,6 +60,6 @@ export class MmLiteService {
   }
 
   private async panelOf(waba: Waba): Promise<MmLitePanelResponseDto> {
-    return buildMmLitePanel(waba, await this.phoneNumbers.listByWaba(waba));
+    return buildMmLitePanel(waba, await this.phoneNumbers.listByWaba(waba.wabaId));
   }
 }

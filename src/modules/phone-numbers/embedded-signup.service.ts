@@ -1,27 +1,22 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
-import { ACROSS_TENANTS, scopeToOrganization } from 'src/common/database/tenant-filter';
-import type { DomainEvent } from 'src/common/events/domain-event';
-import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { scopeToOrganization } from 'src/common/database/tenant-filter';
+import { Transactions } from 'src/common/events/transactions';
 import { DomainException, NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { SecretBox } from 'src/common/security/secret-box';
-import { AuditEventType } from 'src/modules/audit/audit.constants';
-import { AuditService } from 'src/modules/audit/audit.service';
+import { type Actor, Actors } from 'src/modules/audit/actor';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
-import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-import { Organization } from 'src/modules/organizations/organization.entity';
 import type { Waba } from 'src/modules/wabas/waba.entity';
 import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
-import { describeFailure, toPublicError } from './meta-step-failure';
+import { describeFailure } from './meta-step-failure';
 import { OnboardingStepsService } from './onboarding-steps.service';
 import {
   type PendingConnectionClaim,
@@ -29,30 +24,26 @@ import {
   type PendingConnectionRequest,
   type PendingConnectionWork,
 } from './pending-connection.repository';
-import { applyPhoneSnapshot } from './phone-number-snapshot';
-import { PhoneNumber } from './phone-number.entity';
+import type { PhoneNumber } from './phone-number.entity';
+import { PhoneNumberRepository } from './phone-number.repository';
 import {
   ONBOARDING_STEP_LEASE_MS,
   PENDING_CONNECTION_RETRY_AFTER_SECONDS,
   PENDING_CONNECTION_TTL_MS,
   PendingConnectionStatus,
-  RegistrationStatus,
 } from './phone-numbers.constants';
+import { SignupCodeRejectedException } from './phone-numbers.exception';
+import { PhoneNumbersService } from './phone-numbers.service';
 import {
-  AlreadyConnectedException,
-  PhoneNumberNotInWabaException,
-  SignupCodeRejectedException,
-} from './phone-numbers.exception';
-import {
+  exchangeProblem,
   keptProblem,
   nextVerificationAt,
+  ownershipRefusal,
   rejectionOf,
   rejectionProblem,
   type Verification,
   verifyConnection,
 } from './signup-verification';
-import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
-import { type Actor, Actors } from 'src/modules/audit/actor';
 
 /** What the front end posts after Embedded Signup. */
 export interface ConnectInput {
@@ -64,26 +55,19 @@ export interface ConnectInput {
 
 /** Result of a connection: the records and whether the number is new to the organization. */
 export interface ConnectResult {
-  phoneNumber: PhoneNumber;
-  waba: Waba;
+  phoneNumber: Readonly<PhoneNumber>;
+  waba: Readonly<Waba>;
   created: boolean;
 }
 
 /** What one verification attempt of a pending connection came to. */
 type Outcome =
-  | { kind: 'connected'; phone: PhoneNumber; created: boolean }
+  | { kind: 'connected'; phone: Readonly<PhoneNumber>; created: boolean }
   | { kind: 'refused'; problem: DomainException }
   | { kind: 'kept'; error: unknown; expiresAt: Date }
   /** Someone else finished or refused it meanwhile (or its claim was lost): read its state again. */
   | { kind: 'superseded' };
 
-// Meta codes for a refused signup code are 100 (used/expired/invalid) and, for bad app credentials, 1/101.
-const CODE_REJECTION_CLASSES = new Set([
-  MetaGatewayErrorCode.INVALID_REQUEST,
-  MetaGatewayErrorCode.AUTH_INVALID,
-  MetaGatewayErrorCode.PERMISSION_DENIED,
-  MetaGatewayErrorCode.NOT_FOUND,
-]);
 const TWIN_POLL_MAX_MS = 500;
 
 /**
@@ -102,13 +86,13 @@ export class EmbeddedSignupService {
   private readonly leaseMs: number;
 
   constructor(
-    private readonly em: EntityManager,
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
+    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly numbers: PhoneNumberRepository,
     private readonly steps: OnboardingStepsService,
     private readonly pending: PendingConnectionRepository,
-    private readonly audit: AuditService,
-    private readonly events: DomainEventBus,
+    private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -216,10 +200,7 @@ export class EmbeddedSignupService {
     } catch (error) {
       // Nothing came back to keep: the same request may try again (Meta refuses the code if it was spent).
       await this.pending.dropClaim(claim);
-      if (error instanceof MetaGatewayException && CODE_REJECTION_CLASSES.has(error.code)) {
-        throw new SignupCodeRejectedException(error.details.metaDetails ?? 'used, expired or invalid');
-      }
-      throw toPublicError(error);
+      throw exchangeProblem(error);
     }
     const now = new Date();
     const expiresAt = exchanged.expiresInSeconds ? new Date(now.getTime() + exchanged.expiresInSeconds * 1000) : null;
@@ -285,31 +266,20 @@ export class EmbeddedSignupService {
     stepsContext: ChangeContext,
   ): Promise<Outcome> {
     const context: ChangeContext = { source: ChangeSource.API, actor: work.actor };
-    const published: DomainEvent[] = [];
-    const em = this.em.fork();
-    scopeToOrganization(em, work.organizationId);
-    const stored = await em.transactional(
+    const stored = await this.transactions.run(
       async (tx): Promise<Outcome | { kind: 'stored'; phoneId: string; created: boolean }> => {
+        // The owners' methods below run on this transaction's EntityManager, scoped to the organization.
+        scopeToOrganization(tx, work.organizationId);
         if ((await this.pending.lockForCompletion(tx, work.id)) !== PendingConnectionStatus.PENDING) {
           return { kind: 'superseded' };
         }
         await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`connect:${work.phoneNumberId}`]);
         await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`connect-waba:${work.wabaId}`]);
-        const existingNumber = await tx.findOne(
-          PhoneNumber,
-          { phoneNumberId: work.phoneNumberId },
-          // Across tenants: a number belongs to at most one organization, so signup must see another's to refuse it.
-          { ...ACROSS_TENANTS, populate: ['waba'] },
+        const refusal = ownershipRefusal(
+          work,
+          await this.numbers.findConnected(work.phoneNumberId),
+          await this.wabas.findByWabaIdIn(tx, work.wabaId),
         );
-        const existingWaba = await this.wabas.findByWabaIdIn(tx, work.wabaId);
-        const refusal =
-          existingNumber && existingNumber.organization.id !== work.organizationId
-            ? new AlreadyConnectedException('Phone number', work.phoneNumberId)
-            : existingWaba && existingWaba.organization.id !== work.organizationId
-              ? new AlreadyConnectedException('WABA', work.wabaId)
-              : existingNumber && existingNumber.waba.wabaId !== work.wabaId
-                ? new PhoneNumberNotInWabaException(work.phoneNumberId, work.wabaId)
-                : null;
         if (refusal) {
           await this.pending.reject(work.id, rejectionOf(refusal), new Date(), tx);
           return { kind: 'refused', problem: refusal };
@@ -323,60 +293,35 @@ export class EmbeddedSignupService {
           signupCodeHash: work.codeHash,
           context,
         });
-        published.push(...upserted.events);
+        this.transactions.publishAfterCommit(...upserted.events);
         // Due for the retry job once the lease ends: if this process dies before the steps finish, the job
         // completes them (the steps clear these when they succeed or fail for good).
         const stepLease = new Date(Date.now() + ONBOARDING_STEP_LEASE_MS);
         if (upserted.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
           upserted.waba.nextSubscriptionAttemptAt = stepLease;
         }
-        let phone = existingNumber;
-        if (!phone) {
-          const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
-          phone = new PhoneNumber(
-            tx.getReference(Organization, work.organizationId),
-            upserted.waba,
-            work.phoneNumberId,
-            this.secrets.seal(pin),
-          );
-          applyPhoneSnapshot(phone, verified.number);
-          phone.nextRegistrationAttemptAt = stepLease;
-          tx.persist(phone);
-          this.audit.record(tx, {
-            organizationId: work.organizationId,
-            wabaId: work.wabaId,
-            phoneNumberId: work.phoneNumberId,
-            type: AuditEventType.PHONE_NUMBER_ADDED,
-            source: context.source,
-            actor: context.actor,
-            before: null,
-            after: { displayPhoneNumber: phone.displayPhoneNumber, sendingChannel: phone.sendingChannel },
-          });
-          published.push(new PhoneNumberAddedEvent(work.organizationId, work.wabaId, work.phoneNumberId));
-        } else {
-          applyPhoneSnapshot(phone, verified.number);
-          if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
-            phone.nextRegistrationAttemptAt = stepLease;
-          }
-        }
+        const { phone, created } = await this.phoneNumbers.storeFromSignup({
+          organizationId: work.organizationId,
+          phoneNumberId: work.phoneNumberId,
+          waba: upserted.waba,
+          snapshot: verified.number,
+          registrationDueAt: stepLease,
+          context,
+        });
         await this.pending.markConnected(tx, work.id, new Date());
-        return { kind: 'stored', phoneId: phone.id, created: !existingNumber };
+        return { kind: 'stored', phoneId: phone.id, created };
       },
     );
     if (stored.kind !== 'stored') {
       return stored;
     }
-    this.events.publish(...published);
     const phone = await this.steps.runAfterConnect(stored.phoneId, token, stepsContext);
     return { kind: 'connected', phone, created: stored.created };
   }
 
   /** The same request after its connection was stored: the records as they are, as a 200. */
   private async answerFromRecords(organizationId: string, phoneNumberId: string): Promise<ConnectResult> {
-    // The explicit condition doubles the request's tenant filter (defence in depth).
-    const phone = await this.em
-      .fork()
-      .findOne(PhoneNumber, { phoneNumberId, organization: organizationId }, { populate: ['waba'] });
+    const phone = await this.numbers.findOwned(organizationId, phoneNumberId, { fresh: true });
     if (!phone) {
       throw new NotFoundDomainException('Phone number', phoneNumberId);
     }
@@ -389,13 +334,7 @@ export class EmbeddedSignupService {
     input: ConnectInput,
     codeHash: string,
   ): Promise<ConnectResult | null> {
-    const phone = await this.em
-      .fork()
-      .findOne(
-        PhoneNumber,
-        { phoneNumberId: input.phoneNumberId, organization: organizationId },
-        { populate: ['waba'] },
-      );
+    const phone = await this.numbers.findOwned(organizationId, input.phoneNumberId, { fresh: true });
     return phone && phone.waba.wabaId === input.wabaId && phone.waba.lastSignupCodeHash === codeHash
       ? { phoneNumber: phone, waba: phone.waba, created: false }
       : null;

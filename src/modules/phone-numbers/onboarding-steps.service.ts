@@ -1,14 +1,8 @@
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
-import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
-import type { DomainEvent } from 'src/common/events/domain-event';
-import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { Transactions } from 'src/common/events/transactions';
 import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
 import { SecretBox } from 'src/common/security/secret-box';
-import { AuditEventType } from 'src/modules/audit/audit.constants';
-import { AuditService } from 'src/modules/audit/audit.service';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
@@ -16,14 +10,13 @@ import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wab
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { describeFailure, retryAt, toPublicError } from './meta-step-failure';
-import { applyPhoneSnapshot, changedFields, phoneState } from './phone-number-snapshot';
-import { PhoneNumber } from './phone-number.entity';
-import {
-  ONBOARDING_STEP_LEASE_MS,
-  REGISTRATION_MAX_AUTO_ATTEMPTS,
-  RegistrationStatus,
-} from './phone-numbers.constants';
+import { PhoneNumberChanges } from './phone-number-changes';
+import { phoneState } from './phone-number-snapshot';
+import type { PhoneNumber } from './phone-number.entity';
+import { PhoneNumberRepository } from './phone-number.repository';
+import { ONBOARDING_STEP_LEASE_MS, RegistrationStatus } from './phone-numbers.constants';
 import { PhoneNumbersService } from './phone-numbers.service';
+import { applyRegistrationOutcome, type RegistrationAttempt } from './registration-outcome';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { type Actor, Actors } from 'src/modules/audit/actor';
 
@@ -52,12 +45,12 @@ export class OnboardingStepsService {
   private readonly logger = new Logger(OnboardingStepsService.name);
 
   constructor(
-    private readonly em: EntityManager,
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
     private readonly phoneNumbers: PhoneNumbersService,
-    private readonly audit: AuditService,
-    private readonly events: DomainEventBus,
+    private readonly numbers: PhoneNumberRepository,
+    private readonly changes: PhoneNumberChanges,
+    private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -66,7 +59,7 @@ export class OnboardingStepsService {
    * subscription if the WABA is not subscribed, then the registration if the number is not registered.
    * Returns the number as stored afterwards, with its WABA.
    */
-  async runAfterConnect(phoneId: string, token: string, context: ChangeContext): Promise<PhoneNumber> {
+  async runAfterConnect(phoneId: string, token: string, context: ChangeContext): Promise<Readonly<PhoneNumber>> {
     const phone = await this.load(phoneId);
     if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
       await this.subscribe(phone.waba.wabaId, token, context);
@@ -81,15 +74,14 @@ export class OnboardingStepsService {
    * `POST .../register`: registers the number again now, with its stored PIN. The outcome is stored on the
    * number either way; a Meta failure is then answered as the matching problem.
    */
-  async retryRegistration(organizationId: string, phoneNumberId: string, actor: Actor): Promise<PhoneNumber> {
+  async retryRegistration(organizationId: string, phoneNumberId: string, actor: Actor): Promise<Readonly<PhoneNumber>> {
     const owned = await this.phoneNumbers.getForOrganization(organizationId, phoneNumberId);
     if (owned.waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw domainExceptionFromMeta(new MetaGatewayException(MetaGatewayErrorCode.AUTH_INVALID, 'token rejected'));
     }
     const token = await this.wabas.revealToken(owned.waba);
-    await this.em.populate(owned, ['pinSealed']);
     const failure = await this.register(
-      this.targetOf(owned),
+      this.targetOf(await this.numbers.loadFresh(owned.id)),
       token,
       { source: ChangeSource.API, actor },
       { manual: true },
@@ -125,25 +117,9 @@ export class OnboardingStepsService {
 
   private claimDueStep(now: Date): Promise<ClaimedStep | null> {
     const lease = new Date(now.getTime() + ONBOARDING_STEP_LEASE_MS);
-    return this.em.fork().transactional(async (em): Promise<ClaimedStep | null> => {
-      const [phone] = await em.find(
-        PhoneNumber,
-        {
-          registrationStatus: { $in: [RegistrationStatus.PENDING, RegistrationStatus.FAILED] },
-          nextRegistrationAttemptAt: { $lte: now },
-        },
-        {
-          // Across tenants: the retry job serves every organization's due numbers.
-          ...ACROSS_TENANTS,
-          populate: ['pinSealed'],
-          limit: 1,
-          lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
-          orderBy: { nextRegistrationAttemptAt: 'asc' },
-        },
-      );
+    return this.transactions.run(async (em): Promise<ClaimedStep | null> => {
+      const phone = await this.numbers.claimDueRegistration(now);
       if (phone) {
-        // The WABA is read after the number's lock, not locked with it (see register).
-        await em.populate(phone, ['waba'], { ...ACROSS_TENANTS });
         if (phone.waba.connection === WabaConnection.REAUTH_REQUIRED) {
           phone.nextRegistrationAttemptAt = null;
           return { kind: 'skipped' };
@@ -225,78 +201,31 @@ export class OnboardingStepsService {
       );
     }
 
-    const events: DomainEvent[] = [];
-    await this.em.fork().transactional(async (em) => {
-      const phone = await em.findOne(
-        PhoneNumber,
-        { id: target.id },
-        // Across tenants: the caller holds the number (its own request's, or the retry job's claim).
-        { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      if (phone) {
-        // Populated after the lock, not joined into it: locking the WABA after its number is the reverse of
-        // a disable's order (WABA, then its numbers) and could deadlock with one.
-        await em.populate(phone, ['waba'], { ...ACROSS_TENANTS });
-      }
-      if (!phone || (failure !== null && phone.registrationStatus === RegistrationStatus.REGISTERED)) {
-        // Gone, or registered by another attempt meanwhile: a stale failure must not undo that.
+    const attempt: RegistrationAttempt = failure === null ? { failure, snapshot } : { failure };
+    await this.transactions.run(async (em) => {
+      const phone = await this.numbers.lock({ id: target.id });
+      if (!phone) {
+        // Gone meanwhile (its WABA or organization was deleted).
         return;
       }
-      const before = phone.registrationStatus;
-      const fieldsBefore = phoneState(phone).fields;
-      phone.registrationAttempts = options.manual ? 1 : phone.registrationAttempts + 1;
-      if (failure === null) {
-        phone.registrationStatus = RegistrationStatus.REGISTERED;
-        phone.registrationErrorCode = null;
-        phone.registrationErrorMessage = null;
-        phone.nextRegistrationAttemptAt = null;
-        if (snapshot) {
-          applyPhoneSnapshot(phone, snapshot);
-        }
-      } else {
-        const described = describeFailure(failure);
-        phone.registrationStatus = RegistrationStatus.FAILED;
-        phone.registrationErrorCode = described.code;
-        phone.registrationErrorMessage = described.message;
-        phone.nextRegistrationAttemptAt =
-          described.retryable && phone.registrationAttempts < REGISTRATION_MAX_AUTO_ATTEMPTS
-            ? retryAt(phone.registrationAttempts)
-            : null;
-        if (isTokenRejected(failure)) {
-          events.push(...this.wabas.markReauthRequiredIn(em, phone.waba, context));
-        }
+      const before = { registrationStatus: phone.registrationStatus, fields: phoneState(phone).fields };
+      if (!applyRegistrationOutcome(phone, attempt, options)) {
+        return;
       }
-      if (before !== phone.registrationStatus) {
-        const fields = changedFields(fieldsBefore, phone);
-        this.audit.record(em, {
-          organizationId: phone.organization.id,
-          wabaId: phone.waba.wabaId,
-          phoneNumberId: phone.phoneNumberId,
-          type: AuditEventType.PHONE_NUMBER_UPDATED,
-          source: context.source,
-          actor: context.actor,
-          before: { registrationStatus: before, ...fields.before },
-          after: {
-            registrationStatus: phone.registrationStatus,
-            registrationErrorCode: phone.registrationErrorCode,
-            ...fields.after,
-          },
-        });
+      if (isTokenRejected(failure)) {
+        this.transactions.publishAfterCommit(...this.wabas.markReauthRequiredIn(em, phone.waba, context));
       }
+      this.changes.recordRegistration(em, phone, before, context);
     });
-    this.events.publish(...events);
     return failure;
   }
 
   /** The number with its WABA and PIN, read afresh. */
   private load(phoneId: string): Promise<PhoneNumber> {
-    // Across tenants: the caller holds the number (a connection's request, a manual retry after the ownership check).
-    return this.em
-      .fork()
-      .findOneOrFail(PhoneNumber, { id: phoneId }, { ...ACROSS_TENANTS, populate: ['waba', 'pinSealed'] });
+    return this.numbers.loadFresh(phoneId);
   }
 
-  private targetOf(phone: PhoneNumber): RegistrationTarget {
+  private targetOf(phone: Readonly<PhoneNumber>): RegistrationTarget {
     return { id: phone.id, phoneNumberId: phone.phoneNumberId, pin: this.secrets.open(phone.pinSealed) };
   }
 }

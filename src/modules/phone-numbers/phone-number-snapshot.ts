@@ -64,6 +64,27 @@ export function observePhoneFact(phone: PhoneNumber, fact: PhoneFact, observedAt
   return true;
 }
 
+/**
+ * Applies a webhook's report of a fact as of `observedAt` (`apply` null only checks that it is not stale)
+ * and moves the number's `lastWebhookAt` forward to it. Returns false, changing nothing, when the fact
+ * shows a newer report.
+ */
+export function observeWebhookFact(
+  phone: PhoneNumber,
+  fact: PhoneFact,
+  observedAt: Date,
+  apply: (() => void) | null,
+): boolean {
+  const applied = apply ? observePhoneFact(phone, fact, observedAt, apply) : !isPhoneFactStale(phone, fact, observedAt);
+  if (!applied) {
+    return false;
+  }
+  if (phone.lastWebhookAt === null || phone.lastWebhookAt.getTime() < observedAt.getTime()) {
+    phone.lastWebhookAt = observedAt;
+  }
+  return true;
+}
+
 /** Digits only: Meta formats the same number differently in lists and webhooks. */
 export function phoneDigits(display: string | null): string | null {
   const digits = display?.replace(/\D/g, '') ?? '';
@@ -101,7 +122,13 @@ export function applyPhoneSnapshot(phone: PhoneNumber, snapshot: PhoneNumberSnap
 }
 
 /** What changes of a number are audited for: its Meta fields and its sending channel. */
-export function phoneState(phone: PhoneNumber): { fields: Record<string, unknown>; sendingChannel: SendingChannel } {
+export interface PhoneState {
+  fields: Record<string, unknown>;
+  sendingChannel: SendingChannel;
+}
+
+/** The number's {@link PhoneState} now, to compare with after a transition. */
+export function phoneState(phone: PhoneNumber): PhoneState {
   return {
     fields: Object.fromEntries(PHONE_META_FIELDS.map((field) => [field, phone[field]])),
     sendingChannel: phone.sendingChannel,

@@ -1,14 +1,15 @@
-import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
 import { TenantScoped } from 'src/common/database/tenant-filter';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { Waba } from 'src/modules/wabas/waba.entity';
 
+import { PhoneNumberRepository } from './phone-number.repository';
 import { RegistrationStatus, SendingChannel } from './phone-numbers.constants';
 
 /** A business phone number connected to the platform, with Meta's fields as Meta spells them. */
-@Entity({ tableName: 'phone_numbers' })
+@Entity({ tableName: 'phone_numbers', repository: () => PhoneNumberRepository })
 @TenantScoped('organization')
 @Index({ properties: ['organization', 'phoneNumberId'] })
 @Index({ properties: ['waba', 'phoneNumberId'] })
@@ -16,6 +17,8 @@ import { RegistrationStatus, SendingChannel } from './phone-numbers.constants';
 export class PhoneNumber extends BaseEntity<
   'sendingChannel' | 'registrationStatus' | 'registrationAttempts' | 'displayPhoneNumber'
 > {
+  [EntityRepositoryType]?: PhoneNumberRepository;
+
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })
   organization: Organization;
 

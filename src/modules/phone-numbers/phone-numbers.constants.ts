@@ -12,6 +12,15 @@ export enum RegistrationStatus {
   FAILED = 'FAILED',
 }
 
+/** What a webhook's change of one number came to. */
+export enum PhoneNumberChangeOutcome {
+  APPLIED = 'APPLIED',
+  /** Older than what the changed fields show already: nothing was written. */
+  STALE = 'STALE',
+  /** No such number (any more). */
+  UNKNOWN = 'UNKNOWN',
+}
+
 /** Background registration retries: at most this many automatic attempts. */
 export const REGISTRATION_MAX_AUTO_ATTEMPTS = 6;
 /** First retry delay; doubles each attempt. */

@@ -9,6 +9,7 @@ import { EmbeddedSignupController } from './embedded-signup.controller';
 import { EmbeddedSignupService } from './embedded-signup.service';
 import { OnboardingStepsService } from './onboarding-steps.service';
 import { PendingConnection } from './pending-connection.entity';
+import { PhoneNumberChanges } from './phone-number-changes';
 import { PhoneNumber } from './phone-number.entity';
 import { PhoneNumbersController } from './phone-numbers.controller';
 import { PhoneNumbersService } from './phone-numbers.service';
@@ -17,7 +18,7 @@ import { PhoneNumbersService } from './phone-numbers.service';
 @Module({
   imports: [MikroOrmModule.forFeature([PhoneNumber, PendingConnection]), MetaGatewayModule, WabasModule, AuditModule],
   controllers: [PhoneNumbersController, EmbeddedSignupController],
-  providers: [PhoneNumbersService, EmbeddedSignupService, OnboardingStepsService],
+  providers: [PhoneNumbersService, PhoneNumberChanges, EmbeddedSignupService, OnboardingStepsService],
   exports: [PhoneNumbersService, EmbeddedSignupService, OnboardingStepsService],
 })
 export class PhoneNumbersModule {}

@@ -1,41 +1,80 @@
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { randomInt } from 'node:crypto';
+
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 
-import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import type { DomainEvent } from 'src/common/events/domain-event';
-import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
-import { AuditEventType } from 'src/modules/audit/audit.constants';
-import { AuditService } from 'src/modules/audit/audit.service';
+import type { Page } from 'src/common/http/pagination';
+import { SecretBox } from 'src/common/security/secret-box';
+import type { Actor } from 'src/modules/audit/actor';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import { Organization } from 'src/modules/organizations/organization.entity';
 import type { Waba } from 'src/modules/wabas/waba.entity';
 import { MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
-import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
-import { applyPhoneSnapshot, PHONE_META_FIELDS, phoneDigits, phoneState } from './phone-number-snapshot';
+import { PhoneNumberChanges } from './phone-number-changes';
+import {
+  applyPhoneSnapshot,
+  observeWebhookFact,
+  type PhoneFact,
+  phoneDigits,
+  phoneState,
+} from './phone-number-snapshot';
 import { PhoneNumber } from './phone-number.entity';
-import { DISABLED_WABA_CHANNEL_ACTOR, SendingChannel } from './phone-numbers.constants';
+import { type PhoneNumberListQuery, PhoneNumberRepository } from './phone-number.repository';
+import {
+  DISABLED_WABA_CHANNEL_ACTOR,
+  PhoneNumberChangeOutcome,
+  RegistrationStatus,
+  SendingChannel,
+} from './phone-numbers.constants';
 import { MmLiteNotOnboardedException } from './phone-numbers.exception';
-import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
-import type { Actor } from 'src/modules/audit/actor';
 
-/** Filters of the number list. */
-export interface PhoneNumberListQuery {
-  wabaId?: string;
-  sendingChannel?: SendingChannel;
-  limit?: number;
-  cursor?: string;
+export type { PhoneNumberListQuery } from './phone-number.repository';
+
+/** The WABA a reading or a rule is about: its internal ID, Meta's ID and its organization. */
+export interface WabaRef {
+  id: string;
+  wabaId: string;
+  organizationId: string;
+}
+
+/** What one Graph read of a WABA's numbers said, as of when it began. */
+export interface PhoneNumberReading {
+  waba: WabaRef;
+  snapshots: PhoneNumberSnapshot[];
+  observedAt: Date;
+}
+
+/** Meta's decision on a number's display name (`phone_number_name_update`). */
+export interface NameDecision {
+  /** The number's `name_status` as Graph spells it. */
+  nameStatus: string;
+  /** The name Meta approved, which becomes the verified name; null leaves the verified name as it is. */
+  verifiedName: string | null;
+}
+
+/** A number Embedded Signup verified with Meta, to store under its (just upserted) WABA. */
+export interface SignupNumber {
+  organizationId: string;
+  phoneNumberId: string;
+  waba: Readonly<Waba>;
+  snapshot: PhoneNumberSnapshot;
+  /** When the retry job registers it if the connection's own attempt does not finish (a lease). */
+  registrationDueAt: Date;
+  context: ChangeContext;
 }
 
 /**
- * Phone numbers: reads scoped to an organization, the sending channel, and the change mechanism webhooks
- * and the re-sync use for numbers. The connection is {@link EmbeddedSignupService}'s, the registration and
- * subscription steps {@link OnboardingStepsService}'s.
+ * The phone numbers' owner: the only writer of `phone_numbers` for other modules. Reads are scoped to an
+ * organization (or bounded by a WABA the caller resolved) and read-only; every change is a named
+ * transition that runs in the caller's transaction when there is one ({@link Transactions.run}), audits
+ * itself and queues its events for after the commit. The connection is {@link EmbeddedSignupService}'s,
+ * the registration {@link OnboardingStepsService}'s.
  *
  * Row-lock order: a WABA before its numbers. A WABA change locks the WABA, then (when it is DISABLED) its
  * MM_LITE numbers; a channel switch locks the WABA FOR SHARE, then the number; a change of a number alone
@@ -46,89 +85,53 @@ export class PhoneNumbersService implements OnModuleInit {
   private readonly logger = new Logger(PhoneNumbersService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly numbers: PhoneNumberRepository,
+    private readonly changes: PhoneNumberChanges,
+    private readonly transactions: Transactions,
     private readonly wabas: WabasService,
-    private readonly audit: AuditService,
-    private readonly events: DomainEventBus,
+    private readonly secrets: SecretBox,
   ) {}
 
   /** Makes every change that leaves a WABA DISABLED take its numbers off MM Lite in the same transaction. */
   onModuleInit(): void {
-    this.wabas.whenDisabledIn((em, waba, context) => this.leaveMmLiteIn(em, waba, context));
+    this.wabas.whenDisabledIn((_em, waba, context) => this.leaveMmLite(waba, context));
   }
 
-  /**
-   * Inside the transaction of a change that left the WABA DISABLED, with the WABA row locked: switches its
-   * MM_LITE numbers back to CLOUD_API (product-spec §2.6: a disabled WABA cannot stay on MM Lite, and its
-   * numbers could not be switched to it again), each audited as SENDING_CHANNEL_CHANGED with the change's
-   * source and {@link DISABLED_WABA_CHANNEL_ACTOR}. Idempotent: numbers already on CLOUD_API are not
-   * touched. Returns the events to publish after commit.
-   */
-  async leaveMmLiteIn(em: EntityManager, waba: Waba, context: ChangeContext): Promise<DomainEvent[]> {
-    const phones = await em.find(
-      PhoneNumber,
-      { waba: waba.id, sendingChannel: SendingChannel.MM_LITE },
-      // Across tenants: the WABA, already locked by the caller, bounds the rows. Number rows only, in ID order.
-      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
-    );
-    const events: DomainEvent[] = [];
-    for (const phone of phones) {
-      const before = phoneState(phone);
-      phone.sendingChannel = SendingChannel.CLOUD_API;
-      events.push(
-        ...this.recordPhoneChanges(em, phone, before, {
-          source: context.source,
-          actor: DISABLED_WABA_CHANNEL_ACTOR,
-          occurredAt: context.occurredAt,
-        }),
-      );
-    }
-    if (phones.length > 0) {
-      this.logger.log(
-        `WABA ${waba.wabaId} disabled: numbers ${phones.map((phone) => phone.phoneNumberId).join(', ')} ` +
-          'switched back to CLOUD_API',
-      );
-    }
-    return events;
-  }
-
-  /** The number if it belongs to the organization (404 otherwise). */
-  async getForOrganization(organizationId: string, phoneNumberId: string): Promise<PhoneNumber> {
-    // The explicit condition doubles the request's tenant filter (defence in depth).
-    const phoneNumber = await this.em.findOne(
-      PhoneNumber,
-      { phoneNumberId, organization: organizationId },
-      { populate: ['waba'] },
-    );
-    if (!phoneNumber) {
+  /** The number if it belongs to the organization (404 otherwise), with its WABA. */
+  async getForOrganization(organizationId: string, phoneNumberId: string): Promise<Readonly<PhoneNumber>> {
+    const phone = await this.numbers.findOwned(organizationId, phoneNumberId);
+    if (!phone) {
       throw new NotFoundDomainException('Phone number', phoneNumberId);
     }
-    return phoneNumber;
+    return phone;
   }
 
   /** Numbers of the organization ordered by phone number ID, optionally of one WABA or channel. */
-  async list(organizationId: string, query: PhoneNumberListQuery): Promise<Page<PhoneNumber>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    // The explicit condition doubles the tenant filter (defence in depth).
-    const where: Record<string, unknown> = { organization: organizationId };
-    if (query.wabaId) {
-      where.waba = { wabaId: query.wabaId };
+  async list(organizationId: string, query: PhoneNumberListQuery): Promise<Page<Readonly<PhoneNumber>>> {
+    return this.numbers.page(organizationId, query);
+  }
+
+  /** Numbers of one WABA, by Meta's WABA ID, in phone number ID order (the MM Lite panel). */
+  async listByWaba(wabaId: string): Promise<Array<Readonly<PhoneNumber>>> {
+    return this.numbers.listByWaba(wabaId);
+  }
+
+  /** Meta IDs of the numbers stored under these WABAs (by Meta ID), by WABA (the sync rounds' multi-ID reads). */
+  async phoneNumberIdsByWaba(wabaIds: string[]): Promise<Map<string, string[]>> {
+    return this.numbers.phoneNumberIdsByWaba(wabaIds);
+  }
+
+  /** Finds a WABA's number by Meta ID or, failing that, by the digits of its display number (webhooks). */
+  async findForWebhook(
+    waba: Pick<WabaRef, 'id'>,
+    phoneNumberId: string | null,
+    displayPhoneNumber: string | null,
+  ): Promise<Readonly<PhoneNumber> | null> {
+    if (phoneNumberId) {
+      return this.numbers.findInWaba(waba.id, { phoneNumberId });
     }
-    if (query.sendingChannel) {
-      where.sendingChannel = query.sendingChannel;
-    }
-    if (query.cursor) {
-      const [after] = decodeCursor(query.cursor, ['metaId']);
-      where.phoneNumberId = { $gt: after };
-    }
-    const rows = await this.em.find(PhoneNumber, where, {
-      orderBy: { phoneNumberId: 'asc' },
-      limit: limit + 1,
-      populate: ['waba'],
-    });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.phoneNumberId]) : null };
+    const digits = phoneDigits(displayPhoneNumber);
+    return digits ? this.numbers.findInWaba(waba.id, { digits }) : null;
   }
 
   /**
@@ -142,10 +145,10 @@ export class PhoneNumbersService implements OnModuleInit {
     phoneNumberId: string,
     channel: SendingChannel,
     actor: Actor,
-  ): Promise<PhoneNumber> {
+  ): Promise<Readonly<PhoneNumber>> {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
     const context: ChangeContext = { source: ChangeSource.API, actor };
-    const updated = await this.wabas.inTransaction(async (em) => {
+    const updated = await this.transactions.run(async (em) => {
       const waba = await this.wabas.lockForShareIn(em, owned.waba.wabaId);
       if (waba && channel === SendingChannel.MM_LITE) {
         if (waba.status === WabaStatus.DISABLED) {
@@ -155,66 +158,60 @@ export class PhoneNumbersService implements OnModuleInit {
           throw new MmLiteNotOnboardedException(waba.wabaId, waba.mmLiteStatus);
         }
       }
-      const phone = await this.lockIn(em, phoneNumberId);
+      const phone = await this.numbers.lock({ phoneNumberId });
       if (!phone) {
-        return { result: null, events: [] };
+        return null;
       }
       const before = phoneState(phone);
       phone.sendingChannel = channel;
-      return { result: phone, events: this.recordPhoneChanges(em, phone, before, context) };
+      this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, context));
+      return phone;
     });
     return updated ?? owned;
   }
 
-  /**
-   * Applies a change to one number under a row lock (webhooks, sync, API): audits every changed Meta field
-   * as one PHONE_NUMBER_UPDATED record and a channel switch as SENDING_CHANNEL_CHANGED, in the same
-   * transaction; publishes the events after commit. Returns null when the number is unknown.
-   */
-  async applyChange(
+  /** `phone_number_name_update`: Meta's decision on the display name, as of `observedAt` (STALE if older). */
+  async applyNameDecision(
     phoneNumberId: string,
+    decision: NameDecision,
+    observedAt: Date,
     context: ChangeContext,
-    mutate: (phone: PhoneNumber, em: EntityManager) => boolean | void | Promise<boolean | void>,
-  ): Promise<PhoneNumber | null> {
-    const published: DomainEvent[] = [];
-    const phone = await this.em.fork().transactional(async (em) => {
-      await context.fence?.(em);
-      const locked = await this.lockIn(em, phoneNumberId);
-      if (!locked) {
-        return null;
+  ): Promise<PhoneNumberChangeOutcome> {
+    return this.applyWebhookFact(phoneNumberId, 'nameStatus', observedAt, context, (phone) => {
+      phone.nameStatus = decision.nameStatus;
+      if (decision.verifiedName) {
+        phone.verifiedName = decision.verifiedName.slice(0, 512);
       }
-      const before = phoneState(locked);
-      if ((await mutate(locked, em)) === false) {
-        return locked;
-      }
-      published.push(...this.recordPhoneChanges(em, locked, before, context));
-      return locked;
     });
-    this.events.publish(...published);
-    return phone;
+  }
+
+  /** `phone_number_quality_update` THROUGHPUT_UPGRADE: the number has high throughput as of `observedAt`. */
+  async applyThroughputUpgrade(
+    phoneNumberId: string,
+    observedAt: Date,
+    context: ChangeContext,
+  ): Promise<PhoneNumberChangeOutcome> {
+    return this.applyWebhookFact(phoneNumberId, 'throughput', observedAt, context, (phone) => {
+      phone.throughputLevel = 'HIGH';
+    });
   }
 
   /**
-   * Locks one number FOR UPDATE and reads its WABA without locking it: a lock on the WABA taken here would
-   * come after the number's, the reverse of a disable (WABA, then its numbers), and could deadlock with it.
+   * A quality event that says the rating or limit changed without carrying them: records the webhook's
+   * time unless a newer rating is applied (STALE); the caller re-reads the number for the values.
    */
-  private async lockIn(em: EntityManager, phoneNumberId: string): Promise<PhoneNumber | null> {
-    // Across tenants: webhooks and the sync come by Meta ID; API callers checked ownership first.
-    const locked = await em.findOne(
-      PhoneNumber,
-      { phoneNumberId },
-      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
-    if (locked) {
-      await em.populate(locked, ['waba'], { ...ACROSS_TENANTS });
-    }
-    return locked;
+  async recordQualityNotice(
+    phoneNumberId: string,
+    observedAt: Date,
+    context: ChangeContext,
+  ): Promise<PhoneNumberChangeOutcome> {
+    return this.applyWebhookFact(phoneNumberId, 'quality', observedAt, context, null);
   }
 
   /**
-   * Applies Graph reads of WABAs' numbers inside the caller's transaction (the sync: one reading, or a whole
-   * re-sync chunk), each as of when it was read (a field a newer webhook set keeps its value), auditing what changed, with one row-lock query for all of them; returns the events to
-   * publish after commit.
+   * Applies Graph reads of WABAs' numbers (the sync: one reading, or a whole re-sync chunk) in the caller's
+   * transaction, each as of when it was read (a field a newer webhook set keeps its value), with one
+   * row-lock query for all of them; audits what changed and queues the events for after the commit.
    *
    * Each WABA's snapshots apply only to the numbers stored under that WABA, hence of its organization:
    * Meta reports numbers by ID, and a number it now lists under another WABA (a migration, possibly to
@@ -223,81 +220,129 @@ export class PhoneNumbersService implements OnModuleInit {
    * operators; moving a number between WABAs is a new connection through Embedded Signup. Numbers not
    * stored at all are ignored.
    */
-  async applySnapshotsIn(
-    em: EntityManager,
-    readings: Array<{ waba: Waba; snapshots: PhoneNumberSnapshot[]; observedAt: Date }>,
-    context: ChangeContext,
-  ): Promise<{ result: number; events: DomainEvent[] }> {
+  async applyReadings(readings: PhoneNumberReading[], context: ChangeContext): Promise<void> {
     const ids = readings.flatMap((reading) => reading.snapshots.map((snapshot) => snapshot.id));
     if (ids.length === 0) {
-      return { result: 0, events: [] };
+      return;
     }
-    const phones = await em.find(
-      PhoneNumber,
-      { phoneNumberId: { $in: ids }, waba: { $in: readings.map((reading) => reading.waba.id) } },
-      // Across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
-      {
-        ...ACROSS_TENANTS,
-        populate: ['waba'],
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-        orderBy: { phoneNumberId: 'asc' },
-      },
-    );
-    const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
-    const events: DomainEvent[] = [];
-    const elsewhere: Array<{ phoneNumberId: string; wabaId: string }> = [];
-    for (const { waba, snapshots, observedAt } of readings) {
-      for (const snapshot of snapshots) {
-        const phone = stored.get(`${waba.id}/${snapshot.id}`);
-        if (!phone) {
-          elsewhere.push({ phoneNumberId: snapshot.id, wabaId: waba.wabaId });
-          continue;
+    await this.transactions.run(async (em) => {
+      const phones = await this.numbers.lockInWabas(
+        ids,
+        readings.map((reading) => reading.waba.id),
+      );
+      const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
+      const elsewhere: Array<{ phoneNumberId: string; wabaId: string }> = [];
+      for (const { waba, snapshots, observedAt } of readings) {
+        for (const snapshot of snapshots) {
+          const phone = stored.get(`${waba.id}/${snapshot.id}`);
+          if (!phone) {
+            elsewhere.push({ phoneNumberId: snapshot.id, wabaId: waba.wabaId });
+            continue;
+          }
+          const before = phoneState(phone);
+          applyPhoneSnapshot(phone, snapshot, observedAt);
+          this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, context));
         }
-        const before = phoneState(phone);
-        applyPhoneSnapshot(phone, snapshot, observedAt);
-        events.push(...this.recordPhoneChanges(em, phone, before, context));
       }
-    }
-    await this.warnOfNumbersStoredElsewhere(em, elsewhere);
-    return { result: phones.length, events };
+      await this.warnOfNumbersStoredElsewhere(elsewhere);
+    });
   }
 
-  /** Numbers of one WABA (for the MM Lite panel and the sync). */
-  async listByWaba(waba: Waba): Promise<PhoneNumber[]> {
-    return this.em.find(PhoneNumber, { waba: waba.id }, { orderBy: { phoneNumberId: 'asc' } });
+  /**
+   * The rule of a disabled WABA, inside the transaction of the change that left it DISABLED (its row
+   * locked): switches its MM_LITE numbers back to CLOUD_API (product-spec §2.6: a disabled WABA cannot stay
+   * on MM Lite, and its numbers could not be switched to it again), each audited as SENDING_CHANNEL_CHANGED
+   * with the change's source and {@link DISABLED_WABA_CHANNEL_ACTOR}. Idempotent: numbers already on
+   * CLOUD_API are not touched. Returns the events to publish after the commit.
+   */
+  async leaveMmLite(waba: Pick<WabaRef, 'id' | 'wabaId'>, context: ChangeContext): Promise<DomainEvent[]> {
+    const phones = await this.numbers.lockOnChannel(waba.id, SendingChannel.MM_LITE);
+    const em = this.numbers.getEntityManager();
+    const rule: ChangeContext = {
+      source: context.source,
+      actor: DISABLED_WABA_CHANNEL_ACTOR,
+      occurredAt: context.occurredAt,
+    };
+    const events: DomainEvent[] = [];
+    for (const phone of phones) {
+      const before = phoneState(phone);
+      phone.sendingChannel = SendingChannel.CLOUD_API;
+      events.push(...this.changes.record(em, phone, before, rule));
+    }
+    if (phones.length > 0) {
+      this.logger.log(
+        `WABA ${waba.wabaId} disabled: numbers ${phones.map((phone) => phone.phoneNumberId).join(', ')} ` +
+          'switched back to CLOUD_API',
+      );
+    }
+    return events;
   }
 
-  /** Finds a number by Meta ID or, failing that, by the digits of its display number within a WABA. */
-  async findForWebhook(
-    waba: Waba,
-    phoneNumberId: string | null,
-    displayPhoneNumber: string | null,
-  ): Promise<PhoneNumber | null> {
-    // Across tenants: the webhook worker has no organization in scope; the WABA it resolved bounds the search.
-    if (phoneNumberId) {
-      return this.em.findOne(PhoneNumber, { phoneNumberId, waba: waba.id }, { ...ACROSS_TENANTS });
-    }
-    const digits = phoneDigits(displayPhoneNumber);
-    return digits
-      ? this.em.findOne(PhoneNumber, { displayPhoneDigits: digits, waba: waba.id }, { ...ACROSS_TENANTS })
-      : null;
+  /**
+   * Embedded Signup's number, in the connection's transaction after its checks that no other organization
+   * or WABA holds it: creates it (with a generated PIN, audited PHONE_NUMBER_ADDED) or refreshes it from
+   * Meta's read when the organization has it already; either way due for registration at
+   * `registrationDueAt` unless registered.
+   */
+  async storeFromSignup(input: SignupNumber): Promise<{ phone: Readonly<PhoneNumber>; created: boolean }> {
+    return this.transactions.run(async (em) => {
+      const existing = await this.numbers.findConnected(input.phoneNumberId);
+      if (existing) {
+        applyPhoneSnapshot(existing, input.snapshot);
+        if (existing.registrationStatus !== RegistrationStatus.REGISTERED) {
+          existing.nextRegistrationAttemptAt = input.registrationDueAt;
+        }
+        return { phone: existing, created: false };
+      }
+      const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const phone = new PhoneNumber(
+        em.getReference(Organization, input.organizationId),
+        input.waba,
+        input.phoneNumberId,
+        this.secrets.seal(pin),
+      );
+      applyPhoneSnapshot(phone, input.snapshot);
+      phone.nextRegistrationAttemptAt = input.registrationDueAt;
+      em.persist(phone);
+      this.transactions.publishAfterCommit(...this.changes.recordAdded(em, phone, input.context));
+      return { phone, created: true };
+    });
+  }
+
+  /**
+   * Applies a webhook's report of one fact of a number under its row lock, fenced by the worker's lease:
+   * STALE when the fact shows a newer report, UNKNOWN when the number is gone.
+   */
+  private async applyWebhookFact(
+    phoneNumberId: string,
+    fact: PhoneFact,
+    observedAt: Date,
+    context: ChangeContext,
+    apply: ((phone: PhoneNumber) => void) | null,
+  ): Promise<PhoneNumberChangeOutcome> {
+    return this.transactions.run(async (em) => {
+      await context.fence?.(em);
+      const phone = await this.numbers.lock({ phoneNumberId });
+      if (!phone) {
+        return PhoneNumberChangeOutcome.UNKNOWN;
+      }
+      const before = phoneState(phone);
+      if (!observeWebhookFact(phone, fact, observedAt, apply && (() => apply(phone)))) {
+        return PhoneNumberChangeOutcome.STALE;
+      }
+      this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, context));
+      return PhoneNumberChangeOutcome.APPLIED;
+    });
   }
 
   /** Logs the numbers a WABA's read reported that are stored under another WABA (left unchanged). */
   private async warnOfNumbersStoredElsewhere(
-    em: EntityManager,
     reported: Array<{ phoneNumberId: string; wabaId: string }>,
   ): Promise<void> {
     if (reported.length === 0) {
       return;
     }
-    // Raw SQL (not filtered): IDs only, for the log; numbers never connected here are not in the table.
-    const rows: Array<{ phone_number_id: string; waba_id: string }> = await em.execute(
-      `SELECT p.phone_number_id, w.waba_id FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
-        WHERE p.phone_number_id IN (?)`,
-      [reported.map((entry) => entry.phoneNumberId)],
-    );
-    const storedUnder = new Map(rows.map((row) => [row.phone_number_id, row.waba_id]));
+    const storedUnder = await this.numbers.wabaIdsOf(reported.map((entry) => entry.phoneNumberId));
     for (const { phoneNumberId, wabaId } of reported) {
       const owner = storedUnder.get(phoneNumberId);
       if (owner && owner !== wabaId) {
@@ -306,59 +351,5 @@ export class PhoneNumbersService implements OnModuleInit {
         );
       }
     }
-  }
-
-  private recordPhoneChanges(
-    em: EntityManager,
-    phone: PhoneNumber,
-    before: ReturnType<typeof phoneState>,
-    context: ChangeContext,
-  ): DomainEvent[] {
-    const after = phoneState(phone);
-    const events: DomainEvent[] = [];
-    const base = {
-      organizationId: phone.organization.id,
-      wabaId: phone.waba.wabaId,
-      phoneNumberId: phone.phoneNumberId,
-      source: context.source,
-      actor: context.actor,
-      occurredAt: context.occurredAt,
-    };
-    const changes: Record<string, { before: unknown; after: unknown }> = {};
-    for (const field of PHONE_META_FIELDS) {
-      if (before.fields[field] !== after.fields[field]) {
-        changes[field] = { before: before.fields[field], after: after.fields[field] };
-      }
-    }
-    if (Object.keys(changes).length > 0) {
-      this.audit.record(em, {
-        ...base,
-        type: AuditEventType.PHONE_NUMBER_UPDATED,
-        before: Object.fromEntries(Object.entries(changes).map(([key, value]) => [key, value.before])),
-        after: Object.fromEntries(Object.entries(changes).map(([key, value]) => [key, value.after])),
-      });
-      events.push(
-        new PhoneNumberUpdatedEvent(base.organizationId, base.wabaId, base.phoneNumberId, changes, context.source),
-      );
-    }
-    if (before.sendingChannel !== after.sendingChannel) {
-      this.audit.record(em, {
-        ...base,
-        type: AuditEventType.SENDING_CHANNEL_CHANGED,
-        before: { sendingChannel: before.sendingChannel },
-        after: { sendingChannel: after.sendingChannel },
-      });
-      events.push(
-        new SendingChannelChangedEvent(
-          base.organizationId,
-          base.wabaId,
-          base.phoneNumberId,
-          before.sendingChannel,
-          after.sendingChannel,
-          context.source,
-        ),
-      );
-    }
-    return events;
   }
 }

@@ -4,6 +4,7 @@ import type { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 
+import { toPublicError } from './meta-step-failure';
 import type { PendingConnectionRejection } from './pending-connection.entity';
 import type { PendingConnectionWork } from './pending-connection.repository';
 import {
@@ -12,6 +13,7 @@ import {
   PENDING_CONNECTION_RETRY_MAX_MS,
 } from './phone-numbers.constants';
 import {
+  AlreadyConnectedException,
   PhoneNumberNotInWabaException,
   SignupCodeRejectedException,
   WabaNotGrantedException,
@@ -30,6 +32,43 @@ const UNDECIDED_CLASSES = new Set([
   MetaGatewayErrorCode.RATE_LIMITED,
   MetaGatewayErrorCode.UNKNOWN,
 ]);
+
+// Meta codes for a refused signup code are 100 (used/expired/invalid) and, for bad app credentials, 1/101.
+const CODE_REJECTION_CLASSES = new Set([
+  MetaGatewayErrorCode.INVALID_REQUEST,
+  MetaGatewayErrorCode.AUTH_INVALID,
+  MetaGatewayErrorCode.PERMISSION_DENIED,
+  MetaGatewayErrorCode.NOT_FOUND,
+]);
+
+/** The public problem of a failed code exchange: the code refused, or Meta's failure as it is. */
+export function exchangeProblem(error: unknown): unknown {
+  if (error instanceof MetaGatewayException && CODE_REJECTION_CLASSES.has(error.code)) {
+    return new SignupCodeRejectedException(error.details.metaDetails ?? 'used, expired or invalid');
+  }
+  return toPublicError(error);
+}
+
+/**
+ * Step 4, on the records as they are inside the connection's transaction: a number or WABA another
+ * organization holds, or the organization's number under another WABA, refuses the connection.
+ */
+export function ownershipRefusal(
+  work: Pick<PendingConnectionWork, 'organizationId' | 'wabaId' | 'phoneNumberId'>,
+  storedNumber: { organization: { id: string }; waba: { wabaId: string } } | null,
+  storedWaba: { organization: { id: string } } | null,
+): DomainException | null {
+  if (storedNumber && storedNumber.organization.id !== work.organizationId) {
+    return new AlreadyConnectedException('Phone number', work.phoneNumberId);
+  }
+  if (storedWaba && storedWaba.organization.id !== work.organizationId) {
+    return new AlreadyConnectedException('WABA', work.wabaId);
+  }
+  if (storedNumber && storedNumber.waba.wabaId !== work.wabaId) {
+    return new PhoneNumberNotInWabaException(work.phoneNumberId, work.wabaId);
+  }
+  return null;
+}
 
 /**
  * Steps 2 and 3 of product-spec §2.1 for a pending connection: `debug_token` (valid, the posted WABA

@@ -124,23 +124,4 @@ export class SyncRoundRepository {
       [wabaIds, claim.owner, claim.token],
     );
   }
-
-  /** Meta IDs of the numbers already stored for these WABAs, by WABA. */
-  async knownNumbers(wabaIds: string[]): Promise<Map<string, string[]>> {
-    const byWaba = new Map<string, string[]>();
-    if (wabaIds.length === 0) {
-      return byWaba;
-    }
-    const rows: Array<{ phone_number_id: string; waba_id: string }> = await this.em.getConnection().execute(
-      `SELECT p.phone_number_id, w.waba_id
-         FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
-        WHERE w.waba_id IN (?)
-        ORDER BY p.phone_number_id`,
-      [wabaIds],
-    );
-    for (const row of rows) {
-      byWaba.set(row.waba_id, [...(byWaba.get(row.waba_id) ?? []), row.phone_number_id]);
-    }
-    return byWaba;
-  }
 }

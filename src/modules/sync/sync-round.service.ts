@@ -9,6 +9,7 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 
 import {
   SYNC_ROUND_LEASE_RENEWALS_PER_LEASE,
@@ -78,6 +79,7 @@ export class SyncRoundService {
     private readonly claims: SyncRoundRepository,
     private readonly meta: MetaGateway,
     private readonly sync: WabaSyncService,
+    private readonly phoneNumbers: PhoneNumbersService,
     private readonly secrets: SecretBox,
     private readonly config: ConfigService<AllConfig, true>,
     // Metrics, when the metrics module is loaded.
@@ -272,7 +274,7 @@ export class SyncRoundService {
       active.map((waba) => waba.wabaId),
       task.token,
     );
-    const numbersByWaba = await this.claims.knownNumbers([...fields.found.keys()]);
+    const numbersByWaba = await this.phoneNumbers.phoneNumberIdsByWaba([...fields.found.keys()]);
     const phoneIds = [...numbersByWaba.values()].flat();
     const phones =
       phoneIds.length > 0

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
+import { Transactions } from 'src/common/events/transactions';
 import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
@@ -62,6 +63,7 @@ export class WabaSyncService {
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
     private readonly phoneNumbers: PhoneNumbersService,
+    private readonly transactions: Transactions,
     private readonly config: ConfigService<AllConfig, true>,
   ) {}
 
@@ -165,7 +167,7 @@ export class WabaSyncService {
     const context = readContext(requestedBy, fence);
     const now = new Date();
     const nextSyncAt = new Date(now.getTime() + this.intervalMs());
-    return this.wabas.inTransaction(async (em) => {
+    return this.transactions.run(async (em) => {
       const skipped = new Set<string>();
       const applied = await this.wabas.applyChangesIn(em, [...readings.keys()], context, (entity) => {
         const reading = readings.get(entity.wabaId);
@@ -185,10 +187,12 @@ export class WabaSyncService {
       const wabas = applied.result.filter((waba) => !skipped.has(waba.wabaId));
       const numbers = wabas.map((waba) => {
         const reading = readings.get(waba.wabaId);
-        return { waba, snapshots: reading?.numbers ?? [], observedAt: reading?.observedAt ?? now };
+        const ref = { id: waba.id, wabaId: waba.wabaId, organizationId: waba.organization.id };
+        return { waba: ref, snapshots: reading?.numbers ?? [], observedAt: reading?.observedAt ?? now };
       });
-      const phones = await this.phoneNumbers.applySnapshotsIn(em, numbers, context);
-      return { result: wabas, events: [...applied.events, ...phones.events] };
+      this.transactions.publishAfterCommit(...applied.events);
+      await this.phoneNumbers.applyReadings(numbers, context);
+      return wabas;
     });
   }
 

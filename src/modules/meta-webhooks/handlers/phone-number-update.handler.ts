@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { isPhoneFactStale, observePhoneFact, type PhoneFact } from 'src/modules/phone-numbers/phone-number-snapshot';
-import type { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
+import { PhoneNumberChangeOutcome } from 'src/modules/phone-numbers/phone-numbers.constants';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
@@ -21,9 +20,9 @@ const NAME_DECISION_STATUS: Record<string, string> = {
 
 /**
  * `phone_number_quality_update` and `phone_number_name_update` (§6.4, §6.5): the number is found in the
- * WABA of `entry.id` by the digits of `display_phone_number`, and changed through
- * PhoneNumbersService.applyChange, as of Meta's `entry.time`: a change older than what its fields show (the
- * number's per-fact "as of" times, set by webhooks and reads alike) is STALE.
+ * WABA of `entry.id` by the digits of `display_phone_number`, and changed through PhoneNumbersService's
+ * named transitions, as of Meta's `entry.time`: a change older than what its fields show (the number's
+ * per-fact "as of" times, set by webhooks and reads alike) is STALE.
  */
 @Injectable()
 export class PhoneNumberUpdateHandler {
@@ -55,12 +54,13 @@ export class PhoneNumberUpdateHandler {
     }
     const requested =
       typeof change.value.requested_verified_name === 'string' ? change.value.requested_verified_name : null;
-    return this.applyIfNewer(phoneNumberId, change, delivery, 'nameStatus', (phone) => {
-      phone.nameStatus = nameStatus;
-      if (decision === 'APPROVED' && requested) {
-        phone.verifiedName = requested.slice(0, 512);
-      }
-    });
+    const outcome = await this.phoneNumbers.applyNameDecision(
+      phoneNumberId,
+      { nameStatus, verifiedName: decision === 'APPROVED' ? requested : null },
+      observedAt(change, delivery),
+      webhookContext(change, delivery),
+    );
+    return webhookOutcome(outcome);
   }
 
   /**
@@ -75,49 +75,34 @@ export class PhoneNumberUpdateHandler {
     change: RoutedChange,
     delivery: WebhookDelivery,
   ): Promise<WebhookChangeOutcome> {
+    const context = webhookContext(change, delivery);
     if (change.event === 'THROUGHPUT_UPGRADE') {
-      return this.applyIfNewer(phoneNumberId, change, delivery, 'throughput', (phone) => {
-        phone.throughputLevel = 'HIGH';
-      });
+      return webhookOutcome(
+        await this.phoneNumbers.applyThroughputUpgrade(phoneNumberId, observedAt(change, delivery), context),
+      );
     }
     if (change.event === 'ONBOARDING') {
       return WebhookChangeOutcome.IGNORED;
     }
     // No value to apply (nor to date the rating by): only older than a newer rating is it stale.
-    const outcome = await this.applyIfNewer(phoneNumberId, change, delivery, 'quality', null);
-    if (outcome === WebhookChangeOutcome.STALE) {
-      return outcome;
+    const outcome = await this.phoneNumbers.recordQualityNotice(phoneNumberId, observedAt(change, delivery), context);
+    if (outcome === PhoneNumberChangeOutcome.STALE) {
+      return WebhookChangeOutcome.STALE;
     }
     await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR, delivery.fence);
     return WebhookChangeOutcome.RESYNCED;
   }
+}
 
-  /**
-   * Applies `mutate` to the fact's fields as of the change's time unless the fact shows a newer report
-   * (STALE); `mutate` null only checks that.
-   */
-  private async applyIfNewer(
-    phoneNumberId: string,
-    change: RoutedChange,
-    delivery: WebhookDelivery,
-    fact: PhoneFact,
-    mutate: ((phone: PhoneNumber) => void) | null,
-  ): Promise<WebhookChangeOutcome> {
-    const observedAt = change.time ?? delivery.receivedAt;
-    let outcome = WebhookChangeOutcome.APPLIED;
-    await this.phoneNumbers.applyChange(phoneNumberId, webhookContext(change, delivery), (phone) => {
-      const applied = mutate
-        ? observePhoneFact(phone, fact, observedAt, () => mutate(phone))
-        : !isPhoneFactStale(phone, fact, observedAt);
-      if (!applied) {
-        outcome = WebhookChangeOutcome.STALE;
-        return false;
-      }
-      if (phone.lastWebhookAt === null || phone.lastWebhookAt.getTime() < observedAt.getTime()) {
-        phone.lastWebhookAt = observedAt;
-      }
-      return true;
-    });
-    return outcome;
-  }
+/** Meta's time of the change, which decides staleness; the delivery's when Meta sent none. */
+function observedAt(change: RoutedChange, delivery: WebhookDelivery): Date {
+  return change.time ?? delivery.receivedAt;
+}
+
+/**
+ * The inbox outcome of a number's transition. A number gone between the lookup and its row lock counts as
+ * APPLIED, as it always has: there is nothing left to change, and nothing to retry.
+ */
+function webhookOutcome(outcome: PhoneNumberChangeOutcome): WebhookChangeOutcome {
+  return outcome === PhoneNumberChangeOutcome.STALE ? WebhookChangeOutcome.STALE : WebhookChangeOutcome.APPLIED;
 }

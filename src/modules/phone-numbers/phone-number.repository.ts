@@ -1,0 +1,193 @@
+import { LockMode, raw } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/postgresql';
+
+import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
+
+import type { PhoneNumber } from './phone-number.entity';
+import { RegistrationStatus, type SendingChannel } from './phone-numbers.constants';
+
+/** Filters of the number list. */
+export interface PhoneNumberListQuery {
+  wabaId?: string;
+  sendingChannel?: SendingChannel;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * The queries of `phone_numbers`; nothing else in the code base names the table. Reads and locks run on the
+ * EntityManager of the current context, so inside a use case's transaction they join it (the row locks
+ * need one). Row-lock order: a WABA before its numbers; locks on a number never lock its WABA with it.
+ */
+export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
+  /**
+   * The organization's number with its WABA; `fresh` reads it as committed now, past what this context's
+   * identity map already holds (a twin request may have changed it since).
+   */
+  async findOwned(
+    organizationId: string,
+    phoneNumberId: string,
+    { fresh = false }: { fresh?: boolean } = {},
+  ): Promise<PhoneNumber | null> {
+    const em = fresh ? this.getEntityManager().fork() : this.getEntityManager();
+    // The explicit condition doubles the request's tenant filter (defence in depth).
+    return em.findOne(this.entityName, { phoneNumberId, organization: organizationId }, { populate: ['waba'] });
+  }
+
+  /** Any organization's number by Meta ID, with its WABA (signup must see another's to refuse it). */
+  async findConnected(phoneNumberId: string): Promise<PhoneNumber | null> {
+    // Across tenants: a number belongs to at most one organization.
+    return this.findOne({ phoneNumberId }, { ...ACROSS_TENANTS, populate: ['waba'] });
+  }
+
+  /** One page of the organization's numbers ordered by phone number ID, with their WABAs. */
+  async page(organizationId: string, query: PhoneNumberListQuery): Promise<Page<PhoneNumber>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // The explicit condition doubles the tenant filter (defence in depth).
+    const where: Record<string, unknown> = { organization: organizationId };
+    if (query.wabaId) {
+      where.waba = { wabaId: query.wabaId };
+    }
+    if (query.sendingChannel) {
+      where.sendingChannel = query.sendingChannel;
+    }
+    if (query.cursor) {
+      const [after] = decodeCursor(query.cursor, ['metaId']);
+      where.phoneNumberId = { $gt: after };
+    }
+    const rows = await this.find(where, {
+      orderBy: { phoneNumberId: 'asc' },
+      limit: limit + 1,
+      populate: ['waba'],
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.phoneNumberId]) : null };
+  }
+
+  /** The numbers of a WABA (by Meta ID) in phone number ID order; tenant-filtered like the caller's scope. */
+  async listByWaba(wabaId: string): Promise<PhoneNumber[]> {
+    return this.find({ waba: { wabaId } }, { orderBy: { phoneNumberId: 'asc' } });
+  }
+
+  /** Meta IDs of the numbers stored under these WABAs (by Meta ID), by WABA, each list in ID order. */
+  async phoneNumberIdsByWaba(wabaIds: string[]): Promise<Map<string, string[]>> {
+    const byWaba = new Map<string, string[]>();
+    if (wabaIds.length === 0) {
+      return byWaba;
+    }
+    // A query builder (not filtered): the sync rounds read every organization's WABAs, which bound the rows.
+    const rows = await this.createQueryBuilder('p')
+      .select(['p.phoneNumberId'])
+      .addSelect(raw('w.waba_id AS waba_meta_id'))
+      .join('p.waba', 'w')
+      .where({ 'w.wabaId': { $in: wabaIds } })
+      .orderBy({ phoneNumberId: 'asc' })
+      .execute<Array<{ phone_number_id: string; waba_meta_id: string }>>('all', false);
+    for (const row of rows) {
+      byWaba.set(row.waba_meta_id, [...(byWaba.get(row.waba_meta_id) ?? []), row.phone_number_id]);
+    }
+    return byWaba;
+  }
+
+  /**
+   * Finds a WABA's number (by its internal ID) by Meta ID or, failing that, by the digits of its display
+   * number; across tenants, since the webhook worker has no organization in scope.
+   */
+  async findInWaba(
+    wabaRowId: string,
+    match: { phoneNumberId: string } | { digits: string },
+  ): Promise<PhoneNumber | null> {
+    // Across tenants: the WABA the webhook resolved bounds the search.
+    const where =
+      'phoneNumberId' in match ? { phoneNumberId: match.phoneNumberId } : { displayPhoneDigits: match.digits };
+    return this.findOne({ ...where, waba: wabaRowId }, { ...ACROSS_TENANTS });
+  }
+
+  /**
+   * Locks one number FOR UPDATE (by Meta ID or internal ID) and reads its WABA without locking it: a lock
+   * on the WABA taken here would come after the number's, the reverse of a disable (WABA, then its
+   * numbers), and could deadlock with it. Needs the caller's transaction.
+   */
+  async lock(key: { phoneNumberId: string } | { id: string }): Promise<PhoneNumber | null> {
+    // Across tenants: webhooks, the sync and the retry job come by ID; API callers checked ownership first.
+    const locked = await this.findOne(key, { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (locked) {
+      await this.getEntityManager().populate(locked, ['waba'], { ...ACROSS_TENANTS });
+    }
+    return locked;
+  }
+
+  /** Locks FOR UPDATE, in ID order, a WABA's numbers on a channel (its row is locked already by the caller). */
+  async lockOnChannel(wabaRowId: string, channel: SendingChannel): Promise<PhoneNumber[]> {
+    // Across tenants: the WABA, already locked by the caller, bounds the rows. Number rows only, in ID order.
+    return this.find(
+      { waba: wabaRowId, sendingChannel: channel },
+      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
+    );
+  }
+
+  /**
+   * Locks FOR UPDATE, in ID order and with one query, the numbers with these Meta IDs stored under these
+   * WABAs (by internal ID), with their WABAs.
+   */
+  async lockInWabas(phoneNumberIds: string[], wabaRowIds: string[]): Promise<PhoneNumber[]> {
+    return this.find(
+      { phoneNumberId: { $in: phoneNumberIds }, waba: { $in: wabaRowIds } },
+      // Across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
+      {
+        ...ACROSS_TENANTS,
+        populate: ['waba'],
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+        orderBy: { phoneNumberId: 'asc' },
+      },
+    );
+  }
+
+  /** The Meta ID of the WABA each of these numbers is stored under (numbers not stored are absent). */
+  async wabaIdsOf(phoneNumberIds: string[]): Promise<Map<string, string>> {
+    // Not filtered: Meta IDs only, for the operators' log.
+    const rows = await this.createQueryBuilder('p')
+      .select(['p.phoneNumberId'])
+      .addSelect(raw('w.waba_id AS waba_meta_id'))
+      .join('p.waba', 'w')
+      .where({ phoneNumberId: { $in: phoneNumberIds } })
+      .execute<Array<{ phone_number_id: string; waba_meta_id: string }>>('all', false);
+    return new Map(rows.map((row) => [row.phone_number_id, row.waba_meta_id]));
+  }
+
+  /**
+   * Claims (FOR UPDATE SKIP LOCKED, in the caller's transaction) the number whose registration retry is the
+   * most overdue, with its PIN and (read after the lock, not locked) its WABA; null when none is due.
+   */
+  async claimDueRegistration(now: Date): Promise<PhoneNumber | null> {
+    const [phone] = await this.find(
+      {
+        registrationStatus: { $in: [RegistrationStatus.PENDING, RegistrationStatus.FAILED] },
+        nextRegistrationAttemptAt: { $lte: now },
+      },
+      {
+        // Across tenants: the retry job serves every organization's due numbers.
+        ...ACROSS_TENANTS,
+        populate: ['pinSealed'],
+        limit: 1,
+        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+        orderBy: { nextRegistrationAttemptAt: 'asc' },
+      },
+    );
+    if (!phone) {
+      return null;
+    }
+    await this.getEntityManager().populate(phone, ['waba'], { ...ACROSS_TENANTS });
+    return phone;
+  }
+
+  /** The number (by internal ID) with its WABA and PIN, read afresh as committed now. */
+  async loadFresh(id: string): Promise<PhoneNumber> {
+    // Across tenants: the caller holds the number (a connection's request, a manual retry after the ownership check).
+    return this.getEntityManager()
+      .fork()
+      .findOneOrFail(this.entityName, { id }, { ...ACROSS_TENANTS, populate: ['waba', 'pinSealed'] });
+  }
+}
