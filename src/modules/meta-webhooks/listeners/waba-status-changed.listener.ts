@@ -5,7 +5,7 @@ import { WabaStatusChangedEvent } from 'src/modules/wabas/events/waba-status-cha
 
 /**
  * Logs a WABA's status change with its ids. It used to switch a disabled WABA's MM_LITE numbers back to
- * CLOUD_API as well; that rule now commits with the status change itself (PhoneNumbersService.leaveMmLiteIn,
+ * CLOUD_API as well; that rule now commits with the status change itself (PhoneNumbersService.leaveMmLite,
  * run by WabasService for every change that leaves a WABA DISABLED), because an in-memory listener is lost
  * when the process dies between the commit and the event, and then no later event would fire to repair it.
  */
