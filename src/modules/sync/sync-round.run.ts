@@ -1,4 +1,4 @@
-import type { ClaimedWaba, SyncClaim } from './sync-round.repository';
+import type { ClaimedWaba, SyncClaim } from 'src/modules/wabas/waba-sync.types';
 import type { Actor } from 'src/modules/audit/actor';
 
 /** Unit of work of a round: several WABAs read with one token, or one WABA read with its own. */
