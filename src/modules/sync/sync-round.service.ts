@@ -23,7 +23,7 @@ import { ConcurrencyLimiter } from './sync-round.limiter';
 import { SyncRoundObserver } from './sync-round.observer';
 import { LimitedSyncRoundReads } from './sync-round.reads';
 import { SyncRoundRepository } from './sync-round.repository';
-import { type Outcome, RoundRun, type RoundTask } from './sync-round.run';
+import { type Outcome, planTasks, RoundRun, type RoundTask } from './sync-round.run';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
 import type { Actor } from 'src/modules/audit/actor';
 
@@ -122,7 +122,7 @@ export class SyncRoundService {
           byToken: !this.systemUserToken(),
           limit: SYNC_ROUND_CLAIM_BATCH_SIZE,
         }),
-      (claimed) => this.plan(claimed),
+      (claimed) => planTasks(claimed, this.systemUserToken(), (waba) => this.openToken(waba)),
     );
     const workers = Math.min(SYNC_ROUND_MAX_WORKERS, concurrency * SYNC_ROUND_WORKERS_PER_CALL_SLOT);
 
@@ -213,38 +213,6 @@ export class SyncRoundService {
     const { handled, fallback } = await this.syncGroup(run, gateway, task);
     await this.release(run, task.wabas[0].claim, handled);
     run.push(fallback.map((waba) => ({ kind: 'single', waba })));
-  }
-
-  /** Turns a claimed batch into tasks: one group per token, a single read for a WABA alone with its token. */
-  private plan(claimed: ClaimedWaba[]): RoundTask[] {
-    if (claimed.length === 0) {
-      return [];
-    }
-    const systemToken = this.systemUserToken();
-    if (systemToken) {
-      return claimed.length === 1
-        ? [{ kind: 'single', waba: claimed[0] }]
-        : [{ kind: 'group', wabas: claimed, token: systemToken, ownToken: false }];
-    }
-    const byToken = new Map<string, ClaimedWaba[]>();
-    for (const waba of claimed) {
-      byToken.set(waba.fingerprint, [...(byToken.get(waba.fingerprint) ?? []), waba]);
-    }
-    return [...byToken.values()].flatMap<RoundTask>((wabas) => {
-      const token = wabas.length > 1 ? this.openToken(wabas[0]) : null;
-      // A token that cannot be opened fails each WABA on its own path, where the failure is recorded.
-      return token
-        ? [{ kind: 'group', wabas, token, ownToken: true }]
-        : wabas.map<RoundTask>((waba) => ({ kind: 'single', waba }));
-    });
-  }
-
-  private openToken(waba: ClaimedWaba): string | null {
-    try {
-      return this.secrets.open(waba.sealedToken);
-    } catch {
-      return null;
-    }
   }
 
   /**
@@ -414,6 +382,14 @@ export class SyncRoundService {
   private async release(run: RoundRun, claim: SyncClaim, wabaIds: string[]): Promise<void> {
     await this.claims.releaseSyncClaims(claim, wabaIds);
     run.released(claim, wabaIds);
+  }
+
+  private openToken(waba: ClaimedWaba): string | null {
+    try {
+      return this.secrets.open(waba.sealedToken);
+    } catch {
+      return null;
+    }
   }
 
   private leaseMs(): number {

@@ -1,8 +1,8 @@
 import type { WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 
-import { applySnapshot, markReconnected } from './waba-transitions';
+import { applySnapshot, markReconnected, nextSyncAfterFailure, requireReauthorization } from './waba-transitions';
 import type { Waba } from './waba.entity';
-import { ReconnectionEvidence, ReconnectionOutcome, WabaDisconnection } from './wabas.constants';
+import { ReconnectionEvidence, ReconnectionOutcome, WabaConnection, WabaDisconnection } from './wabas.constants';
 
 const REMOVED_AT = new Date('2026-01-15T12:00:00Z');
 const LATER = new Date('2026-01-15T12:05:00Z');
@@ -107,5 +107,65 @@ describe('waba-transitions', () => {
 
       expect(waba).toMatchObject({ country: 'US', countryAt: REMOVED_AT, currency: 'USD', snapshotAt: REMOVED_AT });
     });
+  });
+});
+
+describe('requireReauthorization', () => {
+  const UNINSTALLED_AT = new Date('2026-01-15T12:00:00Z');
+
+  function connected(connectionAt: Date | null = null): Waba {
+    return { connection: WabaConnection.CONNECTED, connectionAt } as Waba;
+  }
+
+  it('should mark a connected WABA REAUTH_REQUIRED as of the report', () => {
+    const waba = connected();
+
+    expect(requireReauthorization(waba, UNINSTALLED_AT)).toBe(true);
+
+    expect(waba).toMatchObject({ connection: WabaConnection.REAUTH_REQUIRED, connectionAt: UNINSTALLED_AT });
+  });
+
+  it('should leave the state as it is when applied again, never moving the report time backwards', () => {
+    const waba = connected();
+    requireReauthorization(waba, UNINSTALLED_AT);
+    const once = { ...waba };
+
+    expect(requireReauthorization(waba, UNINSTALLED_AT)).toBe(true);
+    expect(waba).toEqual(once);
+    expect(requireReauthorization(waba, new Date(UNINSTALLED_AT.getTime() + 500))).toBe(true);
+    expect(waba.connection).toBe(WabaConnection.REAUTH_REQUIRED);
+    expect(waba.connectionAt?.getTime()).toBeGreaterThanOrEqual(UNINSTALLED_AT.getTime());
+  });
+
+  it('should not take back a connection a newer signup established', () => {
+    const signedUpAt = new Date(UNINSTALLED_AT.getTime() + 60_000);
+    const waba = connected(signedUpAt);
+
+    expect(requireReauthorization(waba, UNINSTALLED_AT)).toBe(false);
+
+    expect(waba).toMatchObject({ connection: WabaConnection.CONNECTED, connectionAt: signedUpAt });
+  });
+});
+
+describe('nextSyncAfterFailure', () => {
+  const NOW = new Date('2026-01-15T12:00:00Z');
+  const minutesLater = (date: Date): number => (date.getTime() - NOW.getTime()) / 60_000;
+
+  it.each([
+    [1, 1],
+    [2, 2],
+    [3, 4],
+    [11, 1024],
+  ])('should wait the doubling back-off after failure %i (%i minutes)', (failures, minutes) => {
+    expect(minutesLater(nextSyncAfterFailure(failures, NOW, 0))).toBe(minutes);
+  });
+
+  it('should cap the back-off at a day', () => {
+    expect(minutesLater(nextSyncAfterFailure(40, NOW, 0))).toBe(24 * 60);
+  });
+
+  it('should wait as long as Meta asked when that is longer than the back-off', () => {
+    expect(minutesLater(nextSyncAfterFailure(1, NOW, 15 * 60_000))).toBe(15);
+    expect(minutesLater(nextSyncAfterFailure(5, NOW, 60_000))).toBe(16);
   });
 });
