@@ -40,9 +40,10 @@ type ClaimedStep = { kind: 'registration'; target: RegistrationTarget; token: st
 /**
  * The two onboarding steps after a connection (product-spec §2.1): the webhook subscription of the WABA
  * ({@link WabaSubscriptionService}'s) and the Cloud API registration of the number, run by the connection
- * itself, by a manual retry and by the durable retry job. Every Graph call is made outside any transaction: a step is claimed by a short write
- * (its due time moved forward by a lease), called, and its outcome written by another short transaction,
- * so a slow Meta holds no database connection and a crash leaves the step due once the lease ends.
+ * itself, by a manual retry and by the durable retry job. Every Graph call is made outside any transaction:
+ * a step is claimed by a short write (its due time moved forward by a lease), called, and its outcome
+ * written by another short transaction, so a slow Meta holds no database connection and a crash leaves the
+ * step due once the lease ends.
  */
 @Injectable()
 export class OnboardingStepsService {
@@ -100,8 +101,9 @@ export class OnboardingStepsService {
 
   /**
    * The durable background retries of registrations that failed transiently or whose request died (the
-   * webhook subscriptions are {@link WabaSubscriptionService.runDueSubscriptions}'). Each is claimed with FOR UPDATE SKIP LOCKED and a
-   * lease, so several instances share the work, and called after the claim committed.
+   * webhook subscriptions are {@link WabaSubscriptionService.runDueSubscriptions}'). Each is claimed with
+   * FOR UPDATE SKIP LOCKED and a lease, so several instances share the work, and called after the claim
+   * committed.
    */
   async runDueOnboardingRetries(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
     const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
