@@ -8,6 +8,7 @@ import type { AllConfig } from 'config/config.type';
 import { ACROSS_TENANTS, scopeToOrganization } from 'src/common/database/tenant-filter';
 import type { DomainEvent } from 'src/common/events/domain-event';
 import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { Transactions } from 'src/common/events/transactions';
 import { DomainException, NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { SecretBox } from 'src/common/security/secret-box';
@@ -17,7 +18,6 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
@@ -109,6 +109,7 @@ export class EmbeddedSignupService {
     private readonly pending: PendingConnectionRepository,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
+    private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -286,10 +287,9 @@ export class EmbeddedSignupService {
   ): Promise<Outcome> {
     const context: ChangeContext = { source: ChangeSource.API, actor: work.actor };
     const published: DomainEvent[] = [];
-    const em = this.em.fork();
-    scopeToOrganization(em, work.organizationId);
-    const stored = await em.transactional(
+    const stored = await this.transactions.run(
       async (tx): Promise<Outcome | { kind: 'stored'; phoneId: string; created: boolean }> => {
+        scopeToOrganization(tx, work.organizationId);
         if ((await this.pending.lockForCompletion(tx, work.id)) !== PendingConnectionStatus.PENDING) {
           return { kind: 'superseded' };
         }
@@ -301,7 +301,7 @@ export class EmbeddedSignupService {
           // Across tenants: a number belongs to at most one organization, so signup must see another's to refuse it.
           { ...ACROSS_TENANTS, populate: ['waba'] },
         );
-        const existingWaba = await this.wabas.findByWabaIdIn(tx, work.wabaId);
+        const existingWaba = await this.wabas.findByWabaId(work.wabaId);
         const refusal =
           existingNumber && existingNumber.organization.id !== work.organizationId
             ? new AlreadyConnectedException('Phone number', work.phoneNumberId)
@@ -315,21 +315,18 @@ export class EmbeddedSignupService {
           return { kind: 'refused', problem: refusal };
         }
 
-        const upserted = await this.wabas.upsertForSignup(tx, {
+        // Due for the retry job once the lease ends: if this process dies before the steps finish, the job
+        // completes them (the steps clear these when they succeed or fail for good).
+        const stepLease = new Date(Date.now() + ONBOARDING_STEP_LEASE_MS);
+        const upserted = await this.wabas.upsertForSignup({
           organizationId: work.organizationId,
           snapshot: verified.waba,
           token,
           tokenExpiresAt: verified.tokenExpiresAt,
           signupCodeHash: work.codeHash,
+          subscriptionDueAt: stepLease,
           context,
         });
-        published.push(...upserted.events);
-        // Due for the retry job once the lease ends: if this process dies before the steps finish, the job
-        // completes them (the steps clear these when they succeed or fail for good).
-        const stepLease = new Date(Date.now() + ONBOARDING_STEP_LEASE_MS);
-        if (upserted.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-          upserted.waba.nextSubscriptionAttemptAt = stepLease;
-        }
         let phone = existingNumber;
         if (!phone) {
           const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');

@@ -3,8 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
-import type { DomainEvent } from 'src/common/events/domain-event';
-import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { Transactions } from 'src/common/events/transactions';
 import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
 import { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
@@ -12,6 +11,7 @@ import { AuditService } from 'src/modules/audit/audit.service';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
@@ -35,17 +35,15 @@ interface RegistrationTarget {
 }
 
 /** A step the retry job claimed, with what its Graph call needs. */
-type ClaimedStep =
-  | { kind: 'registration'; target: RegistrationTarget; token: string }
-  | { kind: 'subscription'; wabaId: string; token: string }
-  | { kind: 'skipped' };
+type ClaimedStep = { kind: 'registration'; target: RegistrationTarget; token: string } | { kind: 'skipped' };
 
 /**
- * The two onboarding steps after a connection (product-spec §2.1): the webhook subscription of the WABA and
- * the Cloud API registration of the number, run by the connection itself, by a manual retry and by the
- * durable retry job. Every Graph call is made outside any transaction: a step is claimed by a short write
- * (its due time moved forward by a lease), called, and its outcome written by another short transaction,
- * so a slow Meta holds no database connection and a crash leaves the step due once the lease ends.
+ * The two onboarding steps after a connection (product-spec §2.1): the webhook subscription of the WABA
+ * ({@link WabaSubscriptionService}'s) and the Cloud API registration of the number, run by the connection
+ * itself, by a manual retry and by the durable retry job. Every Graph call is made outside any transaction:
+ * a step is claimed by a short write (its due time moved forward by a lease), called, and its outcome
+ * written by another short transaction, so a slow Meta holds no database connection and a crash leaves the
+ * step due once the lease ends.
  */
 @Injectable()
 export class OnboardingStepsService {
@@ -55,9 +53,10 @@ export class OnboardingStepsService {
     private readonly em: EntityManager,
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
+    private readonly subscriptions: WabaSubscriptionService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly audit: AuditService,
-    private readonly events: DomainEventBus,
+    private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -69,7 +68,7 @@ export class OnboardingStepsService {
   async runAfterConnect(phoneId: string, token: string, context: ChangeContext): Promise<PhoneNumber> {
     const phone = await this.load(phoneId);
     if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-      await this.subscribe(phone.waba.wabaId, token, context);
+      await this.subscriptions.subscribe(phone.waba.wabaId, token, context);
     }
     if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
       await this.register(this.targetOf(phone), token, context);
@@ -101,9 +100,10 @@ export class OnboardingStepsService {
   }
 
   /**
-   * The durable background retries of steps that failed transiently or whose request died: registrations
-   * and webhook subscriptions whose next attempt is due. Each is claimed with FOR UPDATE SKIP LOCKED and a
-   * lease, so several instances share the work, and called after the claim committed.
+   * The durable background retries of registrations that failed transiently or whose request died (the
+   * webhook subscriptions are {@link WabaSubscriptionService.runDueSubscriptions}'). Each is claimed with
+   * FOR UPDATE SKIP LOCKED and a lease, so several instances share the work, and called after the claim
+   * committed.
    */
   async runDueOnboardingRetries(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
     const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
@@ -116,8 +116,6 @@ export class OnboardingStepsService {
       attempted++;
       if (step.kind === 'registration') {
         await this.register(step.target, step.token, context);
-      } else if (step.kind === 'subscription') {
-        await this.subscribe(step.wabaId, step.token, context);
       }
     }
     return { attempted };
@@ -151,47 +149,7 @@ export class OnboardingStepsService {
         phone.nextRegistrationAttemptAt = lease;
         return { kind: 'registration', target: this.targetOf(phone), token: await this.wabas.revealToken(phone.waba) };
       }
-      const waba = await this.wabas.claimDueSubscription(em, now);
-      if (waba) {
-        waba.nextSubscriptionAttemptAt = lease;
-        return { kind: 'subscription', wabaId: waba.wabaId, token: await this.wabas.revealToken(waba) };
-      }
       return null;
-    });
-  }
-
-  /** `POST /{waba}/subscribed_apps`, then its outcome on the WABA through {@link WabasService.applyChange}. */
-  private async subscribe(wabaId: string, token: string, context: ChangeContext): Promise<void> {
-    let failure: unknown = null;
-    try {
-      await this.meta.subscribeApp(wabaId, token);
-    } catch (error) {
-      failure = error;
-      const described = describeFailure(error);
-      this.logger.warn(
-        `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
-      );
-    }
-    await this.wabas.applyChange(wabaId, context, (waba) => {
-      if (failure === null) {
-        waba.subscriptionAttempts += 1;
-        waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
-        waba.subscriptionError = null;
-        waba.nextSubscriptionAttemptAt = null;
-        return;
-      }
-      if (waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED) {
-        // Another attempt succeeded while this one was failing: a stale failure must not undo it.
-        return false;
-      }
-      const described = describeFailure(failure);
-      waba.subscriptionAttempts += 1;
-      waba.subscriptionStatus = WebhookSubscriptionStatus.FAILED;
-      waba.subscriptionError = { code: described.code, message: described.message };
-      waba.nextSubscriptionAttemptAt = described.retryable ? retryAt(waba.subscriptionAttempts) : null;
-      if (isTokenRejected(failure)) {
-        waba.connection = WabaConnection.REAUTH_REQUIRED;
-      }
     });
   }
 
@@ -225,8 +183,7 @@ export class OnboardingStepsService {
       );
     }
 
-    const events: DomainEvent[] = [];
-    await this.em.fork().transactional(async (em) => {
+    await this.transactions.run(async (em) => {
       const phone = await em.findOne(
         PhoneNumber,
         { id: target.id },
@@ -263,7 +220,7 @@ export class OnboardingStepsService {
             ? retryAt(phone.registrationAttempts)
             : null;
         if (isTokenRejected(failure)) {
-          events.push(...this.wabas.markReauthRequiredIn(em, phone.waba, context));
+          await this.wabas.markReauthRequired(phone.waba.wabaId, context);
         }
       }
       if (before !== phone.registrationStatus) {
@@ -284,7 +241,6 @@ export class OnboardingStepsService {
         });
       }
     });
-    this.events.publish(...events);
     return failure;
   }
 

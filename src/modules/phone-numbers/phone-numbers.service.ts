@@ -5,6 +5,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import type { DomainEvent } from 'src/common/events/domain-event';
 import { DomainEventBus } from 'src/common/events/domain-event-bus';
+import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
@@ -50,11 +51,14 @@ export class PhoneNumbersService implements OnModuleInit {
     private readonly wabas: WabasService,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
+    private readonly transactions: Transactions,
   ) {}
 
   /** Makes every change that leaves a WABA DISABLED take its numbers off MM Lite in the same transaction. */
   onModuleInit(): void {
-    this.wabas.whenDisabledIn((em, waba, context) => this.leaveMmLiteIn(em, waba, context));
+    this.wabas.whenDisabled(async (waba, context) =>
+      this.transactions.publishAfterCommit(...(await this.leaveMmLiteIn(this.em, waba, context))),
+    );
   }
 
   /**
@@ -64,7 +68,11 @@ export class PhoneNumbersService implements OnModuleInit {
    * source and {@link DISABLED_WABA_CHANNEL_ACTOR}. Idempotent: numbers already on CLOUD_API are not
    * touched. Returns the events to publish after commit.
    */
-  async leaveMmLiteIn(em: EntityManager, waba: Waba, context: ChangeContext): Promise<DomainEvent[]> {
+  async leaveMmLiteIn(
+    em: EntityManager,
+    waba: Pick<Waba, 'id' | 'wabaId'>,
+    context: ChangeContext,
+  ): Promise<DomainEvent[]> {
     const phones = await em.find(
       PhoneNumber,
       { waba: waba.id, sendingChannel: SendingChannel.MM_LITE },
@@ -145,8 +153,8 @@ export class PhoneNumbersService implements OnModuleInit {
   ): Promise<PhoneNumber> {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
     const context: ChangeContext = { source: ChangeSource.API, actor };
-    const updated = await this.wabas.inTransaction(async (em) => {
-      const waba = await this.wabas.lockForShareIn(em, owned.waba.wabaId);
+    const updated = await this.transactions.run(async (em) => {
+      const waba = await this.wabas.lockForShare(owned.waba.wabaId);
       if (waba && channel === SendingChannel.MM_LITE) {
         if (waba.status === WabaStatus.DISABLED) {
           throw new WabaDisabledException(waba.wabaId, waba.statusReason);
@@ -157,11 +165,12 @@ export class PhoneNumbersService implements OnModuleInit {
       }
       const phone = await this.lockIn(em, phoneNumberId);
       if (!phone) {
-        return { result: null, events: [] };
+        return null;
       }
       const before = phoneState(phone);
       phone.sendingChannel = channel;
-      return { result: phone, events: this.recordPhoneChanges(em, phone, before, context) };
+      this.transactions.publishAfterCommit(...this.recordPhoneChanges(em, phone, before, context));
+      return phone;
     });
     return updated ?? owned;
   }
