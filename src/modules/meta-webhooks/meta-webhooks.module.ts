@@ -9,7 +9,6 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
 import { AccountUpdateHandler } from './handlers/account-update.handler';
 import { PhoneNumberUpdateHandler } from './handlers/phone-number-update.handler';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
-import { WabaStatusChangedListener } from './listeners/waba-status-changed.listener';
 import { MetaWebhooksController } from './meta-webhooks.controller';
 import { MetaWebhooksService } from './meta-webhooks.service';
 import { WebhookInboxItem } from './webhook-inbox-item.entity';
@@ -17,7 +16,7 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
 
 /**
  * Meta webhooks: signed deliveries in at /webhooks/meta, the durable inbox and its worker, dispatch of
- * each change to the owning module's change mechanism, and listeners reacting to status events.
+ * each change to the owning module's named commands.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([WebhookInboxItem]), AuditModule, WabasModule, PhoneNumbersModule, SyncModule],
@@ -28,7 +27,6 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
-    WabaStatusChangedListener,
   ],
   exports: [MetaWebhooksService],
 })

@@ -112,19 +112,13 @@ export class MarketingMessagesService {
 
   /** Brings the stored WABA in line with what the failure revealed, then returns the problem to answer. */
   private async reactToFailure(
-    waba: Waba,
+    waba: Readonly<Waba>,
     error: MetaGatewayException,
     channel: SendingChannel,
     actor: Actor,
   ): Promise<Error> {
     if (error.code === MetaGatewayErrorCode.AUTH_INVALID) {
-      await this.wabas.applyChange(waba.wabaId, { source: ChangeSource.API, actor }, (entity) => {
-        if (entity.connection === WabaConnection.REAUTH_REQUIRED) {
-          return false;
-        }
-        entity.connection = WabaConnection.REAUTH_REQUIRED;
-        return true;
-      });
+      await this.wabas.markReauthRequired(waba.wabaId, { source: ChangeSource.API, actor });
       return new ReauthRequiredException(waba.wabaId);
     }
     if (error.metaCode !== null && ACCOUNT_STATE_SEND_ERRORS.has(error.metaCode)) {

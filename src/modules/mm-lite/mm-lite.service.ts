@@ -12,8 +12,8 @@ import type { Actor } from 'src/modules/audit/actor';
 
 /**
  * The "Set up MM Lite" flow of the guide (product-spec §2.5): the panel, starting setup, and refreshing
- * the onboarding status from Meta. Every change goes through WabasService.applyChange, which re-derives
- * the MM Lite column and audits MM_LITE_STATUS_CHANGED; the refresh reuses the WABA sync so that a
+ * the onboarding status from Meta. Every change goes through a named command of WabasService, which
+ * re-derives the MM Lite column and audits MM_LITE_STATUS_CHANGED; the refresh reuses the WABA sync so that a
  * Meta read is applied (and its failures recorded) the same way from every source.
  */
 @Injectable()
@@ -36,14 +36,7 @@ export class MmLiteService {
    */
   async startSetup(organizationId: string, wabaId: string, actor: Actor): Promise<MmLitePanelResponseDto> {
     const owned = await this.wabas.getForOrganization(organizationId, wabaId);
-    const startedAt = new Date();
-    const waba = await this.wabas.applyChange(wabaId, { source: ChangeSource.API, actor }, (entity) => {
-      if (entity.mmLiteSetupStartedAt) {
-        return false;
-      }
-      entity.mmLiteSetupStartedAt = startedAt;
-      return true;
-    });
+    const waba = await this.wabas.startMmLiteSetup(wabaId, { source: ChangeSource.API, actor });
     return this.panelOf(waba ?? owned);
   }
 
@@ -59,7 +52,7 @@ export class MmLiteService {
     return this.panelOf(waba);
   }
 
-  private async panelOf(waba: Waba): Promise<MmLitePanelResponseDto> {
+  private async panelOf(waba: Readonly<Waba>): Promise<MmLitePanelResponseDto> {
     return buildMmLitePanel(waba, await this.phoneNumbers.listByWaba(waba.wabaId));
   }
 }

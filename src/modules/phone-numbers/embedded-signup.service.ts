@@ -13,7 +13,6 @@ import { type Actor, Actors } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import type { Waba } from 'src/modules/wabas/waba.entity';
-import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { describeFailure } from './meta-step-failure';
@@ -278,28 +277,25 @@ export class EmbeddedSignupService {
         const refusal = ownershipRefusal(
           work,
           await this.numbers.findConnected(work.phoneNumberId),
-          await this.wabas.findByWabaIdIn(tx, work.wabaId),
+          await this.wabas.findByWabaId(work.wabaId),
         );
         if (refusal) {
           await this.pending.reject(work.id, rejectionOf(refusal), new Date(), tx);
           return { kind: 'refused', problem: refusal };
         }
 
-        const upserted = await this.wabas.upsertForSignup(tx, {
+        // Due for the retry job once the lease ends: if this process dies before the steps finish, the job
+        // completes them (the steps clear these when they succeed or fail for good).
+        const stepLease = new Date(Date.now() + ONBOARDING_STEP_LEASE_MS);
+        const upserted = await this.wabas.upsertForSignup({
           organizationId: work.organizationId,
           snapshot: verified.waba,
           token,
           tokenExpiresAt: verified.tokenExpiresAt,
           signupCodeHash: work.codeHash,
+          subscriptionDueAt: stepLease,
           context,
         });
-        this.transactions.publishAfterCommit(...upserted.events);
-        // Due for the retry job once the lease ends: if this process dies before the steps finish, the job
-        // completes them (the steps clear these when they succeed or fail for good).
-        const stepLease = new Date(Date.now() + ONBOARDING_STEP_LEASE_MS);
-        if (upserted.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-          upserted.waba.nextSubscriptionAttemptAt = stepLease;
-        }
         const { phone, created } = await this.phoneNumbers.storeFromSignup({
           organizationId: work.organizationId,
           phoneNumberId: work.phoneNumberId,

@@ -64,12 +64,12 @@ function setUp(connection = WabaConnection.CONNECTED) {
   } as unknown as PhoneNumberRepository;
   const wabas = {
     revealToken: () => Promise.resolve('business-token'),
-    claimDueSubscription: () => Promise.resolve(null),
-    markReauthRequiredIn: jest.fn(() => []),
+    markReauthRequired: jest.fn(() => Promise.resolve()),
   };
   const sut = new OnboardingStepsService(
     meta,
     wabas as unknown as WabasService,
+    null as never,
     null as unknown as PhoneNumbersService,
     repository,
     new PhoneNumberChanges(new AuditService(null as never)),
@@ -138,9 +138,8 @@ describe(OnboardingStepsService.name, () => {
       await sut.runDueOnboardingRetries(NOW);
 
       expect(phone).toMatchObject({ registrationStatus: RegistrationStatus.FAILED, nextRegistrationAttemptAt: null });
-      expect(wabas.markReauthRequiredIn).toHaveBeenCalledWith(
-        expect.anything(),
-        phone.waba,
+      expect(wabas.markReauthRequired).toHaveBeenCalledWith(
+        WABA_ID,
         expect.objectContaining({ source: ChangeSource.SYNC, actor: 'system' }),
       );
     });

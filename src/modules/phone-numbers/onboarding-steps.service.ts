@@ -3,13 +3,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from 'src/common/events/transactions';
 import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
 import { SecretBox } from 'src/common/security/secret-box';
+import { type Actor, Actors } from 'src/modules/audit/actor';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { describeFailure, retryAt, toPublicError } from './meta-step-failure';
+import { describeFailure, toPublicError } from './meta-step-failure';
 import { PhoneNumberChanges } from './phone-number-changes';
 import { phoneState } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';
@@ -17,8 +20,6 @@ import { PhoneNumberRepository } from './phone-number.repository';
 import { ONBOARDING_STEP_LEASE_MS, RegistrationStatus } from './phone-numbers.constants';
 import { PhoneNumbersService } from './phone-numbers.service';
 import { applyRegistrationOutcome, type RegistrationAttempt } from './registration-outcome';
-import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
-import { type Actor, Actors } from 'src/modules/audit/actor';
 
 /** A number to register, with its PIN opened. */
 interface RegistrationTarget {
@@ -28,17 +29,15 @@ interface RegistrationTarget {
 }
 
 /** A step the retry job claimed, with what its Graph call needs. */
-type ClaimedStep =
-  | { kind: 'registration'; target: RegistrationTarget; token: string }
-  | { kind: 'subscription'; wabaId: string; token: string }
-  | { kind: 'skipped' };
+type ClaimedRegistration = { kind: 'registration'; target: RegistrationTarget; token: string } | { kind: 'skipped' };
 
 /**
- * The two onboarding steps after a connection (product-spec §2.1): the webhook subscription of the WABA and
- * the Cloud API registration of the number, run by the connection itself, by a manual retry and by the
- * durable retry job. Every Graph call is made outside any transaction: a step is claimed by a short write
- * (its due time moved forward by a lease), called, and its outcome written by another short transaction,
- * so a slow Meta holds no database connection and a crash leaves the step due once the lease ends.
+ * The two onboarding steps after a connection (product-spec §2.1): the webhook subscription of the WABA
+ * ({@link WabaSubscriptionService}'s) and the Cloud API registration of the number, run by the connection
+ * itself, by a manual retry and by the durable retry job. Every Graph call is made outside any transaction:
+ * a step is claimed by a short write (its due time moved forward by a lease), called, and its outcome
+ * written by another short transaction, so a slow Meta holds no database connection and a crash leaves the
+ * step due once the lease ends.
  */
 @Injectable()
 export class OnboardingStepsService {
@@ -47,6 +46,7 @@ export class OnboardingStepsService {
   constructor(
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
+    private readonly subscriptions: WabaSubscriptionService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly numbers: PhoneNumberRepository,
     private readonly changes: PhoneNumberChanges,
@@ -60,14 +60,14 @@ export class OnboardingStepsService {
    * Returns the number as stored afterwards, with its WABA.
    */
   async runAfterConnect(phoneId: string, token: string, context: ChangeContext): Promise<Readonly<PhoneNumber>> {
-    const phone = await this.load(phoneId);
+    const phone = await this.numbers.loadFresh(phoneId);
     if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-      await this.subscribe(phone.waba.wabaId, token, context);
+      await this.subscriptions.subscribe(phone.waba.wabaId, token, context);
     }
     if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
       await this.register(this.targetOf(phone), token, context);
     }
-    return this.load(phoneId);
+    return this.numbers.loadFresh(phoneId);
   }
 
   /**
@@ -89,91 +89,55 @@ export class OnboardingStepsService {
     if (failure) {
       throw toPublicError(failure);
     }
-    return this.load(owned.id);
+    return this.numbers.loadFresh(owned.id);
   }
 
   /**
-   * The durable background retries of steps that failed transiently or whose request died: registrations
-   * and webhook subscriptions whose next attempt is due. Each is claimed with FOR UPDATE SKIP LOCKED and a
-   * lease, so several instances share the work, and called after the claim committed.
+   * The durable background retries of registrations that failed transiently or whose request died (the
+   * webhook subscriptions are {@link WabaSubscriptionService.runDueSubscriptions}'). Each is claimed with
+   * FOR UPDATE SKIP LOCKED and a lease, so several instances share the work, and called after the claim
+   * committed.
    */
   async runDueOnboardingRetries(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
     const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
     let attempted = 0;
     while (attempted < limit) {
-      const step = await this.claimDueStep(now);
-      if (!step) {
+      const claimed = await this.claimDue(now);
+      if (!claimed) {
         break;
       }
       attempted++;
-      if (step.kind === 'registration') {
-        await this.register(step.target, step.token, context);
-      } else if (step.kind === 'subscription') {
-        await this.subscribe(step.wabaId, step.token, context);
+      if (claimed.kind === 'registration') {
+        await this.register(claimed.target, claimed.token, context);
       }
     }
     return { attempted };
   }
 
-  private claimDueStep(now: Date): Promise<ClaimedStep | null> {
+  /**
+   * Claims the most overdue registration under a lease; one whose WABA waits for re-authorization is taken
+   * off the schedule instead (its token would only be rejected again).
+   */
+  private claimDue(now: Date): Promise<ClaimedRegistration | null> {
     const lease = new Date(now.getTime() + ONBOARDING_STEP_LEASE_MS);
-    return this.transactions.run(async (em): Promise<ClaimedStep | null> => {
+    return this.transactions.run(async (): Promise<ClaimedRegistration | null> => {
       const phone = await this.numbers.claimDueRegistration(now);
-      if (phone) {
-        if (phone.waba.connection === WabaConnection.REAUTH_REQUIRED) {
-          phone.nextRegistrationAttemptAt = null;
-          return { kind: 'skipped' };
-        }
-        phone.nextRegistrationAttemptAt = lease;
-        return { kind: 'registration', target: this.targetOf(phone), token: await this.wabas.revealToken(phone.waba) };
+      if (!phone) {
+        return null;
       }
-      const waba = await this.wabas.claimDueSubscription(em, now);
-      if (waba) {
-        waba.nextSubscriptionAttemptAt = lease;
-        return { kind: 'subscription', wabaId: waba.wabaId, token: await this.wabas.revealToken(waba) };
+      if (phone.waba.connection === WabaConnection.REAUTH_REQUIRED) {
+        phone.nextRegistrationAttemptAt = null;
+        return { kind: 'skipped' };
       }
-      return null;
-    });
-  }
-
-  /** `POST /{waba}/subscribed_apps`, then its outcome on the WABA through {@link WabasService.applyChange}. */
-  private async subscribe(wabaId: string, token: string, context: ChangeContext): Promise<void> {
-    let failure: unknown = null;
-    try {
-      await this.meta.subscribeApp(wabaId, token);
-    } catch (error) {
-      failure = error;
-      const described = describeFailure(error);
-      this.logger.warn(
-        `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
-      );
-    }
-    await this.wabas.applyChange(wabaId, context, (waba) => {
-      if (failure === null) {
-        waba.subscriptionAttempts += 1;
-        waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
-        waba.subscriptionError = null;
-        waba.nextSubscriptionAttemptAt = null;
-        return;
-      }
-      if (waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED) {
-        // Another attempt succeeded while this one was failing: a stale failure must not undo it.
-        return false;
-      }
-      const described = describeFailure(failure);
-      waba.subscriptionAttempts += 1;
-      waba.subscriptionStatus = WebhookSubscriptionStatus.FAILED;
-      waba.subscriptionError = { code: described.code, message: described.message };
-      waba.nextSubscriptionAttemptAt = described.retryable ? retryAt(waba.subscriptionAttempts) : null;
-      if (isTokenRejected(failure)) {
-        waba.connection = WabaConnection.REAUTH_REQUIRED;
-      }
+      phone.nextRegistrationAttemptAt = lease;
+      return { kind: 'registration', target: this.targetOf(phone), token: await this.wabas.revealToken(phone.waba) };
     });
   }
 
   /**
    * `POST /{phone}/register` and a read-back of the number, then the outcome on the number in a short
-   * transaction (audited when the registration status changed). Returns Meta's failure, or null.
+   * transaction (audited when the registration status changed; a rejected token marks the WABA
+   * REAUTH_REQUIRED in the same commit). Returns Meta's failure, or null.
    */
   private async register(
     target: RegistrationTarget,
@@ -213,16 +177,11 @@ export class OnboardingStepsService {
         return;
       }
       if (isTokenRejected(failure)) {
-        this.transactions.publishAfterCommit(...this.wabas.markReauthRequiredIn(em, phone.waba, context));
+        await this.wabas.markReauthRequired(phone.waba.wabaId, context);
       }
       this.changes.recordRegistration(em, phone, before, context);
     });
     return failure;
-  }
-
-  /** The number with its WABA and PIN, read afresh. */
-  private load(phoneId: string): Promise<PhoneNumber> {
-    return this.numbers.loadFresh(phoneId);
   }
 
   private targetOf(phone: Readonly<PhoneNumber>): RegistrationTarget {

@@ -12,7 +12,6 @@ import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import type { Actor } from 'src/modules/audit/actor';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
-import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { ConnectPhoneNumberDto } from './dto/connect-phone-number.dto';
 import { ConnectResponseDto } from './dto/connect-response.dto';
@@ -32,7 +31,6 @@ export class PhoneNumbersController {
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly signup: EmbeddedSignupService,
     private readonly steps: OnboardingStepsService,
-    private readonly wabas: WabasService,
   ) {}
 
   @Post()
@@ -68,7 +66,7 @@ export class PhoneNumbersController {
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return {
       phoneNumber: PhoneNumberResponseDto.fromEntity(result.phoneNumber),
-      waba: WabaDetailResponseDto.fromWaba(result.waba, await this.wabas.countNumbers(result.waba)),
+      waba: WabaDetailResponseDto.fromWaba(result.waba),
     };
   }
 

@@ -136,13 +136,16 @@ describe(PhoneNumbersService.name, () => {
     it("should switch the disabled WABA's MM_LITE numbers back to CLOUD_API as the rule", async () => {
       const onMmLite = number('106540352242922', { sendingChannel: SendingChannel.MM_LITE });
       const onCloudApi = number('106540352242923');
-      const { sut, persisted } = setUp([onMmLite, onCloudApi]);
+      const { sut, persisted, queued } = setUp([onMmLite, onCloudApi]);
 
-      const events = await sut.leaveMmLite(WABA, {
-        source: ChangeSource.WEBHOOK,
-        actor: 'meta-webhook',
-        occurredAt: RECEIVED,
-      });
+      await sut.leaveMmLite(
+        { id: WABA.id, wabaId: WABA.wabaId, organizationId: ORGANIZATION.id },
+        {
+          source: ChangeSource.WEBHOOK,
+          actor: 'meta-webhook',
+          occurredAt: RECEIVED,
+        },
+      );
 
       expect(onMmLite.sendingChannel).toBe(SendingChannel.CLOUD_API);
       expect(persisted).toEqual([
@@ -156,7 +159,7 @@ describe(PhoneNumbersService.name, () => {
           after: { sendingChannel: SendingChannel.CLOUD_API },
         }),
       ]);
-      expect(events).toEqual([expect.any(SendingChannelChangedEvent)]);
+      expect(queued).toEqual([expect.any(SendingChannelChangedEvent)]);
     });
   });
 

@@ -2,7 +2,6 @@ import { randomInt } from 'node:crypto';
 
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 
-import type { DomainEvent } from 'src/common/events/domain-event';
 import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import type { Page } from 'src/common/http/pagination';
@@ -11,6 +10,7 @@ import type { Actor } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { Organization } from 'src/modules/organizations/organization.entity';
+import type { DisabledWaba } from 'src/modules/wabas/waba-changes';
 import type { Waba } from 'src/modules/wabas/waba.entity';
 import { MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { WabaDisabledException } from 'src/modules/wabas/wabas.exception';
@@ -36,16 +36,10 @@ import { MmLiteNotOnboardedException } from './phone-numbers.exception';
 
 export type { PhoneNumberListQuery } from './phone-number.repository';
 
-/** The WABA a reading or a rule is about: its internal ID, Meta's ID and its organization. */
-export interface WabaRef {
-  id: string;
-  wabaId: string;
-  organizationId: string;
-}
-
 /** What one Graph read of a WABA's numbers said, as of when it began. */
 export interface PhoneNumberReading {
-  waba: WabaRef;
+  /** The WABA that was read: its internal ID, Meta's ID and its organization. */
+  waba: { id: string; wabaId: string; organizationId: string };
   snapshots: PhoneNumberSnapshot[];
   observedAt: Date;
 }
@@ -94,7 +88,7 @@ export class PhoneNumbersService implements OnModuleInit {
 
   /** Makes every change that leaves a WABA DISABLED take its numbers off MM Lite in the same transaction. */
   onModuleInit(): void {
-    this.wabas.whenDisabledIn((_em, waba, context) => this.leaveMmLite(waba, context));
+    this.wabas.whenDisabled((waba, context) => this.leaveMmLite(waba, context));
   }
 
   /** The number if it belongs to the organization (404 otherwise), with its WABA. */
@@ -123,7 +117,7 @@ export class PhoneNumbersService implements OnModuleInit {
 
   /** Finds a WABA's number by Meta ID or, failing that, by the digits of its display number (webhooks). */
   async findForWebhook(
-    waba: Pick<WabaRef, 'id'>,
+    waba: { id: string },
     phoneNumberId: string | null,
     displayPhoneNumber: string | null,
   ): Promise<Readonly<PhoneNumber> | null> {
@@ -149,7 +143,7 @@ export class PhoneNumbersService implements OnModuleInit {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
     const context: ChangeContext = { source: ChangeSource.API, actor };
     const updated = await this.transactions.run(async (em) => {
-      const waba = await this.wabas.lockForShareIn(em, owned.waba.wabaId);
+      const waba = await this.wabas.lockForShare(owned.waba.wabaId);
       if (waba && channel === SendingChannel.MM_LITE) {
         if (waba.status === WabaStatus.DISABLED) {
           throw new WabaDisabledException(waba.wabaId, waba.statusReason);
@@ -253,29 +247,28 @@ export class PhoneNumbersService implements OnModuleInit {
    * locked): switches its MM_LITE numbers back to CLOUD_API (product-spec §2.6: a disabled WABA cannot stay
    * on MM Lite, and its numbers could not be switched to it again), each audited as SENDING_CHANNEL_CHANGED
    * with the change's source and {@link DISABLED_WABA_CHANNEL_ACTOR}. Idempotent: numbers already on
-   * CLOUD_API are not touched. Returns the events to publish after the commit.
+   * CLOUD_API are not touched. Registered with {@link WabasService.whenDisabled}.
    */
-  async leaveMmLite(waba: Pick<WabaRef, 'id' | 'wabaId'>, context: ChangeContext): Promise<DomainEvent[]> {
-    const phones = await this.numbers.lockOnChannel(waba.id, SendingChannel.MM_LITE);
-    const em = this.numbers.getEntityManager();
+  async leaveMmLite(waba: DisabledWaba, context: ChangeContext): Promise<void> {
     const rule: ChangeContext = {
       source: context.source,
       actor: DISABLED_WABA_CHANNEL_ACTOR,
       occurredAt: context.occurredAt,
     };
-    const events: DomainEvent[] = [];
-    for (const phone of phones) {
-      const before = phoneState(phone);
-      phone.sendingChannel = SendingChannel.CLOUD_API;
-      events.push(...this.changes.record(em, phone, before, rule));
-    }
-    if (phones.length > 0) {
-      this.logger.log(
-        `WABA ${waba.wabaId} disabled: numbers ${phones.map((phone) => phone.phoneNumberId).join(', ')} ` +
-          'switched back to CLOUD_API',
-      );
-    }
-    return events;
+    await this.transactions.run(async (em) => {
+      const phones = await this.numbers.lockOnChannel(waba.id, SendingChannel.MM_LITE);
+      for (const phone of phones) {
+        const before = phoneState(phone);
+        phone.sendingChannel = SendingChannel.CLOUD_API;
+        this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, rule));
+      }
+      if (phones.length > 0) {
+        this.logger.log(
+          `WABA ${waba.wabaId} disabled: numbers ${phones.map((phone) => phone.phoneNumberId).join(', ')} ` +
+            'switched back to CLOUD_API',
+        );
+      }
+    });
   }
 
   /**

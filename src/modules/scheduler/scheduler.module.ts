@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 
 import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
 import { SyncModule } from 'src/modules/sync/sync.module';
+import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { OnboardingRetryJob } from './jobs/onboarding-retry.job';
 import { PendingConnectionsJob } from './jobs/pending-connections.job';
@@ -12,7 +13,7 @@ import { StatusSyncJob } from './jobs/status-sync.job';
  * Jobs register their intervals at bootstrap when SCHEDULER_ENABLED; tests call `run()` directly.
  */
 @Module({
-  imports: [SyncModule, PhoneNumbersModule],
+  imports: [SyncModule, PhoneNumbersModule, WabasModule],
   providers: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob],
   exports: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob],
 })

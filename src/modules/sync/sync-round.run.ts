@@ -1,9 +1,39 @@
-import type { ClaimedWaba, SyncClaim } from './sync-round.repository';
+import type { ClaimedWaba, SyncClaim } from 'src/modules/wabas/waba-sync.types';
 import type { Actor } from 'src/modules/audit/actor';
 
 /** Unit of work of a round: several WABAs read with one token, or one WABA read with its own. */
 export type RoundTask =
   { kind: 'group'; wabas: ClaimedWaba[]; token: string; ownToken: boolean } | { kind: 'single'; waba: ClaimedWaba };
+
+/**
+ * Turns a claimed batch into tasks: with the platform's system-user token, one group for the batch; else
+ * one group per business token, and a single read for a WABA alone with its token or whose token cannot be
+ * opened (`openToken` returns null; the failure is then recorded on each WABA's own path).
+ */
+export function planTasks(
+  claimed: ClaimedWaba[],
+  systemToken: string,
+  openToken: (waba: ClaimedWaba) => string | null,
+): RoundTask[] {
+  if (claimed.length === 0) {
+    return [];
+  }
+  if (systemToken) {
+    return claimed.length === 1
+      ? [{ kind: 'single', waba: claimed[0] }]
+      : [{ kind: 'group', wabas: claimed, token: systemToken, ownToken: false }];
+  }
+  const byToken = new Map<string, ClaimedWaba[]>();
+  for (const waba of claimed) {
+    byToken.set(waba.fingerprint, [...(byToken.get(waba.fingerprint) ?? []), waba]);
+  }
+  return [...byToken.values()].flatMap<RoundTask>((wabas) => {
+    const token = wabas.length > 1 ? openToken(wabas[0]) : null;
+    return token
+      ? [{ kind: 'group', wabas, token, ownToken: true }]
+      : wabas.map<RoundTask>((waba) => ({ kind: 'single', waba }));
+  });
+}
 
 /**
  * What became of a WABA in a round: `lost` when its claim was taken over before the outcome was recorded

@@ -10,18 +10,20 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
+import type { ClaimedWaba, RoundScope, SyncClaim } from 'src/modules/wabas/waba-sync.types';
 
 import {
+  SYNC_ROUND_CLAIM_BATCH_SIZE,
   SYNC_ROUND_LEASE_RENEWALS_PER_LEASE,
   SYNC_ROUND_MAX_WORKERS,
   SYNC_ROUND_SCHEDULED_ACTOR,
   SYNC_ROUND_WORKERS_PER_CALL_SLOT,
 } from './sync-round.constants';
-import { SyncRoundMetaGateway } from './sync-round.gateway';
 import { ConcurrencyLimiter } from './sync-round.limiter';
 import { SyncRoundObserver } from './sync-round.observer';
-import { type ClaimedWaba, type RoundScope, type SyncClaim, SyncRoundRepository } from './sync-round.repository';
-import { type Outcome, RoundRun, type RoundTask } from './sync-round.run';
+import { LimitedSyncRoundReads } from './sync-round.reads';
+import { type Outcome, planTasks, RoundRun, type RoundTask } from './sync-round.run';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
 import type { Actor } from 'src/modules/audit/actor';
 
@@ -49,7 +51,7 @@ export interface SyncRoundResult {
  * the due WABAs; a full round ({@link runFullRound}, the admin endpoint) takes every WABA, due or not.
  *
  * Several instances share a round through per-WABA claims on the `wabas` row taken with `FOR UPDATE SKIP
- * LOCKED` ({@link SyncRoundRepository}): each instance keeps claiming batches until no eligible, unclaimed
+ * LOCKED` ({@link WabaSyncStateService.claimForSyncRound}): each instance keeps claiming batches until no eligible, unclaimed
  * WABA is left, so no WABA is read twice and no instance idles while work remains. Each batch is claimed
  * under its own token with a lease (SYNC_CLAIM_LEASE_MS) that the round renews while it holds the WABAs,
  * however slow Meta is; the lease runs out only when the instance is gone or stalled, and another instance
@@ -76,7 +78,7 @@ export class SyncRoundService {
   readonly instanceId = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly claims: SyncRoundRepository,
+    private readonly claims: WabaSyncStateService,
     private readonly meta: MetaGateway,
     private readonly sync: WabaSyncService,
     private readonly phoneNumbers: PhoneNumbersService,
@@ -110,11 +112,17 @@ export class SyncRoundService {
     const startedAt = Date.now();
     const concurrency = this.config.get('scheduler.syncConcurrency', { infer: true });
     const leaseMs = this.leaseMs();
-    const gateway = new SyncRoundMetaGateway(this.meta, new ConcurrencyLimiter(concurrency));
+    const gateway = new LimitedSyncRoundReads(this.meta, new ConcurrencyLimiter(concurrency));
     const run = new RoundRun(
       requestedBy,
-      () => this.claims.claim(scope, this.instanceId, leaseMs, !this.systemUserToken()),
-      (claimed) => this.plan(claimed),
+      () =>
+        this.claims.claimForSyncRound(scope, {
+          owner: this.instanceId,
+          leaseMs,
+          byToken: !this.systemUserToken(),
+          limit: SYNC_ROUND_CLAIM_BATCH_SIZE,
+        }),
+      (claimed) => planTasks(claimed, this.systemUserToken(), (waba) => this.openToken(waba)),
     );
     const workers = Math.min(SYNC_ROUND_MAX_WORKERS, concurrency * SYNC_ROUND_WORKERS_PER_CALL_SLOT);
 
@@ -176,13 +184,13 @@ export class SyncRoundService {
     }
     try {
       const tokens = [...new Set([...asked.values()].map((claim) => claim.token))];
-      run.renewed(asked, await this.claims.renew(this.instanceId, tokens, leaseMs));
+      run.renewed(asked, await this.claims.renewSyncClaims(this.instanceId, tokens, leaseMs));
     } catch (error) {
       this.logger.warn(`Renewing the sync round's claims failed: ${describe(error)}`);
     }
   }
 
-  private async work(run: RoundRun, gateway: SyncRoundMetaGateway): Promise<void> {
+  private async work(run: RoundRun, gateway: LimitedSyncRoundReads): Promise<void> {
     for (let task = await run.take(); task !== null; task = await run.take()) {
       try {
         await this.execute(run, gateway, task);
@@ -196,7 +204,7 @@ export class SyncRoundService {
     }
   }
 
-  private async execute(run: RoundRun, gateway: SyncRoundMetaGateway, task: RoundTask): Promise<void> {
+  private async execute(run: RoundRun, gateway: LimitedSyncRoundReads, task: RoundTask): Promise<void> {
     if (task.kind === 'single') {
       run.count(run.holds(task.waba) ? await this.syncOne(run, gateway, task.waba) : 'lost');
       await this.release(run, task.waba.claim, [task.waba.wabaId]);
@@ -207,38 +215,6 @@ export class SyncRoundService {
     run.push(fallback.map((waba) => ({ kind: 'single', waba })));
   }
 
-  /** Turns a claimed batch into tasks: one group per token, a single read for a WABA alone with its token. */
-  private plan(claimed: ClaimedWaba[]): RoundTask[] {
-    if (claimed.length === 0) {
-      return [];
-    }
-    const systemToken = this.systemUserToken();
-    if (systemToken) {
-      return claimed.length === 1
-        ? [{ kind: 'single', waba: claimed[0] }]
-        : [{ kind: 'group', wabas: claimed, token: systemToken, ownToken: false }];
-    }
-    const byToken = new Map<string, ClaimedWaba[]>();
-    for (const waba of claimed) {
-      byToken.set(waba.fingerprint, [...(byToken.get(waba.fingerprint) ?? []), waba]);
-    }
-    return [...byToken.values()].flatMap<RoundTask>((wabas) => {
-      const token = wabas.length > 1 ? this.openToken(wabas[0]) : null;
-      // A token that cannot be opened fails each WABA on its own path, where the failure is recorded.
-      return token
-        ? [{ kind: 'group', wabas, token, ownToken: true }]
-        : wabas.map<RoundTask>((waba) => ({ kind: 'single', waba }));
-    });
-  }
-
-  private openToken(waba: ClaimedWaba): string | null {
-    try {
-      return this.secrets.open(waba.sealedToken);
-    } catch {
-      return null;
-    }
-  }
-
   /**
    * Reads a group with multi-ID calls: the WABAs' fields (MM Lite status and the portfolio's terms come
    * with them), then their known numbers. Returns the WABAs whose outcome is recorded and those to read
@@ -247,7 +223,7 @@ export class SyncRoundService {
    */
   private async syncGroup(
     run: RoundRun,
-    gateway: SyncRoundMetaGateway,
+    gateway: LimitedSyncRoundReads,
     task: Extract<RoundTask, { kind: 'group' }>,
   ): Promise<{ handled: string[]; fallback: ClaimedWaba[] }> {
     const claim = task.wabas[0].claim;
@@ -322,7 +298,7 @@ export class SyncRoundService {
    * was taken over meanwhile is not applied (its new holder reads and applies it).
    */
   private async applyChunk(
-    gateway: SyncRoundMetaGateway,
+    gateway: LimitedSyncRoundReads,
     run: RoundRun,
     readings: Map<string, WabaReading>,
     claim: SyncClaim,
@@ -351,7 +327,7 @@ export class SyncRoundService {
   }
 
   /** Reads one WABA with its own token (fields, every number, terms) and applies it. */
-  private async syncOne(run: RoundRun, gateway: SyncRoundMetaGateway, waba: ClaimedWaba): Promise<Outcome> {
+  private async syncOne(run: RoundRun, gateway: LimitedSyncRoundReads, waba: ClaimedWaba): Promise<Outcome> {
     const until = gateway.throttledUntil(waba.wabaId);
     if (until) {
       return (await this.sync.deferSync(waba.wabaId, until, run.actor, waba.claim)) ? 'skipped' : 'lost';
@@ -365,7 +341,7 @@ export class SyncRoundService {
   /** Runs a read-and-apply (`work` resolves to null when the claim was lost); a failure is recorded. */
   private async apply(
     run: RoundRun,
-    gateway: SyncRoundMetaGateway,
+    gateway: LimitedSyncRoundReads,
     wabaId: string,
     claim: SyncClaim,
     work: () => Promise<unknown>,
@@ -384,7 +360,7 @@ export class SyncRoundService {
    */
   private async recordFailure(
     run: RoundRun,
-    gateway: SyncRoundMetaGateway,
+    gateway: LimitedSyncRoundReads,
     wabaId: string,
     error: unknown,
     claim: SyncClaim,
@@ -402,10 +378,18 @@ export class SyncRoundService {
     return 'failed';
   }
 
-  /** Releases the round's claim on WABAs whose outcome is recorded (see SyncRoundRepository.release). */
+  /** Releases the round's claim on WABAs whose outcome is recorded (see WabaSyncStateService.releaseSyncClaims). */
   private async release(run: RoundRun, claim: SyncClaim, wabaIds: string[]): Promise<void> {
-    await this.claims.release(claim, wabaIds);
+    await this.claims.releaseSyncClaims(claim, wabaIds);
     run.released(claim, wabaIds);
+  }
+
+  private openToken(waba: ClaimedWaba): string | null {
+    try {
+      return this.secrets.open(waba.sealedToken);
+    } catch {
+      return null;
+    }
   }
 
   private leaseMs(): number {

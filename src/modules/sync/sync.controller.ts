@@ -11,7 +11,6 @@ import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import type { Actor } from 'src/modules/audit/actor';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
-import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { WabaSyncService } from './waba-sync.service';
 
@@ -20,10 +19,7 @@ import { WabaSyncService } from './waba-sync.service';
 @ApiBearerAuth()
 @Controller('api/v1/wabas')
 export class SyncController {
-  constructor(
-    private readonly sync: WabaSyncService,
-    private readonly wabas: WabasService,
-  ) {}
+  constructor(private readonly sync: WabaSyncService) {}
 
   @Post(':wabaId/sync')
   @HttpCode(HttpStatus.OK)
@@ -41,6 +37,6 @@ export class SyncController {
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
     const waba = await this.sync.syncNow(organizationId, params.wabaId, actor);
-    return WabaDetailResponseDto.fromWaba(waba, await this.wabas.countNumbers(waba));
+    return WabaDetailResponseDto.fromWaba(waba);
   }
 }

@@ -5,7 +5,6 @@ import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.modu
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { SyncRoundController } from './sync-round.controller';
-import { SyncRoundRepository } from './sync-round.repository';
 import { SyncRoundService } from './sync-round.service';
 import { SyncController } from './sync.controller';
 import { WabaSyncService } from './waba-sync.service';
@@ -14,7 +13,7 @@ import { WabaSyncService } from './waba-sync.service';
 @Module({
   imports: [MetaGatewayModule, WabasModule, PhoneNumbersModule],
   controllers: [SyncController, SyncRoundController],
-  providers: [WabaSyncService, SyncRoundService, SyncRoundRepository],
+  providers: [WabaSyncService, SyncRoundService],
   exports: [WabaSyncService, SyncRoundService],
 })
 export class SyncModule {}

@@ -8,13 +8,13 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { MmLiteTermsStatus, PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
+import type { SyncClaim } from 'src/modules/wabas/waba-sync.types';
 import type { Waba } from 'src/modules/wabas/waba.entity';
 import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import type { SyncClaim } from './sync-round.repository';
-import { META_SYNC_BASE_BACKOFF_MINUTES, META_SYNC_MAX_BACKOFF_MINUTES } from './sync.constants';
 import { ChangeSource, type ChangeContext, type ChangeFence } from 'src/modules/audit/change-context';
 import type { Actor } from 'src/modules/audit/actor';
 
@@ -36,11 +36,14 @@ export interface WabaReading {
  * nothing) and the webhook worker's lease (ChangeContext.fence: it throws and aborts the transaction).
  */
 export interface SyncGuard {
-  /** The sync round's claim on the WABA (see SyncRoundRepository). */
+  /** The sync round's claim on the WABA (see WabaSyncStateService.claimForSyncRound). */
   claim?: SyncClaim;
   /** The webhook worker's lease of the delivery the read answers (see ChangeContext.fence). */
   fence?: ChangeFence;
 }
+
+/** The reads of Meta a {@link WabaReading} takes: the gateway itself, or a sync round's limited view of it. */
+export type WabaReads = Pick<MetaGateway, 'getWaba' | 'listPhoneNumbers' | 'getBusinessTermsStatus'>;
 
 /** Outcome of syncing one WABA. */
 export type SyncOutcome = 'SYNCED' | 'FAILED' | 'SKIPPED';
@@ -62,6 +65,7 @@ export class WabaSyncService {
   constructor(
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
+    private readonly syncState: WabaSyncStateService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly transactions: Transactions,
     private readonly config: ConfigService<AllConfig, true>,
@@ -72,7 +76,7 @@ export class WabaSyncService {
    * WABA's own token and applies them, audited as SYNC by `requestedBy`. Throws the public problem when
    * Meta fails (the failure is recorded on the WABA first).
    */
-  async syncNow(organizationId: string, wabaId: string, requestedBy: Actor): Promise<Waba> {
+  async syncNow(organizationId: string, wabaId: string, requestedBy: Actor): Promise<Readonly<Waba>> {
     const waba = await this.wabas.getForOrganization(organizationId, wabaId);
     if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw new ReauthRequiredException(wabaId);
@@ -115,19 +119,15 @@ export class WabaSyncService {
   }
 
   /** Reads the WABA, its numbers and (when the portfolio is known) its terms status with one token. */
-  async read(waba: Waba, token: string): Promise<WabaReading> {
+  async read(waba: Readonly<Waba>, token: string): Promise<WabaReading> {
     return this.readWith(this.meta, waba, token);
   }
 
   /**
-   * {@link read} through another gateway: the sync round passes one that counts its calls and holds them
-   * to the round's concurrency limit. Only `wabaId` and `ownerBusinessId` of the WABA are used.
+   * {@link read} through other reads of Meta: the sync round passes its own, which count the calls and hold
+   * them to the round's concurrency limit. Only `wabaId` and `ownerBusinessId` of the WABA are used.
    */
-  async readWith(
-    meta: MetaGateway,
-    waba: Pick<Waba, 'wabaId' | 'ownerBusinessId'>,
-    token: string,
-  ): Promise<WabaReading> {
+  async readWith(meta: WabaReads, waba: Pick<Waba, 'wabaId' | 'ownerBusinessId'>, token: string): Promise<WabaReading> {
     const observedAt = new Date();
     const [snapshot, numbers] = await Promise.all([
       meta.getWaba(waba.wabaId, token),
@@ -148,7 +148,7 @@ export class WabaSyncService {
     reading: WabaReading,
     requestedBy: Actor,
     guard: SyncGuard = {},
-  ): Promise<Waba | null> {
+  ): Promise<Readonly<Waba> | null> {
     const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy, guard);
     return waba ?? null;
   }
@@ -163,34 +163,17 @@ export class WabaSyncService {
     readings: Map<string, WabaReading>,
     requestedBy: Actor,
     { claim, fence }: SyncGuard = {},
-  ): Promise<Waba[]> {
+  ): Promise<Array<Readonly<Waba>>> {
     const context = readContext(requestedBy, fence);
     const now = new Date();
-    const nextSyncAt = new Date(now.getTime() + this.intervalMs());
-    return this.transactions.run(async (em) => {
-      const skipped = new Set<string>();
-      const applied = await this.wabas.applyChangesIn(em, [...readings.keys()], context, (entity) => {
-        const reading = readings.get(entity.wabaId);
-        if (!reading || !holdsClaim(entity, claim)) {
-          skipped.add(entity.wabaId);
-          return false;
-        }
-        this.wabas.applySnapshot(entity, reading.snapshot, reading.observedAt);
-        if (reading.terms) {
-          this.wabas.applyTermsStatus(entity, reading.terms.status, reading.observedAt);
-        }
-        entity.lastSyncedAt = now;
-        entity.syncFailureCount = 0;
-        entity.lastSyncErrorCode = null;
-        entity.nextSyncAt = nextSyncAt;
-      });
-      const wabas = applied.result.filter((waba) => !skipped.has(waba.wabaId));
+    const schedule = { syncedAt: now, nextSyncAt: new Date(now.getTime() + this.intervalMs()) };
+    return this.transactions.run(async () => {
+      const wabas = await this.syncState.applySyncReadings(readings, context, schedule, claim);
       const numbers = wabas.map((waba) => {
         const reading = readings.get(waba.wabaId);
         const ref = { id: waba.id, wabaId: waba.wabaId, organizationId: waba.organization.id };
         return { waba: ref, snapshots: reading?.numbers ?? [], observedAt: reading?.observedAt ?? now };
       });
-      this.transactions.publishAfterCommit(...applied.events);
       await this.phoneNumbers.applyReadings(numbers, context);
       return wabas;
     });
@@ -215,24 +198,12 @@ export class WabaSyncService {
       error instanceof MetaGatewayException && error.details.retryAfterSeconds
         ? error.details.retryAfterSeconds * 1000
         : 0;
-    let held = true;
-    await this.wabas.applyChange(wabaId, readContext(requestedBy, fence), (entity) => {
-      held = holdsClaim(entity, claim);
-      if (!held) {
-        return false;
-      }
-      entity.syncFailureCount += 1;
-      entity.lastSyncErrorCode = code;
-      if (code === MetaGatewayErrorCode.AUTH_INVALID) {
-        entity.connection = WabaConnection.REAUTH_REQUIRED;
-      }
-      const backoffMinutes = Math.min(
-        META_SYNC_MAX_BACKOFF_MINUTES,
-        META_SYNC_BASE_BACKOFF_MINUTES * 2 ** Math.max(0, entity.syncFailureCount - 1),
-      );
-      entity.nextSyncAt = new Date(Date.now() + Math.max(backoffMinutes * 60_000, retryAfterMs));
-    });
-    return held;
+    return this.syncState.recordSyncFailure(
+      wabaId,
+      { code, tokenRejected: code === MetaGatewayErrorCode.AUTH_INVALID, retryAfterMs },
+      readContext(requestedBy, fence),
+      claim,
+    );
   }
 
   /**
@@ -241,19 +212,11 @@ export class WabaSyncService {
    * nothing, when the round's `claim` on the WABA was lost.
    */
   async deferSync(wabaId: string, until: Date, requestedBy: Actor, claim?: SyncClaim): Promise<boolean> {
-    let held = true;
-    await this.wabas.applyChange(wabaId, readContext(requestedBy), (entity) => {
-      held = holdsClaim(entity, claim);
-      if (!held || entity.nextSyncAt.getTime() >= until.getTime()) {
-        return false;
-      }
-      entity.nextSyncAt = until;
-    });
-    return held;
+    return this.syncState.deferSync(wabaId, until, readContext(requestedBy), claim);
   }
 
   private async readTerms(
-    meta: MetaGateway,
+    meta: WabaReads,
     businessId: string | null,
     token: string,
   ): Promise<MmLiteTermsStatus | null> {
@@ -274,14 +237,6 @@ export class WabaSyncService {
   private intervalMs(): number {
     return this.config.get('scheduler.syncIntervalMinutes', { infer: true }) * 60_000;
   }
-}
-
-/**
- * Whether a round's claim on the WABA still stands (always, outside rounds). Called on the row locked for
- * the change, so no claim can be taken between this check and the commit.
- */
-function holdsClaim(waba: Waba, claim: SyncClaim | undefined): boolean {
-  return !claim || (waba.syncClaimedBy === claim.owner && waba.syncClaimToken === claim.token);
 }
 
 /** The audit context of what a read of Meta finds: Meta's change, seen by a sync that `requestedBy` asked for. */

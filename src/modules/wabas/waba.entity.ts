@@ -1,9 +1,10 @@
-import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
 import { TenantScoped } from 'src/common/database/tenant-filter';
 import { Organization } from 'src/modules/organizations/organization.entity';
 
+import { WabaRepository } from './waba.repository';
 import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
 
 /**
@@ -12,7 +13,7 @@ import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscrip
  * `status`, `statusReason` and `mmLiteStatus` are derived (wabas/waba-status.ts) and stored so that the
  * list can filter on them with an index.
  */
-@Entity({ tableName: 'wabas' })
+@Entity({ tableName: 'wabas', repository: () => WabaRepository })
 @TenantScoped('organization')
 @Index({ properties: ['organization', 'wabaId'] })
 @Index({ properties: ['organization', 'status', 'wabaId'] })
@@ -28,7 +29,10 @@ export class Waba extends BaseEntity<
   | 'syncFailureCount'
   | 'nextSyncAt'
   | 'subscriptionAttempts'
+  | 'associatedNumbers'
 > {
+  [EntityRepositoryType]?: WabaRepository;
+
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })
   organization: Organization;
 
@@ -222,6 +226,14 @@ export class Waba extends BaseEntity<
    */
   @Property({ type: 'timestamptz', nullable: true })
   syncHandledAt: Date | null = null;
+
+  /**
+   * How many phone numbers are stored under the WABA, kept by a trigger on `phone_numbers` (migration
+   * waba_associated_numbers): the list and the detail read it without touching the numbers' table. Never
+   * written by the application.
+   */
+  @Property({ default: 0 })
+  associatedNumbers = 0;
 
   constructor(organization: Organization, wabaId: string, accessTokenSealed: string, accessTokenFingerprint: string) {
     super();

@@ -84,3 +84,23 @@ export const META_TERMS_REQUEST_SENT = 'REQUEST_SENT';
 
 /** Prefix of the reason when Meta's own `status` field is not ACTIVE. */
 export const META_STATUS_REASON_PREFIX = 'META_STATUS_';
+
+/** What became of a report of a WABA's fact (a webhook, the review decision, the terms): see waba-facts.ts. */
+export enum ReportOutcome {
+  APPLIED = 'APPLIED',
+  /** Older than what the fact already shows: nothing changed. */
+  STALE = 'STALE',
+  /** Not applicable to the WABA as it stands (e.g. re-sharing does not undo an offboarding). */
+  IGNORED = 'IGNORED',
+}
+
+/** Consecutive failures after which a WABA's re-sync waits the maximum back-off. */
+export const META_SYNC_MAX_BACKOFF_MINUTES = 24 * 60;
+/** First back-off after a failed sync; doubles with each consecutive failure. */
+export const META_SYNC_BASE_BACKOFF_MINUTES = 1;
+
+/**
+ * How long the retry job holds a claimed webhook subscription before another instance may take it: longer
+ * than the Graph call with its retries, so that only a dead instance's claim comes back.
+ */
+export const WEBHOOK_SUBSCRIPTION_LEASE_MS = 60_000;

@@ -42,6 +42,6 @@ export class WabasController {
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
     const waba = await this.wabas.getForOrganization(organizationId, params.wabaId);
-    return WabaDetailResponseDto.fromWaba(waba, await this.wabas.countNumbers(waba));
+    return WabaDetailResponseDto.fromWaba(waba);
   }
 }

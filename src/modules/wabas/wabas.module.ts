@@ -2,16 +2,24 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 
 import { AuditModule } from 'src/modules/audit/audit.module';
+import { MetaGatewayModule } from 'src/modules/meta-gateway/meta-gateway.module';
 
+import { WabaAccountStateService } from './waba-account-state.service';
+import { WabaChanges } from './waba-changes';
+import { WabaSubscriptionService } from './waba-subscription.service';
+import { WabaSyncStateService } from './waba-sync-state.service';
 import { Waba } from './waba.entity';
 import { WabasController } from './wabas.controller';
 import { WabasService } from './wabas.service';
 
-/** WABAs: the list of the guide, their derived status, and the change mechanism every source uses. */
+/**
+ * WABAs, the one owner of the `wabas` table: the list of the guide, their derived status, and the named
+ * commands through which every source (API, webhooks, sync, signup) changes them.
+ */
 @Module({
-  imports: [MikroOrmModule.forFeature([Waba]), AuditModule],
+  imports: [MikroOrmModule.forFeature([Waba]), AuditModule, MetaGatewayModule],
   controllers: [WabasController],
-  providers: [WabasService],
-  exports: [WabasService],
+  providers: [WabasService, WabaAccountStateService, WabaSyncStateService, WabaSubscriptionService, WabaChanges],
+  exports: [WabasService, WabaAccountStateService, WabaSyncStateService, WabaSubscriptionService],
 })
 export class WabasModule {}

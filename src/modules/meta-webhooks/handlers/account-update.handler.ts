@@ -1,17 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
-import { observeFact, type WabaFact } from 'src/modules/wabas/waba-facts';
-import type { Waba } from 'src/modules/wabas/waba.entity';
+import { WabaAccountStateService } from 'src/modules/wabas/waba-account-state.service';
 import {
-  META_TERMS_SIGNED,
   ReconnectionEvidence,
-  ReconnectionOutcome,
+  type ReportOutcome,
   WabaBanState,
-  WabaConnection,
   WabaDisconnection,
 } from 'src/modules/wabas/wabas.constants';
-import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
@@ -32,16 +28,25 @@ const MM_LITE_REREAD_EVENTS = new Set(['MM_LITE_TERMS_SIGNED', 'AD_ACCOUNT_LINKE
 const BAN_STATES = new Set<string>(Object.values(WabaBanState));
 
 /**
- * Applies `account_update` (graph-api-reference.md §6.3) to a known WABA through WabasService.applyChange,
- * which re-derives the status, audits and publishes. Every event is a report of one fact of the WABA as of
- * Meta's `entry.time` (waba-facts.ts): one older than what the fact shows is STALE and changes nothing.
+ * What a webhook change came to, from what the WABA's owner made of its report: the values are shared
+ * (APPLIED, STALE, IGNORED).
+ */
+export function webhookOutcomeOf(outcome: ReportOutcome): WebhookChangeOutcome {
+  return WebhookChangeOutcome[outcome];
+}
+
+/**
+ * Applies `account_update` (graph-api-reference.md §6.3) to a known WABA through the named commands of
+ * {@link WabaAccountStateService}, which re-derive the status, audit and publish. Every event is a report of
+ * one fact of the WABA as of Meta's `entry.time` (waba-facts.ts): one older than what the fact shows is
+ * STALE and changes nothing.
  */
 @Injectable()
 export class AccountUpdateHandler {
   private readonly logger = new Logger(AccountUpdateHandler.name);
 
   constructor(
-    private readonly wabas: WabasService,
+    private readonly accountState: WabaAccountStateService,
     private readonly sync: WabaSyncService,
   ) {}
 
@@ -54,14 +59,14 @@ export class AccountUpdateHandler {
       return this.applyBanState(wabaId, change, context, at);
     }
     if (DISCONNECTING_EVENTS.has(event)) {
-      return this.observe(wabaId, context, 'disconnection', at, (waba) => {
-        waba.disconnectedReason = event;
-        waba.disconnectedAt = at;
-      });
+      return webhookOutcomeOf(
+        await this.accountState.recordDisconnection(wabaId, event as WabaDisconnection, at, context),
+      );
     }
     const evidence = RECONNECTING_EVENTS[event];
     if (evidence) {
-      return this.reconnect(wabaId, context, at, evidence);
+      // e.g. PARTNER_ADDED while the WABA is offboarded is IGNORED: re-sharing does not undo an offboarding.
+      return webhookOutcomeOf(await this.accountState.recordReconnection(wabaId, evidence, at, context));
     }
     if (event === 'ACCOUNT_RESTRICTION') {
       return this.applyRestriction(wabaId, change, context, at);
@@ -71,15 +76,11 @@ export class AccountUpdateHandler {
     }
     if (event === 'PARTNER_APP_UNINSTALLED') {
       // The customer removed the app's permissions: the stored token is dead until a new signup.
-      return this.observe(wabaId, context, 'connection', at, (waba) => {
-        waba.connection = WabaConnection.REAUTH_REQUIRED;
-      });
+      return webhookOutcomeOf(await this.accountState.recordAppUninstalled(wabaId, at, context));
     }
     if (event === 'BUSINESS_PRIMARY_LOCATION_COUNTRY_UPDATE' && typeof change.value.country === 'string') {
       const country = change.value.country.slice(0, 8);
-      return this.observe(wabaId, context, 'country', at, (waba) => {
-        waba.country = country;
-      });
+      return webhookOutcomeOf(await this.accountState.recordCountry(wabaId, country, at, context));
     }
     if (event === 'ACCOUNT_VIOLATION') {
       // A strike, not a status (§3.2): kept in the inbox row and logged for support.
@@ -89,49 +90,6 @@ export class AccountUpdateHandler {
       return WebhookChangeOutcome.IGNORED;
     }
     return WebhookChangeOutcome.IGNORED;
-  }
-
-  /** Applies a report of one fact unless a newer report of it is applied already. */
-  private async observe(
-    wabaId: string,
-    context: ChangeContext,
-    fact: WabaFact,
-    at: Date,
-    apply: (waba: Waba) => void,
-  ): Promise<WebhookChangeOutcome> {
-    let outcome = WebhookChangeOutcome.APPLIED;
-    await this.wabas.applyChange(wabaId, context, (waba) => {
-      if (!observeFact(waba, fact, at, () => apply(waba))) {
-        outcome = WebhookChangeOutcome.STALE;
-        return false;
-      }
-      return true;
-    });
-    return outcome;
-  }
-
-  private async reconnect(
-    wabaId: string,
-    context: ChangeContext,
-    at: Date,
-    evidence: ReconnectionEvidence,
-  ): Promise<WebhookChangeOutcome> {
-    let outcome = WebhookChangeOutcome.APPLIED;
-    await this.wabas.applyChange(wabaId, context, (waba) => {
-      const result = this.wabas.markReconnected(waba, at, evidence);
-      switch (result) {
-        case ReconnectionOutcome.APPLIED:
-          return true;
-        case ReconnectionOutcome.STALE:
-          outcome = WebhookChangeOutcome.STALE;
-          return false;
-        case ReconnectionOutcome.NOT_APPLICABLE:
-          // e.g. PARTNER_ADDED while the WABA is offboarded: re-sharing does not undo an offboarding.
-          outcome = WebhookChangeOutcome.IGNORED;
-          return false;
-      }
-    });
-    return outcome;
   }
 
   private async applyBanState(
@@ -146,10 +104,9 @@ export class AccountUpdateHandler {
       return WebhookChangeOutcome.MALFORMED;
     }
     const banDate = typeof banInfo?.waba_ban_date === 'string' ? banInfo.waba_ban_date.slice(0, 64) : null;
-    return this.observe(wabaId, context, 'banState', at, (waba) => {
-      waba.banState = state as WabaBanState;
-      waba.banDate = banDate;
-    });
+    return webhookOutcomeOf(
+      await this.accountState.applyBanState(wabaId, { state: state as WabaBanState, banDate }, at, context),
+    );
   }
 
   private async applyRestriction(
@@ -170,18 +127,17 @@ export class AccountUpdateHandler {
       .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
     const expiresAt = expirations.length > 0 ? new Date(Math.max(...expirations) * 1000) : null;
     // A notice replaces the previous one; one that already expired changes nothing visible (§2.3).
-    return this.observe(wabaId, context, 'restrictions', at, (waba) => {
-      waba.restrictions = restrictions;
-      waba.restrictionExpiresAt = expiresAt;
-    });
+    return webhookOutcomeOf(
+      await this.accountState.applyRestrictions(wabaId, { restrictions, expiresAt }, at, context),
+    );
   }
 
   /**
    * MM_LITE_TERMS_SIGNED says the portfolio accepted the terms, not that the WABA is ONBOARDED (it may read
    * PENDING_* for a while): re-read Meta's status now (what the read finds is audited as SYNC, asked for by
    * the webhook). If Meta cannot be read, at least record the terms as signed from the payload (WEBHOOK;
-   * the column becomes NOT_ONBOARDED), unless a newer reading says otherwise, and let the periodic re-sync
-   * converge.
+   * the column becomes NOT_ONBOARDED), unless a newer reading says otherwise; the periodic re-sync brings
+   * Meta's onboarding status once the WABA can be read (one whose token was rejected waits for a signup).
    */
   private async rereadMmLite(
     wabaId: string,
@@ -194,19 +150,6 @@ export class AccountUpdateHandler {
       return WebhookChangeOutcome.RESYNCED;
     }
     this.logger.warn(`WABA ${wabaId}: ${event} but Meta could not be re-read now (${result}); terms recorded`);
-    let outcome = WebhookChangeOutcome.APPLIED;
-    await this.wabas.applyChange(wabaId, context, (waba) => {
-      if (waba.mmLiteTermsStatus === META_TERMS_SIGNED) {
-        return false;
-      }
-      const applied = observeFact(waba, 'mmLiteTermsStatus', at, () => {
-        waba.mmLiteTermsStatus = META_TERMS_SIGNED;
-      });
-      if (!applied) {
-        outcome = WebhookChangeOutcome.STALE;
-      }
-      return applied;
-    });
-    return outcome;
+    return webhookOutcomeOf(await this.accountState.recordTermsSigned(wabaId, at, context));
   }
 }

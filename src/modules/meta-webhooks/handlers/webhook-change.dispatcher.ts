@@ -1,15 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { AuditEventType } from 'src/modules/audit/audit.constants';
-import { AuditService } from 'src/modules/audit/audit.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
-import { observeFact } from 'src/modules/wabas/waba-facts';
+import { WabaAccountStateService } from 'src/modules/wabas/waba-account-state.service';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
-import { AccountUpdateHandler } from './account-update.handler';
+import { AccountUpdateHandler, webhookOutcomeOf } from './account-update.handler';
 import { PhoneNumberUpdateHandler } from './phone-number-update.handler';
 import { type WebhookDelivery, webhookContext } from './webhook-change-context';
 
@@ -27,7 +25,7 @@ export class WebhookChangeDispatcher {
   constructor(
     private readonly wabas: WabasService,
     private readonly sync: WabaSyncService,
-    private readonly audit: AuditService,
+    private readonly accountState: WabaAccountStateService,
     private readonly accountUpdates: AccountUpdateHandler,
     private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
   ) {}
@@ -77,34 +75,8 @@ export class WebhookChangeDispatcher {
       return WebhookChangeOutcome.MALFORMED;
     }
     const reviewStatus = decision === 'DEFERRED' ? 'PENDING' : decision;
+    const observedAt = change.time ?? delivery.receivedAt;
     const context = webhookContext(change, delivery);
-    let outcome = WebhookChangeOutcome.APPLIED;
-    await this.wabas.applyChange(wabaId, context, (waba, em) => {
-      const previous = waba.accountReviewStatus;
-      const applied = observeFact(waba, 'accountReviewStatus', change.time ?? delivery.receivedAt, () => {
-        waba.accountReviewStatus = reviewStatus;
-      });
-      if (!applied) {
-        outcome = WebhookChangeOutcome.STALE;
-        return false;
-      }
-      if (previous !== reviewStatus) {
-        // The review status is not one of the derived columns WabasService audits, so it is audited here,
-        // in the same transaction.
-        this.audit.record(em, {
-          organizationId: waba.organization.id,
-          wabaId: waba.wabaId,
-          phoneNumberId: null,
-          type: AuditEventType.WABA_UPDATED,
-          source: context.source,
-          actor: context.actor,
-          occurredAt: context.occurredAt,
-          before: { accountReviewStatus: previous },
-          after: { accountReviewStatus: reviewStatus },
-        });
-      }
-      return true;
-    });
-    return outcome;
+    return webhookOutcomeOf(await this.accountState.recordReviewDecision(wabaId, reviewStatus, observedAt, context));
   }
 }

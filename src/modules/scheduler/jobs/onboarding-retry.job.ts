@@ -5,14 +5,19 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 
 import type { AllConfig } from 'config/config.type';
 import { OnboardingStepsService } from 'src/modules/phone-numbers/onboarding-steps.service';
+import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import { ONBOARDING_RETRY_JOB_NAME, ONBOARDING_RETRY_TICK_MS } from 'src/modules/scheduler/scheduler.constants';
 
 import { IntervalJob } from './interval.job';
 
+/** Webhook subscriptions retried per tick at most (registrations have their own bound). */
+const ONBOARDING_RETRY_BATCH_SIZE = 20;
+
 /**
  * Timing of the durable onboarding retries (registrations and webhook subscriptions that failed
  * transiently, or whose request died mid-step). The rows are claimed with FOR UPDATE SKIP LOCKED by
- * {@link OnboardingStepsService.runDueOnboardingRetries}, so instances share them.
+ * {@link OnboardingStepsService.runDueOnboardingRetries} and {@link WabaSubscriptionService.runDueSubscriptions},
+ * so instances share them.
  */
 @Injectable()
 export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
@@ -21,6 +26,7 @@ export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
   constructor(
     orm: MikroORM,
     private readonly steps: OnboardingStepsService,
+    private readonly subscriptions: WabaSubscriptionService,
     registry: SchedulerRegistry,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -32,7 +38,9 @@ export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
   }
 
   protected async work(now: Date): Promise<{ attempted: number }> {
-    const result = await this.steps.runDueOnboardingRetries(now);
+    const registrations = await this.steps.runDueOnboardingRetries(now);
+    const subscriptions = await this.subscriptions.runDueSubscriptions(now, ONBOARDING_RETRY_BATCH_SIZE);
+    const result = { attempted: registrations.attempted + subscriptions.attempted };
     if (result.attempted > 0) {
       this.logger.log(`Onboarding retries attempted: ${result.attempted}`);
     }

@@ -54,9 +54,9 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
 
   updatedAt: Date;
 
-  static fromWaba(waba: Waba, associatedNumbers: number): WabaDetailResponseDto {
+  static fromWaba(waba: Readonly<Waba>): WabaDetailResponseDto {
     return {
-      ...WabaRowResponseDto.fromEntity(waba, associatedNumbers),
+      ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,
       timezoneId: waba.timezoneId,
       accountReviewStatus: waba.accountReviewStatus,

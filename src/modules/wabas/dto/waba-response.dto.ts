@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { Waba } from 'src/modules/wabas/waba.entity';
-import type { WabaListRow } from 'src/modules/wabas/wabas.service';
+import type { WabaListRow } from 'src/modules/wabas/waba.repository';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 
 /** One row of the WABA accounts list (the guide's columns). */
@@ -38,8 +37,8 @@ export class WabaRowResponseDto {
   @ApiProperty({ nullable: true, type: Date })
   lastSyncedAt: Date | null;
 
-  /** From a list row (already shaped by the list query). */
-  static fromRow(row: WabaListRow): WabaRowResponseDto {
+  /** From a list row (already shaped by the list query) or the WABA itself. */
+  static fromRow(row: Readonly<WabaListRow>): WabaRowResponseDto {
     return {
       wabaId: row.wabaId,
       name: row.name,
@@ -49,19 +48,6 @@ export class WabaRowResponseDto {
       associatedNumbers: row.associatedNumbers,
       connection: row.connection,
       lastSyncedAt: row.lastSyncedAt,
-    };
-  }
-
-  static fromEntity(waba: Waba, associatedNumbers: number): WabaRowResponseDto {
-    return {
-      wabaId: waba.wabaId,
-      name: waba.name,
-      status: waba.status,
-      statusReason: waba.statusReason,
-      mmLiteStatus: waba.mmLiteStatus,
-      associatedNumbers,
-      connection: waba.connection,
-      lastSyncedAt: waba.lastSyncedAt,
     };
   }
 }

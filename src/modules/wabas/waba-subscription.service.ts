@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { Transactions } from 'src/common/events/transactions';
+import { Actors } from 'src/modules/audit/actor';
+import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
+import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
+import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import { describeFailure, retryAt } from 'src/modules/phone-numbers/meta-step-failure';
+
+import { WabaChanges } from './waba-changes';
+import { requireReauthorization } from './waba-transitions';
+import { WabaRepository } from './waba.repository';
+import { WabasService } from './wabas.service';
+import { WEBHOOK_SUBSCRIPTION_LEASE_MS, WebhookSubscriptionStatus } from './wabas.constants';
+
+/**
+ * The app's webhook subscription to a WABA (`POST /{waba}/subscribed_apps`, product-spec §2.1), run after a
+ * connection and by the durable retry job. The Graph call is made outside any transaction: the retry job
+ * claims a due WABA by a short write (its due time moved forward by a lease), calls Meta, and records the
+ * outcome in another short transaction, so a slow Meta holds no database connection and a crash leaves the
+ * step due once the lease ends.
+ */
+@Injectable()
+export class WabaSubscriptionService {
+  private readonly logger = new Logger(WabaSubscriptionService.name);
+
+  constructor(
+    private readonly meta: MetaGateway,
+    private readonly wabas: WabasService,
+    private readonly repository: WabaRepository,
+    private readonly changes: WabaChanges,
+    private readonly transactions: Transactions,
+  ) {}
+
+  /** Subscribes the app to the WABA's webhooks with `token`, then records the attempt on the WABA. */
+  async subscribe(wabaId: string, token: string, context: ChangeContext): Promise<void> {
+    let failure: unknown = null;
+    try {
+      await this.meta.subscribeApp(wabaId, token);
+    } catch (error) {
+      failure = error;
+      const described = describeFailure(error);
+      this.logger.warn(
+        `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
+      );
+    }
+    await this.recordSubscriptionAttempt(wabaId, failure, context);
+  }
+
+  /**
+   * The durable retries of subscriptions that failed transiently or whose request died: claims the due WABAs
+   * one at a time (FOR UPDATE SKIP LOCKED and a lease, so several instances share the work) and subscribes
+   * each after its claim committed, at most `limit` of them. Audited as the system's.
+   */
+  async runDueSubscriptions(now: Date, limit: number): Promise<{ attempted: number }> {
+    const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
+    const leaseUntil = new Date(now.getTime() + WEBHOOK_SUBSCRIPTION_LEASE_MS);
+    let attempted = 0;
+    while (attempted < limit) {
+      const due = await this.transactions.run(async () => {
+        const waba = await this.repository.claimDueSubscription(now, leaseUntil);
+        return waba ? { wabaId: waba.wabaId, token: await this.wabas.revealToken(waba) } : null;
+      });
+      if (!due) {
+        break;
+      }
+      attempted++;
+      await this.subscribe(due.wabaId, due.token, context);
+    }
+    return { attempted };
+  }
+
+  /**
+   * The outcome of one subscription attempt: SUBSCRIBED, or FAILED with Meta's error and, when worth it, the
+   * next attempt's time; a rejected token also marks the connection REAUTH_REQUIRED. A failure that arrives
+   * after another attempt succeeded changes nothing.
+   */
+  private async recordSubscriptionAttempt(wabaId: string, failure: unknown, context: ChangeContext): Promise<void> {
+    const attemptedAt = new Date();
+    await this.changes.applyOne(wabaId, context, (waba) => {
+      if (failure === null) {
+        waba.subscriptionAttempts += 1;
+        waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
+        waba.subscriptionError = null;
+        waba.nextSubscriptionAttemptAt = null;
+        return true;
+      }
+      if (waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED) {
+        // Another attempt succeeded while this one was failing: a stale failure must not undo it.
+        return false;
+      }
+      const described = describeFailure(failure);
+      waba.subscriptionAttempts += 1;
+      waba.subscriptionStatus = WebhookSubscriptionStatus.FAILED;
+      waba.subscriptionError = { code: described.code, message: described.message };
+      waba.nextSubscriptionAttemptAt = described.retryable ? retryAt(waba.subscriptionAttempts) : null;
+      if (failure instanceof MetaGatewayException && failure.code === MetaGatewayErrorCode.AUTH_INVALID) {
+        requireReauthorization(waba, attemptedAt);
+      }
+      return true;
+    });
+  }
+}

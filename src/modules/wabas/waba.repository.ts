@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+
+import { LockMode } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/postgresql';
+
+import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
+
+import type { Waba } from './waba.entity';
+import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
+import { type MmLiteStatus, WabaConnection, type WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
+
+/** Filters of the WABA list. */
+export interface WabaListQuery {
+  status?: WabaStatus;
+  /** `NOT_STARTED` selects the dash. */
+  mmLiteStatus?: MmLiteStatus | 'NOT_STARTED';
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * A list row: the columns of the guide plus the count of the WABA's numbers. Read-only: rows are not
+ * managed entities (hydrating 50 entities per page cost 4× the framework's own time per request in the
+ * benchmark).
+ */
+export type WabaListRow = Pick<
+  Waba,
+  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'lastSyncedAt' | 'associatedNumbers'
+>;
+
+/**
+ * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
+ * Every method runs in the caller's transaction when there is one (the EntityManager resolves to it). Raw
+ * SQL is not tenant filtered: the list names its organization first, the claims work across organizations
+ * by design.
+ */
+export class WabaRepository extends EntityRepository<Waba> {
+  /** One page of the organization's WABAs ordered by WABA ID: one SQL statement per page whatever its size. */
+  async list(organizationId: string, query: WabaListQuery): Promise<Page<WabaListRow>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // Raw SQL is not covered by the tenant filter: this condition is the only scope, keep it first.
+    const conditions: string[] = ['w.organization_id = ?'];
+    const params: unknown[] = [organizationId];
+    if (query.status) {
+      conditions.push('w.status = ?');
+      params.push(query.status);
+    }
+    if (query.mmLiteStatus === 'NOT_STARTED') {
+      conditions.push('w.mm_lite_status IS NULL');
+    } else if (query.mmLiteStatus) {
+      conditions.push('w.mm_lite_status = ?');
+      params.push(query.mmLiteStatus);
+    }
+    if (query.q) {
+      const pattern = `%${query.q.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+      conditions.push('(w.name ILIKE ? OR w.waba_id LIKE ?)');
+      params.push(pattern, pattern);
+    }
+    if (query.cursor) {
+      const [afterWabaId] = decodeCursor(query.cursor, ['metaId']);
+      conditions.push('w.waba_id > ?');
+      params.push(afterWabaId);
+    }
+    params.push(limit + 1);
+    const rows = await this.sql<{
+      waba_id: string;
+      name: string | null;
+      status: WabaStatus;
+      status_reason: string | null;
+      mm_lite_status: MmLiteStatus | null;
+      connection: WabaConnection;
+      last_synced_at: Date | string | null;
+      associated_numbers: number;
+    }>(
+      `SELECT w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
+              w.associated_numbers
+         FROM wabas w
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY w.waba_id
+        LIMIT ?`,
+      params,
+    );
+    const page: WabaListRow[] = rows.slice(0, limit).map((row) => ({
+      wabaId: row.waba_id,
+      name: row.name,
+      status: row.status,
+      statusReason: row.status_reason,
+      mmLiteStatus: row.mm_lite_status,
+      connection: row.connection,
+      lastSyncedAt: row.last_synced_at === null ? null : new Date(row.last_synced_at),
+      associatedNumbers: Number(row.associated_numbers),
+    }));
+    const last = page[page.length - 1];
+    return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.wabaId]) : null };
+  }
+
+  /** Any organization's WABA by Meta ID, locked as asked (inside the caller's transaction); null when unknown. */
+  async findAcrossTenants(wabaId: string, lockMode?: LockMode): Promise<Waba | null> {
+    // Across tenants: webhooks, the sync and signup know only Meta's ID; API callers checked ownership first.
+    return this.findOne({ wabaId }, { ...ACROSS_TENANTS, ...(lockMode ? { lockMode } : {}) });
+  }
+
+  /** Locks these WABAs FOR UPDATE in WABA-ID order, so that concurrent batches cannot deadlock. */
+  async lockForChange(wabaIds: string[]): Promise<Waba[]> {
+    return this.find(
+      { wabaId: { $in: wabaIds } },
+      // Across tenants: callers (webhooks, sync) come by Meta ID, and API callers checked ownership first.
+      { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { wabaId: 'asc' } },
+    );
+  }
+
+  /**
+   * Claims (FOR UPDATE SKIP LOCKED, inside the caller's transaction) one WABA whose webhook subscription
+   * step is due by `now`, with its token loaded, and holds it until `leaseUntil`; null when none is due.
+   */
+  async claimDueSubscription(now: Date, leaseUntil: Date): Promise<Waba | null> {
+    const [waba] = await this.find(
+      {
+        subscriptionStatus: { $ne: WebhookSubscriptionStatus.SUBSCRIBED },
+        nextSubscriptionAttemptAt: { $lte: now },
+        connection: WabaConnection.CONNECTED,
+      },
+      {
+        // Across tenants: the retry job serves every organization's due WABAs.
+        ...ACROSS_TENANTS,
+        populate: ['accessTokenSealed'],
+        limit: 1,
+        orderBy: { nextSubscriptionAttemptAt: 'asc' },
+        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+      },
+    );
+    if (waba) {
+      waba.nextSubscriptionAttemptAt = leaseUntil;
+    }
+    return waba ?? null;
+  }
+
+  /** The database's clock now, as text (microseconds kept) for {@link RoundScope} `full`. */
+  async databaseNow(): Promise<string> {
+    const [row] = await this.sql<{ now: string }>('SELECT now()::text AS now', []);
+    return row.now;
+  }
+
+  /**
+   * Claims up to `limit` of the scope's unclaimed, connected WABAs for `owner` under a fresh token, until
+   * `leaseMs` from now. `byToken` orders the batch by token fingerprint, so WABAs sharing a business token
+   * land together. A full round walks the same order: a WABA it has read moves (mostly) an interval ahead,
+   * behind the ones still to read, which so stay at the front of the `next_sync_at` index.
+   */
+  async claimForSyncRound(scope: RoundScope, request: SyncClaimRequest): Promise<ClaimedWaba[]> {
+    const { owner, leaseMs, byToken, limit } = request;
+    const claim: SyncClaim = { owner, token: randomUUID() };
+    const ordering = byToken ? 'access_token_fingerprint, next_sync_at, id' : 'next_sync_at, id';
+    const [eligible, bound] =
+      scope.kind === 'due'
+        ? ['next_sync_at <= ?', scope.cutoff]
+        : ['(sync_handled_at IS NULL OR sync_handled_at < CAST(? AS timestamptz))', scope.startedAt];
+    const rows = await this.sql<{
+      waba_id: string;
+      owner_business_id: string | null;
+      access_token_fingerprint: string;
+      access_token_sealed: string;
+    }>(
+      `UPDATE wabas
+          SET sync_claimed_by = ?, sync_claim_token = ?, sync_claim_expires_at = now() + (? * interval '1 millisecond')
+        WHERE id IN (
+              SELECT id FROM wabas
+               WHERE connection = ?
+                 AND ${eligible}
+                 AND (sync_claim_expires_at IS NULL OR sync_claim_expires_at < now())
+               ORDER BY ${ordering}
+               LIMIT ?
+                 FOR UPDATE SKIP LOCKED)
+    RETURNING waba_id, owner_business_id, access_token_fingerprint, access_token_sealed`,
+      [claim.owner, claim.token, leaseMs, WabaConnection.CONNECTED, bound, limit],
+    );
+    return rows.map((row) => ({
+      wabaId: row.waba_id,
+      ownerBusinessId: row.owner_business_id,
+      fingerprint: row.access_token_fingerprint,
+      sealedToken: row.access_token_sealed,
+      claim,
+    }));
+  }
+
+  /**
+   * Extends to `leaseMs` from now the claims of `owner` under these tokens that still stand; returns the
+   * WABAs renewed. A claim that was taken over carries another token and is left alone.
+   */
+  async renewSyncClaims(owner: string, tokens: string[], leaseMs: number): Promise<string[]> {
+    if (tokens.length === 0) {
+      return [];
+    }
+    const rows = await this.sql<{ waba_id: string }>(
+      `UPDATE wabas SET sync_claim_expires_at = now() + (? * interval '1 millisecond')
+        WHERE sync_claimed_by = ? AND sync_claim_token IN (?)
+    RETURNING waba_id`,
+      [leaseMs, owner, tokens],
+    );
+    return rows.map((row) => row.waba_id);
+  }
+
+  /**
+   * Ends the claim on WABAs whose outcome is recorded and stamps them handled, so that no full round running
+   * since before now reads them again; only where the claim still stands, so that an instance that lost it
+   * neither frees nor stamps a WABA another instance is reading.
+   */
+  async releaseSyncClaims(claim: SyncClaim, wabaIds: string[]): Promise<void> {
+    if (wabaIds.length === 0) {
+      return;
+    }
+    await this.sql(
+      `UPDATE wabas
+          SET sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()
+        WHERE waba_id IN (?) AND sync_claimed_by = ? AND sync_claim_token = ?`,
+      [wabaIds, claim.owner, claim.token],
+    );
+  }
+
+  private sql<T>(query: string, params: unknown[]): Promise<T[]> {
+    return this.getEntityManager().execute<T[]>(query, params, 'all');
+  }
+}
