@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 
-import { OnboardingStepsService } from 'src/modules/phone-numbers/onboarding-steps.service';
+import { RegistrationService } from 'src/modules/phone-numbers/registration.service';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 import { dropTestDatabase } from 'test/utils/test-database';
 
@@ -259,7 +259,7 @@ describe('Connecting phone numbers through Embedded Signup (e2e)', () => {
     const restarted = await createTestApp({ databaseUrl: sut.databaseUrl }, sut.simulator);
     try {
       const inAnHour = new Date(Date.now() + 3_600_000);
-      const { attempted } = await restarted.app.get(OnboardingStepsService).runDueOnboardingRetries(inAnHour);
+      const { attempted } = await restarted.app.get(RegistrationService).runDueRegistrations(inAnHour);
       expect(attempted).toBeGreaterThanOrEqual(1);
       const number = await restarted
         .http()

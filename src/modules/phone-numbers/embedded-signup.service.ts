@@ -12,11 +12,12 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { type Actor, Actors } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
+import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import type { Waba } from 'src/modules/wabas/waba.entity';
+import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { describeFailure } from './meta-step-failure';
-import { OnboardingStepsService } from './onboarding-steps.service';
 import {
   type PendingConnectionClaim,
   PendingConnectionRepository,
@@ -30,9 +31,11 @@ import {
   PENDING_CONNECTION_RETRY_AFTER_SECONDS,
   PENDING_CONNECTION_TTL_MS,
   PendingConnectionStatus,
+  RegistrationStatus,
 } from './phone-numbers.constants';
 import { SignupCodeRejectedException } from './phone-numbers.exception';
 import { PhoneNumbersService } from './phone-numbers.service';
+import { RegistrationService } from './registration.service';
 import {
   exchangeProblem,
   keptProblem,
@@ -89,7 +92,8 @@ export class EmbeddedSignupService {
     private readonly wabas: WabasService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly numbers: PhoneNumberRepository,
-    private readonly steps: OnboardingStepsService,
+    private readonly subscriptions: WabaSubscriptionService,
+    private readonly registration: RegistrationService,
     private readonly pending: PendingConnectionRepository,
     private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
@@ -311,8 +315,24 @@ export class EmbeddedSignupService {
     if (stored.kind !== 'stored') {
       return stored;
     }
-    const phone = await this.steps.runAfterConnect(stored.phoneId, token, stepsContext);
+    const phone = await this.runSteps(stored.phoneId, token, stepsContext);
     return { kind: 'connected', phone, created: stored.created };
+  }
+
+  /**
+   * The steps of a number just connected (its records are committed, their steps due after a lease), each
+   * outside any transaction: the WABA's webhook subscription if it is not subscribed, then the number's
+   * registration if it is not registered. Returns the number as stored afterwards, with its WABA.
+   */
+  private async runSteps(phoneId: string, token: string, context: ChangeContext): Promise<Readonly<PhoneNumber>> {
+    const phone = await this.numbers.loadFresh(phoneId);
+    if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
+      await this.subscriptions.subscribe(phone.waba.wabaId, token, context);
+    }
+    if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
+      await this.registration.registerConnected(phone, token, context);
+    }
+    return this.numbers.loadFresh(phoneId);
   }
 
   /** The same request after its connection was stored: the records as they are, as a 200. */

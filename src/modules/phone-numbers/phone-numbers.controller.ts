@@ -19,8 +19,8 @@ import { ListPhoneNumbersQueryDto } from './dto/list-phone-numbers-query.dto';
 import { PhoneNumberListResponseDto, PhoneNumberResponseDto } from './dto/phone-number-response.dto';
 import { UpdatePhoneNumberDto } from './dto/update-phone-number.dto';
 import { EmbeddedSignupService } from './embedded-signup.service';
-import { OnboardingStepsService } from './onboarding-steps.service';
 import { PhoneNumbersService } from './phone-numbers.service';
+import { RegistrationService } from './registration.service';
 
 /** The Phone numbers page: connect through Embedded Signup, list, switch channel, retry registration. */
 @ApiTags('Phone numbers')
@@ -30,7 +30,7 @@ export class PhoneNumbersController {
   constructor(
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly signup: EmbeddedSignupService,
-    private readonly steps: OnboardingStepsService,
+    private readonly registration: RegistrationService,
   ) {}
 
   @Post()
@@ -132,7 +132,7 @@ export class PhoneNumbersController {
     @Param() params: PhoneNumberIdParamDto,
   ): Promise<PhoneNumberResponseDto> {
     return PhoneNumberResponseDto.fromEntity(
-      await this.steps.retryRegistration(organizationId, params.phoneNumberId, actor),
+      await this.registration.retryRegistration(organizationId, params.phoneNumberId, actor),
     );
   }
 }

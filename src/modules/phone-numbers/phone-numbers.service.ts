@@ -68,7 +68,7 @@ export interface SignupNumber {
  * organization (or bounded by a WABA the caller resolved) and read-only; every change is a named
  * transition that runs in the caller's transaction when there is one ({@link Transactions.run}), audits
  * itself and queues its events for after the commit. The connection is {@link EmbeddedSignupService}'s,
- * the registration {@link OnboardingStepsService}'s.
+ * the registration {@link RegistrationService}'s.
  *
  * Row-lock order: a WABA before its numbers. A WABA change locks the WABA, then (when it is DISABLED) its
  * MM_LITE numbers; a channel switch locks the WABA FOR SHARE, then the number; a change of a number alone

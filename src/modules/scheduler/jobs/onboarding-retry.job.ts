@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 
 import type { AllConfig } from 'config/config.type';
-import { OnboardingStepsService } from 'src/modules/phone-numbers/onboarding-steps.service';
+import { RegistrationService } from 'src/modules/phone-numbers/registration.service';
 import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import { ONBOARDING_RETRY_JOB_NAME, ONBOARDING_RETRY_TICK_MS } from 'src/modules/scheduler/scheduler.constants';
 
@@ -16,7 +16,7 @@ const ONBOARDING_RETRY_BATCH_SIZE = 20;
 /**
  * Timing of the durable onboarding retries (registrations and webhook subscriptions that failed
  * transiently, or whose request died mid-step). The rows are claimed with FOR UPDATE SKIP LOCKED by
- * {@link OnboardingStepsService.runDueOnboardingRetries} and {@link WabaSubscriptionService.runDueSubscriptions},
+ * {@link RegistrationService.runDueRegistrations} and {@link WabaSubscriptionService.runDueSubscriptions},
  * so instances share them.
  */
 @Injectable()
@@ -25,7 +25,7 @@ export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
 
   constructor(
     orm: MikroORM,
-    private readonly steps: OnboardingStepsService,
+    private readonly registrations: RegistrationService,
     private readonly subscriptions: WabaSubscriptionService,
     registry: SchedulerRegistry,
     config: ConfigService<AllConfig, true>,
@@ -38,7 +38,7 @@ export class OnboardingRetryJob extends IntervalJob<{ attempted: number }> {
   }
 
   protected async work(now: Date): Promise<{ attempted: number }> {
-    const registrations = await this.steps.runDueOnboardingRetries(now);
+    const registrations = await this.registrations.runDueRegistrations(now);
     const subscriptions = await this.subscriptions.runDueSubscriptions(now, ONBOARDING_RETRY_BATCH_SIZE);
     const result = { attempted: registrations.attempted + subscriptions.attempted };
     if (result.attempted > 0) {

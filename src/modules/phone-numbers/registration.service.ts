@@ -8,8 +8,7 @@ import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-conte
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
-import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
+import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { describeFailure, toPublicError } from './meta-step-failure';
@@ -17,7 +16,7 @@ import { PhoneNumberChanges } from './phone-number-changes';
 import { phoneState } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';
 import { PhoneNumberRepository } from './phone-number.repository';
-import { ONBOARDING_STEP_LEASE_MS, RegistrationStatus } from './phone-numbers.constants';
+import { ONBOARDING_STEP_LEASE_MS } from './phone-numbers.constants';
 import { PhoneNumbersService } from './phone-numbers.service';
 import { applyRegistrationOutcome, type RegistrationAttempt } from './registration-outcome';
 
@@ -28,25 +27,23 @@ interface RegistrationTarget {
   pin: string;
 }
 
-/** A step the retry job claimed, with what its Graph call needs. */
+/** A registration the retry job claimed, with what its Graph call needs. */
 type ClaimedRegistration = { kind: 'registration'; target: RegistrationTarget; token: string } | { kind: 'skipped' };
 
 /**
- * The two onboarding steps after a connection (product-spec §2.1): the webhook subscription of the WABA
- * ({@link WabaSubscriptionService}'s) and the Cloud API registration of the number, run by the connection
- * itself, by a manual retry and by the durable retry job. Every Graph call is made outside any transaction:
- * a step is claimed by a short write (its due time moved forward by a lease), called, and its outcome
- * written by another short transaction, so a slow Meta holds no database connection and a crash leaves the
- * step due once the lease ends.
+ * The Cloud API registration of a connected number (product-spec §2.1, `POST /{phone}/register` with a
+ * generated PIN), run by the connection itself, by a manual retry and by the durable retry job. Graph is
+ * called outside any transaction: a due registration is claimed by a short write (its due time moved
+ * forward by a lease), called, and its outcome written by another short transaction, so a slow Meta holds
+ * no database connection and a crash leaves the registration due once the lease ends.
  */
 @Injectable()
-export class OnboardingStepsService {
-  private readonly logger = new Logger(OnboardingStepsService.name);
+export class RegistrationService {
+  private readonly logger = new Logger(RegistrationService.name);
 
   constructor(
     private readonly meta: MetaGateway,
     private readonly wabas: WabasService,
-    private readonly subscriptions: WabaSubscriptionService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly numbers: PhoneNumberRepository,
     private readonly changes: PhoneNumberChanges,
@@ -55,19 +52,12 @@ export class OnboardingStepsService {
   ) {}
 
   /**
-   * The steps of a number just connected (its records are committed, their steps due after a lease): the
-   * subscription if the WABA is not subscribed, then the registration if the number is not registered.
-   * Returns the number as stored afterwards, with its WABA.
+   * Registers a number just connected (read with its PIN, {@link PhoneNumberRepository.loadFresh}) with the
+   * connection's token. The outcome is stored on the number; a failure Meta may answer later is left to the
+   * retry job.
    */
-  async runAfterConnect(phoneId: string, token: string, context: ChangeContext): Promise<Readonly<PhoneNumber>> {
-    const phone = await this.numbers.loadFresh(phoneId);
-    if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-      await this.subscriptions.subscribe(phone.waba.wabaId, token, context);
-    }
-    if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
-      await this.register(this.targetOf(phone), token, context);
-    }
-    return this.numbers.loadFresh(phoneId);
+  async registerConnected(phone: Readonly<PhoneNumber>, token: string, context: ChangeContext): Promise<void> {
+    await this.register(this.targetOf(phone), token, context);
   }
 
   /**
@@ -94,11 +84,10 @@ export class OnboardingStepsService {
 
   /**
    * The durable background retries of registrations that failed transiently or whose request died (the
-   * webhook subscriptions are {@link WabaSubscriptionService.runDueSubscriptions}'). Each is claimed with
-   * FOR UPDATE SKIP LOCKED and a lease, so several instances share the work, and called after the claim
-   * committed.
+   * WABAs' webhook subscriptions are WabaSubscriptionService's). Each is claimed with FOR UPDATE SKIP LOCKED
+   * and a lease, so several instances share the work, and called after the claim committed.
    */
-  async runDueOnboardingRetries(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
+  async runDueRegistrations(now: Date = new Date(), limit = 20): Promise<{ attempted: number }> {
     const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
     let attempted = 0;
     while (attempted < limit) {

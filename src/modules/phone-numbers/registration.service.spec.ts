@@ -13,12 +13,12 @@ import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wab
 import type { WabasService } from 'src/modules/wabas/wabas.service';
 import { FakeMetaGateway } from 'test/fakes/fake-meta-gateway';
 
-import { OnboardingStepsService } from './onboarding-steps.service';
 import { PhoneNumberChanges } from './phone-number-changes';
 import { PhoneNumber } from './phone-number.entity';
 import type { PhoneNumberRepository } from './phone-number.repository';
 import type { PhoneNumbersService } from './phone-numbers.service';
 import { ONBOARDING_STEP_LEASE_MS, REGISTRATION_RETRY_BASE_MS, RegistrationStatus } from './phone-numbers.constants';
+import { RegistrationService } from './registration.service';
 
 const WABA_ID = '102290129340398';
 const PHONE_ID = '106540352242922';
@@ -66,10 +66,9 @@ function setUp(connection = WabaConnection.CONNECTED) {
     revealToken: () => Promise.resolve('business-token'),
     markReauthRequired: jest.fn(() => Promise.resolve()),
   };
-  const sut = new OnboardingStepsService(
+  const sut = new RegistrationService(
     meta,
     wabas as unknown as WabasService,
-    null as never,
     null as unknown as PhoneNumbersService,
     repository,
     new PhoneNumberChanges(new AuditService(null as never)),
@@ -79,7 +78,7 @@ function setUp(connection = WabaConnection.CONNECTED) {
   return { sut, meta, phone, wabas, leases, persisted };
 }
 
-describe(OnboardingStepsService.name, () => {
+describe(RegistrationService.name, () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: NOW });
   });
@@ -88,11 +87,11 @@ describe(OnboardingStepsService.name, () => {
     jest.useRealTimers();
   });
 
-  describe('runDueOnboardingRetries', () => {
+  describe('runDueRegistrations', () => {
     it('should register a due number under a lease and store what Meta reads back, audited as the system', async () => {
       const { sut, meta, phone, leases, persisted } = setUp();
 
-      await expect(sut.runDueOnboardingRetries(NOW)).resolves.toEqual({ attempted: 1 });
+      await expect(sut.runDueRegistrations(NOW)).resolves.toEqual({ attempted: 1 });
 
       expect(meta.registeredPins.get(PHONE_ID)).toBe(PIN);
       // Claimed with a lease before Meta was called, so a crash leaves it due again once the lease ends.
@@ -123,7 +122,7 @@ describe(OnboardingStepsService.name, () => {
       const { sut, meta, phone } = setUp();
       meta.failNext('registerPhoneNumber', MetaGatewayErrorCode.TRANSIENT);
 
-      await sut.runDueOnboardingRetries(NOW);
+      await sut.runDueRegistrations(NOW);
 
       expect(phone.registrationStatus).toBe(RegistrationStatus.FAILED);
       const delay = phone.nextRegistrationAttemptAt.getTime() - NOW.getTime();
@@ -135,7 +134,7 @@ describe(OnboardingStepsService.name, () => {
       const { sut, meta, phone, wabas } = setUp();
       meta.failNext('registerPhoneNumber', MetaGatewayErrorCode.AUTH_INVALID);
 
-      await sut.runDueOnboardingRetries(NOW);
+      await sut.runDueRegistrations(NOW);
 
       expect(phone).toMatchObject({ registrationStatus: RegistrationStatus.FAILED, nextRegistrationAttemptAt: null });
       expect(wabas.markReauthRequired).toHaveBeenCalledWith(
@@ -147,7 +146,7 @@ describe(OnboardingStepsService.name, () => {
     it('should unschedule, without calling Meta, a number whose WABA waits for re-authorization', async () => {
       const { sut, meta, phone } = setUp(WabaConnection.REAUTH_REQUIRED);
 
-      await expect(sut.runDueOnboardingRetries(NOW)).resolves.toEqual({ attempted: 1 });
+      await expect(sut.runDueRegistrations(NOW)).resolves.toEqual({ attempted: 1 });
 
       expect(meta.calls).toEqual([]);
       expect(phone).toMatchObject({ registrationStatus: RegistrationStatus.PENDING, nextRegistrationAttemptAt: null });
