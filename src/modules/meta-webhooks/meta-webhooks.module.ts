@@ -13,6 +13,7 @@ import { WabaStatusChangedListener } from './listeners/waba-status-changed.liste
 import { MetaWebhooksController } from './meta-webhooks.controller';
 import { MetaWebhooksService } from './meta-webhooks.service';
 import { WebhookInboxItem } from './webhook-inbox-item.entity';
+import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 
 /**
@@ -24,6 +25,7 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
   controllers: [MetaWebhooksController],
   providers: [
     MetaWebhooksService,
+    WebhookInboxRepository,
     WebhookInboxWorker,
     WebhookChangeDispatcher,
     AccountUpdateHandler,
