@@ -13,6 +13,7 @@ import { WabaStatusChangedListener } from './listeners/waba-status-changed.liste
 import { MetaWebhooksController } from './meta-webhooks.controller';
 import { MetaWebhooksService } from './meta-webhooks.service';
 import { WebhookInboxItem } from './webhook-inbox-item.entity';
+import { WebhookInboxStatsService } from './webhook-inbox-stats.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 
@@ -25,6 +26,7 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
   controllers: [MetaWebhooksController],
   providers: [
     MetaWebhooksService,
+    WebhookInboxStatsService,
     WebhookInboxRepository,
     WebhookInboxWorker,
     WebhookChangeDispatcher,
@@ -32,6 +34,6 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
     PhoneNumberUpdateHandler,
     WabaStatusChangedListener,
   ],
-  exports: [MetaWebhooksService],
+  exports: [MetaWebhooksService, WebhookInboxStatsService],
 })
 export class MetaWebhooksModule {}

@@ -24,9 +24,19 @@ export type StoredDelivery =
   /** PostgreSQL refused the JSON itself (see {@link isRefusedData}): nothing was stored. */
   | { refused: true };
 
+/** The unfinished and parked rows, by status, as `/metrics` reports them. */
+export interface WebhookInboxBacklog {
+  pending: number;
+  processing: number;
+  failed: number;
+  unprocessable: number;
+  /** Age of the oldest PENDING or PROCESSING row, in seconds; 0 when there is none. */
+  oldestAgeSeconds: number;
+}
+
 /**
  * The SQL of `webhook_inbox`, the durable inbox meta-webhooks alone owns: storing and parking deliveries,
- * the worker's claims, lease renewals, fence and finishing writes. Raw SQL on
+ * the worker's claims, lease renewals, fence and finishing writes, and the backlog counts. Raw SQL on
  * purpose: the claim's head-of-key check and `SKIP LOCKED` have no query-builder equivalent, and every
  * write but the fence runs on its own connection, outside any transaction, so a claim or a finish commits
  * at once whatever the caller is doing.
@@ -163,6 +173,38 @@ export class WebhookInboxRepository {
   /** Parks the row as FAILED for an operator, with its last error; it is never claimed again. */
   markFailed(claim: WebhookInboxClaim, lastError: string): Promise<boolean> {
     return this.release(claim, WebhookInboxStatus.FAILED, { lastError });
+  }
+
+  /**
+   * Counts the PENDING, PROCESSING, FAILED and UNPROCESSABLE rows and the age of the oldest unfinished one,
+   * in one query served by the (status, next_attempt_at) index.
+   */
+  async backlog(): Promise<WebhookInboxBacklog> {
+    const rows = await this.em
+      .getConnection()
+      .execute<Array<{ status: string; count: number; oldest_age: number | null }>>(
+        `SELECT status, count(*)::int AS count,
+                COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
+           FROM webhook_inbox
+          WHERE status IN (?, ?, ?, ?)
+          GROUP BY status`,
+        [
+          WebhookInboxStatus.PENDING,
+          WebhookInboxStatus.PROCESSING,
+          WebhookInboxStatus.FAILED,
+          WebhookInboxStatus.UNPROCESSABLE,
+        ],
+      );
+    const byStatus = new Map(rows.map((row) => [row.status, row]));
+    const pending = byStatus.get(WebhookInboxStatus.PENDING);
+    const processing = byStatus.get(WebhookInboxStatus.PROCESSING);
+    return {
+      pending: Number(pending?.count ?? 0),
+      processing: Number(processing?.count ?? 0),
+      failed: Number(byStatus.get(WebhookInboxStatus.FAILED)?.count ?? 0),
+      unprocessable: Number(byStatus.get(WebhookInboxStatus.UNPROCESSABLE)?.count ?? 0),
+      oldestAgeSeconds: Math.max(Number(pending?.oldest_age ?? 0), Number(processing?.oldest_age ?? 0)),
+    };
   }
 
   /** Ends the claim under its token; false (and nothing written) when the row was claimed elsewhere. */
