@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
+import { describeError } from 'src/common/logging/describe-error';
 
 import {
   InvalidWebhookSignatureException,
@@ -103,9 +104,10 @@ export class MetaWebhooksService {
   }
 
   private notStored(sha256: string, size: number, error: unknown): WebhookNotStoredException {
-    // The driver's message quotes the statement with its parameters, i.e. the payload: log its class only.
+    // Even bounded, PostgreSQL's message can quote the value it refused, i.e. the payload: class and code only.
+    const { type, code } = describeError(error);
     this.logger.error(
-      `Storing webhook delivery ${sha256.slice(0, 12)} of ${size} bytes failed: ${describeDatabaseError(error)}`,
+      `Storing webhook delivery ${sha256.slice(0, 12)} of ${size} bytes failed: ${type}${code ? ` (${code})` : ''}`,
     );
     return new WebhookNotStoredException();
   }
@@ -114,21 +116,6 @@ export class MetaWebhooksService {
 /** Ordering key of what names no WABA: such rows wait for nothing and nothing waits for them. */
 function unorderedKey(sha256: string): string {
   return `delivery:${sha256}`;
-}
-
-function sqlState(error: unknown): string | null {
-  if (error === null || typeof error !== 'object') {
-    return null;
-  }
-  const { code, sqlState: state } = error as { code?: unknown; sqlState?: unknown };
-  const value = typeof state === 'string' ? state : code;
-  return typeof value === 'string' && /^[0-9A-Z]{5}$/.test(value) ? value : null;
-}
-
-function describeDatabaseError(error: unknown): string {
-  const name = error instanceof Error ? error.name : 'unexpected error';
-  const state = sqlState(error);
-  return state ? `${name} (SQLSTATE ${state})` : name;
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -13,6 +13,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
+import { describeError } from 'src/common/logging/describe-error';
 
 import type { WebhookDelivery } from './handlers/webhook-change-context';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
@@ -222,6 +223,8 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   }
 }
 
+/** Class and bounded message of what a lane caught, for its log lines and the row's `last_error`. */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unexpected error';
+  const { type, message } = describeError(error);
+  return message ? `${type}: ${message}` : type;
 }
