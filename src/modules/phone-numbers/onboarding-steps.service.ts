@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { Transactions } from 'src/common/events/transactions';
-import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
