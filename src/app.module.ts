@@ -18,6 +18,7 @@ import { RateLimitModule } from 'src/common/rate-limit/rate-limit.module';
 import { SecurityModule } from 'src/common/security/security.module';
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { HealthModule } from 'src/modules/health/health.module';
+import { translateMetaFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 import { MetaWebhooksModule } from 'src/modules/meta-webhooks/meta-webhooks.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
 import { MmLiteModule } from 'src/modules/mm-lite/mm-lite.module';
@@ -63,7 +64,8 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
   providers: [
     // Authentication and the public API's rate limits (per organization, failed authentications per address).
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_FILTER, useClass: ProblemFilter },
+    // common imports no module: the modules' own exceptions reach the filter through their translators.
+    { provide: APP_FILTER, useFactory: () => new ProblemFilter([translateMetaFailure]) },
   ],
 })
 export class AppModule {}

@@ -6,8 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
 import { InvalidConfigurationError, validate } from 'config/env.validation';
-import { configureApp } from 'src/common/bootstrap/configure-app';
-import { prepareRuntime } from 'src/common/bootstrap/runtime';
+import { configureApp } from 'src/bootstrap/configure-app';
+import { prepareRuntime } from 'src/bootstrap/runtime';
 import { EmbeddedDatabaseError } from 'src/common/database/embedded-postgres.error';
 import { migrateDatabase } from 'src/common/database/migrate';
 

@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 
 import { AppModule } from 'src/app.module';
-import { configureApp } from 'src/common/bootstrap/configure-app';
+import { configureApp } from 'src/bootstrap/configure-app';
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
 

@@ -82,7 +82,7 @@ export function asAccount(account: ServerAccount | null): SpawnOptions {
 }
 
 /** "errno text" of a failed call, without a stack. */
-export function describeError(error: unknown): string {
+export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -119,7 +119,7 @@ export async function resolveServerAccount(): Promise<ServerAccount | null> {
   for (const [file, args] of attempts) {
     // groupadd fails when the group exists already; useradd's outcome is what counts.
     const result = await runToEnd(file, [...args, ...(file === 'useradd' ? [SERVER_ACCOUNT] : [])]).catch(
-      (error: unknown) => ({ code: null, signal: null, output: `${file}: ${describeError(error)}` }),
+      (error: unknown) => ({ code: null, signal: null, output: `${file}: ${errorText(error)}` }),
     );
     output.push(result.output);
   }
@@ -225,7 +225,7 @@ async function probeBinaries(nativeDir: string, account: ServerAccount | null): 
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, unreachable: code === 'EACCES', details: [describeError(error)] };
+    return { ok: false, unreachable: code === 'EACCES', details: [errorText(error)] };
   }
 }
 

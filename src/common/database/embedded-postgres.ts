@@ -10,7 +10,7 @@ import {
   asAccount,
   type ClusterPlacement,
   DEFAULT_SYSTEM_DIR,
-  describeError,
+  errorText,
   packagedNativeDir,
   placeCluster,
   resolveServerAccount,
@@ -93,7 +93,7 @@ export class EmbeddedDatabase {
       const { server, port } = await launch(nativeDir, placement.dataPath, options.port ?? 0, account, onLog);
       return new EmbeddedDatabase(server, port, password, dataDir, placement);
     } catch (error) {
-      throw error instanceof EmbeddedDatabaseError ? error : new EmbeddedDatabaseError(describeError(error));
+      throw error instanceof EmbeddedDatabaseError ? error : new EmbeddedDatabaseError(errorText(error));
     }
   }
 
@@ -170,7 +170,7 @@ async function initialise(
       ...asAccount(account),
       env: serverEnv(),
     }).catch((error: unknown) => {
-      throw new EmbeddedDatabaseError(`initdb could not be run (${describeError(error)})`);
+      throw new EmbeddedDatabaseError(`initdb could not be run (${errorText(error)})`);
     });
     onLog(result.output);
     if (result.code !== 0) {
@@ -263,12 +263,12 @@ function runServer(
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (error) {
-      settle(failed(`the server could not be run (${describeError(error)})`));
+      settle(failed(`the server could not be run (${errorText(error)})`));
       return;
     }
     const started = server;
     // Stays attached for the server's lifetime: an 'error' event nobody listens to would end the process.
-    started.on('error', (error) => settle(failed(`the server could not be run (${describeError(error)})`)));
+    started.on('error', (error) => settle(failed(`the server could not be run (${errorText(error)})`)));
     started.once('exit', (code, signal) => {
       runningServers.delete(started);
       settle(failed(`the server stopped during start-up (${signal ?? `exit code ${code}`})`));

@@ -1,12 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
-import { MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-
 import { DomainException } from './domain.exception';
 import { ErrorCode } from './error-code';
-import { domainExceptionFromMeta } from './meta-failure';
 import { PROBLEM_CONTENT_TYPE, type ProblemDocument, problemFor } from './problem-document';
+import type { ProblemTranslator } from './problem-translator';
 
 interface BodyParserError {
   type?: string;
@@ -15,13 +13,16 @@ interface BodyParserError {
 }
 
 /**
- * Turns every error into an RFC 9457 problem document: domain exceptions by their catalogue code, Nest's
- * own HTTP exceptions (unknown route, method), body-parser failures (bad JSON, too large), Meta
- * failures no service handled, and finally anything unexpected as a 500 that echoes nothing internal.
+ * Turns every error into an RFC 9457 problem document: the exceptions a {@link ProblemTranslator} knows
+ * (Meta failures no service handled), domain exceptions by their catalogue code, Nest's own HTTP exceptions
+ * (unknown route, method), body-parser failures (bad JSON, too large), and finally anything unexpected as a
+ * 500 that echoes nothing internal. Built by the composition root, which passes the modules' translators.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemFilter.name);
+
+  constructor(private readonly translators: readonly ProblemTranslator[] = []) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') {
@@ -52,17 +53,15 @@ export class ProblemFilter implements ExceptionFilter {
     exception: unknown,
     context: { instance?: string; requestId?: string },
   ): { problem: ProblemDocument; retryAfterSeconds?: number } {
-    if (exception instanceof MetaGatewayException) {
-      return this.toProblem(domainExceptionFromMeta(exception), context);
-    }
-    if (exception instanceof DomainException) {
+    const domain = this.translate(exception) ?? exception;
+    if (domain instanceof DomainException) {
       return {
-        problem: problemFor(exception.code, exception.detail, {
+        problem: problemFor(domain.code, domain.detail, {
           ...context,
-          errors: exception.extras.errors,
-          meta: exception.extras.meta,
+          errors: domain.extras.errors,
+          meta: domain.extras.meta,
         }),
-        retryAfterSeconds: exception.extras.retryAfterSeconds,
+        retryAfterSeconds: domain.extras.retryAfterSeconds,
       };
     }
     if (exception instanceof HttpException) {
@@ -78,6 +77,16 @@ export class ProblemFilter implements ExceptionFilter {
         context,
       ),
     };
+  }
+
+  private translate(exception: unknown): DomainException | null {
+    for (const translator of this.translators) {
+      const translated = translator(exception);
+      if (translated) {
+        return translated;
+      }
+    }
+    return null;
   }
 
   private fromHttpException(

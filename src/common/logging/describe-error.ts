@@ -36,6 +36,8 @@ export function boundLogLine(text: string, max = MAX_LOGGED_ERROR_TEXT): string 
  * The loggable summary of anything thrown (an Error, or the plain object a serializer made of one): class,
  * code and bounded message, and the stack frames without the message the stack starts with. Never the
  * error's other properties, which is where drivers and parsers put the SQL, its parameters or the body.
+ * The logger's `err` serializer; code that words a log line itself reuses it too, e.g. `type` and `code`
+ * alone (a database error's SQLSTATE) where even a bounded message could quote a stored value.
  */
 export function describeError(error: unknown): ErrorSummary {
   if (error === null || typeof error !== 'object') {

@@ -7,11 +7,12 @@ import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
 
 import type { MetaConfig } from 'config/meta.config';
+import { rejection } from 'test/utils/meta-gateway-harness';
 
 import { GraphApiMetaGateway } from './graph-api-meta-gateway';
 import { MetaGateway } from './meta-gateway';
 import { META_LIST_PAGE_SIZE, META_MAX_RESPONSE_BYTES } from './meta-gateway.constants';
-import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
+import { MetaGatewayErrorCode } from './meta-gateway.exception';
 import { MetaGatewayModule } from './meta-gateway.module';
 
 const TOKEN = 'EAAboundsTestBusinessToken0123456789';
@@ -23,16 +24,6 @@ function listOfAtLeast(bytes: number): string {
   const entry = '{"id":"100000000000001","display_phone_number":"+1 555-0100"},';
   const count = Math.ceil(bytes / entry.length) + 1;
   return `{"data":[${entry.repeat(count).slice(0, -1)}]}`;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MetaGatewayException> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MetaGatewayException);
-    return error as MetaGatewayException;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /**

@@ -8,10 +8,10 @@ import {
   isOutcomeUnknown,
   mapGraphApiError,
   mapGraphApiResponse,
-  parseRetryAfter,
   toOutcomeUnknown,
 } from './map-graph-api-error';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
+import { parseRetryAfter } from './usage-headers';
 import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
 const META_FIXTURES = metaFixturesDir();

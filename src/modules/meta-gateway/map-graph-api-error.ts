@@ -4,7 +4,13 @@ import type { GraphApiError, GraphApiErrorData } from './graph-api.types';
 import { META_TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './meta-gateway.constants';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import { redactText } from './redact';
-import { BUSINESS_USE_CASE_USAGE_HEADER, parseBusinessUseCaseUsage } from './usage-headers';
+import {
+  BUSINESS_USE_CASE_USAGE_HEADER,
+  parseBusinessUseCaseUsage,
+  parseRetryAfter,
+  readFbTraceHeader,
+  readHeader,
+} from './usage-headers';
 
 /** Graph/WhatsApp codes per class (graph-api-reference.md §1.5, §2.8, §3.5, §4.5, §5.7). Ranges are below. */
 const CODE_CLASSES: ReadonlyMap<number, MetaGatewayErrorCode> = new Map<number, MetaGatewayErrorCode>([
@@ -323,51 +329,6 @@ function usageRetryAfterSeconds(headers: unknown, businessObjectId: string | nul
   const own = businessObjectId ? usages.filter((usage) => usage.businessObjectId === businessObjectId) : [];
   const relevant = own.length > 0 ? own : usages;
   return maxPositive(relevant.map((usage) => minutesToSeconds(usage.estimatedTimeToRegainAccessMinutes)));
-}
-
-/** `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: unknown, now: Date = new Date()): number | null {
-  const raw: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
-  if (typeof raw !== 'string' && typeof raw !== 'number') {
-    return null;
-  }
-  const text = String(raw).trim();
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    const seconds = Number(text);
-    return seconds > 0 ? Math.ceil(seconds) : null;
-  }
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) {
-    return null;
-  }
-  const seconds = Math.ceil((date - now.getTime()) / 1000);
-  return seconds > 0 ? seconds : null;
-}
-
-/** Reads a header from axios' AxiosHeaders or a plain object, case-insensitively. */
-export function readHeader(headers: unknown, name: string): unknown {
-  if (typeof headers !== 'object' || headers === null) {
-    return undefined;
-  }
-  const withGet = headers as { get?: (key: string) => unknown };
-  if (typeof withGet.get === 'function') {
-    const value = withGet.get(name);
-    if (value !== undefined && value !== null) {
-      return value;
-    }
-  }
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (key.toLowerCase() === lower) {
-      return value;
-    }
-  }
-  return undefined;
-}
-
-function readFbTraceHeader(headers: unknown): string | null {
-  const value = readHeader(headers, 'x-fb-trace-id');
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /**

@@ -58,6 +58,52 @@ export function highestUsagePercent(usage: Pick<AppUsage, 'callCount' | 'totalCp
   return Math.max(usage.callCount, usage.totalCputime, usage.totalTime);
 }
 
+/** `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: unknown, now: Date = new Date()): number | null {
+  const raw: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    return null;
+  }
+  const text = String(raw).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    const seconds = Number(text);
+    return seconds > 0 ? Math.ceil(seconds) : null;
+  }
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) {
+    return null;
+  }
+  const seconds = Math.ceil((date - now.getTime()) / 1000);
+  return seconds > 0 ? seconds : null;
+}
+
+/** Reads a header from axios' AxiosHeaders or a plain object, case-insensitively. */
+export function readHeader(headers: unknown, name: string): unknown {
+  if (typeof headers !== 'object' || headers === null) {
+    return undefined;
+  }
+  const withGet = headers as { get?: (key: string) => unknown };
+  if (typeof withGet.get === 'function') {
+    const value = withGet.get(name);
+    if (value !== undefined && value !== null) {
+      return value;
+    }
+  }
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (key.toLowerCase() === lower) {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+/** `x-fb-trace-id`: Graph's trace id of an answer, for when its body carries none. */
+export function readFbTraceHeader(headers: unknown): string | null {
+  const value = readHeader(headers, 'x-fb-trace-id');
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
 function parseHeaderJson(value: unknown): unknown {
   const raw: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
   if (typeof raw !== 'string') {

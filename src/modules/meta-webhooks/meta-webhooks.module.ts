@@ -12,6 +12,8 @@ import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
 import { MetaWebhooksController } from './meta-webhooks.controller';
 import { MetaWebhooksService } from './meta-webhooks.service';
 import { WebhookInboxItem } from './webhook-inbox-item.entity';
+import { WebhookInboxStatsService } from './webhook-inbox-stats.service';
+import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 
 /**
@@ -23,11 +25,13 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
   controllers: [MetaWebhooksController],
   providers: [
     MetaWebhooksService,
+    WebhookInboxStatsService,
+    WebhookInboxRepository,
     WebhookInboxWorker,
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
   ],
-  exports: [MetaWebhooksService],
+  exports: [MetaWebhooksService, WebhookInboxStatsService],
 })
 export class MetaWebhooksModule {}

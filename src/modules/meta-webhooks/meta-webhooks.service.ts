@@ -1,10 +1,10 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
+import { describeError } from 'src/common/logging/describe-error';
 
 import {
   InvalidWebhookSignatureException,
@@ -16,6 +16,7 @@ import { WebhookInboxStatus, WebhookUnprocessableReason } from './meta-webhooks.
 import { decodeWebhookBody } from './webhook-body.decoder';
 import type { VerifiedWebhookBody } from './webhook-body.reader';
 import { splitDeliveryByWaba } from './webhook-change.router';
+import { type StoredDelivery, WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 
 const CHALLENGE_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -30,7 +31,7 @@ export class MetaWebhooksService {
   private readonly logger = new Logger(MetaWebhooksService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly inbox: WebhookInboxRepository,
     private readonly config: ConfigService<AllConfig, true>,
     private readonly worker: WebhookInboxWorker,
   ) {}
@@ -68,58 +69,45 @@ export class MetaWebhooksService {
     }
     // One row per WABA the delivery is about, so that each WABA's changes are applied in order.
     const parts = splitDeliveryByWaba(decoded.payload, decoded.text, unorderedKey(sha256));
-    let rows: Array<{ id: string }>;
+    let stored: StoredDelivery;
     try {
-      rows = await this.em.getConnection().execute(
-        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, status, attempts,
-                                    next_attempt_at)
-         VALUES ${parts.map(() => '(?, now(), now(), ?, ?, ?::jsonb, ?, 0, now())').join(', ')}
-         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
-         RETURNING id`,
-        parts.flatMap((part) => [randomUUID(), sha256, part.orderingKey, part.json, WebhookInboxStatus.PENDING]),
-      );
+      stored = await this.inbox.storeDelivery(sha256, parts);
     } catch (error) {
-      if (isRefusedData(error)) {
-        return this.park(sha256, body.raw, WebhookUnprocessableReason.NOT_STORABLE);
-      }
       throw this.notStored(sha256, body.raw.length, error);
     }
-    const duplicate = rows.length === 0;
+    if (stored.refused) {
+      return this.park(sha256, body.raw, WebhookUnprocessableReason.NOT_STORABLE);
+    }
+    const duplicate = stored.ids.length === 0;
     if (duplicate) {
       this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
     } else {
-      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} stored as ${rows.map((row) => row.id).join(', ')}`);
+      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} stored as ${stored.ids.join(', ')}`);
       this.worker.kick();
     }
     return { duplicate };
   }
 
   private async park(sha256: string, raw: Buffer, reason: WebhookUnprocessableReason): Promise<{ duplicate: boolean }> {
-    let rows: Array<{ id: string }>;
+    let parked: boolean;
     try {
-      rows = await this.em.getConnection().execute(
-        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, raw_body, status,
-                                    attempts, next_attempt_at, last_error, processed_at)
-         VALUES (?, now(), now(), ?, ?, NULL, ?, ?, 0, now(), ?, now())
-         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
-         RETURNING id`,
-        [randomUUID(), sha256, unorderedKey(sha256), raw, WebhookInboxStatus.UNPROCESSABLE, reason],
-      );
+      parked = await this.inbox.parkUnprocessable(sha256, unorderedKey(sha256), raw, reason);
     } catch (error) {
       throw this.notStored(sha256, raw.length, error);
     }
-    if (rows.length > 0) {
+    if (parked) {
       this.logger.warn(
         `Webhook delivery ${sha256.slice(0, 12)} of ${raw.length} bytes parked as ${WebhookInboxStatus.UNPROCESSABLE}: ${reason}`,
       );
     }
-    return { duplicate: rows.length === 0 };
+    return { duplicate: !parked };
   }
 
   private notStored(sha256: string, size: number, error: unknown): WebhookNotStoredException {
-    // The driver's message quotes the statement with its parameters, i.e. the payload: log its class only.
+    // Even bounded, PostgreSQL's message can quote the value it refused, i.e. the payload: class and code only.
+    const { type, code } = describeError(error);
     this.logger.error(
-      `Storing webhook delivery ${sha256.slice(0, 12)} of ${size} bytes failed: ${describeDatabaseError(error)}`,
+      `Storing webhook delivery ${sha256.slice(0, 12)} of ${size} bytes failed: ${type}${code ? ` (${code})` : ''}`,
     );
     return new WebhookNotStoredException();
   }
@@ -128,27 +116,6 @@ export class MetaWebhooksService {
 /** Ordering key of what names no WABA: such rows wait for nothing and nothing waits for them. */
 function unorderedKey(sha256: string): string {
   return `delivery:${sha256}`;
-}
-
-/** PostgreSQL refused the value itself (SQLSTATE class 22, or 54001 for JSON nested beyond its stack). */
-function isRefusedData(error: unknown): boolean {
-  const state = sqlState(error);
-  return state !== null && (state.startsWith('22') || state === '54001');
-}
-
-function sqlState(error: unknown): string | null {
-  if (error === null || typeof error !== 'object') {
-    return null;
-  }
-  const { code, sqlState: state } = error as { code?: unknown; sqlState?: unknown };
-  const value = typeof state === 'string' ? state : code;
-  return typeof value === 'string' && /^[0-9A-Z]{5}$/.test(value) ? value : null;
-}
-
-function describeDatabaseError(error: unknown): string {
-  const name = error instanceof Error ? error.name : 'unexpected error';
-  const state = sqlState(error);
-  return state ? `${name} (SQLSTATE ${state})` : name;
 }
 
 function sameSecret(given: string, expected: string): boolean {

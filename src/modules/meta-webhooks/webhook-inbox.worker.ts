@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { RequestContext } from '@mikro-orm/core';
@@ -13,6 +13,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
+import { describeError } from 'src/common/logging/describe-error';
 
 import type { WebhookDelivery } from './handlers/webhook-change-context';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
@@ -23,18 +24,9 @@ import {
   WEBHOOK_PROCESS_CONCURRENCY,
   WEBHOOK_RETRY_BASE_MS,
   WEBHOOK_RETRY_MAX_MS,
-  WebhookInboxStatus,
 } from './meta-webhooks.constants';
 import { routeWebhookChanges } from './webhook-change.router';
-
-/** A claimed inbox row with the token of the claim. */
-interface ClaimedRow {
-  id: string;
-  payload: unknown;
-  attempts: number;
-  receivedAt: Date;
-  leaseToken: string;
-}
+import { type WebhookInboxClaim, WebhookInboxRepository } from './webhook-inbox.repository';
 
 /** Thrown where a worker finds that its claim on a row is gone: nothing of the row may be applied any more. */
 class WebhookLeaseLostError extends Error {
@@ -74,6 +66,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
 
   constructor(
     private readonly em: EntityManager,
+    private readonly inbox: WebhookInboxRepository,
     private readonly dispatcher: WebhookChangeDispatcher,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -123,7 +116,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
 
   private async runLane(): Promise<void> {
     while (!this.stopped) {
-      const row = await this.claim();
+      const row = await this.inbox.claimNext(this.instanceId, this.leaseMs);
       if (!row) {
         return;
       }
@@ -141,54 +134,13 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     await Promise.all([...this.lanes]);
   }
 
-  /**
-   * Claims the oldest due row that heads its ordering key: no older row of the same key is pending or
-   * being processed (a row whose lease ran out is due again and still heads its key). SKIP LOCKED lets
-   * lanes and instances claim side by side; the partial queue index serves the head check.
-   */
-  private async claim(): Promise<ClaimedRow | null> {
-    const leaseToken = randomUUID();
-    const rows: Array<{ id: string; payload: unknown; attempts: number; created_at: string | Date }> = await this.em
-      .getConnection()
-      .execute(
-        `UPDATE webhook_inbox AS w
-            SET status = ?, attempts = w.attempts + 1, locked_by = ?, lease_token = ?,
-                next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
-          WHERE w.id = (
-                SELECT h.id FROM webhook_inbox h
-                 WHERE h.status IN (?, ?) AND h.next_attempt_at <= now()
-                   AND NOT EXISTS (
-                       SELECT 1 FROM webhook_inbox o
-                        WHERE o.ordering_key = h.ordering_key AND o.status IN (?, ?)
-                          AND (o.created_at, o.id) < (h.created_at, h.id))
-                 ORDER BY h.created_at, h.id
-                 LIMIT 1
-                   FOR UPDATE SKIP LOCKED)
-      RETURNING w.id, w.payload, w.attempts, w.created_at`,
-        [
-          WebhookInboxStatus.PROCESSING,
-          this.instanceId,
-          leaseToken,
-          this.leaseMs,
-          WebhookInboxStatus.PENDING,
-          WebhookInboxStatus.PROCESSING,
-          WebhookInboxStatus.PENDING,
-          WebhookInboxStatus.PROCESSING,
-        ],
-      );
-    const [row] = rows;
-    // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
-    return row
-      ? { id: row.id, payload: row.payload, attempts: row.attempts, receivedAt: new Date(row.created_at), leaseToken }
-      : null;
-  }
-
   /** Processes a claimed row while a heartbeat renews its lease; notes when the renewal finds it gone. */
-  private async processHeld(row: ClaimedRow): Promise<void> {
+  private async processHeld(row: WebhookInboxClaim): Promise<void> {
     const lease: { lost: boolean; renewing: Promise<void> | null } = { lost: false, renewing: null };
     const heartbeat = setInterval(
       () => {
-        lease.renewing ??= this.renew(row)
+        lease.renewing ??= this.inbox
+          .renewLease(row, this.leaseMs)
           .then((held) => {
             lease.lost ||= !held;
           })
@@ -210,16 +162,22 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  private async processRow(row: ClaimedRow, leaseLost: () => boolean): Promise<void> {
+  private async processRow(row: WebhookInboxClaim, leaseLost: () => boolean): Promise<void> {
     if (row.attempts > WEBHOOK_MAX_ATTEMPTS) {
       // Claimed again and again without finishing (a crash each time): park it rather than loop.
-      await this.finish(row, WebhookInboxStatus.FAILED, { lastError: 'lease expired too often' });
+      await this.inbox.markFailed(row, 'lease expired too often');
       return;
     }
     const startedAt = Date.now();
     const delivery: WebhookDelivery = {
       receivedAt: row.receivedAt,
-      fence: (em) => this.assertLeaseHeld(em, row),
+      // Runs first inside each write's transaction, which the repository's check joins: an instance that
+      // lost the row's lease never applies anything of it.
+      fence: async () => {
+        if (!(await this.inbox.holdsLease(row))) {
+          throw new WebhookLeaseLostError(row.id);
+        }
+      },
     };
     try {
       const outcome = await RequestContext.create(this.em, async () => {
@@ -233,7 +191,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
         }
         return results;
       });
-      if (!(await this.finish(row, WebhookInboxStatus.DONE, { outcome }))) {
+      if (!(await this.inbox.markDone(row, outcome))) {
         this.logger.warn(`Webhook ${row.id} was claimed elsewhere before it could be marked done`);
         return;
       }
@@ -250,73 +208,23 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
         return;
       }
       const exhausted = row.attempts >= WEBHOOK_MAX_ATTEMPTS;
-      this.logger.warn(
-        `Webhook ${row.id} attempt ${row.attempts} failed${exhausted ? ' for good' : ''}: ${describe(error)}`,
-      );
-      await this.finish(row, exhausted ? WebhookInboxStatus.FAILED : WebhookInboxStatus.PENDING, {
-        lastError: describe(error),
-        retryInMs: Math.min(WEBHOOK_RETRY_MAX_MS, WEBHOOK_RETRY_BASE_MS * 2 ** (row.attempts - 1)),
-      });
+      const lastError = describe(error);
+      this.logger.warn(`Webhook ${row.id} attempt ${row.attempts} failed${exhausted ? ' for good' : ''}: ${lastError}`);
+      if (exhausted) {
+        await this.inbox.markFailed(row, lastError);
+      } else {
+        await this.inbox.scheduleRetry(
+          row,
+          lastError,
+          Math.min(WEBHOOK_RETRY_MAX_MS, WEBHOOK_RETRY_BASE_MS * 2 ** (row.attempts - 1)),
+        );
+      }
     }
-  }
-
-  /**
-   * The fence every write of a change runs first, inside its transaction: the row must still carry this
-   * claim's token and an unexpired lease. The KEY SHARE lock keeps the row from being claimed (claims skip
-   * locked rows) until the write commits, while the heartbeat can still renew it.
-   */
-  private async assertLeaseHeld(em: EntityManager, row: ClaimedRow): Promise<void> {
-    const held = await em.execute(
-      `SELECT 1 FROM webhook_inbox
-        WHERE id = ? AND lease_token = ? AND status = ? AND next_attempt_at > clock_timestamp()
-          FOR KEY SHARE`,
-      [row.id, row.leaseToken, WebhookInboxStatus.PROCESSING],
-    );
-    if (held.length === 0) {
-      throw new WebhookLeaseLostError(row.id);
-    }
-  }
-
-  /** Extends the lease of a row this claim still holds; false when the row was claimed elsewhere meanwhile. */
-  private async renew(row: ClaimedRow): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
-      `UPDATE webhook_inbox SET next_attempt_at = clock_timestamp() + (? * interval '1 millisecond')
-        WHERE id = ? AND lease_token = ? AND status = ?
-    RETURNING id`,
-      [this.leaseMs, row.id, row.leaseToken, WebhookInboxStatus.PROCESSING],
-    );
-    return rows.length > 0;
-  }
-
-  /** Ends the claim under its token; false (and nothing written) when the row was claimed elsewhere. */
-  private async finish(
-    row: ClaimedRow,
-    status: WebhookInboxStatus,
-    details: { outcome?: unknown; lastError?: string; retryInMs?: number },
-  ): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
-      `UPDATE webhook_inbox
-          SET status = ?, locked_by = NULL, lease_token = NULL, updated_at = now(),
-              processed_at = CASE WHEN ? THEN now() ELSE processed_at END,
-              outcome = COALESCE(?::jsonb, outcome), last_error = ?,
-              next_attempt_at = now() + (? * interval '1 millisecond')
-        WHERE id = ? AND lease_token = ? AND status = ?
-    RETURNING id`,
-      [
-        status,
-        status === WebhookInboxStatus.DONE,
-        details.outcome === undefined ? null : JSON.stringify(details.outcome),
-        details.lastError?.slice(0, 1024) ?? null,
-        details.retryInMs ?? 0,
-        row.id,
-        row.leaseToken,
-        WebhookInboxStatus.PROCESSING,
-      ],
-    );
-    return rows.length > 0;
   }
 }
 
+/** Class and bounded message of what a lane caught, for its log lines and the row's `last_error`. */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unexpected error';
+  const { type, message } = describeError(error);
+  return message ? `${type}: ${message}` : type;
 }

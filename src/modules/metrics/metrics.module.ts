@@ -1,6 +1,7 @@
 import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 
 import { MetaCallObserver } from 'src/modules/meta-gateway/meta-call-observer';
+import { MetaWebhooksModule } from 'src/modules/meta-webhooks/meta-webhooks.module';
 import { SyncRoundObserver } from 'src/modules/sync/sync-round.observer';
 
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
@@ -13,6 +14,7 @@ import { MetricsService } from './metrics.service';
  */
 @Global()
 @Module({
+  imports: [MetaWebhooksModule],
   controllers: [MetricsController],
   providers: [
     MetricsService,

@@ -1,9 +1,12 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { MetaBackoffRecord, MetaCallObserver, MetaCallRecord } from 'src/modules/meta-gateway/meta-call-observer';
 import { WebhookInboxStatus } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import {
+  type WebhookInboxBacklog,
+  WebhookInboxStatsService,
+} from 'src/modules/meta-webhooks/webhook-inbox-stats.service';
 import type { SyncRoundObserver } from 'src/modules/sync/sync-round.observer';
 import type { SyncRoundResult } from 'src/modules/sync/sync-round.service';
 
@@ -17,9 +20,9 @@ import {
 /**
  * The service's Prometheus metrics, in a registry of its own (never prom-client's global one, so several
  * apps in one process, as in the tests, do not share series). It observes the Graph gateway and the
- * re-sync rounds through their optional observer ports, HTTP requests through the middleware, and reads
- * the webhook inbox's depth and lag from the database at scrape time (always current, and correct with
- * several instances on one database).
+ * re-sync rounds through their optional observer ports, HTTP requests through the middleware, and asks
+ * meta-webhooks for the inbox's depth and lag at scrape time (read from the database: always current, and
+ * correct with several instances on one database).
  */
 @Injectable()
 export class MetricsService implements MetaCallObserver, SyncRoundObserver {
@@ -84,12 +87,12 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
     registers: [this.registry],
   });
 
-  constructor(private readonly em: EntityManager) {
+  constructor(private readonly inboxStats: WebhookInboxStatsService) {
     collectDefaultMetrics({ register: this.registry });
     // One query per scrape feeds the inbox gauges: prom-client runs every collect() concurrently
     // before rendering, so each awaits the same in-flight reading.
-    let inFlight: Promise<InboxReading | null> | null = null;
-    const read = (): Promise<InboxReading | null> => {
+    let inFlight: Promise<WebhookInboxBacklog | null> | null = null;
+    const read = (): Promise<WebhookInboxBacklog | null> => {
       inFlight ??= this.readInbox().finally(() => {
         inFlight = null;
       });
@@ -99,7 +102,7 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
       name: string,
       help: string,
       labelNames: string[],
-      apply: (gauge: Gauge, reading: InboxReading | null) => void,
+      apply: (gauge: Gauge, reading: WebhookInboxBacklog | null) => void,
     ): Gauge =>
       new Gauge({
         name,
@@ -173,44 +176,21 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
   }
 
   /**
-   * Depth and age of the unprocessed inbox rows; both are served by the (status, next_attempt_at) index.
-   * Null when the database does not answer in time: the scrape still succeeds with the other series.
+   * The inbox backlog for this scrape; null when the database does not answer in time or fails: the scrape
+   * still succeeds with the other series.
    */
-  private async readInbox(): Promise<InboxReading | null> {
-    const connection = this.em.getConnection();
-    const query = connection.execute<Array<{ status: string; count: number; oldest_age: number | null }>>(
-      `SELECT status, count(*)::int AS count,
-              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
-         FROM webhook_inbox
-        WHERE status IN (?, ?, ?, ?)
-        GROUP BY status`,
-      [
-        WebhookInboxStatus.PENDING,
-        WebhookInboxStatus.PROCESSING,
-        WebhookInboxStatus.FAILED,
-        WebhookInboxStatus.UNPROCESSABLE,
-      ],
-    );
+  private async readInbox(): Promise<WebhookInboxBacklog | null> {
+    const query = this.inboxStats.backlog();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), INBOX_SCRAPE_TIMEOUT_MS);
     });
     try {
-      const rows = await Promise.race([query, timeout]);
-      if (rows === null) {
+      const backlog = await Promise.race([query, timeout]);
+      if (backlog === null) {
         this.logger.warn('Reading the webhook inbox for /metrics timed out');
-        return null;
       }
-      const byStatus = new Map(rows.map((row) => [row.status, row]));
-      const pending = byStatus.get(WebhookInboxStatus.PENDING);
-      const processing = byStatus.get(WebhookInboxStatus.PROCESSING);
-      return {
-        pending: Number(pending?.count ?? 0),
-        processing: Number(processing?.count ?? 0),
-        failed: Number(byStatus.get(WebhookInboxStatus.FAILED)?.count ?? 0),
-        unprocessable: Number(byStatus.get(WebhookInboxStatus.UNPROCESSABLE)?.count ?? 0),
-        oldestAgeSeconds: Math.max(Number(pending?.oldest_age ?? 0), Number(processing?.oldest_age ?? 0)),
-      };
+      return backlog;
     } catch (error) {
       this.logger.warn(
         `Reading the webhook inbox for /metrics failed: ${error instanceof Error ? error.name : 'error'}`,
@@ -222,12 +202,4 @@ export class MetricsService implements MetaCallObserver, SyncRoundObserver {
       query.catch(() => undefined);
     }
   }
-}
-
-interface InboxReading {
-  pending: number;
-  processing: number;
-  failed: number;
-  unprocessable: number;
-  oldestAgeSeconds: number;
 }

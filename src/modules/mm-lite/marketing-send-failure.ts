@@ -1,6 +1,6 @@
 import { DomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
-import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import { MetaGatewayErrorCode, type MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 

@@ -1,4 +1,4 @@
-import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 
 import { REGISTRATION_RETRY_BASE_MS } from './phone-numbers.constants';

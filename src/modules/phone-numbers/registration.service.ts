@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { Transactions } from 'src/common/events/transactions';
-import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import { SecretBox } from 'src/common/security/secret-box';
 import { type Actor, Actors } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';

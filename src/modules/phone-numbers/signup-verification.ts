@@ -1,5 +1,5 @@
 import { DomainException } from 'src/common/exceptions/domain.exception';
-import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import type { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';

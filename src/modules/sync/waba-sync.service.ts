@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
 import { Transactions } from 'src/common/events/transactions';
-import { domainExceptionFromMeta } from 'src/common/exceptions/meta-failure';
+import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { MmLiteTermsStatus, PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';

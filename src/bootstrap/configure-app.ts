@@ -26,7 +26,9 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * Everything main.ts and the e2e tests share on top of AppModule: UTF-8 JSON-only bodies in a known
  * coding, read after authentication with a size and a depth limit (webhook bodies read raw and
- * authenticated before any parsing), security headers, validation and Swagger.
+ * authenticated before any parsing), security headers, validation and Swagger. Part of the composition
+ * root (src/bootstrap), which alone may wire a module's piece (the webhook body reader) into the HTTP
+ * stack: src/common stays free of module imports.
  */
 export function configureApp(app: INestApplication): void {
   const expressApp = app as NestExpressApplication;

@@ -1,7 +1,8 @@
-import { MetaGatewayErrorCode, type MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import { DomainException } from 'src/common/exceptions/domain.exception';
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import type { ProblemTranslator } from 'src/common/exceptions/problem-translator';
 
-import { DomainException } from './domain.exception';
-import { ErrorCode } from './error-code';
+import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 
 /**
  * The default translation of a Meta failure the calling service did not handle itself into a public
@@ -43,3 +44,10 @@ export function domainExceptionFromMeta(error: MetaGatewayException): DomainExce
       );
   }
 }
+
+/**
+ * The {@link ProblemTranslator} of Meta failures that reached the HTTP layer unhandled: the composition root
+ * registers it with the ProblemFilter, which does not know MetaGatewayException.
+ */
+export const translateMetaFailure: ProblemTranslator = (exception) =>
+  exception instanceof MetaGatewayException ? domainExceptionFromMeta(exception) : null;

@@ -1,0 +1,48 @@
+import { isObject } from './graph-api.payloads';
+import { type GraphApiTransport, graphId } from './graph-api.transport';
+import type { GraphSendMessageResponse, GraphTemplateSendRequest } from './graph-api.types';
+import { MetaGatewayErrorCode } from './meta-gateway.exception';
+import type { SentMessage, TemplateMessage } from './meta-gateway.types';
+
+/** The Graph edges that deliver a template message: Cloud API's and MM Lite's. */
+export type SendEdge = 'messages' | 'marketing_messages';
+
+/**
+ * `POST /{phone-number-id}/{edge}` with `{messaging_product:"whatsapp", recipient_type:"individual", to,
+ * type:"template", template:{name, language:{code}, components?}}` → `messages[0].id`. One attempt,
+ * whatever happens: the transport never repeats a call that delivers, and classifies a failure after which
+ * Meta may have sent the message as OUTCOME_UNKNOWN. So is a 2xx without a message id: Meta answered, but
+ * whether it took the message cannot be read from it.
+ */
+export async function sendTemplate(
+  transport: GraphApiTransport,
+  edge: SendEdge,
+  phoneNumberId: string,
+  to: string,
+  template: TemplateMessage,
+  token: string,
+): Promise<SentMessage> {
+  const data: GraphTemplateSendRequest = {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to,
+    type: 'template',
+    template: {
+      name: template.name,
+      language: { code: template.language },
+      ...(template.components === undefined ? {} : { components: template.components }),
+    },
+  };
+  const body = await transport.call<GraphSendMessageResponse>({
+    method: 'POST',
+    url: `/${graphId(phoneNumberId)}/${edge}`,
+    data,
+    token,
+    retry: false,
+    delivers: true,
+    businessObjectId: phoneNumberId,
+  });
+  const messageId = Array.isArray(body.messages) && isObject(body.messages[0]) ? body.messages[0].id : undefined;
+  const readable = typeof messageId === 'string' && messageId !== '' ? { messageId } : null;
+  return transport.readable(readable, `POST /${phoneNumberId}/${edge}`, MetaGatewayErrorCode.OUTCOME_UNKNOWN);
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { WebhookInboxStatus, type WebhookUnprocessableReason } from './meta-webhooks.constants';
+import type { DeliveryPart } from './webhook-change.router';
+
+/** A row claimed by a worker lane, with the token of the claim. */
+export interface WebhookInboxClaim {
+  id: string;
+  payload: unknown;
+  /** Attempts so far, this claim's included. */
+  attempts: number;
+  /** When the delivery was stored. */
+  receivedAt: Date;
+  leaseToken: string;
+}
+
+/** What storing a delivery's parts did. */
+export type StoredDelivery =
+  /** The ids of the rows inserted; none when every part was stored before (a redelivery). */
+  | { refused: false; ids: string[] }
+  /** PostgreSQL refused the JSON itself (see {@link isRefusedData}): nothing was stored. */
+  | { refused: true };
+
+/** The unfinished and parked rows, by status, as `/metrics` reports them. */
+export interface WebhookInboxBacklog {
+  pending: number;
+  processing: number;
+  failed: number;
+  unprocessable: number;
+  /** Age of the oldest PENDING or PROCESSING row, in seconds; 0 when there is none. */
+  oldestAgeSeconds: number;
+}
+
+/**
+ * The SQL of `webhook_inbox`, the durable inbox meta-webhooks alone owns: storing and parking deliveries,
+ * the worker's claims, lease renewals, fence and finishing writes, and the backlog counts. Raw SQL on
+ * purpose: the claim's head-of-key check and `SKIP LOCKED` have no query-builder equivalent, and every
+ * write but the fence runs on its own connection, outside any transaction, so a claim or a finish commits
+ * at once whatever the caller is doing.
+ */
+@Injectable()
+export class WebhookInboxRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Stores a delivery's parts as PENDING rows, due now, each once per (SHA-256, ordering key): a part stored
+   * before is skipped. Throws what PostgreSQL answers, except that a refusal of the JSON itself resolves as
+   * `{ refused: true }`.
+   */
+  async storeDelivery(sha256: string, parts: DeliveryPart[]): Promise<StoredDelivery> {
+    try {
+      const rows: Array<{ id: string }> = await this.em.getConnection().execute(
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, status, attempts,
+                                    next_attempt_at)
+         VALUES ${parts.map(() => '(?, now(), now(), ?, ?, ?::jsonb, ?, 0, now())').join(', ')}
+         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
+         RETURNING id`,
+        parts.flatMap((part) => [randomUUID(), sha256, part.orderingKey, part.json, WebhookInboxStatus.PENDING]),
+      );
+      return { refused: false, ids: rows.map((row) => row.id) };
+    } catch (error) {
+      if (isRefusedData(error)) {
+        return { refused: true };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Stores signed bytes that cannot be processed as an UNPROCESSABLE row with their reason, finished at once
+   * and never claimed; false when the same bytes were parked before.
+   */
+  async parkUnprocessable(
+    sha256: string,
+    orderingKey: string,
+    raw: Buffer,
+    reason: WebhookUnprocessableReason,
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.em.getConnection().execute(
+      `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, raw_body, status,
+                                  attempts, next_attempt_at, last_error, processed_at)
+       VALUES (?, now(), now(), ?, ?, NULL, ?, ?, 0, now(), ?, now())
+       ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
+       RETURNING id`,
+      [randomUUID(), sha256, orderingKey, raw, WebhookInboxStatus.UNPROCESSABLE, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Claims for `holder` the oldest due row that heads its ordering key: no older row of the same key is
+   * pending or being processed (a row whose lease ran out is due again and still heads its key), counting
+   * the attempt and leasing the row for `leaseMs` under a fresh token. SKIP LOCKED lets lanes and instances
+   * claim side by side; the partial queue index serves the head check.
+   */
+  async claimNext(holder: string, leaseMs: number): Promise<WebhookInboxClaim | null> {
+    const leaseToken = randomUUID();
+    const rows: Array<{ id: string; payload: unknown; attempts: number; created_at: string | Date }> = await this.em
+      .getConnection()
+      .execute(
+        `UPDATE webhook_inbox AS w
+            SET status = ?, attempts = w.attempts + 1, locked_by = ?, lease_token = ?,
+                next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
+          WHERE w.id = (
+                SELECT h.id FROM webhook_inbox h
+                 WHERE h.status IN (?, ?) AND h.next_attempt_at <= now()
+                   AND NOT EXISTS (
+                       SELECT 1 FROM webhook_inbox o
+                        WHERE o.ordering_key = h.ordering_key AND o.status IN (?, ?)
+                          AND (o.created_at, o.id) < (h.created_at, h.id))
+                 ORDER BY h.created_at, h.id
+                 LIMIT 1
+                   FOR UPDATE SKIP LOCKED)
+      RETURNING w.id, w.payload, w.attempts, w.created_at`,
+        [
+          WebhookInboxStatus.PROCESSING,
+          holder,
+          leaseToken,
+          leaseMs,
+          WebhookInboxStatus.PENDING,
+          WebhookInboxStatus.PROCESSING,
+          WebhookInboxStatus.PENDING,
+          WebhookInboxStatus.PROCESSING,
+        ],
+      );
+    const [row] = rows;
+    // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
+    return row
+      ? { id: row.id, payload: row.payload, attempts: row.attempts, receivedAt: new Date(row.created_at), leaseToken }
+      : null;
+  }
+
+  /** Extends the lease of a row `claim` still holds by `leaseMs`; false when it was claimed elsewhere meanwhile. */
+  async renewLease(claim: WebhookInboxClaim, leaseMs: number): Promise<boolean> {
+    const rows: unknown[] = await this.em.getConnection().execute(
+      `UPDATE webhook_inbox SET next_attempt_at = clock_timestamp() + (? * interval '1 millisecond')
+        WHERE id = ? AND lease_token = ? AND status = ?
+    RETURNING id`,
+      [leaseMs, claim.id, claim.leaseToken, WebhookInboxStatus.PROCESSING],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Whether `claim` still holds its row with an unexpired lease, checked in the caller's transaction: the
+   * injected EntityManager resolves to the open transaction's fork (MikroORM's transaction context). The
+   * KEY SHARE lock keeps the row from being claimed (claims skip locked rows) until that transaction ends,
+   * while the holder's heartbeat can still renew the lease.
+   */
+  async holdsLease(claim: WebhookInboxClaim): Promise<boolean> {
+    const held: unknown[] = await this.em.execute(
+      `SELECT 1 FROM webhook_inbox
+        WHERE id = ? AND lease_token = ? AND status = ? AND next_attempt_at > clock_timestamp()
+          FOR KEY SHARE`,
+      [claim.id, claim.leaseToken, WebhookInboxStatus.PROCESSING],
+    );
+    return held.length > 0;
+  }
+
+  /** Marks the row DONE with what its changes did; false (nothing written) when `claim` no longer holds it. */
+  markDone(claim: WebhookInboxClaim, outcome: unknown): Promise<boolean> {
+    return this.release(claim, WebhookInboxStatus.DONE, { outcome });
+  }
+
+  /** Returns the row to PENDING, due again in `retryInMs`, with the error of this attempt. */
+  scheduleRetry(claim: WebhookInboxClaim, lastError: string, retryInMs: number): Promise<boolean> {
+    return this.release(claim, WebhookInboxStatus.PENDING, { lastError, retryInMs });
+  }
+
+  /** Parks the row as FAILED for an operator, with its last error; it is never claimed again. */
+  markFailed(claim: WebhookInboxClaim, lastError: string): Promise<boolean> {
+    return this.release(claim, WebhookInboxStatus.FAILED, { lastError });
+  }
+
+  /**
+   * Counts the PENDING, PROCESSING, FAILED and UNPROCESSABLE rows and the age of the oldest unfinished one,
+   * in one query served by the (status, next_attempt_at) index.
+   */
+  async backlog(): Promise<WebhookInboxBacklog> {
+    const rows = await this.em
+      .getConnection()
+      .execute<Array<{ status: string; count: number; oldest_age: number | null }>>(
+        `SELECT status, count(*)::int AS count,
+                COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
+           FROM webhook_inbox
+          WHERE status IN (?, ?, ?, ?)
+          GROUP BY status`,
+        [
+          WebhookInboxStatus.PENDING,
+          WebhookInboxStatus.PROCESSING,
+          WebhookInboxStatus.FAILED,
+          WebhookInboxStatus.UNPROCESSABLE,
+        ],
+      );
+    const byStatus = new Map(rows.map((row) => [row.status, row]));
+    const pending = byStatus.get(WebhookInboxStatus.PENDING);
+    const processing = byStatus.get(WebhookInboxStatus.PROCESSING);
+    return {
+      pending: Number(pending?.count ?? 0),
+      processing: Number(processing?.count ?? 0),
+      failed: Number(byStatus.get(WebhookInboxStatus.FAILED)?.count ?? 0),
+      unprocessable: Number(byStatus.get(WebhookInboxStatus.UNPROCESSABLE)?.count ?? 0),
+      oldestAgeSeconds: Math.max(Number(pending?.oldest_age ?? 0), Number(processing?.oldest_age ?? 0)),
+    };
+  }
+
+  /** Ends the claim under its token; false (and nothing written) when the row was claimed elsewhere. */
+  private async release(
+    claim: WebhookInboxClaim,
+    status: WebhookInboxStatus,
+    details: { outcome?: unknown; lastError?: string; retryInMs?: number },
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.em.getConnection().execute(
+      `UPDATE webhook_inbox
+          SET status = ?, locked_by = NULL, lease_token = NULL, updated_at = now(),
+              processed_at = CASE WHEN ? THEN now() ELSE processed_at END,
+              outcome = COALESCE(?::jsonb, outcome), last_error = ?,
+              next_attempt_at = now() + (? * interval '1 millisecond')
+        WHERE id = ? AND lease_token = ? AND status = ?
+    RETURNING id`,
+      [
+        status,
+        status === WebhookInboxStatus.DONE,
+        details.outcome === undefined ? null : JSON.stringify(details.outcome),
+        details.lastError?.slice(0, 1024) ?? null,
+        details.retryInMs ?? 0,
+        claim.id,
+        claim.leaseToken,
+        WebhookInboxStatus.PROCESSING,
+      ],
+    );
+    return rows.length > 0;
+  }
+}
+
+/**
+ * PostgreSQL refused the value itself: SQLSTATE class 22 (data exception), or 54001 for JSON nested beyond
+ * its stack. The driver's error carries the SQLSTATE in `code`.
+ */
+function isRefusedData(error: unknown): boolean {
+  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (/^22[0-9A-Z]{3}$/.test(code) || code === '54001');
+}
