@@ -51,17 +51,7 @@ const RELATION = '[^/]+/[^/]+\\.entity';
  * or event of the owner).
  */
 const ALLOWED_FOR_NOW = {
-  // "common": the composition root and the Meta-failure → problem mapping move out of src/common.
-  'src/common/bootstrap/configure-app.ts': ['src/modules/meta-webhooks/webhook-body.reader'],
-  'src/common/bootstrap/runtime.ts': ['src/meta-simulator/meta-simulator', 'src/meta-simulator/simulator-persistence'],
-  'src/common/exceptions/meta-failure.ts': ['src/modules/meta-gateway/meta-gateway.exception'],
-  'src/common/exceptions/problem.filter.ts': ['src/modules/meta-gateway/meta-gateway.exception'],
   // "wabas": WABA named commands (the handlers and services stop receiving Waba entities and waba-facts).
-  'src/modules/meta-webhooks/handlers/account-update.handler.ts': [
-    'src/modules/wabas/waba-facts',
-    'src/modules/wabas/waba.entity',
-  ],
-  'src/modules/meta-webhooks/handlers/webhook-change.dispatcher.ts': ['src/modules/wabas/waba-facts'],
   'src/modules/mm-lite/marketing-messages.service.ts': ['src/modules/wabas/waba.entity'],
   'src/modules/mm-lite/mm-lite.service.ts': ['src/modules/wabas/waba.entity'],
   'src/modules/sync/waba-sync.service.ts': ['src/modules/wabas/waba.entity'],
