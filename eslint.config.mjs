@@ -57,21 +57,8 @@ const ALLOWED_FOR_NOW = {
   'src/modules/sync/waba-sync.service.ts': ['src/modules/wabas/waba.entity'],
   'src/modules/wabas/wabas.service.ts': ['src/modules/organizations/organization.entity'],
   // "phones": the phone-numbers split (and the WABA commands it calls).
-  'src/modules/meta-webhooks/handlers/phone-number-update.handler.ts': [
-    'src/modules/phone-numbers/phone-number-snapshot',
-    'src/modules/phone-numbers/phone-number.entity',
-    'src/modules/wabas/waba.entity',
-  ],
-  'src/modules/mm-lite/mm-lite-panel.ts': [
-    'src/modules/phone-numbers/phone-number.entity',
-    'src/modules/wabas/waba.entity',
-  ],
-  'src/modules/phone-numbers/embedded-signup.service.ts': [
-    'src/modules/organizations/organization.entity',
-    'src/modules/wabas/waba.entity',
-  ],
+  'src/modules/mm-lite/mm-lite-panel.ts': ['src/modules/wabas/waba.entity'],
   'src/modules/phone-numbers/phone-number-snapshot.ts': ['src/modules/wabas/waba-facts'],
-  'src/modules/phone-numbers/phone-numbers.service.ts': ['src/modules/wabas/waba.entity'],
 };
 
 // An entry that allows nothing any more would let the import come back unnoticed: say which to delete.

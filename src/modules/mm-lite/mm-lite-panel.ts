@@ -1,4 +1,3 @@
-import type { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import type { Waba } from 'src/modules/wabas/waba.entity';
 import {
@@ -37,7 +36,11 @@ export type MmLitePanelWaba = Pick<
 >;
 
 /** What the panel reads of a number. */
-export type MmLitePanelNumber = Pick<PhoneNumber, 'phoneNumberId' | 'displayPhoneNumber' | 'sendingChannel'>;
+export interface MmLitePanelNumber {
+  phoneNumberId: string;
+  displayPhoneNumber: string | null;
+  sendingChannel: SendingChannel;
+}
 
 /**
  * Builds the "Set up MM Lite" panel (product-spec §2.5) from the stored WABA and its numbers: the three

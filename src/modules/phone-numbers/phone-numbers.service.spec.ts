@@ -4,9 +4,7 @@ import type { DomainEvent } from 'src/common/events/domain-event';
 import type { Transactions } from 'src/common/events/transactions';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
-import type { AuditEvent } from 'src/modules/audit/audit-event.entity';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
-import type { Waba } from 'src/modules/wabas/waba.entity';
 
 import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
 import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
@@ -15,6 +13,9 @@ import { PhoneNumber } from './phone-number.entity';
 import type { PhoneNumberRepository } from './phone-number.repository';
 import { PhoneNumberChangeOutcome, SendingChannel } from './phone-numbers.constants';
 import { PhoneNumbersService } from './phone-numbers.service';
+
+type AuditEvent = ReturnType<AuditService['record']>;
+type Waba = PhoneNumber['waba'];
 
 const ORGANIZATION = { id: 'org-1' };
 const WABA = { id: 'waba-row-1', wabaId: '102290129340398', organization: ORGANIZATION } as unknown as Waba;
@@ -138,14 +139,13 @@ describe(PhoneNumbersService.name, () => {
       const onCloudApi = number('106540352242923');
       const { sut, persisted, queued } = setUp([onMmLite, onCloudApi]);
 
-      await sut.leaveMmLite(
-        { id: WABA.id, wabaId: WABA.wabaId, organizationId: ORGANIZATION.id },
-        {
-          source: ChangeSource.WEBHOOK,
-          actor: 'meta-webhook',
-          occurredAt: RECEIVED,
-        },
-      );
+      // As WabasService.whenDisabled tells its rules about the WABA.
+      const disabled = { id: WABA.id, wabaId: WABA.wabaId, organizationId: ORGANIZATION.id };
+      await sut.leaveMmLite(disabled, {
+        source: ChangeSource.WEBHOOK,
+        actor: 'meta-webhook',
+        occurredAt: RECEIVED,
+      });
 
       expect(onMmLite.sendingChannel).toBe(SendingChannel.CLOUD_API);
       expect(persisted).toEqual([

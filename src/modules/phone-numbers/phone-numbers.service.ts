@@ -9,9 +9,6 @@ import { SecretBox } from 'src/common/security/secret-box';
 import type { Actor } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { Organization } from 'src/modules/organizations/organization.entity';
-import type { DisabledWaba } from 'src/modules/wabas/waba-changes';
-import type { Waba } from 'src/modules/wabas/waba.entity';
 import { MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
@@ -56,7 +53,8 @@ export interface NameDecision {
 export interface SignupNumber {
   organizationId: string;
   phoneNumberId: string;
-  waba: Readonly<Waba>;
+  /** The WABA as WabasService.upsertForSignup stored it in the same transaction. */
+  waba: Readonly<PhoneNumber['waba']>;
   snapshot: PhoneNumberSnapshot;
   /** When the retry job registers it if the connection's own attempt does not finish (a lease). */
   registrationDueAt: Date;
@@ -249,7 +247,7 @@ export class PhoneNumbersService implements OnModuleInit {
    * with the change's source and {@link DISABLED_WABA_CHANNEL_ACTOR}. Idempotent: numbers already on
    * CLOUD_API are not touched. Registered with {@link WabasService.whenDisabled}.
    */
-  async leaveMmLite(waba: DisabledWaba, context: ChangeContext): Promise<void> {
+  async leaveMmLite(waba: { id: string; wabaId: string }, context: ChangeContext): Promise<void> {
     const rule: ChangeContext = {
       source: context.source,
       actor: DISABLED_WABA_CHANNEL_ACTOR,
@@ -288,12 +286,8 @@ export class PhoneNumbersService implements OnModuleInit {
         return { phone: existing, created: false };
       }
       const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const phone = new PhoneNumber(
-        em.getReference(Organization, input.organizationId),
-        input.waba,
-        input.phoneNumberId,
-        this.secrets.seal(pin),
-      );
+      // The WABA's organization is the signup's: upsertForSignup stored it for that organization.
+      const phone = new PhoneNumber(input.waba.organization, input.waba, input.phoneNumberId, this.secrets.seal(pin));
       applyPhoneSnapshot(phone, input.snapshot);
       phone.nextRegistrationAttemptAt = input.registrationDueAt;
       em.persist(phone);

@@ -5,10 +5,8 @@ import type { Transactions } from 'src/common/events/transactions';
 import type { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
-import type { AuditEvent } from 'src/modules/audit/audit-event.entity';
 import { ChangeSource } from 'src/modules/audit/change-context';
 import { MetaGatewayErrorCode } from 'src/modules/meta-gateway/meta-gateway.exception';
-import type { Waba } from 'src/modules/wabas/waba.entity';
 import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import type { WabasService } from 'src/modules/wabas/wabas.service';
 import { FakeMetaGateway } from 'test/fakes/fake-meta-gateway';
@@ -19,6 +17,9 @@ import type { PhoneNumberRepository } from './phone-number.repository';
 import type { PhoneNumbersService } from './phone-numbers.service';
 import { ONBOARDING_STEP_LEASE_MS, REGISTRATION_RETRY_BASE_MS, RegistrationStatus } from './phone-numbers.constants';
 import { RegistrationService } from './registration.service';
+
+type AuditEvent = ReturnType<AuditService['record']>;
+type Waba = PhoneNumber['waba'];
 
 const WABA_ID = '102290129340398';
 const PHONE_ID = '106540352242922';

@@ -3,7 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { PhoneNumberChangeOutcome } from 'src/modules/phone-numbers/phone-numbers.constants';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
-import type { Waba } from 'src/modules/wabas/waba.entity';
 
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
@@ -31,7 +30,11 @@ export class PhoneNumberUpdateHandler {
     private readonly sync: WabaSyncService,
   ) {}
 
-  async handle(waba: Waba, change: RoutedChange, delivery: WebhookDelivery): Promise<WebhookChangeOutcome> {
+  async handle(
+    waba: { id: string; wabaId: string },
+    change: RoutedChange,
+    delivery: WebhookDelivery,
+  ): Promise<WebhookChangeOutcome> {
     const display = typeof change.value.display_phone_number === 'string' ? change.value.display_phone_number : null;
     const phone = await this.phoneNumbers.findForWebhook(waba, change.phoneNumberId, display);
     if (!phone) {
@@ -70,7 +73,7 @@ export class PhoneNumberUpdateHandler {
    * audited as SYNC, with the webhook as the actor that asked for it.
    */
   private async applyQuality(
-    waba: Waba,
+    waba: { wabaId: string },
     phoneNumberId: string,
     change: RoutedChange,
     delivery: WebhookDelivery,
