@@ -6,7 +6,7 @@ import type { SentMessage, TemplateMessage } from 'src/modules/meta-gateway/meta
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
-import type { Waba } from 'src/modules/wabas/waba.entity';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException, WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
@@ -112,7 +112,7 @@ export class MarketingMessagesService {
 
   /** Brings the stored WABA in line with what the failure revealed, then returns the problem to answer. */
   private async reactToFailure(
-    waba: Readonly<Waba>,
+    waba: WabaView,
     error: MetaGatewayException,
     channel: SendingChannel,
     actor: Actor,

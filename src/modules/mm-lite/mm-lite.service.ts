@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
-import type { Waba } from 'src/modules/wabas/waba.entity';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import type { MmLitePanelResponseDto } from './dto/mm-lite-panel-response.dto';
@@ -52,7 +52,7 @@ export class MmLiteService {
     return this.panelOf(waba);
   }
 
-  private async panelOf(waba: Readonly<Waba>): Promise<MmLitePanelResponseDto> {
+  private async panelOf(waba: WabaView): Promise<MmLitePanelResponseDto> {
     return buildMmLitePanel(waba, await this.phoneNumbers.listByWaba(waba.wabaId));
   }
 }

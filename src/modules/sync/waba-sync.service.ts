@@ -10,7 +10,7 @@ import type { MmLiteTermsStatus, PhoneNumberSnapshot, WabaSnapshot } from 'src/m
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
 import type { SyncClaim } from 'src/modules/wabas/waba-sync.types';
-import type { Waba } from 'src/modules/wabas/waba.entity';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
@@ -76,7 +76,7 @@ export class WabaSyncService {
    * WABA's own token and applies them, audited as SYNC by `requestedBy`. Throws the public problem when
    * Meta fails (the failure is recorded on the WABA first).
    */
-  async syncNow(organizationId: string, wabaId: string, requestedBy: Actor): Promise<Readonly<Waba>> {
+  async syncNow(organizationId: string, wabaId: string, requestedBy: Actor): Promise<WabaView> {
     const waba = await this.wabas.getForOrganization(organizationId, wabaId);
     if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw new ReauthRequiredException(wabaId);
@@ -119,7 +119,7 @@ export class WabaSyncService {
   }
 
   /** Reads the WABA, its numbers and (when the portfolio is known) its terms status with one token. */
-  async read(waba: Readonly<Waba>, token: string): Promise<WabaReading> {
+  async read(waba: WabaView, token: string): Promise<WabaReading> {
     return this.readWith(this.meta, waba, token);
   }
 
@@ -127,7 +127,11 @@ export class WabaSyncService {
    * {@link read} through other reads of Meta: the sync round passes its own, which count the calls and hold
    * them to the round's concurrency limit. Only `wabaId` and `ownerBusinessId` of the WABA are used.
    */
-  async readWith(meta: WabaReads, waba: Pick<Waba, 'wabaId' | 'ownerBusinessId'>, token: string): Promise<WabaReading> {
+  async readWith(
+    meta: WabaReads,
+    waba: Pick<WabaView, 'wabaId' | 'ownerBusinessId'>,
+    token: string,
+  ): Promise<WabaReading> {
     const observedAt = new Date();
     const [snapshot, numbers] = await Promise.all([
       meta.getWaba(waba.wabaId, token),
@@ -148,7 +152,7 @@ export class WabaSyncService {
     reading: WabaReading,
     requestedBy: Actor,
     guard: SyncGuard = {},
-  ): Promise<Readonly<Waba> | null> {
+  ): Promise<WabaView | null> {
     const [waba] = await this.applyReadings(new Map([[wabaId, reading]]), requestedBy, guard);
     return waba ?? null;
   }
@@ -163,7 +167,7 @@ export class WabaSyncService {
     readings: Map<string, WabaReading>,
     requestedBy: Actor,
     { claim, fence }: SyncGuard = {},
-  ): Promise<Array<Readonly<Waba>>> {
+  ): Promise<Array<WabaView>> {
     const context = readContext(requestedBy, fence);
     const now = new Date();
     const schedule = { syncedAt: now, nextSyncAt: new Date(now.getTime() + this.intervalMs()) };

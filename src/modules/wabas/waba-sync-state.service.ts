@@ -18,8 +18,8 @@ import {
   nextSyncAfterFailure,
   requireReauthorization,
 } from './waba-transitions';
-import type { Waba } from './waba.entity';
 import { WabaRepository } from './waba.repository';
+import type { WabaView } from './waba.types';
 
 /** When the readings were applied, and when to read the WABAs again. */
 export interface SyncSchedule {
@@ -51,7 +51,7 @@ export class WabaSyncStateService {
     context: ChangeContext,
     schedule: SyncSchedule,
     claim?: SyncClaim,
-  ): Promise<Array<Readonly<Waba>>> {
+  ): Promise<Array<WabaView>> {
     const applied = new Set<string>();
     const locked = await this.changes.apply([...readings.keys()], context, (waba) => {
       const reading = readings.get(waba.wabaId);

@@ -12,6 +12,7 @@ import {
   WabaConnection,
   WabaDisconnection,
 } from './wabas.constants';
+import type { WabaView } from './waba.types';
 
 /**
  * The transitions of a WABA's fields, as pure functions of the entity: the commands of this module run them
@@ -48,7 +49,7 @@ export type WabaVisibleState = Pick<
 >;
 
 /** The audited columns of the WABA as they are now. */
-export function visibleState(waba: Readonly<Waba>): WabaVisibleState {
+export function visibleState(waba: WabaView): WabaVisibleState {
   return {
     status: waba.status,
     statusReason: waba.statusReason,
@@ -171,7 +172,7 @@ export function nextSyncAfterFailure(failureCount: number, now: Date, retryAfter
  * Whether a round's claim on the WABA still stands (always, outside rounds). Checked on the row locked for
  * the change, so no claim can be taken between this check and the commit.
  */
-export function holdsClaim(waba: Readonly<Waba>, claim: SyncClaim | undefined): boolean {
+export function holdsClaim(waba: WabaView, claim: SyncClaim | undefined): boolean {
   return !claim || (waba.syncClaimedBy === claim.owner && waba.syncClaimToken === claim.token);
 }
 

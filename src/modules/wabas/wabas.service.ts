@@ -21,6 +21,7 @@ import { applySnapshot, markReconnected, rederive, requireReauthorization, visib
 import { Waba } from './waba.entity';
 import { WabaRepository, type WabaListQuery, type WabaListRow } from './waba.repository';
 import { ReconnectionEvidence, WabaConnection, WebhookSubscriptionStatus } from './wabas.constants';
+import type { WabaView } from './waba.types';
 
 /** What a successful Embedded Signup stores on its WABA ({@link WabasService.upsertForSignup}). */
 export interface SignupWabaInput {
@@ -43,7 +44,7 @@ export interface SignupWabaInput {
  * The webhook-reported facts are {@link WabaAccountStateService}'s, the sync state
  * {@link WabaSyncStateService}'s, the webhook subscription {@link WabaSubscriptionService}'s; all change
  * WABAs through one internal path ({@link WabaChanges}) that re-derives the status and the MM Lite column,
- * audits in the same transaction and publishes after commit. Reads return `Readonly<Waba>`: no other
+ * audits in the same transaction and publishes after commit. Reads return `WabaView`: no other
  * module changes a WABA's fields.
  */
 @Injectable()
@@ -66,7 +67,7 @@ export class WabasService {
   }
 
   /** The WABA if it belongs to the organization; another organization's WABA is a 404 like a missing one. */
-  async getForOrganization(organizationId: string, wabaId: string): Promise<Readonly<Waba>> {
+  async getForOrganization(organizationId: string, wabaId: string): Promise<WabaView> {
     // The explicit condition doubles the request's tenant filter (defence in depth).
     const waba = await this.em.findOne(Waba, { wabaId, organization: organizationId });
     if (!waba) {
@@ -80,7 +81,7 @@ export class WabasService {
    * most one organization, so signup must see another's to refuse it); inside the caller's transaction
    * when there is one. Null when unknown.
    */
-  async findByWabaId(wabaId: string): Promise<Readonly<Waba> | null> {
+  async findByWabaId(wabaId: string): Promise<WabaView | null> {
     return this.repository.findAcrossTenants(wabaId);
   }
 
@@ -90,7 +91,7 @@ export class WabasService {
    * before any lock on the WABA's numbers, the order of the changes and their disabled rules. Null when
    * unknown.
    */
-  async lockForShare(wabaId: string): Promise<Readonly<Waba> | null> {
+  async lockForShare(wabaId: string): Promise<WabaView | null> {
     // Callers checked ownership first, as for the commands.
     return this.repository.findAcrossTenants(wabaId, LockMode.PESSIMISTIC_READ);
   }
@@ -101,7 +102,7 @@ export class WabasService {
   }
 
   /** Decrypts the WABA's business token just before a Graph call. */
-  async revealToken(waba: Readonly<Waba>): Promise<string> {
+  async revealToken(waba: WabaView): Promise<string> {
     if (!waba.accessTokenSealed) {
       // Across tenants: a lazy column of a WABA the caller already holds (background jobs have no scope).
       await this.em.populate(waba, ['accessTokenSealed'], { ...ACROSS_TENANTS });
@@ -127,7 +128,7 @@ export class WabasService {
    * MM Lite column from the dash to NOT_ONBOARDED unless Meta already says ONBOARDED. Returns the WABA as
    * stored afterwards (null when unknown).
    */
-  async startMmLiteSetup(wabaId: string, context: ChangeContext): Promise<Readonly<Waba> | null> {
+  async startMmLiteSetup(wabaId: string, context: ChangeContext): Promise<WabaView | null> {
     const startedAt = new Date();
     return this.changes.applyOne(wabaId, context, (waba) => {
       if (waba.mmLiteSetupStartedAt) {
@@ -146,7 +147,7 @@ export class WabasService {
    * has checked that no other organization owns it; the unique index on `waba_id` backs that check under
    * races. Its events are published after the signup's commit.
    */
-  async upsertForSignup(input: SignupWabaInput): Promise<{ waba: Readonly<Waba>; created: boolean }> {
+  async upsertForSignup(input: SignupWabaInput): Promise<{ waba: WabaView; created: boolean }> {
     return this.transactions.run(async (em) => {
       const { sealed, fingerprint } = this.sealToken(input.token);
       const existing = await em.findOne(

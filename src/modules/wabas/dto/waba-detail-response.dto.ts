@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { Waba } from 'src/modules/wabas/waba.entity';
-
 import { WabaRowResponseDto } from './waba-response.dto';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 
 /** MM Lite state inside the WABA detail. */
 export class WabaMmLiteDto {
@@ -54,7 +53,7 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
 
   updatedAt: Date;
 
-  static fromWaba(waba: Readonly<Waba>): WabaDetailResponseDto {
+  static fromWaba(waba: WabaView): WabaDetailResponseDto {
     return {
       ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,
