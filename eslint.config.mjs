@@ -56,7 +56,6 @@ const ALLOWED_FOR_NOW = {
   // Until describeFailure/retryAt leave phone-numbers for a shared home.
   'src/modules/wabas/waba-subscription.service.ts': ['src/modules/phone-numbers/meta-step-failure'],
   // "phones": the phone-numbers split (and the WABA commands it calls).
-  'src/modules/mm-lite/mm-lite-panel.ts': ['src/modules/wabas/waba.entity'],
   'src/modules/phone-numbers/phone-number-snapshot.ts': ['src/modules/wabas/waba-facts'],
 };
 

@@ -1,5 +1,5 @@
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
-import type { Waba } from 'src/modules/wabas/waba.entity';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 import {
   META_MM_LITE_PENDING_INTERNAL_SETUP,
   META_MM_LITE_PENDING_PAYMENT_METHOD,
@@ -22,7 +22,7 @@ import {
 
 /** What the panel reads of a WABA. */
 export type MmLitePanelWaba = Pick<
-  Waba,
+  WabaView,
   | 'wabaId'
   | 'status'
   | 'statusReason'
@@ -66,7 +66,7 @@ export function buildMmLitePanel(waba: MmLitePanelWaba, numbers: MmLitePanelNumb
 }
 
 /** The Business Manager page where an admin of the WABA's portfolio accepts the terms. */
-export function termsActionUrl(waba: Pick<Waba, 'wabaId' | 'ownerBusinessId'>): string {
+export function termsActionUrl(waba: Pick<WabaView, 'wabaId' | 'ownerBusinessId'>): string {
   const url = new URL(META_BUSINESS_MANAGER_MM_LITE_URL);
   if (waba.ownerBusinessId) {
     url.searchParams.set('business_id', waba.ownerBusinessId);

@@ -13,6 +13,7 @@ import { type Actor, Actors } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
@@ -57,7 +58,7 @@ export interface ConnectInput {
 /** Result of a connection: the records and whether the number is new to the organization. */
 export interface ConnectResult {
   phoneNumber: Readonly<PhoneNumber>;
-  waba: Readonly<PhoneNumber['waba']>;
+  waba: WabaView;
   created: boolean;
 }
 

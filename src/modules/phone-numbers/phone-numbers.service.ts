@@ -9,6 +9,7 @@ import { SecretBox } from 'src/common/security/secret-box';
 import type { Actor } from 'src/modules/audit/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import type { WabaView } from 'src/modules/wabas/waba.types';
 import { MmLiteStatus, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
@@ -54,7 +55,7 @@ export interface SignupNumber {
   organizationId: string;
   phoneNumberId: string;
   /** The WABA as WabasService.upsertForSignup stored it in the same transaction. */
-  waba: Readonly<PhoneNumber['waba']>;
+  waba: WabaView;
   snapshot: PhoneNumberSnapshot;
   /** When the retry job registers it if the connection's own attempt does not finish (a lease). */
   registrationDueAt: Date;
