@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import type { Actor } from './actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** Where a change came from (audit `source`): how the service learned the value, whoever asked. */
 export enum ChangeSource {

@@ -51,3 +51,30 @@ export function domainExceptionFromMeta(error: MetaGatewayException): DomainExce
  */
 export const translateMetaFailure: ProblemTranslator = (exception) =>
   exception instanceof MetaGatewayException ? domainExceptionFromMeta(exception) : null;
+
+/** A failed Graph call of an onboarding step, as stored on the record and logged (never a token). */
+export interface StepFailure {
+  classification: string;
+  code: number | null;
+  message: string;
+  /** Worth trying again later: Meta was down, slow or throttling. */
+  retryable: boolean;
+}
+
+/** Classifies the failure of a Graph call; anything that is not a Meta answer counts as retryable. */
+export function describeFailure(error: unknown): StepFailure {
+  if (error instanceof MetaGatewayException) {
+    return {
+      classification: error.code,
+      code: error.metaCode,
+      message: error.details.metaDetails ?? error.message,
+      retryable: error.code === MetaGatewayErrorCode.TRANSIENT || error.code === MetaGatewayErrorCode.RATE_LIMITED,
+    };
+  }
+  return { classification: 'UNEXPECTED', code: null, message: 'unexpected error', retryable: true };
+}
+
+/** The public problem of a Meta failure; anything else is rethrown as it is. */
+export function toPublicError(error: unknown): unknown {
+  return error instanceof MetaGatewayException ? domainExceptionFromMeta(error) : error;
+}

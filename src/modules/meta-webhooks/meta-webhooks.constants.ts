@@ -1,4 +1,4 @@
-import { Actors } from 'src/modules/audit/actor';
+import { Actors } from 'src/modules/organizations/actor';
 /** Where a stored delivery is in its processing. */
 export enum WebhookInboxStatus {
   /** Stored, waiting for (another) attempt at `nextAttemptAt`. */

@@ -9,7 +9,7 @@ import {
 } from 'src/common/http/api-problem-responses.decorator';
 import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 import { MarketingMessageResponseDto } from './dto/marketing-message-response.dto';
 import { SendMarketingMessageDto } from './dto/send-marketing-message.dto';

@@ -15,7 +15,7 @@ import { findMarketingRestriction } from './marketing-regions';
 import { ACCOUNT_STATE_SEND_ERRORS, marketingSendProblem } from './marketing-send-failure';
 import { MarketingRegionRestrictedException } from './mm-lite.exception';
 import { ChangeSource } from 'src/modules/audit/change-context';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** A marketing template to send. */
 export interface MarketingMessageInput {

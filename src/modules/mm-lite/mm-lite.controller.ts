@@ -9,7 +9,7 @@ import {
 } from 'src/common/http/api-problem-responses.decorator';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 import { MmLitePanelResponseDto } from './dto/mm-lite-panel-response.dto';
 import { MmLiteService } from './mm-lite.service';

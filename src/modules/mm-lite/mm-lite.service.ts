@@ -8,7 +8,7 @@ import { WabasService } from 'src/modules/wabas/wabas.service';
 import type { MmLitePanelResponseDto } from './dto/mm-lite-panel-response.dto';
 import { buildMmLitePanel } from './mm-lite-panel';
 import { ChangeSource } from 'src/modules/audit/change-context';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /**
  * The "Set up MM Lite" flow of the guide (product-spec §2.5): the panel, starting setup, and refreshing

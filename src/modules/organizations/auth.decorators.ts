@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 
-import { type Actor, Actors } from 'src/modules/audit/actor';
+import { type Actor, Actors } from 'src/modules/organizations/actor';
 
 /** How a route authenticates. */
 export enum AuthKind {

@@ -9,7 +9,7 @@ import { Transactions } from 'src/common/events/transactions';
 import { DomainException, NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { SecretBox } from 'src/common/security/secret-box';
-import { type Actor, Actors } from 'src/modules/audit/actor';
+import { type Actor, Actors } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
@@ -17,7 +17,7 @@ import type { WabaView } from 'src/modules/wabas/waba.types';
 import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { describeFailure } from './meta-step-failure';
+import { describeFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 import {
   type PendingConnectionClaim,
   PendingConnectionRepository,

@@ -8,7 +8,7 @@ import { Organization } from 'src/modules/organizations/organization.entity';
 
 import { PendingConnectionRepository } from './pending-connection.repository';
 import { PendingConnectionStatus } from './phone-numbers.constants';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** Why a pending connection was refused: the problem its replays are answered with. */
 export interface PendingConnectionRejection {

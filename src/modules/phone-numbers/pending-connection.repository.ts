@@ -4,7 +4,7 @@ import { EntityRepository, type EntityManager } from '@mikro-orm/postgresql';
 
 import type { PendingConnection, PendingConnectionRejection } from './pending-connection.entity';
 import { PendingConnectionStatus } from './phone-numbers.constants';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** A row a request or job instance works on alone, until its lease ends. */
 export interface PendingConnectionClaim {

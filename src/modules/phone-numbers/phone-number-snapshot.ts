@@ -1,5 +1,5 @@
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { isOlderReport } from 'src/modules/wabas/waba-facts';
+import { isOlderReport } from 'src/common/time/as-of';
 
 import type { PhoneNumber } from './phone-number.entity';
 import type { SendingChannel } from './phone-numbers.constants';

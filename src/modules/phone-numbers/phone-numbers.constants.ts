@@ -1,4 +1,4 @@
-import { Actors } from 'src/modules/audit/actor';
+import { Actors } from 'src/modules/organizations/actor';
 /** Where a number's marketing templates go. */
 export enum SendingChannel {
   CLOUD_API = 'CLOUD_API',

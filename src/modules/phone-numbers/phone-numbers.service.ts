@@ -6,7 +6,7 @@ import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import type { Page } from 'src/common/http/pagination';
 import { SecretBox } from 'src/common/security/secret-box';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import type { WabaView } from 'src/modules/wabas/waba.types';

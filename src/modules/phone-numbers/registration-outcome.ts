@@ -1,9 +1,14 @@
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 
-import { describeFailure, retryAt } from './meta-step-failure';
+import { retryAt } from 'src/common/retry/backoff';
+import { describeFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 import { applyPhoneSnapshot } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';
-import { REGISTRATION_MAX_AUTO_ATTEMPTS, RegistrationStatus } from './phone-numbers.constants';
+import {
+  REGISTRATION_MAX_AUTO_ATTEMPTS,
+  REGISTRATION_RETRY_BASE_MS,
+  RegistrationStatus,
+} from './phone-numbers.constants';
 
 /** What one `POST /{phone}/register` came to: Meta's failure, or success with the number read back (or not). */
 export type RegistrationAttempt = { failure: unknown } | { failure: null; snapshot: PhoneNumberSnapshot | null };
@@ -40,7 +45,7 @@ export function applyRegistrationOutcome(
   phone.registrationErrorMessage = described.message;
   phone.nextRegistrationAttemptAt =
     described.retryable && phone.registrationAttempts < REGISTRATION_MAX_AUTO_ATTEMPTS
-      ? retryAt(phone.registrationAttempts)
+      ? retryAt(phone.registrationAttempts, REGISTRATION_RETRY_BASE_MS)
       : null;
   return true;
 }

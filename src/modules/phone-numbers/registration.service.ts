@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from 'src/common/events/transactions';
 import { domainExceptionFromMeta } from 'src/modules/meta-gateway/meta-failure.problem';
 import { SecretBox } from 'src/common/security/secret-box';
-import { type Actor, Actors } from 'src/modules/audit/actor';
+import { type Actor, Actors } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
@@ -11,7 +11,7 @@ import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.
 import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { describeFailure, toPublicError } from './meta-step-failure';
+import { describeFailure, toPublicError } from 'src/modules/meta-gateway/meta-failure.problem';
 import { PhoneNumberChanges } from './phone-number-changes';
 import { phoneState } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';

@@ -4,7 +4,7 @@ import type { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot, WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 
-import { toPublicError } from './meta-step-failure';
+import { toPublicError } from 'src/modules/meta-gateway/meta-failure.problem';
 import type { PendingConnectionRejection } from './pending-connection.entity';
 import type { PendingConnectionWork } from './pending-connection.repository';
 import {

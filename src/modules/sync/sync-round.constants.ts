@@ -1,4 +1,4 @@
-import { Actors } from 'src/modules/audit/actor';
+import { Actors } from 'src/modules/organizations/actor';
 /** WABAs claimed at once by one instance: one multi-ID call's worth (Graph's limit is 50 IDs). */
 export const SYNC_ROUND_CLAIM_BATCH_SIZE = 50;
 

@@ -1,5 +1,5 @@
 import type { ClaimedWaba, SyncClaim } from 'src/modules/wabas/waba-sync.types';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** Unit of work of a round: several WABAs read with one token, or one WABA read with its own. */
 export type RoundTask =

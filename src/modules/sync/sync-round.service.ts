@@ -25,7 +25,7 @@ import { SyncRoundObserver } from './sync-round.observer';
 import { LimitedSyncRoundReads } from './sync-round.reads';
 import { type Outcome, planTasks, RoundRun, type RoundTask } from './sync-round.run';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** What one instance did in one round (the body of `POST /api/v1/admin/sync-rounds`). */
 export interface SyncRoundResult {

@@ -16,7 +16,7 @@ import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { ChangeSource, type ChangeContext, type ChangeFence } from 'src/modules/audit/change-context';
-import type { Actor } from 'src/modules/audit/actor';
+import type { Actor } from 'src/modules/organizations/actor';
 
 /** What Meta said about one WABA in one read (its fields, its numbers, the portfolio's terms). */
 export interface WabaReading {

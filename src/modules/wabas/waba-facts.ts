@@ -1,3 +1,5 @@
+import { isOlderReport } from 'src/common/time/as-of';
+
 import type { Waba } from './waba.entity';
 
 /**
@@ -33,14 +35,6 @@ export function isStale(waba: AsOfColumns, fact: WabaFact, observedAt: Date): bo
   return isOlderReport(observedAt, waba[WABA_FACT_AS_OF[fact]]);
 }
 
-/**
- * True when a report as of `observedAt` is older than a fact known as of `asOf` (null: never reported),
- * in whole seconds (see {@link isStale}). Shared with the phone numbers' own "as of" times.
- */
-export function isOlderReport(observedAt: Date, asOf: Date | null): boolean {
-  return asOf !== null && wholeSeconds(observedAt) < wholeSeconds(asOf);
-}
-
 /** Records that the fact is known as of `observedAt` (never moving its time backwards). */
 export function recordObservation(waba: AsOfColumns, fact: WabaFact, observedAt: Date): void {
   const column = WABA_FACT_AS_OF[fact];
@@ -59,8 +53,4 @@ export function observeFact(waba: AsOfColumns, fact: WabaFact, observedAt: Date,
   apply();
   recordObservation(waba, fact, observedAt);
   return true;
-}
-
-function wholeSeconds(date: Date): number {
-  return Math.floor(date.getTime() / 1000);
 }

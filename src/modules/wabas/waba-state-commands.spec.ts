@@ -1,4 +1,4 @@
-import { Actors } from 'src/modules/audit/actor';
+import { Actors } from 'src/modules/organizations/actor';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 

@@ -1,17 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { Transactions } from 'src/common/events/transactions';
-import { Actors } from 'src/modules/audit/actor';
+import { Actors } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-import { describeFailure, retryAt } from 'src/modules/phone-numbers/meta-step-failure';
+import { retryAt } from 'src/common/retry/backoff';
+import { describeFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 
 import { WabaChanges } from './waba-changes';
 import { requireReauthorization } from './waba-transitions';
 import { WabaRepository } from './waba.repository';
 import { WabasService } from './wabas.service';
-import { WEBHOOK_SUBSCRIPTION_LEASE_MS, WebhookSubscriptionStatus } from './wabas.constants';
+import {
+  SUBSCRIPTION_RETRY_BASE_MS,
+  WEBHOOK_SUBSCRIPTION_LEASE_MS,
+  WebhookSubscriptionStatus,
+} from './wabas.constants';
 
 /**
  * The app's webhook subscription to a WABA (`POST /{waba}/subscribed_apps`, product-spec §2.1), run after a
@@ -93,7 +98,9 @@ export class WabaSubscriptionService {
       waba.subscriptionAttempts += 1;
       waba.subscriptionStatus = WebhookSubscriptionStatus.FAILED;
       waba.subscriptionError = { code: described.code, message: described.message };
-      waba.nextSubscriptionAttemptAt = described.retryable ? retryAt(waba.subscriptionAttempts) : null;
+      waba.nextSubscriptionAttemptAt = described.retryable
+        ? retryAt(waba.subscriptionAttempts, SUBSCRIPTION_RETRY_BASE_MS)
+        : null;
       if (failure instanceof MetaGatewayException && failure.code === MetaGatewayErrorCode.AUTH_INVALID) {
         requireReauthorization(waba, attemptedAt);
       }

@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, Property, rel } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
 import { TenantScoped } from 'src/common/database/tenant-filter';
@@ -234,6 +234,14 @@ export class Waba extends BaseEntity<
    */
   @Property({ default: 0 })
   associatedNumbers = 0;
+
+  /**
+   * A new WABA of the organization. The relation is built from the organization's id alone (a reference,
+   * not a loaded row): connecting a WABA reads and writes nothing of the organizations table.
+   */
+  static ofOrganization(organizationId: string, wabaId: string, accessTokenSealed: string, fingerprint: string): Waba {
+    return new Waba(rel(Organization, organizationId), wabaId, accessTokenSealed, fingerprint);
+  }
 
   constructor(organization: Organization, wabaId: string, accessTokenSealed: string, accessTokenFingerprint: string) {
     super();

@@ -104,3 +104,6 @@ export const META_SYNC_BASE_BACKOFF_MINUTES = 1;
  * than the Graph call with its retries, so that only a dead instance's claim comes back.
  */
 export const WEBHOOK_SUBSCRIPTION_LEASE_MS = 60_000;
+
+/** First retry delay of a failed webhook subscription; doubles each attempt (as the number's registration). */
+export const SUBSCRIPTION_RETRY_BASE_MS = 30_000;

@@ -12,7 +12,6 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import type { ChangeContext } from 'src/modules/audit/change-context';
 import type { WabaSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
-import { Organization } from 'src/modules/organizations/organization.entity';
 
 import { WabaConnectedEvent } from './events/waba-connected.event';
 import { WabaChanges, type WabaDisabledRule } from './waba-changes';
@@ -155,9 +154,7 @@ export class WabasService {
         { wabaId: input.snapshot.id, organization: input.organizationId },
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
-      const waba =
-        existing ??
-        new Waba(em.getReference(Organization, input.organizationId), input.snapshot.id, sealed, fingerprint);
+      const waba = existing ?? Waba.ofOrganization(input.organizationId, input.snapshot.id, sealed, fingerprint);
       const before = existing ? visibleState(existing) : null;
       // The signup has just read the WABA with a token Meta validated: its reading is as of now.
       const observedAt = new Date();
