@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { GraphApiError } from 'src/meta-simulator/graph/graph-api.error';
+import { GraphApiHandler } from 'src/meta-simulator/graph/graph-api.handler';
+import type { GraphRequest } from 'src/meta-simulator/graph/graph-api.types';
+import { GraphUsageMeter } from 'src/meta-simulator/graph/graph-usage.meter';
+
 import { ControlApiHandler } from './control-api.handler';
 import { FaultInjector } from './fault.injector';
-import { GraphApiError } from './graph-api.error';
-import { GraphApiHandler, type GraphRequest } from './graph-api.handler';
 import { isJsonObject, paramsFromSearch, parseBody, readBody, writeJson, writeRaw } from './http-io.util';
 import {
   SIM_DEFAULT_BUC_CALL_BUDGET,
@@ -888,7 +891,7 @@ export class MetaSimulator {
         const wabaId = this.graph.wabaOfPath(segments) ?? 'unknown';
         const regain = fault.regainMinutes ?? 5;
         return GraphApiError.bucThrottled({
-          'X-Business-Use-Case-Usage': GraphApiHandler.bucHeader([{ wabaId, percent: 100, regainMinutes: regain }]),
+          'X-Business-Use-Case-Usage': GraphUsageMeter.bucHeader([{ wabaId, percent: 100, regainMinutes: regain }]),
         });
       }
       case 'app_throttle':
