@@ -20,13 +20,9 @@ export class DebugTokenRoute {
   ) {}
 
   handle(req: GraphRequest): GraphResponse {
-    const caller = this.access.identify(req.token);
-    if (caller.kind === 'none') {
-      throw GraphApiError.tokenRequired();
-    }
-    if (caller.kind === 'unknown') {
-      throw GraphApiError.unparsableToken();
-    }
+    const caller = this.access.requireKnownToken(req.token);
+    // Only the app token or a system-user token may inspect tokens; a business token is refused before
+    // its expiry is looked at.
     if (caller.kind === 'business') {
       throw new GraphApiError({
         code: 100,

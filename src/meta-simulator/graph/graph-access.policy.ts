@@ -28,8 +28,8 @@ export class GraphAccessPolicy {
     return `${this.config.appId}|${this.config.appSecret}`;
   }
 
-  /** A valid business or system-user token, else the matching 104/190 error (§1.5). */
-  requireUserToken(token: string | null): GraphCaller {
+  /** A token the simulator knows (or the app token), usable or not; 104 without one, 190 for another. */
+  requireKnownToken(token: string | null): GraphCaller {
     const caller = this.identify(token);
     if (caller.kind === 'none') {
       throw GraphApiError.tokenRequired();
@@ -37,6 +37,12 @@ export class GraphAccessPolicy {
     if (caller.kind === 'unknown') {
       throw GraphApiError.unparsableToken();
     }
+    return caller;
+  }
+
+  /** A valid business or system-user token, else the matching 104/190 error (§1.5). */
+  requireUserToken(token: string | null): GraphCaller {
+    const caller = this.requireKnownToken(token);
     if (caller.record) {
       this.assertTokenUsable(caller.record);
     }
