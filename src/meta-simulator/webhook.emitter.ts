@@ -8,13 +8,18 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 /**
  * Builds and delivers Meta webhooks (graph-api-reference.md §6): the `object/entry/changes` envelope,
  * signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed with the app secret>`.
+ * Keeps the callback URL and every delivery made, and tracks background deliveries until they settle.
  */
 export class WebhookEmitter {
   private readonly inFlight = new Set<AbortController>();
+  private readonly sent: WebhookDelivery[] = [];
+  private readonly pending = new Set<Promise<WebhookDelivery>>();
 
   constructor(
     private readonly appSecret: string,
     private readonly now: () => Date,
+    /** Callback URL of deliveries that name none; null when none is configured. */
+    public url: string | null,
   ) {}
 
   /** `sha256=<hex>` of the exact body bytes. */
@@ -35,11 +40,53 @@ export class WebhookEmitter {
     return { object: 'whatsapp_business_account', entry: [entry] };
   }
 
+  /** Every delivery so far, oldest first. A live read-only view. */
+  get deliveries(): readonly WebhookDelivery[] {
+    return this.sent;
+  }
+
+  clearDeliveries(): void {
+    this.sent.length = 0;
+  }
+
+  /** Delivers a payload to `options.url` or the configured URL and records the delivery. */
+  async deliver(payload: JsonValue | string, options: SendWebhookOptions = {}): Promise<WebhookDelivery> {
+    const url = options.url ?? this.url;
+    if (!url) {
+      throw new Error('No webhook URL configured');
+    }
+    const delivery = await this.send(url, payload, options);
+    this.sent.push(delivery);
+    return delivery;
+  }
+
+  /** Delivers without waiting (status webhooks of sends); nothing happens without a configured URL. */
+  deliverInBackground(payload: JsonObject): void {
+    if (!this.url) {
+      return;
+    }
+    const promise = this.deliver(payload).catch((): WebhookDelivery => ({
+      url: '',
+      body: '',
+      signature: '',
+      status: 0,
+    }));
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise));
+  }
+
+  /** Waits for background deliveries, including those they start meanwhile. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) {
+      await Promise.allSettled([...this.pending]);
+    }
+  }
+
   /**
    * POSTs a payload (object or raw string, sent byte for byte) and reports what happened. Retries up to
    * `attempts` times while the callback does not answer 2xx, like Meta's redelivery.
    */
-  async send(url: string, payload: JsonValue | string, options: SendWebhookOptions = {}): Promise<WebhookDelivery> {
+  private async send(url: string, payload: JsonValue | string, options: SendWebhookOptions): Promise<WebhookDelivery> {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     const signature = options.signature ?? this.sign(body);
     const attempts = Math.max(1, options.attempts ?? 1);

@@ -1,4 +1,4 @@
-import type { JsonObject } from './meta-simulator.types';
+import type { JsonObject } from 'src/meta-simulator/meta-simulator.types';
 
 /** Parameters of a Graph error (graph-api-reference.md §1.4). */
 export interface GraphApiErrorInit {

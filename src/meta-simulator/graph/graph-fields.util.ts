@@ -1,3 +1,5 @@
+import type { JsonObject, JsonValue } from 'src/meta-simulator/meta-simulator.types';
+
 import { GraphApiError } from './graph-api.error';
 
 /** One entry of a `fields=` selection: `name`, `name.limit(n)`, `name{child,…}` (§1.8). */
@@ -68,4 +70,27 @@ export function parseFields(raw: string | undefined): FieldSelection[] | null {
 /** Selection for a list of plain names. */
 export function selectionOf(names: readonly string[]): FieldSelection[] {
   return names.map((name) => ({ name, children: null }));
+}
+
+/**
+ * Renders the selected fields of a node; fields without a value are left out. With `appendId`, `id` is added
+ * when the selection did not ask for it, as Graph does for most nodes.
+ */
+export function renderNode(
+  selection: FieldSelection[],
+  value: (field: FieldSelection) => JsonValue | undefined,
+  id: string,
+  appendId: boolean,
+): JsonObject {
+  const node: JsonObject = {};
+  for (const field of selection) {
+    const rendered = value(field);
+    if (rendered !== undefined) {
+      node[field.name] = rendered;
+    }
+  }
+  if (appendId && node.id === undefined) {
+    node.id = id;
+  }
+  return node;
 }
