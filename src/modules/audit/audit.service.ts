@@ -21,12 +21,16 @@ export class AuditService {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Adds an audit record to the given EntityManager's unit of work; it is written by the caller's flush,
-   * in the same transaction as the change it describes.
+   * Adds an audit record to the running transaction's unit of work (MikroORM's transaction context): it is
+   * written by that transaction's flush, with the change it describes, or not at all. Outside a transaction
+   * it throws: a record written apart from its change could survive the change's rollback.
    */
-  record(em: EntityManager, input: Omit<AuditEvent, 'id' | 'occurredAt'> & { occurredAt?: Date }): AuditEvent {
+  record(input: Omit<AuditEvent, 'id' | 'occurredAt'> & { occurredAt?: Date }): AuditEvent {
+    if (!this.em.getTransactionContext()) {
+      throw new Error('AuditService.record runs inside the transaction of the change it records');
+    }
     const event = new AuditEvent({ ...input, occurredAt: input.occurredAt ?? new Date() });
-    em.persist(event);
+    this.em.persist(event);
     return event;
   }
 

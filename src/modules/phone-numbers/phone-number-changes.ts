@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import type { DomainEvent } from 'src/common/events/domain-event';
@@ -14,7 +13,7 @@ import type { PhoneNumber } from './phone-number.entity';
 import type { RegistrationStatus } from './phone-numbers.constants';
 
 /**
- * The audit records of the numbers' transitions, written into the transaction's unit of work, and the
+ * The audit records of the numbers' transitions, written into the running transaction's unit of work, and the
  * domain events they stand for, returned for the caller to queue after the commit: every change of a
  * number is told the same way whichever transition made it.
  */
@@ -26,13 +25,13 @@ export class PhoneNumberChanges {
    * What changed since `before` (a {@link phoneState}): the Meta fields as one PHONE_NUMBER_UPDATED record,
    * a channel switch as SENDING_CHANNEL_CHANGED; nothing when neither changed.
    */
-  record(em: EntityManager, phone: PhoneNumber, before: PhoneState, context: ChangeContext): DomainEvent[] {
+  record(phone: PhoneNumber, before: PhoneState, context: ChangeContext): DomainEvent[] {
     const after = phoneState(phone);
     const events: DomainEvent[] = [];
     const base = this.base(phone, context);
     const fields = changedFields(before.fields, phone);
     if (Object.keys(fields.after).length > 0) {
-      this.audit.record(em, { ...base, type: AuditEventType.PHONE_NUMBER_UPDATED, ...fields });
+      this.audit.record({ ...base, type: AuditEventType.PHONE_NUMBER_UPDATED, ...fields });
       const changes = Object.fromEntries(
         Object.keys(fields.after).map((key) => [key, { before: fields.before[key], after: fields.after[key] }]),
       );
@@ -41,7 +40,7 @@ export class PhoneNumberChanges {
       );
     }
     if (before.sendingChannel !== after.sendingChannel) {
-      this.audit.record(em, {
+      this.audit.record({
         ...base,
         type: AuditEventType.SENDING_CHANNEL_CHANGED,
         before: { sendingChannel: before.sendingChannel },
@@ -66,7 +65,6 @@ export class PhoneNumberChanges {
    * the Meta fields its read-back changed; nothing when the status stayed. No domain event stands for it.
    */
   recordRegistration(
-    em: EntityManager,
     phone: PhoneNumber,
     before: { registrationStatus: RegistrationStatus; fields: PhoneState['fields'] },
     context: ChangeContext,
@@ -75,7 +73,7 @@ export class PhoneNumberChanges {
       return;
     }
     const fields = changedFields(before.fields, phone);
-    this.audit.record(em, {
+    this.audit.record({
       ...this.base(phone, context),
       type: AuditEventType.PHONE_NUMBER_UPDATED,
       before: { registrationStatus: before.registrationStatus, ...fields.before },
@@ -88,9 +86,9 @@ export class PhoneNumberChanges {
   }
 
   /** A number connected for the first time: PHONE_NUMBER_ADDED. */
-  recordAdded(em: EntityManager, phone: PhoneNumber, context: ChangeContext): DomainEvent[] {
+  recordAdded(phone: PhoneNumber, context: ChangeContext): DomainEvent[] {
     const base = this.base(phone, context);
-    this.audit.record(em, {
+    this.audit.record({
       ...base,
       type: AuditEventType.PHONE_NUMBER_ADDED,
       before: null,

@@ -34,7 +34,11 @@ function number(phoneNumberId: string, overrides: Partial<PhoneNumber> = {}): Ph
 function setUp(stored: PhoneNumber[]) {
   const persisted: AuditEvent[] = [];
   const queued: DomainEvent[] = [];
-  const em = { persist: (entity: AuditEvent) => persisted.push(entity) } as unknown as EntityManager;
+  // The audit joins the running transaction: a fake one is always open here.
+  const em = {
+    persist: (entity: AuditEvent) => persisted.push(entity),
+    getTransactionContext: () => ({}),
+  } as unknown as EntityManager;
   const transactions = {
     run: <T>(work: (em: EntityManager) => Promise<T>) => work(em),
     publishAfterCommit: (...events: DomainEvent[]) => queued.push(...events),
@@ -56,7 +60,7 @@ function setUp(stored: PhoneNumber[]) {
   } as unknown as PhoneNumberRepository;
   const sut = new PhoneNumbersService(
     repository,
-    new PhoneNumberChanges(new AuditService(null as never)),
+    new PhoneNumberChanges(new AuditService(em)),
     transactions,
     null as never,
     null as never,

@@ -141,7 +141,7 @@ export class PhoneNumbersService implements OnModuleInit {
   ): Promise<Readonly<PhoneNumber>> {
     const owned = await this.getForOrganization(organizationId, phoneNumberId);
     const context: ChangeContext = { source: ChangeSource.API, actor };
-    const updated = await this.transactions.run(async (em) => {
+    const updated = await this.transactions.run(async () => {
       const waba = await this.wabas.lockForShare(owned.waba.wabaId);
       if (waba && channel === SendingChannel.MM_LITE) {
         if (waba.status === WabaStatus.DISABLED) {
@@ -157,7 +157,7 @@ export class PhoneNumbersService implements OnModuleInit {
       }
       const before = phoneState(phone);
       phone.sendingChannel = channel;
-      this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, context));
+      this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
       return phone;
     });
     return updated ?? owned;
@@ -218,7 +218,7 @@ export class PhoneNumbersService implements OnModuleInit {
     if (ids.length === 0) {
       return;
     }
-    await this.transactions.run(async (em) => {
+    await this.transactions.run(async () => {
       const phones = await this.numbers.lockInWabas(
         ids,
         readings.map((reading) => reading.waba.id),
@@ -234,7 +234,7 @@ export class PhoneNumbersService implements OnModuleInit {
           }
           const before = phoneState(phone);
           applyPhoneSnapshot(phone, snapshot, observedAt);
-          this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, context));
+          this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
         }
       }
       await this.warnOfNumbersStoredElsewhere(elsewhere);
@@ -254,12 +254,12 @@ export class PhoneNumbersService implements OnModuleInit {
       actor: DISABLED_WABA_CHANNEL_ACTOR,
       occurredAt: context.occurredAt,
     };
-    await this.transactions.run(async (em) => {
+    await this.transactions.run(async () => {
       const phones = await this.numbers.lockOnChannel(waba.id, SendingChannel.MM_LITE);
       for (const phone of phones) {
         const before = phoneState(phone);
         phone.sendingChannel = SendingChannel.CLOUD_API;
-        this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, rule));
+        this.transactions.publishAfterCommit(...this.changes.record(phone, before, rule));
       }
       if (phones.length > 0) {
         this.logger.log(
@@ -292,7 +292,7 @@ export class PhoneNumbersService implements OnModuleInit {
       applyPhoneSnapshot(phone, input.snapshot);
       phone.nextRegistrationAttemptAt = input.registrationDueAt;
       em.persist(phone);
-      this.transactions.publishAfterCommit(...this.changes.recordAdded(em, phone, input.context));
+      this.transactions.publishAfterCommit(...this.changes.recordAdded(phone, input.context));
       return { phone, created: true };
     });
   }
@@ -318,7 +318,7 @@ export class PhoneNumbersService implements OnModuleInit {
       if (!observeWebhookFact(phone, fact, observedAt, apply && (() => apply(phone)))) {
         return PhoneNumberChangeOutcome.STALE;
       }
-      this.transactions.publishAfterCommit(...this.changes.record(em, phone, before, context));
+      this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
       return PhoneNumberChangeOutcome.APPLIED;
     });
   }

@@ -46,7 +46,11 @@ function setUp(connection = WabaConnection.CONNECTED) {
   });
   const leases: Array<Date | null> = [];
   const persisted: AuditEvent[] = [];
-  const em = { persist: (entity: AuditEvent) => persisted.push(entity) } as unknown as EntityManager;
+  // The audit joins the running transaction: a fake one is always open here.
+  const em = {
+    persist: (entity: AuditEvent) => persisted.push(entity),
+    getTransactionContext: () => ({}),
+  } as unknown as EntityManager;
   const transactions = {
     run: <T>(work: (em: EntityManager) => Promise<T>) => work(em),
     publishAfterCommit: jest.fn((..._events: DomainEvent[]) => undefined),
@@ -72,7 +76,7 @@ function setUp(connection = WabaConnection.CONNECTED) {
     wabas as unknown as WabasService,
     null as unknown as PhoneNumbersService,
     repository,
-    new PhoneNumberChanges(new AuditService(null as never)),
+    new PhoneNumberChanges(new AuditService(em)),
     transactions as unknown as Transactions,
     { open: () => PIN } as unknown as SecretBox,
   );

@@ -155,7 +155,7 @@ export class RegistrationService {
     }
 
     const attempt: RegistrationAttempt = failure === null ? { failure, snapshot } : { failure };
-    await this.transactions.run(async (em) => {
+    await this.transactions.run(async () => {
       const phone = await this.numbers.lock({ id: target.id });
       if (!phone) {
         // Gone meanwhile (its WABA or organization was deleted).
@@ -168,7 +168,7 @@ export class RegistrationService {
       if (isTokenRejected(failure)) {
         await this.wabas.markReauthRequired(phone.waba.wabaId, context);
       }
-      this.changes.recordRegistration(em, phone, before, context);
+      this.changes.recordRegistration(phone, before, context);
     });
     return failure;
   }

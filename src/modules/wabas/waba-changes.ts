@@ -110,7 +110,7 @@ export class WabaChanges {
     before: Record<string, unknown> | null,
     after: Record<string, unknown>,
   ): void {
-    this.audit.record(this.em, {
+    this.audit.record({
       organizationId: waba.organization.id,
       wabaId: waba.wabaId,
       phoneNumberId: null,
