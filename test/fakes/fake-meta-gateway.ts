@@ -23,8 +23,9 @@ export interface FakeMetaGatewayCall {
 /**
  * In-memory {@link MetaGateway} for unit tests of other modules. State is set with `setWaba`,
  * `setPhoneNumber`, `setBusinessTermsStatus`, `setTokenInspection`, `setExchangedToken`; failures are
- * queued per method with `failNext`; every call is recorded in `calls`. Unknown objects answer NOT_FOUND,
- * as Graph's code 100/33 does. Tokens are not checked unless `setTokenInspection` made them invalid.
+ * queued per method with `failNext`; every call is recorded in `calls` and shown to the `onCall`
+ * observers as it is made. Unknown objects answer NOT_FOUND, as Graph's code 100/33 does. Tokens are not
+ * checked unless `setTokenInspection` made them invalid.
  */
 export class FakeMetaGateway extends MetaGateway {
   readonly calls: FakeMetaGatewayCall[] = [];
@@ -43,6 +44,7 @@ export class FakeMetaGateway extends MetaGateway {
     messageId: string;
   }> = [];
   private readonly failures = new Map<FakeMetaGatewayMethod, MetaGatewayException[]>();
+  private readonly observers: Array<(call: FakeMetaGatewayCall) => void> = [];
   private readonly throttles = new Map<string, Date>();
   private usedCodes = new Set<string>();
   private messageCounter = 0;
@@ -88,6 +90,14 @@ export class FakeMetaGateway extends MetaGateway {
   /** Marks a business object throttled until the given time. */
   throttle(businessObjectId: string, until: Date): void {
     this.throttles.set(businessObjectId, until);
+  }
+
+  /**
+   * Shows every later call to `observer` as it is made, before it answers: what else is true at that moment
+   * (an open transaction, see FakeTransactions.watch) or what time passes while Meta answers.
+   */
+  onCall(observer: (call: FakeMetaGatewayCall) => void): void {
+    this.observers.push(observer);
   }
 
   /** Calls made to one method, in order. */
@@ -199,7 +209,9 @@ export class FakeMetaGateway extends MetaGateway {
 
   // Async so that a failure is a rejected promise, exactly like the real gateway.
   private async run<T>(method: FakeMetaGatewayMethod, args: unknown[], answer: () => T): Promise<T> {
-    this.calls.push({ method, args });
+    const call = { method, args };
+    this.calls.push(call);
+    this.observers.forEach((observe) => observe(call));
     const queued = this.failures.get(method);
     const failure = queued?.shift();
     if (failure) {

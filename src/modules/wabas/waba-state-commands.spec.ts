@@ -3,9 +3,8 @@ import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 
 import { WabaAccountStateService } from './waba-account-state.service';
-import type { WabaChanges, WabaMutation } from './waba-changes';
+import { changesOn, storedWaba } from './waba-changes.testing';
 import { WabaSyncStateService } from './waba-sync-state.service';
-import type { Waba } from './waba.entity';
 import type { WabaRepository } from './waba.repository';
 import {
   META_TERMS_SIGNED,
@@ -19,49 +18,13 @@ const CONTEXT: ChangeContext = { source: ChangeSource.WEBHOOK, actor: Actors.met
 const REPORTED_AT = new Date('2026-01-15T12:00:00Z');
 const EARLIER = new Date('2026-01-15T11:00:00Z');
 
-/** The change path without a database: runs the mutation on one in-memory WABA and records what it did. */
-function changesOn(waba: Waba): { changes: WabaChanges; applied: boolean[]; audited: AuditEventType[] } {
-  const applied: boolean[] = [];
-  const audited: AuditEventType[] = [];
-  const run = async (mutate: WabaMutation): Promise<Waba> => {
-    applied.push(await mutate(waba));
-    return waba;
-  };
-  const changes = {
-    applyOne: (_wabaId: string, _context: ChangeContext, mutate: WabaMutation) => run(mutate),
-    apply: async (_wabaIds: string[], _context: ChangeContext, mutate: WabaMutation) => [await run(mutate)],
-    recordFieldChange: (_waba: Waba, _context: ChangeContext, type: AuditEventType) => audited.push(type),
-  } as unknown as WabaChanges;
-  return { changes, applied, audited };
-}
-
-function stored(overrides: Partial<Waba> = {}): Waba {
-  return {
-    wabaId: '1001',
-    connection: WabaConnection.CONNECTED,
-    connectionAt: null,
-    disconnectedReason: null,
-    disconnectionAt: null,
-    accountReviewStatus: 'PENDING',
-    accountReviewStatusAt: null,
-    mmLiteTermsStatus: null,
-    mmLiteTermsStatusAt: null,
-    syncFailureCount: 0,
-    lastSyncErrorCode: null,
-    nextSyncAt: REPORTED_AT,
-    syncClaimedBy: null,
-    syncClaimToken: null,
-    ...overrides,
-  } as Waba;
-}
-
 describe(WabaAccountStateService.name, () => {
   it.each<[WabaDisconnection, ReconnectionEvidence, Date, ReportOutcome]>([
     [WabaDisconnection.PARTNER_REMOVED, ReconnectionEvidence.SHARED, REPORTED_AT, ReportOutcome.APPLIED],
     [WabaDisconnection.ACCOUNT_OFFBOARDED, ReconnectionEvidence.SHARED, REPORTED_AT, ReportOutcome.IGNORED],
     [WabaDisconnection.PARTNER_REMOVED, ReconnectionEvidence.SHARED, new Date(0), ReportOutcome.STALE],
   ])('should answer a reconnection of a WABA %s by %s as %s', async (reason, evidence, at, expected) => {
-    const waba = stored({ disconnectedReason: reason, disconnectionAt: EARLIER });
+    const waba = storedWaba({ disconnectedReason: reason, disconnectionAt: EARLIER });
     const { changes, applied } = changesOn(waba);
 
     const outcome = await new WabaAccountStateService(changes).recordReconnection('1001', evidence, at, CONTEXT);
@@ -71,7 +34,7 @@ describe(WabaAccountStateService.name, () => {
   });
 
   it('should answer terms signed already as APPLIED without changing anything', async () => {
-    const { changes, applied } = changesOn(stored({ mmLiteTermsStatus: META_TERMS_SIGNED }));
+    const { changes, applied } = changesOn(storedWaba({ mmLiteTermsStatus: META_TERMS_SIGNED }));
 
     const outcome = await new WabaAccountStateService(changes).recordTermsSigned('1001', REPORTED_AT, CONTEXT);
 
@@ -80,7 +43,7 @@ describe(WabaAccountStateService.name, () => {
   });
 
   it('should audit a review decision only when it changed, and answer an older one STALE', async () => {
-    const waba = stored();
+    const waba = storedWaba();
     const { changes, audited } = changesOn(waba);
     const sut = new WabaAccountStateService(changes);
 
@@ -97,13 +60,13 @@ describe(WabaAccountStateService.name, () => {
   });
 
   it('should mark REAUTH_REQUIRED on PARTNER_APP_UNINSTALLED unless a newer signup connected the WABA', async () => {
-    const newer = stored({ connectionAt: new Date(REPORTED_AT.getTime() + 60_000) });
+    const newer = storedWaba({ connectionAt: new Date(REPORTED_AT.getTime() + 60_000) });
     await expect(
       new WabaAccountStateService(changesOn(newer).changes).recordAppUninstalled('1001', REPORTED_AT, CONTEXT),
     ).resolves.toBe(ReportOutcome.STALE);
     expect(newer.connection).toBe(WabaConnection.CONNECTED);
 
-    const older = stored({ connectionAt: EARLIER });
+    const older = storedWaba({ connectionAt: EARLIER });
     await expect(
       new WabaAccountStateService(changesOn(older).changes).recordAppUninstalled('1001', REPORTED_AT, CONTEXT),
     ).resolves.toBe(ReportOutcome.APPLIED);
@@ -116,7 +79,7 @@ describe(WabaSyncStateService.name, () => {
   const claim = { owner: 'instance-a', token: 'token-a' };
 
   it('should count a failure, back off and mark REAUTH_REQUIRED for a rejected token', async () => {
-    const waba = stored({ syncFailureCount: 2 });
+    const waba = storedWaba({ syncFailureCount: 2 });
     const sut = new WabaSyncStateService(repository, changesOn(waba).changes);
     const before = Date.now();
 
@@ -138,7 +101,7 @@ describe(WabaSyncStateService.name, () => {
   });
 
   it('should record nothing once the round lost its claim on the WABA', async () => {
-    const waba = stored({ syncClaimedBy: 'instance-b', syncClaimToken: 'token-b' });
+    const waba = storedWaba({ syncClaimedBy: 'instance-b', syncClaimToken: 'token-b' });
     const { changes, applied } = changesOn(waba);
     const sut = new WabaSyncStateService(repository, changes);
 
@@ -152,7 +115,7 @@ describe(WabaSyncStateService.name, () => {
   });
 
   it('should never defer a sync to earlier than planned', async () => {
-    const waba = stored({ syncClaimedBy: claim.owner, syncClaimToken: claim.token });
+    const waba = storedWaba({ syncClaimedBy: claim.owner, syncClaimToken: claim.token });
     const { changes, applied } = changesOn(waba);
     const sut = new WabaSyncStateService(repository, changes);
 

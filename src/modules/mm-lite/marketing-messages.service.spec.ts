@@ -1,0 +1,129 @@
+import { ErrorCode } from 'src/common/exceptions/error-code';
+import { ChangeSource } from 'src/modules/audit/change-context';
+import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
+import { Actors } from 'src/modules/organizations/actor';
+import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
+import type { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import type { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import type { WabaView } from 'src/modules/wabas/waba.types';
+import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
+import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
+import type { WabasService } from 'src/modules/wabas/wabas.service';
+import { FakeMetaGateway } from 'test/fakes/fake-meta-gateway';
+
+import { MarketingMessagesService, type MarketingMessageInput } from './marketing-messages.service';
+
+type StoredNumber = Awaited<ReturnType<PhoneNumbersService['getForOrganization']>>;
+
+const ORG = 'org-1';
+const WABA_ID = '102290129340398';
+const PHONE_ID = '106540352242922';
+const ACTOR = Actors.apiKey('key-1');
+const INPUT: MarketingMessageInput = {
+  to: '+447700900123',
+  template: { name: 'spring_sale', language: 'en_US' },
+};
+
+/**
+ * A send on fakes: Meta is the in-memory gateway; the owners of the number, the WABA and the sync are faked
+ * at the public methods the send uses, recording what they were asked.
+ */
+function setUp({ sendingChannel = SendingChannel.CLOUD_API, connection = WabaConnection.CONNECTED } = {}) {
+  const meta = new FakeMetaGateway();
+  meta.setWaba({ id: WABA_ID });
+  meta.setPhoneNumber(WABA_ID, { id: PHONE_ID });
+  const waba = {
+    wabaId: WABA_ID,
+    status: WabaStatus.ACTIVE,
+    statusReason: null,
+    connection,
+    mmLiteStatus: MmLiteStatus.ONBOARDED,
+  } as unknown as WabaView;
+  const phone = { phoneNumberId: PHONE_ID, sendingChannel, waba } as unknown as StoredNumber;
+  const phoneNumbers = {
+    getForOrganization: (organizationId: string, phoneNumberId: string) =>
+      Promise.resolve(organizationId === ORG && phoneNumberId === PHONE_ID ? phone : null),
+  };
+  const wabas = {
+    revealToken: () => Promise.resolve('business-token'),
+    markReauthRequired: jest.fn(() => Promise.resolve()),
+  };
+  const sync = { syncInBackground: jest.fn(() => Promise.resolve('SYNCED')) };
+  const sut = new MarketingMessagesService(
+    meta,
+    wabas as unknown as WabasService,
+    phoneNumbers as unknown as PhoneNumbersService,
+    sync as unknown as WabaSyncService,
+  );
+  return { sut, meta, wabas, sync };
+}
+
+describe(MarketingMessagesService.name, () => {
+  it.each([
+    [SendingChannel.CLOUD_API, 'sendTemplateMessage'],
+    [SendingChannel.MM_LITE, 'sendMarketingMessage'],
+  ] as const)('should send through %s with one %s call', async (channel, method) => {
+    const { sut, meta } = setUp({ sendingChannel: channel });
+
+    await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).resolves.toEqual({ messageId: 'wamid.fake-1', channel });
+
+    expect(meta.calls).toEqual([{ method, args: [PHONE_ID, INPUT.to, INPUT.template, 'business-token'] }]);
+  });
+
+  it('should mark the WABA REAUTH_REQUIRED through its owner and answer REAUTH_REQUIRED when Meta rejects the token', async () => {
+    const { sut, meta, wabas, sync } = setUp();
+    meta.failNext('sendTemplateMessage', MetaGatewayErrorCode.AUTH_INVALID);
+
+    const error = await sut.send(ORG, PHONE_ID, INPUT, ACTOR).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(ReauthRequiredException);
+    expect(error).toMatchObject({ code: ErrorCode.REAUTH_REQUIRED });
+    expect(wabas.markReauthRequired.mock.calls).toEqual([[WABA_ID, { source: ChangeSource.API, actor: ACTOR }]]);
+    expect(sync.syncInBackground).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [SendingChannel.CLOUD_API, 'sendTemplateMessage'],
+    [SendingChannel.MM_LITE, 'sendMarketingMessage'],
+  ] as const)(
+    'should answer SEND_OUTCOME_UNKNOWN and never send again when the outcome of a %s send is lost',
+    async (channel, method) => {
+      const { sut, meta, wabas, sync } = setUp({ sendingChannel: channel });
+      meta.failNext(
+        method,
+        new MetaGatewayException(MetaGatewayErrorCode.OUTCOME_UNKNOWN, 'timed out after the request left'),
+      );
+
+      const error = await sut.send(ORG, PHONE_ID, INPUT, ACTOR).catch((thrown: unknown) => thrown);
+
+      expect(error).toMatchObject({ code: ErrorCode.SEND_OUTCOME_UNKNOWN, extras: { meta: { channel } } });
+      expect(meta.calls.map((call) => call.method)).toEqual([method]);
+      expect(meta.sentMessages).toEqual([]);
+      expect(wabas.markReauthRequired).not.toHaveBeenCalled();
+      expect(sync.syncInBackground).not.toHaveBeenCalled();
+    },
+  );
+
+  it('should re-read the WABA in the background when Meta says the account is restricted', async () => {
+    const { sut, meta, wabas, sync } = setUp();
+    meta.failNext(
+      'sendTemplateMessage',
+      new MetaGatewayException(MetaGatewayErrorCode.ACCOUNT_RESTRICTED, 'Account locked', { metaCode: 131031 }),
+    );
+
+    const error = await sut.send(ORG, PHONE_ID, INPUT, ACTOR).catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({ code: ErrorCode.WABA_RESTRICTED });
+    expect(sync.syncInBackground.mock.calls).toEqual([[WABA_ID, ACTOR]]);
+    expect(wabas.markReauthRequired).not.toHaveBeenCalled();
+    expect(meta.calls).toHaveLength(1);
+  });
+
+  it('should refuse without calling Meta when the WABA waits for re-authorization', async () => {
+    const { sut, meta } = setUp({ connection: WabaConnection.REAUTH_REQUIRED });
+
+    await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).rejects.toBeInstanceOf(ReauthRequiredException);
+
+    expect(meta.calls).toEqual([]);
+  });
+});
