@@ -18,8 +18,11 @@ export const APP_ID = '634974688087057';
 export const APP_SECRET = 'contract-test-app-secret-9f3c1a';
 export const SYSTEM_USER_TOKEN = 'EAAsystemuserContractTestToken0123456789';
 export const MAX_RETRIES = 2;
-/** Short, so that hung calls fail fast. */
-export const TIMEOUT_MS = 300;
+/**
+ * Short, so that hung calls fail fast, yet long enough that a simulator answering a busy machine (a CI runner
+ * shared with other jobs) is not taken for a hung one.
+ */
+export const TIMEOUT_MS = 1_500;
 
 /** The gateway and the simulator it talks to. */
 export interface SimulatedGateway {
