@@ -64,8 +64,12 @@ export const WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
 
 /** The worker polls this often when it was not kicked by an insert. */
 export const WEBHOOK_POLL_INTERVAL_MS = 500;
-/** Lanes per instance: rows of different WABAs processed at once (one WABA's rows never run together). */
-export const WEBHOOK_PROCESS_CONCURRENCY = 4;
+/**
+ * Lanes per instance: rows of different WABAs processed at once (one WABA's rows never run together). Each
+ * lane holds at most one pooled connection at a time (of the pool's 20), and waits on the database most of
+ * the time, so a dozen overlap their round trips on two cores and still leave connections to the API.
+ */
+export const WEBHOOK_PROCESS_CONCURRENCY = 12;
 /**
  * Renewals of a claimed row's lease (WEBHOOK_LEASE_MS) per lease period while it is worked on: with three,
  * two renewals in a row can fail (a database hiccup) before the lease runs out.
