@@ -223,20 +223,21 @@ export class WebhookInboxRepository {
   /**
    * Deletes up to `limit` DONE rows processed more than `retentionMs` ago, oldest first, in one short
    * statement on its own connection: the batch is found through the partial `webhook_inbox_done_index`
-   * (processed_at of DONE rows), so it never scans the table and holds its row locks only for that batch.
+   * (processed_at of DONE rows) and deleted by primary key (`= ANY(ARRAY(…))`, which the planner cannot turn
+   * into a hash join over the whole table), so it never scans the table and holds its row locks only for that batch.
    * Rows another statement holds are skipped (the next batch takes them). Returns how many were deleted.
    * FAILED and UNPROCESSABLE rows are kept for an operator.
    */
   async pruneDone(retentionMs: number, limit: number): Promise<number> {
     const rows: unknown[] = await this.em.getConnection().execute(
       `DELETE FROM webhook_inbox
-        WHERE id IN (
+        WHERE id = ANY(ARRAY(
               SELECT id FROM webhook_inbox
                WHERE status = '${WebhookInboxStatus.DONE}'
                  AND processed_at < now() - (? * interval '1 millisecond')
                ORDER BY processed_at
                LIMIT ?
-                 FOR UPDATE SKIP LOCKED)
+                 FOR UPDATE SKIP LOCKED))
     RETURNING id`,
       [retentionMs, limit],
     );
