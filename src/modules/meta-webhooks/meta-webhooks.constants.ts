@@ -64,8 +64,18 @@ export const WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
 
 /** The worker polls this often when it was not kicked by an insert. */
 export const WEBHOOK_POLL_INTERVAL_MS = 500;
-/** Lanes per instance: rows of different WABAs processed at once (one WABA's rows never run together). */
-export const WEBHOOK_PROCESS_CONCURRENCY = 4;
+/**
+ * Lanes per instance: rows of different WABAs processed at once (one WABA's rows never run together). Each
+ * lane holds at most one pooled connection at a time (of the pool's 20), and waits on the database most of
+ * the time, so a dozen overlap their round trips on two cores and still leave connections to the API.
+ */
+export const WEBHOOK_PROCESS_CONCURRENCY = 12;
+/** Processed (DONE) rows are kept this long (redeliveries within it are recognised), then pruned. */
+export const WEBHOOK_DONE_RETENTION_MS = 7 * 24 * 60 * 60_000;
+/** Rows one prune statement deletes: short statements that hold few row locks, never the table. */
+export const WEBHOOK_PRUNE_BATCH = 1_000;
+/** Batches one prune run deletes at most; what remains waits for the next run. */
+export const WEBHOOK_PRUNE_MAX_BATCHES = 100;
 /**
  * Renewals of a claimed row's lease (WEBHOOK_LEASE_MS) per lease period while it is worked on: with three,
  * two renewals in a row can fail (a database hiccup) before the lease runs out.

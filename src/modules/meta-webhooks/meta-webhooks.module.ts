@@ -12,6 +12,7 @@ import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
 import { MetaWebhooksController } from './meta-webhooks.controller';
 import { MetaWebhooksService } from './meta-webhooks.service';
 import { WebhookInboxItem } from './webhook-inbox-item.entity';
+import { WebhookInboxRetentionService } from './webhook-inbox-retention.service';
 import { WebhookInboxStatsService } from './webhook-inbox-stats.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
@@ -26,12 +27,13 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
   providers: [
     MetaWebhooksService,
     WebhookInboxStatsService,
+    WebhookInboxRetentionService,
     WebhookInboxRepository,
     WebhookInboxWorker,
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
   ],
-  exports: [MetaWebhooksService, WebhookInboxStatsService],
+  exports: [MetaWebhooksService, WebhookInboxStatsService, WebhookInboxRetentionService],
 })
 export class MetaWebhooksModule {}

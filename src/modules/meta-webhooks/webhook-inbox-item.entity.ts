@@ -18,6 +18,14 @@ import { WebhookInboxStatus } from './meta-webhooks.constants';
   name: 'webhook_inbox_queue_index',
   expression: `create index "webhook_inbox_queue_index" on "webhook_inbox" ("ordering_key", "created_at", "id") where "status" in ('PENDING', 'PROCESSING')`,
 })
+@Index({
+  name: 'webhook_inbox_unfinished_index',
+  expression: `create index "webhook_inbox_unfinished_index" on "webhook_inbox" ("created_at", "id") where "status" in ('PENDING', 'PROCESSING')`,
+})
+@Index({
+  name: 'webhook_inbox_done_index',
+  expression: `create index "webhook_inbox_done_index" on "webhook_inbox" ("processed_at") where "status" = 'DONE'`,
+})
 @Unique({ properties: ['payloadSha256', 'orderingKey'] })
 export class WebhookInboxItem extends BaseEntity<'status' | 'attempts' | 'nextAttemptAt'> {
   /** Hex SHA-256 of the raw request body. */

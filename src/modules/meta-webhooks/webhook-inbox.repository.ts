@@ -6,6 +6,9 @@ import { Injectable } from '@nestjs/common';
 import { WebhookInboxStatus, type WebhookUnprocessableReason } from './meta-webhooks.constants';
 import type { DeliveryPart } from './webhook-change.router';
 
+/** The statuses of unfinished rows, as the SQL literal the partial indexes are defined with. */
+const UNFINISHED = `('${WebhookInboxStatus.PENDING}', '${WebhookInboxStatus.PROCESSING}')`;
+
 /** A row claimed by a worker lane, with the token of the claim. */
 export interface WebhookInboxClaim {
   id: string;
@@ -91,46 +94,56 @@ export class WebhookInboxRepository {
   }
 
   /**
-   * Claims for `holder` the oldest due row that heads its ordering key: no older row of the same key is
-   * pending or being processed (a row whose lease ran out is due again and still heads its key), counting
-   * the attempt and leasing the row for `leaseMs` under a fresh token. SKIP LOCKED lets lanes and instances
-   * claim side by side; the partial queue index serves the head check.
+   * Claims for `holder` up to `limit` of the oldest due rows that head their ordering key: no older row of the
+   * same key is pending or being processed (a row whose lease ran out is due again and still heads its key),
+   * counting the attempt and leasing each row for `leaseMs` under a fresh token of its own. Heads are of
+   * different keys by definition, so one statement can hand several WABAs' oldest rows to parallel lanes while
+   * each WABA still sees one row at a time. SKIP LOCKED lets lanes and instances claim side by side. The
+   * statuses are literals so that the planner matches the partial indexes on unfinished rows: the scan walks
+   * `webhook_inbox_unfinished_index` in (created_at, id) order and the head check probes
+   * `webhook_inbox_queue_index`, however many processed rows the table holds. Rows come back oldest first.
    */
-  async claimNext(holder: string, leaseMs: number): Promise<WebhookInboxClaim | null> {
-    const leaseToken = randomUUID();
-    const rows: Array<{ id: string; payload: unknown; attempts: number; created_at: string | Date }> = await this.em
-      .getConnection()
-      .execute(
-        `UPDATE webhook_inbox AS w
-            SET status = ?, attempts = w.attempts + 1, locked_by = ?, lease_token = ?,
+  async claimHeads(holder: string, leaseMs: number, limit: number): Promise<WebhookInboxClaim[]> {
+    const rows: Array<{
+      id: string;
+      payload: unknown;
+      attempts: number;
+      created_at: string | Date;
+      lease_token: string;
+    }> = await this.em.getConnection().execute(
+      `UPDATE webhook_inbox AS w
+            SET status = '${WebhookInboxStatus.PROCESSING}', attempts = w.attempts + 1, locked_by = ?,
+                lease_token = gen_random_uuid(),
                 next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
-          WHERE w.id = (
+          WHERE w.id IN (
                 SELECT h.id FROM webhook_inbox h
-                 WHERE h.status IN (?, ?) AND h.next_attempt_at <= now()
+                 WHERE h.status IN ${UNFINISHED} AND h.next_attempt_at <= now()
                    AND NOT EXISTS (
                        SELECT 1 FROM webhook_inbox o
-                        WHERE o.ordering_key = h.ordering_key AND o.status IN (?, ?)
+                        WHERE o.ordering_key = h.ordering_key AND o.status IN ${UNFINISHED}
                           AND (o.created_at, o.id) < (h.created_at, h.id))
                  ORDER BY h.created_at, h.id
-                 LIMIT 1
+                 LIMIT ?
                    FOR UPDATE SKIP LOCKED)
-      RETURNING w.id, w.payload, w.attempts, w.created_at`,
-        [
-          WebhookInboxStatus.PROCESSING,
-          holder,
-          leaseToken,
-          leaseMs,
-          WebhookInboxStatus.PENDING,
-          WebhookInboxStatus.PROCESSING,
-          WebhookInboxStatus.PENDING,
-          WebhookInboxStatus.PROCESSING,
-        ],
-      );
-    const [row] = rows;
+      RETURNING w.id, w.payload, w.attempts, w.created_at, w.lease_token`,
+      [holder, leaseMs, limit],
+    );
     // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
-    return row
-      ? { id: row.id, payload: row.payload, attempts: row.attempts, receivedAt: new Date(row.created_at), leaseToken }
-      : null;
+    return rows
+      .map((row) => ({
+        id: row.id,
+        payload: row.payload,
+        attempts: row.attempts,
+        receivedAt: new Date(row.created_at),
+        leaseToken: row.lease_token,
+      }))
+      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Claims the oldest due head row for `holder` (see {@link claimHeads}); null when none is claimable. */
+  async claimNext(holder: string, leaseMs: number): Promise<WebhookInboxClaim | null> {
+    const [row] = await this.claimHeads(holder, leaseMs, 1);
+    return row ?? null;
   }
 
   /** Extends the lease of a row `claim` still holds by `leaseMs`; false when it was claimed elsewhere meanwhile. */
@@ -205,6 +218,30 @@ export class WebhookInboxRepository {
       unprocessable: Number(byStatus.get(WebhookInboxStatus.UNPROCESSABLE)?.count ?? 0),
       oldestAgeSeconds: Math.max(Number(pending?.oldest_age ?? 0), Number(processing?.oldest_age ?? 0)),
     };
+  }
+
+  /**
+   * Deletes up to `limit` DONE rows processed more than `retentionMs` ago, oldest first, in one short
+   * statement on its own connection: the batch is found through the partial `webhook_inbox_done_index`
+   * (processed_at of DONE rows) and deleted by primary key (`= ANY(ARRAY(…))`, which the planner cannot turn
+   * into a hash join over the whole table), so it never scans the table and holds its row locks only for that batch.
+   * Rows another statement holds are skipped (the next batch takes them). Returns how many were deleted.
+   * FAILED and UNPROCESSABLE rows are kept for an operator.
+   */
+  async pruneDone(retentionMs: number, limit: number): Promise<number> {
+    const rows: unknown[] = await this.em.getConnection().execute(
+      `DELETE FROM webhook_inbox
+        WHERE id = ANY(ARRAY(
+              SELECT id FROM webhook_inbox
+               WHERE status = '${WebhookInboxStatus.DONE}'
+                 AND processed_at < now() - (? * interval '1 millisecond')
+               ORDER BY processed_at
+               LIMIT ?
+                 FOR UPDATE SKIP LOCKED))
+    RETURNING id`,
+      [retentionMs, limit],
+    );
+    return rows.length;
   }
 
   /** Ends the claim under its token; false (and nothing written) when the row was claimed elsewhere. */

@@ -43,7 +43,8 @@ class WebhookLeaseLostError extends Error {
  * (the WABA), so one WABA's deliveries are applied one at a time, oldest first, whichever instance stored
  * or processes them; a failed row keeps its WABA waiting until its retry (at most
  * {@link WEBHOOK_MAX_ATTEMPTS} attempts with back-off, minutes in all), and different WABAs run in
- * parallel lanes ({@link WEBHOOK_PROCESS_CONCURRENCY} per instance).
+ * parallel lanes ({@link WEBHOOK_PROCESS_CONCURRENCY} per instance). One claim statement takes the heads
+ * of as many WABAs as lanes are free; each claimed row keeps its own token, lease, fence and outcome.
  *
  * A claim carries a lease (`nextAttemptAt`, WEBHOOK_LEASE_MS) and a token. The lease is renewed
  * {@link WEBHOOK_LEASE_RENEWALS_PER_LEASE} times per lease while the row is worked on, so a slow Meta never
@@ -59,8 +60,12 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(WebhookInboxWorker.name);
   private readonly instanceId = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly leaseMs: number;
-  /** Lanes running on this instance (each claims and processes one row at a time). */
+  /** Rows being processed on this instance, one lane each (at most {@link WEBHOOK_PROCESS_CONCURRENCY}). */
   private readonly lanes = new Set<Promise<void>>();
+  /** The claim statement in flight, if any: one at a time per instance, for as many heads as lanes are free. */
+  private claiming: Promise<void> | null = null;
+  /** Asked for work while a claim was in flight: claim again once it ends. */
+  private wanted = false;
   private poller: NodeJS.Timeout | null = null;
   private stopped = true;
 
@@ -76,8 +81,8 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   onApplicationBootstrap(): void {
     this.stopped = false;
     // Deliveries stored by other instances, retries and expired leases are found by polling.
-    this.poller = setInterval(() => this.startLane(), WEBHOOK_POLL_INTERVAL_MS);
-    this.startLane();
+    this.poller = setInterval(() => this.fill(), WEBHOOK_POLL_INTERVAL_MS);
+    this.fill();
   }
 
   /** Stops before the ORM closes (it closes in onApplicationShutdown), letting the current rows finish. */
@@ -91,38 +96,58 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
 
   /** Asks for work now (a delivery was just stored). */
   kick(): void {
-    this.startLane();
+    this.fill();
   }
 
   /**
-   * Starts one more lane unless {@link WEBHOOK_PROCESS_CONCURRENCY} already run. A lane claims and
-   * processes rows until none is claimable, and every successful claim starts another lane: a backlog fans
-   * out to all lanes, while an idle inbox costs one claim per poll.
+   * Claims heads for the free lanes, in one statement: up to {@link WEBHOOK_PROCESS_CONCURRENCY} rows of
+   * different WABAs, each then processed in a lane of its own. A lane that finishes asks again, so a backlog
+   * keeps every lane busy with about one claim per finished row (several at once when rows finish while a
+   * claim is in flight), while an idle inbox costs one claim per poll.
    */
-  private startLane(): void {
-    if (this.stopped || this.lanes.size >= WEBHOOK_PROCESS_CONCURRENCY) {
+  private fill(): void {
+    if (this.stopped) {
       return;
     }
-    const lane: Promise<void> = this.runLane()
+    if (this.claiming) {
+      this.wanted = true;
+      return;
+    }
+    const free = WEBHOOK_PROCESS_CONCURRENCY - this.lanes.size;
+    if (free <= 0) {
+      return;
+    }
+    this.wanted = false;
+    this.claiming = this.claimAndStart(free)
       .catch((error: unknown) => {
         // The database may be briefly unreachable; the next poll tries again.
-        this.logger.error(`Webhook inbox lane failed: ${describe(error)}`);
+        this.logger.error(`Webhook inbox claim failed: ${describe(error)}`);
+        return false;
       })
-      .finally(() => {
-        this.lanes.delete(lane);
+      .then((claimedAll) => {
+        this.claiming = null;
+        // Every free lane got a row (there may be more), or someone asked meanwhile: claim again.
+        if (claimedAll || this.wanted) {
+          this.fill();
+        }
       });
-    this.lanes.add(lane);
   }
 
-  private async runLane(): Promise<void> {
-    while (!this.stopped) {
-      const row = await this.inbox.claimNext(this.instanceId, this.leaseMs);
-      if (!row) {
-        return;
-      }
-      this.startLane();
-      await this.processHeld(row);
+  /** Claims up to `count` heads and starts a lane for each; true when it got all it asked for. */
+  private async claimAndStart(count: number): Promise<boolean> {
+    const rows = await this.inbox.claimHeads(this.instanceId, this.leaseMs, count);
+    for (const row of rows) {
+      const lane: Promise<void> = this.processHeld(row)
+        .catch((error: unknown) => {
+          this.logger.error(`Webhook inbox lane failed on ${row.id}: ${describe(error)}`);
+        })
+        .finally(() => {
+          this.lanes.delete(lane);
+          this.fill();
+        });
+      this.lanes.add(lane);
     }
+    return rows.length === count;
   }
 
   private async stop(): Promise<void> {
@@ -131,6 +156,8 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       clearInterval(this.poller);
       this.poller = null;
     }
+    // A claim in flight starts its lanes before it settles; then every lane is awaited.
+    await this.claiming;
     await Promise.all([...this.lanes]);
   }
 

@@ -20,3 +20,9 @@ export const PENDING_CONNECTIONS_JOB_NAME = 'pending-connections';
 
 /** How often kept Embedded Signup connections are verified again and expired ones deleted. */
 export const PENDING_CONNECTIONS_TICK_MS = 15_000;
+
+/** Name of the webhook inbox prune interval in the SchedulerRegistry. */
+export const WEBHOOK_INBOX_PRUNE_JOB_NAME = 'webhook-inbox-prune';
+
+/** How often processed webhook deliveries past their retention are pruned (in small batches). */
+export const WEBHOOK_INBOX_PRUNE_TICK_MS = 10 * 60_000;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { MetaWebhooksModule } from 'src/modules/meta-webhooks/meta-webhooks.module';
 import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
 import { SyncModule } from 'src/modules/sync/sync.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
@@ -7,14 +8,15 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
 import { OnboardingRetryJob } from './jobs/onboarding-retry.job';
 import { PendingConnectionsJob } from './jobs/pending-connections.job';
 import { StatusSyncJob } from './jobs/status-sync.job';
+import { WebhookInboxPruneJob } from './jobs/webhook-inbox-prune.job';
 
 /**
  * The timing of background work, and only the timing: each job delegates to the owning module's service.
  * Jobs register their intervals at bootstrap when SCHEDULER_ENABLED; tests call `run()` directly.
  */
 @Module({
-  imports: [SyncModule, PhoneNumbersModule, WabasModule],
-  providers: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob],
-  exports: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob],
+  imports: [SyncModule, PhoneNumbersModule, WabasModule, MetaWebhooksModule],
+  providers: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob, WebhookInboxPruneJob],
+  exports: [StatusSyncJob, OnboardingRetryJob, PendingConnectionsJob, WebhookInboxPruneJob],
 })
 export class SchedulerModule {}
