@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -19,6 +21,7 @@ import {
 import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
 import { capUnreadBodies } from 'src/common/http/unread-body';
 import { createValidationPipe } from 'src/common/http/validation';
+import { answerLivenessProbesFirst, headersSetBy } from 'src/bootstrap/liveness-probe';
 import { createWebhookBodyReader } from 'src/modules/meta-webhooks/webhook-body.reader';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -37,16 +40,17 @@ export function configureApp(app: INestApplication): void {
 
   expressApp.set('trust proxy', 'loopback');
   expressApp.disable('x-powered-by');
-  // Before anything can answer: a body answered unread is discarded for a bounded while only.
+  const securityHeaders = helmet({
+    // Swagger UI needs its inline bootstrap script and styles.
+    contentSecurityPolicy: {
+      directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'https:'] },
+    },
+  });
+  // The liveness probe first, before Express: the same bytes, security headers and request ID, nothing else.
+  answerLivenessProbesFirst(app.getHttpServer() as Server, headersSetBy(securityHeaders));
+  // Before anything else can answer: a body answered unread is discarded for a bounded while only.
   expressApp.use(capUnreadBodies(bodyLimit));
-  expressApp.use(
-    helmet({
-      // Swagger UI needs its inline bootstrap script and styles.
-      contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'https:'] },
-      },
-    }),
-  );
+  expressApp.use(securityHeaders);
   expressApp.use(rejectNonJsonBodies);
   // Meta's deliveries are authenticated by an HMAC of their raw bytes (up to ~3 MB): the reader checks it
   // before any parser sees them, and refuses unsigned ones without reading them.

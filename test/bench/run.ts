@@ -6,6 +6,7 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { StatusSyncJob } from 'src/modules/scheduler/jobs/status-sync.job';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { makeDue, mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
+import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { MemorySampler } from 'test/bench/memory-sampler';
 import { checkPlans, type PlanCheck } from 'test/bench/query-plans';
@@ -100,7 +101,9 @@ async function main(): Promise<void> {
     memory.phase('HTTP load');
     const auth = { Authorization: `Bearer ${organization.key}` };
     const load = { connections: scale.connections, seconds: scale.loadSeconds };
-    const live = await httpLoad('GET /health/live', `${sut.url}/health/live`, load);
+    printFrameworkBench(await runFrameworkBench(sut.url, load), out);
+    // The cheapest request through Express and Nest: the probe's route (plain /health/live is answered before them).
+    const live = await httpLoad('GET /health/live?route', `${sut.url}/health/live?route`, load);
     const list = await httpLoad('GET /api/v1/wabas', `${sut.url}/api/v1/wabas`, { ...load, headers: auth });
     const detail = await httpLoad('GET /api/v1/wabas/{id}', `${sut.url}/api/v1/wabas/${benchWabaId(7)}`, {
       ...load,

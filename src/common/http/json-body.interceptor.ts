@@ -1,7 +1,7 @@
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { from, type Observable, switchMap } from 'rxjs';
 
-import { readJsonBody, type RequestWithJsonBody } from './json-body';
+import { hasUnreadJsonBody, readJsonBody, type RequestWithJsonBody } from './json-body';
 
 /**
  * Reads the JSON body of a request once it is routed and its caller authenticated. Express would parse
@@ -18,6 +18,10 @@ export class JsonBodyInterceptor implements NestInterceptor {
       return next.handle();
     }
     const request = context.switchToHttp().getRequest<RequestWithJsonBody>();
+    // Most requests (GETs, the webhook's raw bytes read before) have nothing to read: no promise for them.
+    if (!hasUnreadJsonBody(request)) {
+      return next.handle();
+    }
     return from(readJsonBody(request, this.limitBytes)).pipe(switchMap(() => next.handle()));
   }
 }

@@ -165,6 +165,11 @@ export type RequestWithJsonBody = IncomingMessage & { body?: unknown; _body?: bo
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+/** True when {@link readJsonBody} has a body to read: one is sent, declared JSON, and nobody read it yet. */
+export function hasUnreadJsonBody(request: RequestWithJsonBody): boolean {
+  return !request._body && !request.readableEnded && carriesBody(request) && hasJsonBody(request);
+}
+
 /**
  * Reads, decompresses and parses a JSON body into `request.body`, refusing as soon as it can and never
  * holding more than `limitBytes` of it: a declared length over the limit before a byte is read, then
@@ -175,7 +180,7 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * they are. What is left of a refused body is discarded as it arrives, never buffered.
  */
 export async function readJsonBody(request: RequestWithJsonBody, limitBytes: number): Promise<void> {
-  if (request._body || request.readableEnded || !carriesBody(request) || !hasJsonBody(request)) {
+  if (!hasUnreadJsonBody(request)) {
     return;
   }
   const coding = parseContentEncoding(request.headers['content-encoding']);

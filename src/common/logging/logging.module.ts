@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { Module } from '@nestjs/common';
@@ -9,15 +8,28 @@ import pino from 'pino';
 import type { AllConfig } from 'config/config.type';
 
 import { boundLogText, describeError, MAX_LOGGED_MESSAGE } from './describe-error';
-import { REDACTED_LOG_PATHS, redactUrl } from './redact';
+import { REDACTED_LOG_PATHS } from './redact';
+import { assignRequestId } from './request-id';
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-const URL_LOG_LENGTH = 1000;
+/** The route label of requests Express matched to no route of ours (same as the HTTP metrics'). */
+const UNMATCHED_ROUTE = 'unmatched';
+
+/** The request line's fields: one compact line per request, no header, no URL, no body. */
+interface RequestLine {
+  method: string | undefined;
+  route: string;
+  statusCode: number;
+  durationMs: number;
+}
 
 /**
  * pino JSON logs with request IDs (taken from X-Request-Id when sane, else generated) and redaction. No
  * line carries a body or a whole hostile value: errors are logged as class, code and bounded message
- * whoever logs them, message strings and URLs are cut at a bound, and bodies are never logged.
+ * whoever logs them, message strings are cut at a bound, and bodies are never logged.
+ *
+ * One compact line per request once it is answered (`reqId`, `method`, the route template, `statusCode`,
+ * `durationMs`), not its headers or URL: at info, a 5xx at error. Every line logged while the request runs
+ * carries its `reqId`. Health probes are logged at debug only (readiness failures still at error).
  */
 @Module({
   imports: [
@@ -25,27 +37,40 @@ const URL_LOG_LENGTH = 1000;
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => {
         const logFile = config.get('app.logFile', { infer: true });
+        const level = config.get('app.logLevel', { infer: true });
+        const debug = level === 'debug' || level === 'trace';
         return {
           pinoHttp: {
             stream: logFile ? pino.destination({ dest: logFile, sync: true, mkdir: true }) : undefined,
-            level: config.get('app.logLevel', { infer: true }),
+            level,
             redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
-            genReqId: (request: IncomingMessage, response: ServerResponse) => {
-              const incoming = request.headers['x-request-id'];
-              const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
-              response.setHeader('X-Request-Id', id);
-              return id;
-            },
+            genReqId: assignRequestId,
+            // Lines logged during the request carry `reqId` only, and so does the request's own line.
+            quietReqLogger: true,
+            quietResLogger: true,
+            // pino-http still binds the request to a logger it does not use: keep that free (unwrapped, a
+            // serializer gets the raw value; errors go through pino's own serializer first, as they did).
+            wrapSerializers: false,
             serializers: {
-              req: (request: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
-                id: request.id,
-                method: request.method,
-                // A cursor or filter can make a URL of several kilobytes; the start identifies the request.
-                url: boundLogText(redactUrl(request.url ?? ''), URL_LOG_LENGTH),
-                remoteAddress: request.remoteAddress,
-              }),
-              err: describeError,
+              req: () => undefined,
+              res: () => undefined,
+              err: (error: unknown) => describeError(pino.stdSerializers.err(error as Error)),
             },
+            customLogLevel: (request: IncomingMessage, response: ServerResponse, error?: Error) =>
+              error || response.statusCode >= 500 ? 'error' : isHealthProbe(request) ? 'debug' : 'info',
+            customSuccessMessage: () => 'request completed',
+            customErrorMessage: () => 'request failed',
+            customSuccessObject: (
+              request: IncomingMessage,
+              response: ServerResponse,
+              value: { responseTime: number },
+            ) => requestLine(request, response, value.responseTime),
+            customErrorObject: (
+              request: IncomingMessage,
+              response: ServerResponse,
+              error: Error,
+              value: { responseTime: number },
+            ) => ({ ...requestLine(request, response, value.responseTime), err: error }),
             hooks: {
               // Whatever a caller interpolated into its message (an error's text, a value) stops at the bound.
               logMethod(this: pino.Logger, args: unknown[], method: (...args: unknown[]) => void) {
@@ -55,7 +80,8 @@ const URL_LOG_LENGTH = 1000;
                 );
               },
             },
-            autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+            // Below debug a probe's line would be dropped anyway: do not even wait for its answer.
+            autoLogging: { ignore: (request: IncomingMessage) => !debug && isHealthProbe(request) },
           },
         };
       },
@@ -63,3 +89,19 @@ const URL_LOG_LENGTH = 1000;
   ],
 })
 export class LoggingModule {}
+
+function isHealthProbe(request: IncomingMessage): boolean {
+  return request.url?.startsWith('/health') ?? false;
+}
+
+function requestLine(request: IncomingMessage, response: ServerResponse, durationMs: number): RequestLine {
+  // The template Express matched (`/api/v1/wabas/:wabaId`): bounded whatever IDs callers send. Nest answers
+  // unknown paths from a catch-all route (`/{*all}`), which is no route of ours.
+  const route = (request as IncomingMessage & { route?: { path?: unknown } }).route?.path;
+  return {
+    method: request.method,
+    route: typeof route === 'string' && !route.includes('*') ? route : UNMATCHED_ROUTE,
+    statusCode: response.statusCode,
+    durationMs,
+  };
+}
