@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 
+import { describeError } from 'src/common/logging/describe-error';
+
 import {
   META_DEFAULT_THROTTLE_SECONDS,
   META_THROTTLE_APP_SCOPE,
@@ -53,7 +55,15 @@ export class MetaThrottleRegistry implements OnModuleInit, OnModuleDestroy {
       clearInterval(this.timer);
       this.timer = null;
     }
-    await Promise.allSettled([...this.writes, ...(this.refreshing ? [this.refreshing] : [])]);
+    // Bounded: a database that does not answer must not hold up the shutdown.
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.writes, ...(this.refreshing ? [this.refreshing] : [])]),
+      new Promise((resolve) => {
+        timeout = setTimeout(resolve, META_THROTTLE_REFRESH_MS * 2);
+      }),
+    ]);
+    clearTimeout(timeout);
   }
 
   /**
@@ -179,6 +189,8 @@ function pauseSeconds(highestPercent: number, etaMinutes: number): number | null
   return highestPercent >= META_USAGE_THROTTLE_PERCENT ? META_DEFAULT_THROTTLE_SECONDS : null;
 }
 
+/** Class and code (SQLSTATE) only: a database error's message may quote the statement. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : 'unexpected error';
+  const { type, code } = describeError(error);
+  return code ? `${type} ${code}` : type;
 }

@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 
+import { boundLogLine } from 'src/common/logging/describe-error';
+
 import { META_THROTTLE_REDIS_KEY, META_THROTTLE_REDIS_TIMEOUT_MS } from './meta-gateway.constants';
 
 /** One shared pause: a business object's ID (or the app scope) and until when, epoch milliseconds. */
@@ -140,5 +142,5 @@ export class RedisMetaThrottleStore extends MetaThrottleStore implements OnModul
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : 'unexpected error';
+  return boundLogLine(error instanceof Error ? error.message : 'unexpected error');
 }
