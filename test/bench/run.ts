@@ -165,7 +165,7 @@ async function main(): Promise<void> {
 /** The SQL the list and detail endpoints run per request (auth lookup first), and the hot queries to EXPLAIN. */
 function hotStatements(organizationId: string, keyHash: string, wabaId: string) {
   const authenticate = {
-    text: 'SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL LIMIT 1',
+    text: 'SELECT id, organization_id, key_hash, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL LIMIT 1',
     values: [keyHash],
   };
   const listPage = {
@@ -174,8 +174,13 @@ function hotStatements(organizationId: string, keyHash: string, wabaId: string) 
              FROM wabas w WHERE w.organization_id = $1 ORDER BY w.waba_id LIMIT $2`,
     values: [organizationId, 51],
   };
+  // The detail's one statement (WabaRepository.detail): the columns the DTO shows, no entity.
   const findWaba = {
-    text: 'SELECT * FROM wabas WHERE waba_id = $1 AND organization_id = $2 LIMIT 1',
+    text: `SELECT w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
+                  w.associated_numbers, w.currency, w.timezone_id, w.account_review_status,
+                  w.business_verification_status, w.owner_business_id, w.health, w.mm_lite_meta_status,
+                  w.mm_lite_terms_status, w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.created_at, w.updated_at
+             FROM wabas w WHERE w.waba_id = $1 AND w.organization_id = $2 LIMIT 1`,
     values: [wabaId, organizationId],
   };
   return {

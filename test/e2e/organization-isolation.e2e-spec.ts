@@ -135,7 +135,8 @@ describe('Organization isolation (e2e)', () => {
 
   it("should scope an API-key request to the key's organization even where a read forgot the condition", async () => {
     const wabas = sut.app.get(WabasService);
-    // The request-scoped EntityManager, as every service injects it.
+    // The request-scoped EntityManager, as every service injects it. The MM Lite panel reads its WABA
+    // through getForOrganization (the detail reads a shaped row in SQL, which carries its own condition).
     const em = sut.app.get(EntityManager);
     const forgetful = jest.spyOn(wabas, 'getForOrganization').mockImplementation(async (_organizationId, wabaId) => {
       const waba = await em.findOne(Waba, { wabaId });
@@ -146,15 +147,15 @@ describe('Organization isolation (e2e)', () => {
     });
     try {
       const asA = { Authorization: `Bearer ${orgA.key}` };
-      const own = await sut.http().get(`/api/v1/wabas/${wabasA[0].wabaId}`).set(asA).expect(200);
+      const own = await sut.http().get(`/api/v1/wabas/${wabasA[0].wabaId}/mm-lite`).set(asA).expect(200);
       expect(own.body.wabaId).toBe(wabasA[0].wabaId);
 
-      const foreign = await sut.http().get(`/api/v1/wabas/${wabasB[0].wabaId}`).set(asA).expect(404);
+      const foreign = await sut.http().get(`/api/v1/wabas/${wabasB[0].wabaId}/mm-lite`).set(asA).expect(404);
       expect(foreign.body.code).toBe('NOT_FOUND');
 
       await sut
         .http()
-        .get(`/api/v1/wabas/${wabasB[0].wabaId}`)
+        .get(`/api/v1/wabas/${wabasB[0].wabaId}/mm-lite`)
         .set({ Authorization: `Bearer ${orgB.key}` })
         .expect(200);
       expect(forgetful).toHaveBeenCalledTimes(3);

@@ -72,3 +72,22 @@ export const META_PHONE_NUMBER_FIELDS = [
 
 /** Field of the business portfolio carrying the MM Lite terms status (§5.2). */
 export const META_BUSINESS_TERMS_FIELDS = 'marketing_messages_onboarding_status';
+
+/**
+ * How often an instance reloads the throttle pauses every instance shares (PostgreSQL or Redis): a pause
+ * that another instance recorded is respected here at most this long after, and until then a "not
+ * throttled" answer comes from this instance's copy without a query.
+ */
+export const META_THROTTLE_REFRESH_MS = 1_000;
+
+/** An expired shared pause is deleted once it is this old (in the same reload, at most once a minute). */
+export const META_THROTTLE_SWEEP_INTERVAL_MS = 60_000;
+
+/** Key of the Redis sorted set holding the shared pauses (member = scope, score = until, epoch ms). */
+export const META_THROTTLE_REDIS_KEY = 'wa:meta-throttle:pauses';
+
+/** Redis commands of the throttle store give up after this long (the pause then stays per instance). */
+export const META_THROTTLE_REDIS_TIMEOUT_MS = 500;
+
+/** Scope of the app-wide pause in the shared store; every other scope is a business object's ID. */
+export const META_THROTTLE_APP_SCOPE = 'app';

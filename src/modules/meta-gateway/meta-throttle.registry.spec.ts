@@ -1,5 +1,34 @@
+import { Logger } from '@nestjs/common';
+
 import { MetaThrottleRegistry } from './meta-throttle.registry';
 import type { BusinessUseCaseUsage } from './meta-gateway.types';
+import { MetaThrottleStore, type SharedPause } from './meta-throttle.store';
+
+/** The shared store as a map, for two registries standing for two instances. */
+class MapThrottleStore extends MetaThrottleStore {
+  readonly pauses = new Map<string, number>();
+
+  pause(scope: string, untilMs: number): Promise<void> {
+    this.pauses.set(scope, Math.max(untilMs, this.pauses.get(scope) ?? 0));
+    return Promise.resolve();
+  }
+
+  active(): Promise<SharedPause[]> {
+    const now = Date.now();
+    return Promise.resolve(
+      [...this.pauses].filter(([, untilMs]) => untilMs > now).map(([scope, untilMs]) => ({ scope, untilMs })),
+    );
+  }
+
+  sweep(beforeMs: number): Promise<void> {
+    for (const [scope, untilMs] of this.pauses) {
+      if (untilMs < beforeMs) {
+        this.pauses.delete(scope);
+      }
+    }
+    return Promise.resolve();
+  }
+}
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
@@ -63,5 +92,56 @@ describe(MetaThrottleRegistry.name, () => {
     sut.recordAppUsage(null, NOW);
 
     expect(sut.throttledUntil('111', NOW)).toBeNull();
+  });
+
+  describe('shared by instances through a store', () => {
+    const soon = (): Date => new Date();
+
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it("should answer from its own copy until it reloads another instance's pauses", async () => {
+      const store = new MapThrottleStore();
+      const first = new MetaThrottleRegistry(store);
+      const second = new MetaThrottleRegistry(store);
+
+      first.pauseObject('111', 600, soon());
+      await first.onModuleDestroy();
+
+      expect(store.pauses.has('111')).toBe(true);
+      expect(second.throttledUntil('111')).toBeNull();
+      await second.refresh();
+      expect(second.throttledUntil('111')).toEqual(new Date(store.pauses.get('111') as number));
+    });
+
+    it("should share the app's pause and never shorten a longer one on reload", async () => {
+      const store = new MapThrottleStore();
+      const first = new MetaThrottleRegistry(store);
+      const second = new MetaThrottleRegistry(store);
+      second.pauseObject('111', 600, soon());
+
+      first.pauseObject('111', 60, soon());
+      first.pauseApp(120, soon());
+      await first.onModuleDestroy();
+      await second.refresh();
+
+      expect(second.throttledUntil('111')?.getTime()).toBeGreaterThan(Date.now() + 500_000);
+      expect(second.throttledUntil('222')?.getTime()).toBeGreaterThan(Date.now() + 100_000);
+    });
+
+    it('should keep its own pauses when the store fails', async () => {
+      const store = new MapThrottleStore();
+      jest.spyOn(store, 'pause').mockRejectedValue(new Error('down'));
+      jest.spyOn(store, 'active').mockRejectedValue(new Error('down'));
+      const sut = new MetaThrottleRegistry(store);
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
+      sut.pauseObject('111', 600, soon());
+      await sut.refresh();
+      await sut.onModuleDestroy();
+
+      expect(sut.throttledUntil('111')).not.toBeNull();
+    });
   });
 });

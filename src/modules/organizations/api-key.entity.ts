@@ -1,15 +1,18 @@
-import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from 'src/common/database/base.entity';
 import { TenantScoped } from 'src/common/database/tenant-filter';
 
+import { ApiKeyRepository } from './api-key.repository';
 import { Organization } from './organization.entity';
 
 /** An organization API key; only its SHA-256 hash is stored, the key is shown once at creation. */
-@Entity({ tableName: 'api_keys' })
+@Entity({ tableName: 'api_keys', repository: () => ApiKeyRepository })
 @TenantScoped('organization')
 @Index({ properties: ['organization', 'createdAt'] })
 export class ApiKey extends BaseEntity<'name' | 'lastUsedAt' | 'revokedAt'> {
+  [EntityRepositoryType]?: ApiKeyRepository;
+
   @ManyToOne(() => Organization, { deleteRule: 'cascade' })
   organization: Organization;
 

@@ -31,6 +31,58 @@ export type WabaListRow = Pick<
 >;
 
 /**
+ * The detail of one WABA: the list row plus Meta's fields, health and MM Lite state. Read-only and shaped
+ * from one statement (no managed entity, no identity map).
+ */
+export type WabaDetailRow = WabaListRow &
+  Pick<
+    Waba,
+    | 'currency'
+    | 'timezoneId'
+    | 'accountReviewStatus'
+    | 'businessVerificationStatus'
+    | 'ownerBusinessId'
+    | 'health'
+    | 'mmLiteMetaStatus'
+    | 'mmLiteTermsStatus'
+    | 'mmLiteSetupStartedAt'
+    | 'mmLiteLastCheckedAt'
+    | 'createdAt'
+    | 'updatedAt'
+  >;
+
+/** The columns of a list row as the driver returns them. */
+interface ListRowColumns {
+  waba_id: string;
+  name: string | null;
+  status: WabaStatus;
+  status_reason: string | null;
+  mm_lite_status: MmLiteStatus | null;
+  connection: WabaConnection;
+  last_synced_at: Date | string | null;
+  associated_numbers: number;
+}
+
+/** The columns of the detail as the driver returns them. */
+interface DetailRowColumns extends ListRowColumns {
+  currency: string | null;
+  timezone_id: string | null;
+  account_review_status: string | null;
+  business_verification_status: string | null;
+  owner_business_id: string | null;
+  health: Record<string, unknown> | string | null;
+  mm_lite_meta_status: string | null;
+  mm_lite_terms_status: string | null;
+  mm_lite_setup_started_at: Date | string | null;
+  mm_lite_last_checked_at: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const LIST_COLUMNS = `w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
+              w.associated_numbers`;
+
+/**
  * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
  * Every method runs in the caller's transaction when there is one (the EntityManager resolves to it). Raw
  * SQL is not tenant filtered: the list names its organization first, the claims work across organizations
@@ -64,36 +116,53 @@ export class WabaRepository extends EntityRepository<Waba> {
       params.push(afterWabaId);
     }
     params.push(limit + 1);
-    const rows = await this.sql<{
-      waba_id: string;
-      name: string | null;
-      status: WabaStatus;
-      status_reason: string | null;
-      mm_lite_status: MmLiteStatus | null;
-      connection: WabaConnection;
-      last_synced_at: Date | string | null;
-      associated_numbers: number;
-    }>(
-      `SELECT w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
-              w.associated_numbers
+    const rows = await this.sql<ListRowColumns>(
+      `SELECT ${LIST_COLUMNS}
          FROM wabas w
         WHERE ${conditions.join(' AND ')}
         ORDER BY w.waba_id
         LIMIT ?`,
       params,
     );
-    const page: WabaListRow[] = rows.slice(0, limit).map((row) => ({
-      wabaId: row.waba_id,
-      name: row.name,
-      status: row.status,
-      statusReason: row.status_reason,
-      mmLiteStatus: row.mm_lite_status,
-      connection: row.connection,
-      lastSyncedAt: row.last_synced_at === null ? null : new Date(row.last_synced_at),
-      associatedNumbers: Number(row.associated_numbers),
-    }));
+    const page: WabaListRow[] = rows.slice(0, limit).map(toListRow);
     const last = page[page.length - 1];
     return { data: page, nextCursor: rows.length > limit && last ? encodeCursor([last.wabaId]) : null };
+  }
+
+  /**
+   * The organization's WABA as the detail shows it, in one statement shaped without an entity; null when
+   * unknown or another organization's.
+   */
+  async detail(organizationId: string, wabaId: string): Promise<WabaDetailRow | null> {
+    // Raw SQL is not covered by the tenant filter: the organization condition is the scope.
+    const [row] = await this.sql<DetailRowColumns>(
+      `SELECT ${LIST_COLUMNS},
+              w.currency, w.timezone_id, w.account_review_status, w.business_verification_status,
+              w.owner_business_id, w.health, w.mm_lite_meta_status, w.mm_lite_terms_status,
+              w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.created_at, w.updated_at
+         FROM wabas w
+        WHERE w.organization_id = ? AND w.waba_id = ?
+        LIMIT 1`,
+      [organizationId, wabaId],
+    );
+    if (!row) {
+      return null;
+    }
+    return {
+      ...toListRow(row),
+      currency: row.currency,
+      timezoneId: row.timezone_id,
+      accountReviewStatus: row.account_review_status,
+      businessVerificationStatus: row.business_verification_status,
+      ownerBusinessId: row.owner_business_id,
+      health: typeof row.health === 'string' ? (JSON.parse(row.health) as Record<string, unknown>) : row.health,
+      mmLiteMetaStatus: row.mm_lite_meta_status,
+      mmLiteTermsStatus: row.mm_lite_terms_status,
+      mmLiteSetupStartedAt: toDate(row.mm_lite_setup_started_at),
+      mmLiteLastCheckedAt: toDate(row.mm_lite_last_checked_at),
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+    };
   }
 
   /** Any organization's WABA by Meta ID, locked as asked (inside the caller's transaction); null when unknown. */
@@ -222,4 +291,21 @@ export class WabaRepository extends EntityRepository<Waba> {
   private sql<T>(query: string, params: unknown[]): Promise<T[]> {
     return this.getEntityManager().execute<T[]>(query, params, 'all');
   }
+}
+
+function toListRow(row: ListRowColumns): WabaListRow {
+  return {
+    wabaId: row.waba_id,
+    name: row.name,
+    status: row.status,
+    statusReason: row.status_reason,
+    mmLiteStatus: row.mm_lite_status,
+    connection: row.connection,
+    lastSyncedAt: toDate(row.last_synced_at),
+    associatedNumbers: Number(row.associated_numbers),
+  };
+}
+
+function toDate(value: Date | string | null): Date | null {
+  return value === null ? null : new Date(value);
 }

@@ -41,7 +41,6 @@ export class WabasController {
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
-    const waba = await this.wabas.getForOrganization(organizationId, params.wabaId);
-    return WabaDetailResponseDto.fromWaba(waba);
+    return WabaDetailResponseDto.fromWaba(await this.wabas.detail(organizationId, params.wabaId));
   }
 }

@@ -18,7 +18,7 @@ import { WabaChanges, type WabaDisabledRule } from './waba-changes';
 import { observeFact } from './waba-facts';
 import { applySnapshot, markReconnected, rederive, requireReauthorization, visibleState } from './waba-transitions';
 import { Waba } from './waba.entity';
-import { WabaRepository, type WabaListQuery, type WabaListRow } from './waba.repository';
+import { WabaRepository, type WabaDetailRow, type WabaListQuery, type WabaListRow } from './waba.repository';
 import { ReconnectionEvidence, WabaConnection, WebhookSubscriptionStatus } from './wabas.constants';
 import type { WabaView } from './waba.types';
 
@@ -73,6 +73,18 @@ export class WabasService {
       throw new NotFoundDomainException('WABA', wabaId);
     }
     return waba;
+  }
+
+  /**
+   * What `GET /wabas/{id}` shows of the organization's WABA, read in one statement without an entity;
+   * another organization's WABA is a 404 like a missing one.
+   */
+  async detail(organizationId: string, wabaId: string): Promise<WabaDetailRow> {
+    const row = await this.repository.detail(organizationId, wabaId);
+    if (!row) {
+      throw new NotFoundDomainException('WABA', wabaId);
+    }
+    return row;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 import { WabaRowResponseDto } from './waba-response.dto';
-import type { WabaView } from 'src/modules/wabas/waba.types';
+import type { WabaDetailRow } from 'src/modules/wabas/waba.repository';
 
 /** MM Lite state inside the WABA detail. */
 export class WabaMmLiteDto {
@@ -53,7 +53,8 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
 
   updatedAt: Date;
 
-  static fromWaba(waba: WabaView): WabaDetailResponseDto {
+  /** From the detail row (shaped by its query) or a WABA itself. */
+  static fromWaba(waba: Readonly<WabaDetailRow>): WabaDetailResponseDto {
     return {
       ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,
