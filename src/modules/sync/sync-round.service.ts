@@ -307,8 +307,7 @@ export class SyncRoundService {
       return;
     }
     try {
-      const applied = await this.sync.applyReadings(readings, run.actor, { claim });
-      const appliedIds = new Set(applied.map((waba) => waba.wabaId));
+      const appliedIds = new Set(await this.sync.applyReadingsInBulk(readings, run.actor, { claim }));
       for (const wabaId of readings.keys()) {
         run.count(appliedIds.has(wabaId) ? 'succeeded' : 'lost');
       }

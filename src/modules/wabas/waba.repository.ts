@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { type BulkColumn, bulkUpdate } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
@@ -29,6 +30,73 @@ export type WabaListRow = Pick<
   Waba,
   'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'lastSyncedAt' | 'associatedNumbers'
 >;
+
+/**
+ * The columns a sync round reads of a WABA to apply what Meta said (waba-transitions' `applySnapshot`,
+ * `applyTermsStatus`, `rederive`, `visibleState` and `holdsClaim` read nothing else), by property, with
+ * whether the round's bulk statement may write them. The derived and audited columns (`status`,
+ * `statusReason`, `mmLiteStatus`, `connection`) are not writable in bulk: a WABA whose visible state
+ * changes goes through the named command path (WabaChanges), which audits it (Meta's MM Lite status alone
+ * is audited only with a change of `mmLiteStatus`).
+ */
+const SYNC_COLUMNS = {
+  name: { column: 'name', type: 'varchar(512)', kind: 'value', bulk: true },
+  status: { column: 'status', type: 'text', kind: 'value', bulk: false },
+  statusReason: { column: 'status_reason', type: 'text', kind: 'value', bulk: false },
+  mmLiteStatus: { column: 'mm_lite_status', type: 'text', kind: 'value', bulk: false },
+  connection: { column: 'connection', type: 'text', kind: 'value', bulk: false },
+  mmLiteMetaStatus: { column: 'mm_lite_meta_status', type: 'varchar(64)', kind: 'value', bulk: true },
+  metaStatus: { column: 'meta_status', type: 'varchar(64)', kind: 'value', bulk: true },
+  currency: { column: 'currency', type: 'varchar(8)', kind: 'value', bulk: true },
+  timezoneId: { column: 'timezone_id', type: 'varchar(16)', kind: 'value', bulk: true },
+  country: { column: 'country', type: 'varchar(8)', kind: 'value', bulk: true },
+  accountReviewStatus: { column: 'account_review_status', type: 'varchar(32)', kind: 'value', bulk: true },
+  businessVerificationStatus: {
+    column: 'business_verification_status',
+    type: 'varchar(64)',
+    kind: 'value',
+    bulk: true,
+  },
+  ownerBusinessId: { column: 'owner_business_id', type: 'varchar(32)', kind: 'value', bulk: true },
+  ownerBusinessName: { column: 'owner_business_name', type: 'varchar(512)', kind: 'value', bulk: true },
+  health: { column: 'health', type: 'jsonb', kind: 'json', bulk: true },
+  healthWabaCanSend: { column: 'health_waba_can_send', type: 'varchar(16)', kind: 'value', bulk: true },
+  banState: { column: 'ban_state', type: 'text', kind: 'value', bulk: false },
+  restrictionExpiresAt: { column: 'restriction_expires_at', type: 'timestamptz', kind: 'date', bulk: false },
+  disconnectedReason: { column: 'disconnected_reason', type: 'varchar(32)', kind: 'value', bulk: true },
+  disconnectedAt: { column: 'disconnected_at', type: 'timestamptz', kind: 'date', bulk: true },
+  disconnectionAt: { column: 'disconnection_at', type: 'timestamptz', kind: 'date', bulk: true },
+  countryAt: { column: 'country_at', type: 'timestamptz', kind: 'date', bulk: true },
+  accountReviewStatusAt: { column: 'account_review_status_at', type: 'timestamptz', kind: 'date', bulk: true },
+  mmLiteTermsStatusAt: { column: 'mm_lite_terms_status_at', type: 'timestamptz', kind: 'date', bulk: true },
+  snapshotAt: { column: 'snapshot_at', type: 'timestamptz', kind: 'date', bulk: true },
+  mmLiteTermsStatus: { column: 'mm_lite_terms_status', type: 'varchar(32)', kind: 'value', bulk: true },
+  mmLiteSetupStartedAt: { column: 'mm_lite_setup_started_at', type: 'timestamptz', kind: 'date', bulk: false },
+  mmLiteLastCheckedAt: { column: 'mm_lite_last_checked_at', type: 'timestamptz', kind: 'date', bulk: true },
+  lastSyncedAt: { column: 'last_synced_at', type: 'timestamptz', kind: 'date', bulk: true },
+  nextSyncAt: { column: 'next_sync_at', type: 'timestamptz', kind: 'date', bulk: true },
+  syncFailureCount: { column: 'sync_failure_count', type: 'int', kind: 'value', bulk: true },
+  lastSyncErrorCode: { column: 'last_sync_error_code', type: 'varchar(32)', kind: 'value', bulk: true },
+  syncClaimedBy: { column: 'sync_claimed_by', type: 'text', kind: 'value', bulk: false },
+  syncClaimToken: { column: 'sync_claim_token', type: 'text', kind: 'value', bulk: false },
+} as const satisfies Partial<
+  Record<keyof Waba, { column: string; type: string; kind: 'value' | 'date' | 'json'; bulk: boolean }>
+>;
+
+/** A property of {@link WabaSyncRow} read from the row. */
+export type WabaSyncField = keyof typeof SYNC_COLUMNS;
+
+/**
+ * A WABA as a sync round reads it under its row lock: the fields what Meta said is applied to, not a
+ * managed entity (no hydration, no identity map; written back by {@link WabaRepository.writeSyncedFields}).
+ */
+export type WabaSyncRow = Pick<Waba, WabaSyncField | 'id' | 'wabaId'> & { organizationId: string };
+
+const SYNC_FIELDS = Object.keys(SYNC_COLUMNS) as WabaSyncField[];
+const BULK_COLUMNS: BulkColumn[] = SYNC_FIELDS.filter((field) => SYNC_COLUMNS[field].bulk).map((field) => ({
+  column: SYNC_COLUMNS[field].column,
+  type: SYNC_COLUMNS[field].type,
+}));
 
 /**
  * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
@@ -109,6 +177,78 @@ export class WabaRepository extends EntityRepository<Waba> {
       // Across tenants: callers (webhooks, sync) come by Meta ID, and API callers checked ownership first.
       { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { wabaId: 'asc' } },
     );
+  }
+
+  /**
+   * Locks these WABAs FOR UPDATE in WABA-ID order (as {@link lockForChange} does, inside the caller's
+   * transaction) and reads the fields a sync applies to, as plain rows.
+   */
+  async lockForSync(wabaIds: string[]): Promise<WabaSyncRow[]> {
+    if (wabaIds.length === 0) {
+      return [];
+    }
+    // Times as whole epoch milliseconds (extract is exact numeric): a JS Date's precision, as the driver reads them.
+    const columns = SYNC_FIELDS.map((field) => {
+      const { column, kind } = SYNC_COLUMNS[field];
+      return kind === 'date'
+        ? `floor(extract(epoch FROM ${column}) * 1000)::int8 AS "${field}"`
+        : `${column} AS "${field}"`;
+    });
+    // Raw SQL, across tenants: the sync comes by Meta ID (the round's claims span every organization).
+    const rows = await this.sql<Record<string, unknown>>(
+      `SELECT id, organization_id, waba_id, ${columns.join(', ')}
+         FROM wabas
+        WHERE waba_id IN (?)
+        ORDER BY waba_id
+          FOR UPDATE`,
+      [wabaIds],
+    );
+    return rows.map((row) => {
+      const waba: Record<string, unknown> = {
+        id: row.id,
+        organizationId: row.organization_id,
+        wabaId: row.waba_id,
+      };
+      for (const field of SYNC_FIELDS) {
+        const value = row[field];
+        waba[field] = value !== null && SYNC_COLUMNS[field].kind === 'date' ? new Date(Number(value)) : value;
+      }
+      return waba as WabaSyncRow;
+    });
+  }
+
+  /**
+   * Writes, with one statement, the fields of locked WABAs ({@link lockForSync}) that a sync changed; only
+   * the columns that differ from what was read, and only those the round may write in bulk (it throws for
+   * any other: such a WABA goes through the command path).
+   */
+  async writeSyncedFields(changes: Array<{ id: string; fields: Partial<WabaSyncRow> }>): Promise<void> {
+    const rows = changes
+      .map(({ id, fields }) => ({
+        id,
+        changes: Object.fromEntries(
+          Object.entries(fields).map(([field, value]) => [SYNC_COLUMNS[field as WabaSyncField].column, value]),
+        ),
+      }))
+      .filter((row) => Object.keys(row.changes).length > 0);
+    if (rows.length === 0) {
+      return;
+    }
+    const { sql, params } = bulkUpdate('wabas', BULK_COLUMNS, rows);
+    await this.sql(sql, params);
+  }
+
+  /**
+   * Whether {@link writeSyncedFields} may write a field: not the derived and audited columns, nor the ones a
+   * sync never changes.
+   */
+  static writableInBulk(this: void, field: WabaSyncField): boolean {
+    return SYNC_COLUMNS[field].bulk;
+  }
+
+  /** The {@link WabaSyncField}s of a WABA as read (for {@link writeSyncedFields}' comparison). */
+  static syncFields(): readonly WabaSyncField[] {
+    return SYNC_FIELDS;
   }
 
   /**
