@@ -24,6 +24,8 @@ export interface SyncRoundBenchResult {
   graphCallsPerWaba: number;
   /** Wall-clock time of `POST /api/v1/admin/sync-rounds`, in milliseconds. */
   roundMs: number;
+  /** CPU time of this process (service, simulator and harness) during the round, in milliseconds. */
+  cpuMs: number;
   latencyMs: number;
   systemUserToken: boolean;
   concurrency: number;
@@ -58,6 +60,7 @@ export async function runSyncRoundBench(options: SyncRoundBenchOptions = {}): Pr
     sut.simulator.setLatency(latencyMs);
     sut.simulator.clearRequests();
 
+    const cpuBefore = process.cpuUsage();
     const startedAt = performance.now();
     const response = await sut
       .http()
@@ -65,6 +68,8 @@ export async function runSyncRoundBench(options: SyncRoundBenchOptions = {}): Pr
       .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
       .timeout(30 * 60_000);
     const roundMs = Math.round(performance.now() - startedAt);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
     if (response.status !== 200) {
       throw new Error(`The round answered ${response.status}`);
     }
@@ -78,6 +83,7 @@ export async function runSyncRoundBench(options: SyncRoundBenchOptions = {}): Pr
       graphCalls,
       graphCallsPerWaba: Number((graphCalls / Math.max(1, body.wabas)).toFixed(3)),
       roundMs,
+      cpuMs,
       latencyMs,
       systemUserToken,
       concurrency,
@@ -95,8 +101,10 @@ async function main(): Promise<void> {
     await setUpTestDatabase();
   }
   const wabas = Number(process.env.BENCH_WABAS ?? 1000);
-  for (const systemUserToken of [true, false]) {
-    const result = await runSyncRoundBench({ wabas, systemUserToken });
+  const latencies = (process.env.BENCH_LATENCY_MS ?? '100').split(',').map(Number);
+  const tokens = process.env.BENCH_TOKENS === 'system' ? [true] : [true, false];
+  for (const [systemUserToken, latencyMs] of tokens.flatMap((token) => latencies.map((ms) => [token, ms] as const))) {
+    const result = await runSyncRoundBench({ wabas, systemUserToken, latencyMs });
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }
 }

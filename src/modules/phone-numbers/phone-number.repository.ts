@@ -1,6 +1,7 @@
 import { LockMode, raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { type BulkColumn, bulkUpdate } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
@@ -14,6 +15,50 @@ export interface PhoneNumberListQuery {
   limit?: number;
   cursor?: string;
 }
+
+/**
+ * The columns a Graph read of a number is applied to (phone-number-snapshot's `applyPhoneSnapshot` and
+ * `phoneState` read nothing else), by property, with whether a read may write them in bulk.
+ */
+const SYNC_COLUMNS = {
+  displayPhoneNumber: { column: 'display_phone_number', type: 'varchar(64)', kind: 'value', bulk: true },
+  displayPhoneDigits: { column: 'display_phone_digits', type: 'varchar(32)', kind: 'value', bulk: true },
+  verifiedName: { column: 'verified_name', type: 'varchar(512)', kind: 'value', bulk: true },
+  qualityRating: { column: 'quality_rating', type: 'varchar(32)', kind: 'value', bulk: true },
+  status: { column: 'status', type: 'varchar(32)', kind: 'value', bulk: true },
+  nameStatus: { column: 'name_status', type: 'varchar(32)', kind: 'value', bulk: true },
+  codeVerificationStatus: { column: 'code_verification_status', type: 'varchar(32)', kind: 'value', bulk: true },
+  platformType: { column: 'platform_type', type: 'varchar(32)', kind: 'value', bulk: true },
+  throughputLevel: { column: 'throughput_level', type: 'varchar(32)', kind: 'value', bulk: true },
+  messagingLimitTier: { column: 'messaging_limit_tier', type: 'varchar(32)', kind: 'value', bulk: true },
+  health: { column: 'health', type: 'jsonb', kind: 'json', bulk: true },
+  nameStatusAsOf: { column: 'name_status_as_of', type: 'timestamptz', kind: 'date', bulk: true },
+  qualityAsOf: { column: 'quality_as_of', type: 'timestamptz', kind: 'date', bulk: true },
+  throughputAsOf: { column: 'throughput_as_of', type: 'timestamptz', kind: 'date', bulk: true },
+  lastSyncedAt: { column: 'last_synced_at', type: 'timestamptz', kind: 'date', bulk: true },
+  sendingChannel: { column: 'sending_channel', type: 'text', kind: 'value', bulk: false },
+} as const satisfies Partial<
+  Record<keyof PhoneNumber, { column: string; type: string; kind: 'value' | 'date' | 'json'; bulk: boolean }>
+>;
+
+/** A property of {@link PhoneSyncRow} read from the row. */
+export type PhoneSyncField = keyof typeof SYNC_COLUMNS;
+
+/**
+ * A number as a read of Meta is applied to it under its row lock: its fields, its organization and its WABA
+ * (internal and Meta ID); a plain row, not a managed entity (written back by
+ * {@link PhoneNumberRepository.writeSyncedFields}).
+ */
+export type PhoneSyncRow = Pick<PhoneNumber, PhoneSyncField | 'id' | 'phoneNumberId'> & {
+  organization: { id: string };
+  waba: { id: string; wabaId: string };
+};
+
+const SYNC_FIELDS = Object.keys(SYNC_COLUMNS) as PhoneSyncField[];
+const BULK_COLUMNS: BulkColumn[] = SYNC_FIELDS.filter((field) => SYNC_COLUMNS[field].bulk).map((field) => ({
+  column: SYNC_COLUMNS[field].column,
+  type: SYNC_COLUMNS[field].type,
+}));
 
 /**
  * The queries of `phone_numbers`; nothing else in the code base names the table. Reads and locks run on the
@@ -130,19 +175,70 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
 
   /**
    * Locks FOR UPDATE, in ID order and with one query, the numbers with these Meta IDs stored under these
-   * WABAs (by internal ID), with their WABAs.
+   * WABAs (by internal ID), and reads the fields a Graph read is applied to, as plain rows (no hydration, no
+   * identity map). The WABA rows are not locked here (the caller locked them first).
    */
-  async lockInWabas(phoneNumberIds: string[], wabaRowIds: string[]): Promise<PhoneNumber[]> {
-    return this.find(
-      { phoneNumberId: { $in: phoneNumberIds }, waba: { $in: wabaRowIds } },
-      // Across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
-      {
-        ...ACROSS_TENANTS,
-        populate: ['waba'],
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-        orderBy: { phoneNumberId: 'asc' },
-      },
+  async lockForSync(phoneNumberIds: string[], wabaRowIds: string[]): Promise<PhoneSyncRow[]> {
+    if (phoneNumberIds.length === 0 || wabaRowIds.length === 0) {
+      return [];
+    }
+    // Times as whole epoch milliseconds (extract is exact numeric): a JS Date's precision, as the driver reads them.
+    const columns = SYNC_FIELDS.map((field) => {
+      const { column, kind } = SYNC_COLUMNS[field];
+      return kind === 'date'
+        ? `floor(extract(epoch FROM p.${column}) * 1000)::int8 AS "${field}"`
+        : `p.${column} AS "${field}"`;
+    });
+    // Raw SQL, across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
+    const rows = await this.getEntityManager().execute<Array<Record<string, unknown>>>(
+      `SELECT p.id, p.organization_id, p.phone_number_id, p.waba_id AS waba_row_id, w.waba_id AS waba_meta_id,
+              ${columns.join(', ')}
+         FROM phone_numbers p
+         JOIN wabas w ON w.id = p.waba_id
+        WHERE p.phone_number_id IN (?) AND p.waba_id IN (?)
+        ORDER BY p.phone_number_id
+          FOR UPDATE OF p`,
+      [phoneNumberIds, wabaRowIds],
+      'all',
     );
+    return rows.map((row) => {
+      const phone: Record<string, unknown> = {
+        id: row.id,
+        phoneNumberId: row.phone_number_id,
+        organization: { id: row.organization_id },
+        waba: { id: row.waba_row_id, wabaId: row.waba_meta_id },
+      };
+      for (const field of SYNC_FIELDS) {
+        const value = row[field];
+        phone[field] = value !== null && SYNC_COLUMNS[field].kind === 'date' ? new Date(Number(value)) : value;
+      }
+      return phone as PhoneSyncRow;
+    });
+  }
+
+  /**
+   * Writes, with one statement, the fields of locked numbers ({@link lockForSync}) that a read changed: only
+   * the columns that differ from what was read (it throws for a column not writable in bulk).
+   */
+  async writeSyncedFields(changes: Array<{ id: string; fields: Partial<PhoneSyncRow> }>): Promise<void> {
+    const rows = changes
+      .map(({ id, fields }) => ({
+        id,
+        changes: Object.fromEntries(
+          Object.entries(fields).map(([field, value]) => [SYNC_COLUMNS[field as PhoneSyncField].column, value]),
+        ),
+      }))
+      .filter((row) => Object.keys(row.changes).length > 0);
+    if (rows.length === 0) {
+      return;
+    }
+    const { sql, params } = bulkUpdate('phone_numbers', BULK_COLUMNS, rows);
+    await this.getEntityManager().execute(sql, params, 'run');
+  }
+
+  /** The {@link PhoneSyncField}s of a number as read (for {@link writeSyncedFields}' comparison). */
+  static syncFields(): readonly PhoneSyncField[] {
+    return SYNC_FIELDS;
   }
 
   /** The Meta ID of the WABA each of these numbers is stored under (numbers not stored are absent). */

@@ -51,11 +51,13 @@ function setUp(stored: PhoneNumber[]) {
     lockOnChannel: jest.fn((_wabaRowId: string, channel: SendingChannel) =>
       Promise.resolve(stored.filter((phone) => phone.sendingChannel === channel)),
     ),
-    lockInWabas: jest.fn((ids: string[], wabaRowIds: string[]) =>
+    // The stored numbers stand for their rows: they carry every field a read is applied to.
+    lockForSync: jest.fn((ids: string[], wabaRowIds: string[]) =>
       Promise.resolve(
         stored.filter((phone) => ids.includes(phone.phoneNumberId) && wabaRowIds.includes(phone.waba.id)),
       ),
     ),
+    writeSyncedFields: jest.fn(() => Promise.resolve()),
     wabaIdsOf: jest.fn(() => Promise.resolve(new Map<string, string>())),
   } as unknown as PhoneNumberRepository;
   const sut = new PhoneNumbersService(

@@ -5,6 +5,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 import type { Page } from 'src/common/http/pagination';
+import { changedValues } from 'src/common/database/bulk-update';
 import { SecretBox } from 'src/common/security/secret-box';
 import type { Actor } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
@@ -219,24 +220,34 @@ export class PhoneNumbersService implements OnModuleInit {
       return;
     }
     await this.transactions.run(async () => {
-      const phones = await this.numbers.lockInWabas(
+      // Plain rows, not entities: a re-sync chunk applies hundreds of numbers, and most change nothing visible.
+      const phones = await this.numbers.lockForSync(
         ids,
         readings.map((reading) => reading.waba.id),
       );
+      const read = new Map(phones.map((phone) => [phone.id, { ...phone }]));
       const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
       const elsewhere: Array<{ phoneNumberId: string; wabaId: string }> = [];
       for (const { waba, snapshots, observedAt } of readings) {
         for (const snapshot of snapshots) {
-          const phone = stored.get(`${waba.id}/${snapshot.id}`);
-          if (!phone) {
+          const row = stored.get(`${waba.id}/${snapshot.id}`);
+          if (!row) {
             elsewhere.push({ phoneNumberId: snapshot.id, wabaId: waba.wabaId });
             continue;
           }
+          // The row carries every field the snapshot rules and the audit read (PhoneSyncRow).
+          const phone = row as PhoneNumber;
           const before = phoneState(phone);
           applyPhoneSnapshot(phone, snapshot, observedAt);
           this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
         }
       }
+      await this.numbers.writeSyncedFields(
+        phones.map((phone) => ({
+          id: phone.id,
+          fields: changedValues(read.get(phone.id) ?? phone, phone, PhoneNumberRepository.syncFields()),
+        })),
+      );
       await this.warnOfNumbersStoredElsewhere(elsewhere);
     });
   }

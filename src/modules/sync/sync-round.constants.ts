@@ -2,6 +2,9 @@ import { Actors } from 'src/modules/organizations/actor';
 /** WABAs claimed at once by one instance: one multi-ID call's worth (Graph's limit is 50 IDs). */
 export const SYNC_ROUND_CLAIM_BATCH_SIZE = 50;
 
+/** IDs per multi-ID read of numbers (Graph's limit): a chunk's numbers are read in calls of this size at once. */
+export const SYNC_ROUND_IDS_PER_CALL = 50;
+
 /**
  * Renewals of a round's claims per lease (SYNC_CLAIM_LEASE_MS): a claim runs out only after this many
  * renewals in a row failed to happen, that is when its instance is gone or stalled, not while Meta is slow.

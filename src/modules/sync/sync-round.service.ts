@@ -8,13 +8,14 @@ import type { AllConfig } from 'config/config.type';
 import { SecretBox } from 'src/common/security/secret-box';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import type { MultiReadResult, PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
 import type { ClaimedWaba, RoundScope, SyncClaim } from 'src/modules/wabas/waba-sync.types';
 
 import {
   SYNC_ROUND_CLAIM_BATCH_SIZE,
+  SYNC_ROUND_IDS_PER_CALL,
   SYNC_ROUND_LEASE_RENEWALS_PER_LEASE,
   SYNC_ROUND_MAX_WORKERS,
   SYNC_ROUND_SCHEDULED_ACTOR,
@@ -252,10 +253,7 @@ export class SyncRoundService {
     );
     const numbersByWaba = await this.phoneNumbers.phoneNumberIdsByWaba([...fields.found.keys()]);
     const phoneIds = [...numbersByWaba.values()].flat();
-    const phones =
-      phoneIds.length > 0
-        ? await gateway.getPhoneNumbers(phoneIds, task.token)
-        : { found: new Map<string, PhoneNumberSnapshot>(), failed: new Map<string, Error>(), calls: 0 };
+    const phones = await readNumbers(gateway, phoneIds, task.token);
 
     const readings = new Map<string, WabaReading>();
     for (const waba of active) {
@@ -307,8 +305,7 @@ export class SyncRoundService {
       return;
     }
     try {
-      const applied = await this.sync.applyReadings(readings, run.actor, { claim });
-      const appliedIds = new Set(applied.map((waba) => waba.wabaId));
+      const appliedIds = new Set(await this.sync.applyReadingsInBulk(readings, run.actor, { claim }));
       for (const wabaId of readings.keys()) {
         run.count(appliedIds.has(wabaId) ? 'succeeded' : 'lost');
       }
@@ -399,6 +396,28 @@ export class SyncRoundService {
   private systemUserToken(): string {
     return this.config.get('meta.systemUserToken', { infer: true });
   }
+}
+
+/**
+ * The numbers' multi-ID reads: one call per {@link SYNC_ROUND_IDS_PER_CALL} IDs, all at once, so that each
+ * takes its own call slot of the round instead of one slot for calls made one after the other (a chunk of
+ * WABAs with three numbers each would otherwise wait three latencies for its numbers).
+ */
+async function readNumbers(
+  gateway: LimitedSyncRoundReads,
+  phoneIds: string[],
+  token: string,
+): Promise<MultiReadResult<PhoneNumberSnapshot>> {
+  const slices: string[][] = [];
+  for (let start = 0; start < phoneIds.length; start += SYNC_ROUND_IDS_PER_CALL) {
+    slices.push(phoneIds.slice(start, start + SYNC_ROUND_IDS_PER_CALL));
+  }
+  const results = await Promise.all(slices.map((slice) => gateway.getPhoneNumbers(slice, token)));
+  return {
+    found: new Map(results.flatMap((result) => [...result.found])),
+    failed: new Map(results.flatMap((result) => [...result.failed])),
+    calls: results.reduce((calls, result) => calls + result.calls, 0),
+  };
 }
 
 function isRejectedToken(error: Error | undefined): boolean {

@@ -169,18 +169,58 @@ export class WabaSyncService {
     { claim, fence }: SyncGuard = {},
   ): Promise<Array<WabaView>> {
     const context = readContext(requestedBy, fence);
-    const now = new Date();
-    const schedule = { syncedAt: now, nextSyncAt: new Date(now.getTime() + this.intervalMs()) };
+    const schedule = this.schedule();
     return this.transactions.run(async () => {
       const wabas = await this.syncState.applySyncReadings(readings, context, schedule, claim);
-      const numbers = wabas.map((waba) => {
-        const reading = readings.get(waba.wabaId);
-        const ref = { id: waba.id, wabaId: waba.wabaId, organizationId: waba.organization.id };
-        return { waba: ref, snapshots: reading?.numbers ?? [], observedAt: reading?.observedAt ?? now };
-      });
-      await this.phoneNumbers.applyReadings(numbers, context);
+      await this.applyNumbers(
+        readings,
+        wabas.map((waba) => ({ id: waba.id, wabaId: waba.wabaId, organizationId: waba.organization.id })),
+        context,
+      );
       return wabas;
     });
+  }
+
+  /**
+   * {@link applyReadings} for a sync round's chunk, with the same rules and guard, in one transaction and
+   * without loading entities: the WABAs whose visible state does not change are written by one statement,
+   * the others through the WABAs' commands, then every number by one statement (audited where it changed).
+   * Returns the Meta IDs of the WABAs applied.
+   */
+  async applyReadingsInBulk(
+    readings: Map<string, WabaReading>,
+    requestedBy: Actor,
+    { claim, fence }: SyncGuard = {},
+  ): Promise<string[]> {
+    const context = readContext(requestedBy, fence);
+    const schedule = this.schedule();
+    return this.transactions.run(async () => {
+      const wabas = await this.syncState.applySyncReadingsInBulk(readings, context, schedule, claim);
+      await this.applyNumbers(readings, wabas, context);
+      return wabas.map((waba) => waba.wabaId);
+    });
+  }
+
+  /** The applied WABAs' numbers, each WABA's as of when it was read (joins the running transaction). */
+  private async applyNumbers(
+    readings: Map<string, WabaReading>,
+    wabas: Array<{ id: string; wabaId: string; organizationId: string }>,
+    context: ChangeContext,
+  ): Promise<void> {
+    const now = new Date();
+    await this.phoneNumbers.applyReadings(
+      wabas.map((waba) => {
+        const reading = readings.get(waba.wabaId);
+        return { waba, snapshots: reading?.numbers ?? [], observedAt: reading?.observedAt ?? now };
+      }),
+      context,
+    );
+  }
+
+  /** When readings applied now were synced, and when to read the WABAs again. */
+  private schedule(): { syncedAt: Date; nextSyncAt: Date } {
+    const now = new Date();
+    return { syncedAt: now, nextSyncAt: new Date(now.getTime() + this.intervalMs()) };
   }
 
   /**

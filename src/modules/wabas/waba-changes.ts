@@ -9,8 +9,11 @@ import type { ChangeContext } from 'src/modules/audit/change-context';
 import { ConnectionChangedEvent } from './events/connection-changed.event';
 import { MmLiteStatusChangedEvent } from './events/mm-lite-status-changed.event';
 import { WabaStatusChangedEvent } from './events/waba-status-changed.event';
+import { changedValues } from 'src/common/database/bulk-update';
+
 import { rederive, visibleState, type WabaVisibleState } from './waba-transitions';
 import type { Waba } from './waba.entity';
+import type { WabaSyncField, WabaSyncRow } from './waba-sync-columns';
 import { WabaRepository } from './waba.repository';
 import { WabaStatus } from './wabas.constants';
 
@@ -34,6 +37,12 @@ export type WabaDisabledRule = (waba: DisabledWaba, context: ChangeContext) => P
  * "nothing to do" (nothing is derived, audited nor published for it).
  */
 export type WabaMutation = (waba: Waba) => boolean | Promise<boolean>;
+
+/**
+ * A {@link WabaMutation} that reads and changes only the fields of a {@link WabaSyncRow}, synchronously, so
+ * that it can run on a plain row as well as on the entity (see {@link WabaChanges.applyInBulk}).
+ */
+export type WabaSyncMutation = (waba: Pick<Waba, WabaSyncField | 'id' | 'wabaId'>) => boolean;
 
 /**
  * The one path through which this module's commands change WABAs, whatever the source (API, webhook,
@@ -72,6 +81,43 @@ export class WabaChanges {
         if (await mutate(waba)) {
           await this.settle(waba, before, context);
         }
+      }
+      return locked;
+    });
+  }
+
+  /**
+   * {@link apply} for many WABAs at once (a sync round's chunk), without loading entities: locks the rows in
+   * WABA-ID order and reads them as plain rows, runs `mutate` on each and re-derives it; a WABA whose change
+   * stays invisible (status, reason, MM Lite column and connection as they were, and not DISABLED: no audit,
+   * event nor disabled rule is due) is written with the others by one statement, and any other goes through {@link apply}, the
+   * command path (its row is locked already). Returns the locked rows, changed or not.
+   */
+  async applyInBulk(wabaIds: string[], context: ChangeContext, mutate: WabaSyncMutation): Promise<WabaSyncRow[]> {
+    return this.transactions.run(async (em) => {
+      await context.fence?.(em);
+      const locked = await this.repository.lockForSync(wabaIds);
+      const writes: Array<{ id: string; fields: Partial<WabaSyncRow> }> = [];
+      const commands: string[] = [];
+      for (const row of locked) {
+        const after = { ...row };
+        // The row carries every field the sync's transitions and the derivation read (WabaSyncRow).
+        const waba = after as unknown as Waba;
+        if (!mutate(waba)) {
+          continue;
+        }
+        rederive(waba);
+        const fields = changedValues<WabaSyncRow, WabaSyncField>(row, after, WabaRepository.syncFields());
+        const invisible = (Object.keys(fields) as WabaSyncField[]).every(WabaRepository.writableInBulk);
+        if (invisible && after.status !== WabaStatus.DISABLED) {
+          writes.push({ id: row.id, fields });
+        } else {
+          commands.push(row.wabaId);
+        }
+      }
+      await this.repository.writeSyncedFields(writes);
+      if (commands.length > 0) {
+        await this.apply(commands, context, mutate);
       }
       return locked;
     });

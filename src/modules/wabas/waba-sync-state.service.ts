@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 
 import type { ChangeContext } from 'src/modules/audit/change-context';
 
-import { WabaChanges } from './waba-changes';
+import { WabaChanges, type WabaSyncMutation } from './waba-changes';
+import type { Waba } from './waba.entity';
 import type {
   ClaimedWaba,
   RoundScope,
@@ -25,6 +26,44 @@ import type { WabaView } from './waba.types';
 export interface SyncSchedule {
   syncedAt: Date;
   nextSyncAt: Date;
+}
+
+/** A WABA a sync applied: its internal ID, Meta's ID and its organization. */
+export interface SyncedWaba {
+  id: string;
+  wabaId: string;
+  organizationId: string;
+}
+
+/**
+ * What applying a read does to one locked WABA (entity or plain row): nothing when the round's `claim` is
+ * lost; else the read's fields as of when it began, the terms, and the sync state reset. Adds the WABAs it
+ * applied to `applied`.
+ */
+function syncMutation(
+  readings: ReadonlyMap<string, WabaSyncReading>,
+  schedule: SyncSchedule,
+  claim: SyncClaim | undefined,
+  applied: Set<string>,
+): WabaSyncMutation {
+  return (fields) => {
+    // The transitions read and write only the sync's fields (WabaSyncField), which `fields` carries.
+    const waba = fields as Waba;
+    const reading = readings.get(waba.wabaId);
+    if (!reading || !holdsClaim(waba, claim)) {
+      return false;
+    }
+    applySnapshot(waba, reading.snapshot, reading.observedAt);
+    if (reading.terms) {
+      applyTermsStatus(waba, reading.terms.status, reading.observedAt);
+    }
+    waba.lastSyncedAt = schedule.syncedAt;
+    waba.syncFailureCount = 0;
+    waba.lastSyncErrorCode = null;
+    waba.nextSyncAt = schedule.nextSyncAt;
+    applied.add(waba.wabaId);
+    return true;
+  };
 }
 
 /**
@@ -53,23 +92,35 @@ export class WabaSyncStateService {
     claim?: SyncClaim,
   ): Promise<Array<WabaView>> {
     const applied = new Set<string>();
-    const locked = await this.changes.apply([...readings.keys()], context, (waba) => {
-      const reading = readings.get(waba.wabaId);
-      if (!reading || !holdsClaim(waba, claim)) {
-        return false;
-      }
-      applySnapshot(waba, reading.snapshot, reading.observedAt);
-      if (reading.terms) {
-        applyTermsStatus(waba, reading.terms.status, reading.observedAt);
-      }
-      waba.lastSyncedAt = schedule.syncedAt;
-      waba.syncFailureCount = 0;
-      waba.lastSyncErrorCode = null;
-      waba.nextSyncAt = schedule.nextSyncAt;
-      applied.add(waba.wabaId);
-      return true;
-    });
+    const locked = await this.changes.apply(
+      [...readings.keys()],
+      context,
+      syncMutation(readings, schedule, claim, applied),
+    );
     return locked.filter((waba) => applied.has(waba.wabaId));
+  }
+
+  /**
+   * {@link applySyncReadings} for a sync round's chunk, the same rules without loading entities
+   * (WabaChanges.applyInBulk): one statement writes the WABAs whose visible state stays as it was, and the
+   * others go through the command path (audit, events, the disabled rule). Returns the WABAs applied (internal
+   * ID, Meta ID, organization), for the numbers that follow in the same transaction.
+   */
+  async applySyncReadingsInBulk(
+    readings: ReadonlyMap<string, WabaSyncReading>,
+    context: ChangeContext,
+    schedule: SyncSchedule,
+    claim?: SyncClaim,
+  ): Promise<SyncedWaba[]> {
+    const applied = new Set<string>();
+    const locked = await this.changes.applyInBulk(
+      [...readings.keys()],
+      context,
+      syncMutation(readings, schedule, claim, applied),
+    );
+    return locked
+      .filter((waba) => applied.has(waba.wabaId))
+      .map(({ id, wabaId, organizationId }) => ({ id, wabaId, organizationId }));
   }
 
   /**

@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { bulkUpdate } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
+import { BULK_COLUMNS, SYNC_COLUMNS, SYNC_FIELDS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
 import { type MmLiteStatus, WabaConnection, type WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
 
@@ -178,6 +180,78 @@ export class WabaRepository extends EntityRepository<Waba> {
       // Across tenants: callers (webhooks, sync) come by Meta ID, and API callers checked ownership first.
       { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { wabaId: 'asc' } },
     );
+  }
+
+  /**
+   * Locks these WABAs FOR UPDATE in WABA-ID order (as {@link lockForChange} does, inside the caller's
+   * transaction) and reads the fields a sync applies to, as plain rows.
+   */
+  async lockForSync(wabaIds: string[]): Promise<WabaSyncRow[]> {
+    if (wabaIds.length === 0) {
+      return [];
+    }
+    // Times as whole epoch milliseconds (extract is exact numeric): a JS Date's precision, as the driver reads them.
+    const columns = SYNC_FIELDS.map((field) => {
+      const { column, kind } = SYNC_COLUMNS[field];
+      return kind === 'date'
+        ? `floor(extract(epoch FROM ${column}) * 1000)::int8 AS "${field}"`
+        : `${column} AS "${field}"`;
+    });
+    // Raw SQL, across tenants: the sync comes by Meta ID (the round's claims span every organization).
+    const rows = await this.sql<Record<string, unknown>>(
+      `SELECT id, organization_id, waba_id, ${columns.join(', ')}
+         FROM wabas
+        WHERE waba_id IN (?)
+        ORDER BY waba_id
+          FOR UPDATE`,
+      [wabaIds],
+    );
+    return rows.map((row) => {
+      const waba: Record<string, unknown> = {
+        id: row.id,
+        organizationId: row.organization_id,
+        wabaId: row.waba_id,
+      };
+      for (const field of SYNC_FIELDS) {
+        const value = row[field];
+        waba[field] = value !== null && SYNC_COLUMNS[field].kind === 'date' ? new Date(Number(value)) : value;
+      }
+      return waba as WabaSyncRow;
+    });
+  }
+
+  /**
+   * Writes, with one statement, the fields of locked WABAs ({@link lockForSync}) that a sync changed; only
+   * the columns that differ from what was read, and only those the round may write in bulk (it throws for
+   * any other: such a WABA goes through the command path).
+   */
+  async writeSyncedFields(changes: Array<{ id: string; fields: Partial<WabaSyncRow> }>): Promise<void> {
+    const rows = changes
+      .map(({ id, fields }) => ({
+        id,
+        changes: Object.fromEntries(
+          Object.entries(fields).map(([field, value]) => [SYNC_COLUMNS[field as WabaSyncField].column, value]),
+        ),
+      }))
+      .filter((row) => Object.keys(row.changes).length > 0);
+    if (rows.length === 0) {
+      return;
+    }
+    const { sql, params } = bulkUpdate('wabas', BULK_COLUMNS, rows);
+    await this.sql(sql, params);
+  }
+
+  /**
+   * Whether {@link writeSyncedFields} may write a field: not the derived and audited columns, nor the ones a
+   * sync never changes.
+   */
+  static writableInBulk(this: void, field: WabaSyncField): boolean {
+    return SYNC_COLUMNS[field].bulk;
+  }
+
+  /** The {@link WabaSyncField}s of a WABA as read (for {@link writeSyncedFields}' comparison). */
+  static syncFields(): readonly WabaSyncField[] {
+    return SYNC_FIELDS;
   }
 
   /**
