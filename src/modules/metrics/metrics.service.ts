@@ -8,7 +8,7 @@ import {
   WebhookInboxStatsService,
 } from 'src/modules/meta-webhooks/webhook-inbox-stats.service';
 import type { SyncRoundObserver } from 'src/modules/sync/sync-round.observer';
-import type { SyncRoundResult } from 'src/modules/sync/sync-round.service';
+import type { SyncRoundResult } from 'src/modules/sync/sync-round.types';
 
 import {
   GRAPH_DURATION_BUCKETS,

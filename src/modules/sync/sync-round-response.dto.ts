@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { SyncRoundResult } from './sync-round.service';
+import type { SyncRoundResult } from './sync-round.types';
 
 /** Outcome of one re-sync round on the instance that answered. */
 export class SyncRoundResponseDto {

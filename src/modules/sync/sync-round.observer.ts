@@ -1,4 +1,4 @@
-import type { SyncRoundResult } from './sync-round.service';
+import type { SyncRoundResult } from './sync-round.types';
 
 /**
  * Optional observer of re-sync rounds (metrics). Told once per round on this instance, whether it ended or

@@ -8,14 +8,13 @@ import type { AllConfig } from 'config/config.type';
 import { SecretBox } from 'src/common/security/secret-box';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-import type { MultiReadResult, PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
+import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
 import type { ClaimedWaba, RoundScope, SyncClaim } from 'src/modules/wabas/waba-sync.types';
 
 import {
   SYNC_ROUND_CLAIM_BATCH_SIZE,
-  SYNC_ROUND_IDS_PER_CALL,
   SYNC_ROUND_LEASE_RENEWALS_PER_LEASE,
   SYNC_ROUND_MAX_WORKERS,
   SYNC_ROUND_SCHEDULED_ACTOR,
@@ -23,28 +22,11 @@ import {
 } from './sync-round.constants';
 import { ConcurrencyLimiter } from './sync-round.limiter';
 import { SyncRoundObserver } from './sync-round.observer';
-import { LimitedSyncRoundReads } from './sync-round.reads';
+import { LimitedSyncRoundReads, readNumbers } from './sync-round.reads';
+import type { SyncRoundResult } from './sync-round.types';
 import { type Outcome, planTasks, RoundRun, type RoundTask } from './sync-round.run';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
 import type { Actor } from 'src/modules/organizations/actor';
-
-/** What one instance did in one round (the body of `POST /api/v1/admin/sync-rounds`). */
-export interface SyncRoundResult {
-  /**
-   * WABAs this instance claimed and handled in the round (not those another instance took over after this
-   * one stalled past its lease: their new holder counts them).
-   */
-  wabas: number;
-  /** Read and applied. */
-  succeeded: number;
-  /** Read failed (counted on the WABA, which backs off; a rejected token marks REAUTH_REQUIRED). */
-  failed: number;
-  /** Not read because Meta throttles them: paused until Meta's estimated time to regain access. */
-  skipped: number;
-  /** Graph calls made by the round. */
-  metaCalls: number;
-  durationMs: number;
-}
 
 /**
  * The re-sync (product-spec §2.8): re-reads connected WABAs' fields, their numbers and their MM Lite
@@ -396,28 +378,6 @@ export class SyncRoundService {
   private systemUserToken(): string {
     return this.config.get('meta.systemUserToken', { infer: true });
   }
-}
-
-/**
- * The numbers' multi-ID reads: one call per {@link SYNC_ROUND_IDS_PER_CALL} IDs, all at once, so that each
- * takes its own call slot of the round instead of one slot for calls made one after the other (a chunk of
- * WABAs with three numbers each would otherwise wait three latencies for its numbers).
- */
-async function readNumbers(
-  gateway: LimitedSyncRoundReads,
-  phoneIds: string[],
-  token: string,
-): Promise<MultiReadResult<PhoneNumberSnapshot>> {
-  const slices: string[][] = [];
-  for (let start = 0; start < phoneIds.length; start += SYNC_ROUND_IDS_PER_CALL) {
-    slices.push(phoneIds.slice(start, start + SYNC_ROUND_IDS_PER_CALL));
-  }
-  const results = await Promise.all(slices.map((slice) => gateway.getPhoneNumbers(slice, token)));
-  return {
-    found: new Map(results.flatMap((result) => [...result.found])),
-    failed: new Map(results.flatMap((result) => [...result.failed])),
-    calls: results.reduce((calls, result) => calls + result.calls, 0),
-  };
 }
 
 function isRejectedToken(error: Error | undefined): boolean {

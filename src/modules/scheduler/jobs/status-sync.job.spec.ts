@@ -3,7 +3,8 @@ import type { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 
 import type { AllConfig } from 'config/config.type';
-import type { SyncRoundResult, SyncRoundService } from 'src/modules/sync/sync-round.service';
+import type { SyncRoundService } from 'src/modules/sync/sync-round.service';
+import type { SyncRoundResult } from 'src/modules/sync/sync-round.types';
 
 import { STATUS_SYNC_JOB_NAME } from 'src/modules/scheduler/scheduler.constants';
 

@@ -5,7 +5,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 
 import type { AllConfig } from 'config/config.type';
 import { STATUS_SYNC_JOB_NAME, STATUS_SYNC_TICK_MS } from 'src/modules/scheduler/scheduler.constants';
-import { type SyncRoundResult, SyncRoundService } from 'src/modules/sync/sync-round.service';
+import { SyncRoundService } from 'src/modules/sync/sync-round.service';
+import type { SyncRoundResult } from 'src/modules/sync/sync-round.types';
 
 import { IntervalJob } from './interval.job';
 
