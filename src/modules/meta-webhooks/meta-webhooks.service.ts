@@ -81,10 +81,11 @@ export class MetaWebhooksService {
       return this.park(sha256, body.raw, WebhookUnprocessableReason.NOT_STORABLE);
     }
     const duplicate = stored.ids.length === 0;
+    // Debug only: the request's own log line already says it was answered (one line per request at info).
     if (duplicate) {
-      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
+      this.logger.debug(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
     } else {
-      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} stored as ${stored.ids.join(', ')}`);
+      this.logger.debug(`Webhook delivery ${sha256.slice(0, 12)} stored as ${stored.ids.join(', ')}`);
       this.worker.kick();
     }
     return { duplicate };
