@@ -313,6 +313,10 @@ function printWebhooks(result: WebhookBenchResult, live: LoadResult): void {
       `→ ${ratio(result.acceptedPerSecond, live.requestsPerSecond)}`,
   );
   out(
+    `  batched database ceiling (multi-row INSERTs of ${result.concurrency} through the driver, as the group commit ` +
+      `writes): ${fmt(result.driverBatchedRowsPerSecond)} rows/s → ${ratio(result.acceptedPerSecond, result.driverBatchedRowsPerSecond)}`,
+  );
+  out(
     `burst fully visible (every WABA DISABLED) ${fmt(result.burstDrainMs)} ms after its first POST ` +
       `= ${fmt(result.deliveries / (result.burstDrainMs / 1000))} deliveries/s processed end to end`,
   );

@@ -15,6 +15,11 @@ export interface WebhookBenchResult {
   rejected: number;
   /** The same rows inserted straight into an inbox-shaped table through the driver (the database's ceiling). */
   driverInsertsPerSecond: number;
+  /**
+   * The same rows through the driver as multi-row INSERTs of `concurrency` rows, 4 at a time (what the
+   * service's group commit does at best): the database's ceiling for batched intake.
+   */
+  driverBatchedRowsPerSecond: number;
   /** From the burst's first POST until the last of its changes is visible in the `wabas` rows. */
   burstDrainMs: number;
   /** One delivery at a time: from its 200 until the change is visible. */
@@ -71,6 +76,7 @@ export async function runWebhookBench(
   const samples = build(options.lagSamples, burst.nextSeq);
 
   const driverInsertsPerSecond = await driverInsertRate(pool, burst.deliveries, options.concurrency);
+  const driverBatchedRowsPerSecond = await driverBatchedInsertRate(pool, burst.deliveries, options.concurrency);
 
   const post = (delivery: Delivery): Promise<Response> =>
     fetch(`${serviceUrl}/webhooks/meta`, {
@@ -136,6 +142,7 @@ export async function runWebhookBench(
     acceptedPerSecond: (burst.deliveries.length - rejected) / acceptedSeconds,
     rejected,
     driverInsertsPerSecond,
+    driverBatchedRowsPerSecond,
     burstDrainMs,
     lagP50Ms: percentile(lags, 50),
     lagP99Ms: percentile(lags, 99),
@@ -159,6 +166,40 @@ async function driverInsertRate(pool: Pool, deliveries: Delivery[], concurrency:
              VALUES (gen_random_uuid(), $1, $2, $3::jsonb)
              ON CONFLICT (payload_sha256, ordering_key) DO NOTHING`,
             [createHash('sha256').update(body).digest('hex'), deliveries[index].wabaId, body],
+          );
+        }
+      }),
+    );
+    return deliveries.length / ((performance.now() - startedAt) / 1000);
+  } finally {
+    await pool.query('DROP TABLE bench_inbox');
+  }
+}
+
+/** The same rows as multi-row INSERTs of `batch` rows, four statements in flight (the service's group commit). */
+async function driverBatchedInsertRate(pool: Pool, deliveries: Delivery[], batch: number): Promise<number> {
+  await pool.query('CREATE TABLE bench_inbox (LIKE webhook_inbox INCLUDING ALL)');
+  try {
+    const chunks: Delivery[][] = [];
+    for (let start = 0; start < deliveries.length; start += batch) {
+      chunks.push(deliveries.slice(start, start + batch));
+    }
+    let next = 0;
+    const startedAt = performance.now();
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let index = next++; index < chunks.length; index = next++) {
+          const chunk = chunks[index];
+          await pool.query(
+            `INSERT INTO bench_inbox (id, payload_sha256, ordering_key, payload)
+             VALUES ${chunk.map((_delivery, row) => `(gen_random_uuid(), $${row * 3 + 1}, $${row * 3 + 2}, $${row * 3 + 3}::jsonb)`).join(', ')}
+             ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
+             RETURNING id`,
+            chunk.flatMap((delivery) => [
+              createHash('sha256').update(delivery.body).digest('hex'),
+              delivery.wabaId,
+              delivery.body,
+            ]),
           );
         }
       }),

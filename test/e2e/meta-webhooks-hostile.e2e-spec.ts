@@ -176,6 +176,52 @@ describe('Meta webhooks: hostile signed and unsigned bytes (e2e)', () => {
       expect(await waba()).toMatchObject({ status: 'DISABLED', statusReason: 'BANNED' });
     });
 
+    it('should park only the delivery PostgreSQL refuses (NOT_STORABLE) among concurrent ones, storing the others', async () => {
+      // Concurrent deliveries share one INSERT; PostgreSQL refuses the whole statement for one bad value.
+      const time = Math.floor(Date.now() / 1000);
+      const about = (id: string, seq: number) =>
+        Buffer.from(
+          JSON.stringify({
+            object: 'whatsapp_business_account',
+            entry: [{ id, time, changes: [{ field: 'account_update', value: { event: 'ACCOUNT_VIOLATION', seq } }] }],
+          }),
+        );
+      // Valid JSON (JSON.parse reads it as Infinity) that jsonb refuses: the number overflows numeric.
+      const refused = Buffer.from(
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [{ id: '990000000000001', time, changes: [{ field: 'account_update', value: { seq: 'x' } }] }],
+        }).replace('"x"', '1e1000000'),
+      );
+      const others = Array.from({ length: 6 }, (_, seq) => about(`99000000000010${seq}`, seq));
+
+      const responses = await Promise.all(
+        [refused, ...others].map((body) => post(sut.url, body, { 'X-Hub-Signature-256': sign(body) })),
+      );
+      expect(responses.map((response) => [response.status, JSON.parse(response.text)])).toEqual(
+        Array.from({ length: 7 }, () => [200, { received: true, duplicate: false }]),
+      );
+      expect(await inboxRow(refused)).toMatchObject({
+        status: 'UNPROCESSABLE',
+        last_error: 'NOT_STORABLE',
+        payload: null,
+        raw_size: refused.length,
+      });
+      for (const body of others) {
+        const row = await inboxRow(body);
+        expect(row?.status).not.toBe('UNPROCESSABLE');
+        expect(row?.payload).toEqual(JSON.parse(body.toString()));
+      }
+
+      // Redeliveries, concurrent again, are duplicates of what was stored and parked.
+      const again = await Promise.all(
+        [refused, ...others].map((body) => post(sut.url, body, { 'X-Hub-Signature-256': sign(body) })),
+      );
+      expect(again.map((response) => JSON.parse(response.text))).toEqual(
+        Array.from({ length: 7 }, () => ({ received: true, duplicate: true })),
+      );
+    });
+
     it('should count parked deliveries in /metrics', async () => {
       const metrics = await sut.http().get('/metrics').expect(200);
       const line = metrics.text.split('\n').find((entry) => entry.startsWith('webhook_inbox_unprocessable '));

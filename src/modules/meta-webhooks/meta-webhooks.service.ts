@@ -53,7 +53,9 @@ export class MetaWebhooksService {
 
   /**
    * Stores a delivery whose signature `createWebhookBodyReader` verified on its raw bytes, once
-   * (unique SHA-256 of the raw body, per WABA it is about), and kicks the worker. Bytes that are signed but cannot be stored as
+   * (unique SHA-256 of the raw body, which the reader hashed as it streamed in, per WABA it is about), and
+   * kicks the worker. Concurrent deliveries share one INSERT (the repository's group commit); each is
+   * answered once its own rows are committed. Bytes that are signed but cannot be stored as
    * `jsonb` (not UTF-8, not JSON, too deep, U+0000, lone surrogates…) are parked as UNPROCESSABLE with
    * their reason and raw bytes: acknowledged, so that Meta does not retry them for days, and never
    * processed. No log line carries the payload, only its size, digest and reason.
@@ -62,7 +64,7 @@ export class MetaWebhooksService {
     if (!body || body.raw.length === 0) {
       throw new InvalidWebhookSignatureException('A signed JSON body is required');
     }
-    const sha256 = createHash('sha256').update(body.raw).digest('hex');
+    const { sha256 } = body;
     const decoded = decodeWebhookBody(body.raw);
     if (!decoded.ok) {
       return this.park(sha256, body.raw, decoded.reason);
@@ -79,10 +81,11 @@ export class MetaWebhooksService {
       return this.park(sha256, body.raw, WebhookUnprocessableReason.NOT_STORABLE);
     }
     const duplicate = stored.ids.length === 0;
+    // Debug only: the request's own log line already says it was answered (one line per request at info).
     if (duplicate) {
-      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
+      this.logger.debug(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
     } else {
-      this.logger.log(`Webhook delivery ${sha256.slice(0, 12)} stored as ${stored.ids.join(', ')}`);
+      this.logger.debug(`Webhook delivery ${sha256.slice(0, 12)} stored as ${stored.ids.join(', ')}`);
       this.worker.kick();
     }
     return { duplicate };

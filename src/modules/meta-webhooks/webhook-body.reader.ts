@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -12,6 +12,8 @@ import { parseMetaSignatureHeader } from './webhook-signature';
 /** The raw bytes of a delivery whose `X-Hub-Signature-256` matched, as the reader leaves them on the request. */
 export interface VerifiedWebhookBody {
   raw: Buffer;
+  /** Hex SHA-256 of `raw` (the inbox's dedupe key), computed chunk by chunk as the bytes arrived. */
+  sha256: string;
 }
 
 /** An Express request as it leaves {@link createWebhookBodyReader}. */
@@ -35,9 +37,10 @@ const logger = new Logger('WebhookBodyReader');
  * Express middleware for `POST /webhooks/meta`, mounted before any body parser: the body is authenticated
  * on its raw bytes before anything parses it (graph-api-reference.md §6.2), and unauthenticated requests
  * cost next to nothing. A missing or malformed signature header is refused (401) before a byte of the body
- * is read; a declared length over the cap is refused (413) the same way; otherwise the HMAC is computed
- * while the body streams in (a body that grows over the cap is cut off with 413), and only a matching
- * signature lets the request through, with the bytes in `request.verifiedWebhookBody`. Refusals close the
+ * is read; a declared length over the cap is refused (413) the same way; otherwise the HMAC (and the
+ * SHA-256 the inbox deduplicates on) is computed while the body streams in, one chunk at a time, so that no
+ * step hashes a whole 3.5 MiB body at once (a body that grows over the cap is cut off with 413), and only a
+ * matching signature lets the request through, with the bytes in `request.verifiedWebhookBody`. Refusals close the
  * connection so that nothing more of the body is read, and they log the size and reason, never bytes.
  */
 export function createWebhookBodyReader(options: WebhookBodyReaderOptions): RequestHandler {
@@ -67,6 +70,7 @@ export function createWebhookBodyReader(options: WebhookBodyReaderOptions): Requ
     }
 
     const hmac = createHmac('sha256', options.appSecret);
+    const digest = createHash('sha256');
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -82,6 +86,7 @@ export function createWebhookBodyReader(options: WebhookBodyReaderOptions): Requ
         return;
       }
       hmac.update(chunk);
+      digest.update(chunk);
       chunks.push(chunk);
     });
     request.on('error', () => {
@@ -100,7 +105,7 @@ export function createWebhookBodyReader(options: WebhookBodyReaderOptions): Requ
         refuse(request, response, ErrorCode.UNAUTHENTICATED, 'X-Hub-Signature-256 does not match the body');
         return;
       }
-      request.verifiedWebhookBody = { raw: Buffer.concat(chunks, size) };
+      request.verifiedWebhookBody = { raw: Buffer.concat(chunks, size), sha256: digest.digest('hex') };
       request._body = true;
       next();
     });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 
+import { type GroupCommitOptions, GroupCommit, type ItemOutcome } from './group-commit';
 import { WebhookInboxStatus, type WebhookUnprocessableReason } from './meta-webhooks.constants';
 import type { DeliveryPart } from './webhook-change.router';
 
@@ -27,6 +28,19 @@ export type StoredDelivery =
   /** PostgreSQL refused the JSON itself (see {@link isRefusedData}): nothing was stored. */
   | { refused: true };
 
+/**
+ * How deliveries are gathered into one INSERT: up to 100 deliveries or 1 MiB of JSON (a larger delivery
+ * alone), waiting at most 2 ms for company, at most 4 INSERTs in flight (the pool has 20 connections,
+ * which the worker and the API share).
+ */
+const INBOX_GROUP_COMMIT: GroupCommitOptions = { maxItems: 100, maxWeight: 1024 * 1024, windowMs: 2, maxInFlight: 4 };
+
+/** A delivery waiting for its batch. */
+interface PendingDelivery {
+  sha256: string;
+  parts: DeliveryPart[];
+}
+
 /** The unfinished and parked rows, by status, as `/metrics` reports them. */
 export interface WebhookInboxBacklog {
   pending: number;
@@ -45,36 +59,83 @@ export interface WebhookInboxBacklog {
  * at once whatever the caller is doing.
  */
 @Injectable()
-export class WebhookInboxRepository {
+export class WebhookInboxRepository implements BeforeApplicationShutdown {
+  private readonly storeBatches = new GroupCommit<PendingDelivery, StoredDelivery>(
+    INBOX_GROUP_COMMIT,
+    (deliveries) => this.insertDeliveries(deliveries),
+    (delivery) => delivery.parts.reduce((bytes, part) => bytes + part.json.length, 0),
+  );
+
   constructor(private readonly em: EntityManager) {}
 
   /**
    * Stores a delivery's parts as PENDING rows, due now, each once per (SHA-256, ordering key): a part stored
-   * before is skipped. Throws what PostgreSQL answers, except that a refusal of the JSON itself resolves as
-   * `{ refused: true }`.
+   * before is skipped. Concurrent deliveries are written together (group commit, {@link INBOX_GROUP_COMMIT}):
+   * one multi-row INSERT, committed before any of them resolves, and a delivery's parts always in the same
+   * statement. Throws what PostgreSQL answers, except that a refusal of the JSON itself resolves as
+   * `{ refused: true }`; when the batch's statement fails, each delivery is written again alone, so that
+   * only the deliveries whose rows fail see the failure.
    */
-  async storeDelivery(sha256: string, parts: DeliveryPart[]): Promise<StoredDelivery> {
+  storeDelivery(sha256: string, parts: DeliveryPart[]): Promise<StoredDelivery> {
+    return this.storeBatches.submit({ sha256, parts });
+  }
+
+  /**
+   * Writes every part of every delivery of a batch in one INSERT (outside any transaction: it commits at
+   * once), with ids made here, so that what RETURNING lists tells each delivery which of its rows are new.
+   * `created_at` grows by a microsecond per row in submission order: a WABA's deliveries in one batch keep
+   * their arrival order for the worker's claims (ordered by `created_at`, `id`).
+   */
+  private async insertDeliveries(deliveries: PendingDelivery[]): Promise<Array<ItemOutcome<StoredDelivery>>> {
+    const rows = deliveries.flatMap((delivery) =>
+      delivery.parts.map((part) => ({ id: randomUUID(), sha256: delivery.sha256, part })),
+    );
     try {
-      const rows: Array<{ id: string }> = await this.em.getConnection().execute(
-        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, status, attempts,
-                                    next_attempt_at)
-         VALUES ${parts.map(() => '(?, now(), now(), ?, ?, ?::jsonb, ?, 0, now())').join(', ')}
-         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
-         RETURNING id`,
-        parts.flatMap((part) => [randomUUID(), sha256, part.orderingKey, part.json, WebhookInboxStatus.PENDING]),
-      );
-      return { refused: false, ids: rows.map((row) => row.id) };
+      const inserted = await this.insertRows(rows);
+      let offset = 0;
+      return deliveries.map((delivery) => {
+        const own = rows.slice(offset, offset + delivery.parts.length);
+        offset += delivery.parts.length;
+        return { ok: true, value: { refused: false, ids: own.map((row) => row.id).filter((id) => inserted.has(id)) } };
+      });
     } catch (error) {
-      if (isRefusedData(error)) {
-        return { refused: true };
+      if (deliveries.length > 1) {
+        // PostgreSQL refuses the whole statement for one bad value: find whose it was.
+        return Promise.all(
+          deliveries.map((delivery) => this.insertDeliveries([delivery]).then(([outcome]) => outcome)),
+        );
       }
-      throw error;
+      return [isRefusedData(error) ? { ok: true, value: { refused: true } } : { ok: false, error }];
     }
   }
 
   /**
+   * The INSERT itself, with the payloads as bound parameters: MikroORM's `execute` would write every
+   * payload (up to 3.5 MiB each) escaped into the SQL text; knex's `raw` with bindings sends them beside it.
+   */
+  private async insertRows(rows: Array<{ id: string; sha256: string; part: DeliveryPart }>): Promise<Set<string>> {
+    const values = rows.map(
+      (_row, index) =>
+        `(?, now() + interval '${index} microseconds', now(), ?, ?, ?::jsonb, '${WebhookInboxStatus.PENDING}', 0, now())`,
+    );
+    const result: { rows: Array<{ id: string }> } = await this.em
+      .getConnection()
+      .getKnex()
+      .raw(
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, status, attempts,
+                                    next_attempt_at)
+         VALUES ${values.join(', ')}
+         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
+         RETURNING id`,
+        rows.flatMap((row) => [row.id, row.sha256, row.part.orderingKey, row.part.json]),
+      );
+    return new Set(result.rows.map((row) => row.id));
+  }
+
+  /**
    * Stores signed bytes that cannot be processed as an UNPROCESSABLE row with their reason, finished at once
-   * and never claimed; false when the same bytes were parked before.
+   * and never claimed; false when the same bytes were parked before. The bytes are a bound parameter (sent
+   * as they are, not hex-escaped into the SQL text).
    */
   async parkUnprocessable(
     sha256: string,
@@ -82,15 +143,23 @@ export class WebhookInboxRepository {
     raw: Buffer,
     reason: WebhookUnprocessableReason,
   ): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
-      `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, raw_body, status,
-                                  attempts, next_attempt_at, last_error, processed_at)
-       VALUES (?, now(), now(), ?, ?, NULL, ?, ?, 0, now(), ?, now())
-       ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
-       RETURNING id`,
-      [randomUUID(), sha256, orderingKey, raw, WebhookInboxStatus.UNPROCESSABLE, reason],
-    );
-    return rows.length > 0;
+    const result: { rows: unknown[] } = await this.em
+      .getConnection()
+      .getKnex()
+      .raw(
+        `INSERT INTO webhook_inbox (id, created_at, updated_at, payload_sha256, ordering_key, payload, raw_body, status,
+                                    attempts, next_attempt_at, last_error, processed_at)
+         VALUES (?, now(), now(), ?, ?, NULL, ?, ?, 0, now(), ?, now())
+         ON CONFLICT (payload_sha256, ordering_key) DO NOTHING
+         RETURNING id`,
+        [randomUUID(), sha256, orderingKey, raw, WebhookInboxStatus.UNPROCESSABLE, reason],
+      );
+    return result.rows.length > 0;
+  }
+
+  /** Writes the deliveries still gathering and waits for the writes in flight (at shutdown, before the ORM closes). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.storeBatches.drain();
   }
 
   /**
