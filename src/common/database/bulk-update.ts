@@ -77,3 +77,73 @@ function sameValue(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** How a field of a plain row maps to its column: name, SQL type, how it is read, whether it is written in bulk. */
+export interface MappedColumn {
+  column: string;
+  type: string;
+  kind: 'value' | 'date' | 'json';
+  bulk: boolean;
+}
+
+/**
+ * The fields an owner reads as plain rows (no hydration) and writes back with {@link bulkUpdate}: one map per
+ * table, so that the select list, the decoding of a row and the bulk write are derived from the same entries.
+ */
+export class ColumnMap<F extends string> {
+  /** The mapped fields, in the map's order. */
+  readonly fields: readonly F[];
+  /** The columns {@link bulkUpdate} may write. */
+  readonly bulkColumns: readonly BulkColumn[];
+
+  constructor(private readonly columns: Readonly<Record<F, MappedColumn>>) {
+    this.fields = Object.keys(columns) as F[];
+    this.bulkColumns = this.fields
+      .filter((field) => columns[field].bulk)
+      .map((field) => ({ column: columns[field].column, type: columns[field].type }));
+  }
+
+  /**
+   * The select list, each column aliased by its field. Times are read as whole epoch milliseconds (extract is
+   * exact numeric): a JS Date's precision, as the driver would read them, so a value read and written back
+   * compares equal.
+   */
+  select(tableAlias?: string): string {
+    const prefix = tableAlias ? `${tableAlias}.` : '';
+    return this.fields
+      .map((field) => {
+        const { column, kind } = this.columns[field];
+        return kind === 'date'
+          ? `floor(extract(epoch FROM ${prefix}${column}) * 1000)::int8 AS "${field}"`
+          : `${prefix}${column} AS "${field}"`;
+      })
+      .join(', ');
+  }
+
+  /** The mapped fields of a row read with {@link select}, times back as Dates. */
+  decode(row: Record<string, unknown>): Record<F, unknown> {
+    const fields = {} as Record<F, unknown>;
+    for (const field of this.fields) {
+      const value = row[field];
+      fields[field] = value !== null && this.columns[field].kind === 'date' ? new Date(Number(value)) : value;
+    }
+    return fields;
+  }
+
+  /** Whether a field may be written in bulk. */
+  writableInBulk(field: F): boolean {
+    return this.columns[field].bulk;
+  }
+
+  /** The rows of a {@link bulkUpdate} for these changed fields (rows with no change left out). */
+  bulkRows(changes: ReadonlyArray<{ id: string; fields: Partial<Record<F, unknown>> }>): BulkRow[] {
+    return changes
+      .map(({ id, fields }) => ({
+        id,
+        changes: Object.fromEntries(
+          Object.entries(fields).map(([field, value]) => [this.columns[field as F].column, value]),
+        ),
+      }))
+      .filter((row) => Object.keys(row.changes).length > 0);
+  }
+}

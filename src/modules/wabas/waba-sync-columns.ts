@@ -1,4 +1,4 @@
-import type { BulkColumn } from 'src/common/database/bulk-update';
+import { ColumnMap, type MappedColumn } from 'src/common/database/bulk-update';
 
 import type { Waba } from './waba.entity';
 
@@ -10,7 +10,7 @@ import type { Waba } from './waba.entity';
  * changes goes through the named command path (WabaChanges), which audits it (Meta's MM Lite status alone
  * is audited only with a change of `mmLiteStatus`).
  */
-export const SYNC_COLUMNS = {
+const SYNC_COLUMNS = {
   name: { column: 'name', type: 'varchar(512)', kind: 'value', bulk: true },
   status: { column: 'status', type: 'text', kind: 'value', bulk: false },
   statusReason: { column: 'status_reason', type: 'text', kind: 'value', bulk: false },
@@ -50,9 +50,7 @@ export const SYNC_COLUMNS = {
   lastSyncErrorCode: { column: 'last_sync_error_code', type: 'varchar(32)', kind: 'value', bulk: true },
   syncClaimedBy: { column: 'sync_claimed_by', type: 'text', kind: 'value', bulk: false },
   syncClaimToken: { column: 'sync_claim_token', type: 'text', kind: 'value', bulk: false },
-} as const satisfies Partial<
-  Record<keyof Waba, { column: string; type: string; kind: 'value' | 'date' | 'json'; bulk: boolean }>
->;
+} as const satisfies Partial<Record<keyof Waba, MappedColumn>>;
 
 /** A property of {@link WabaSyncRow} read from the row. */
 export type WabaSyncField = keyof typeof SYNC_COLUMNS;
@@ -63,8 +61,5 @@ export type WabaSyncField = keyof typeof SYNC_COLUMNS;
  */
 export type WabaSyncRow = Pick<Waba, WabaSyncField | 'id' | 'wabaId'> & { organizationId: string };
 
-export const SYNC_FIELDS = Object.keys(SYNC_COLUMNS) as WabaSyncField[];
-export const BULK_COLUMNS: BulkColumn[] = SYNC_FIELDS.filter((field) => SYNC_COLUMNS[field].bulk).map((field) => ({
-  column: SYNC_COLUMNS[field].column,
-  type: SYNC_COLUMNS[field].type,
-}));
+/** The select list, the row decoding and the bulk write of a sync round's WABA rows. */
+export const WABA_SYNC_COLUMNS = new ColumnMap<WabaSyncField>(SYNC_COLUMNS);

@@ -8,7 +8,7 @@ import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
-import { BULK_COLUMNS, SYNC_COLUMNS, SYNC_FIELDS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
+import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
 import { type MmLiteStatus, WabaConnection, type WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
 
@@ -190,34 +190,24 @@ export class WabaRepository extends EntityRepository<Waba> {
     if (wabaIds.length === 0) {
       return [];
     }
-    // Times as whole epoch milliseconds (extract is exact numeric): a JS Date's precision, as the driver reads them.
-    const columns = SYNC_FIELDS.map((field) => {
-      const { column, kind } = SYNC_COLUMNS[field];
-      return kind === 'date'
-        ? `floor(extract(epoch FROM ${column}) * 1000)::int8 AS "${field}"`
-        : `${column} AS "${field}"`;
-    });
     // Raw SQL, across tenants: the sync comes by Meta ID (the round's claims span every organization).
     const rows = await this.sql<Record<string, unknown>>(
-      `SELECT id, organization_id, waba_id, ${columns.join(', ')}
+      `SELECT id, organization_id, waba_id, ${WABA_SYNC_COLUMNS.select()}
          FROM wabas
         WHERE waba_id IN (?)
         ORDER BY waba_id
           FOR UPDATE`,
       [wabaIds],
     );
-    return rows.map((row) => {
-      const waba: Record<string, unknown> = {
-        id: row.id,
-        organizationId: row.organization_id,
-        wabaId: row.waba_id,
-      };
-      for (const field of SYNC_FIELDS) {
-        const value = row[field];
-        waba[field] = value !== null && SYNC_COLUMNS[field].kind === 'date' ? new Date(Number(value)) : value;
-      }
-      return waba as WabaSyncRow;
-    });
+    return rows.map(
+      (row) =>
+        ({
+          id: row.id,
+          organizationId: row.organization_id,
+          wabaId: row.waba_id,
+          ...WABA_SYNC_COLUMNS.decode(row),
+        }) as WabaSyncRow,
+    );
   }
 
   /**
@@ -226,18 +216,11 @@ export class WabaRepository extends EntityRepository<Waba> {
    * any other: such a WABA goes through the command path).
    */
   async writeSyncedFields(changes: Array<{ id: string; fields: Partial<WabaSyncRow> }>): Promise<void> {
-    const rows = changes
-      .map(({ id, fields }) => ({
-        id,
-        changes: Object.fromEntries(
-          Object.entries(fields).map(([field, value]) => [SYNC_COLUMNS[field as WabaSyncField].column, value]),
-        ),
-      }))
-      .filter((row) => Object.keys(row.changes).length > 0);
+    const rows = WABA_SYNC_COLUMNS.bulkRows(changes);
     if (rows.length === 0) {
       return;
     }
-    const { sql, params } = bulkUpdate('wabas', BULK_COLUMNS, rows);
+    const { sql, params } = bulkUpdate('wabas', WABA_SYNC_COLUMNS.bulkColumns, rows);
     await this.sql(sql, params);
   }
 
@@ -246,12 +229,12 @@ export class WabaRepository extends EntityRepository<Waba> {
    * sync never changes.
    */
   static writableInBulk(this: void, field: WabaSyncField): boolean {
-    return SYNC_COLUMNS[field].bulk;
+    return WABA_SYNC_COLUMNS.writableInBulk(field);
   }
 
   /** The {@link WabaSyncField}s of a WABA as read (for {@link writeSyncedFields}' comparison). */
   static syncFields(): readonly WabaSyncField[] {
-    return SYNC_FIELDS;
+    return WABA_SYNC_COLUMNS.fields;
   }
 
   /**
