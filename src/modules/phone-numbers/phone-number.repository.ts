@@ -1,7 +1,7 @@
 import { LockMode, raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { type BulkColumn, bulkUpdate } from 'src/common/database/bulk-update';
+import { bulkUpdate, ColumnMap, type MappedColumn } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
@@ -37,9 +37,7 @@ const SYNC_COLUMNS = {
   throughputAsOf: { column: 'throughput_as_of', type: 'timestamptz', kind: 'date', bulk: true },
   lastSyncedAt: { column: 'last_synced_at', type: 'timestamptz', kind: 'date', bulk: true },
   sendingChannel: { column: 'sending_channel', type: 'text', kind: 'value', bulk: false },
-} as const satisfies Partial<
-  Record<keyof PhoneNumber, { column: string; type: string; kind: 'value' | 'date' | 'json'; bulk: boolean }>
->;
+} as const satisfies Partial<Record<keyof PhoneNumber, MappedColumn>>;
 
 /** A property of {@link PhoneSyncRow} read from the row. */
 export type PhoneSyncField = keyof typeof SYNC_COLUMNS;
@@ -54,11 +52,7 @@ export type PhoneSyncRow = Pick<PhoneNumber, PhoneSyncField | 'id' | 'phoneNumbe
   waba: { id: string; wabaId: string };
 };
 
-const SYNC_FIELDS = Object.keys(SYNC_COLUMNS) as PhoneSyncField[];
-const BULK_COLUMNS: BulkColumn[] = SYNC_FIELDS.filter((field) => SYNC_COLUMNS[field].bulk).map((field) => ({
-  column: SYNC_COLUMNS[field].column,
-  type: SYNC_COLUMNS[field].type,
-}));
+const PHONE_SYNC_COLUMNS = new ColumnMap<PhoneSyncField>(SYNC_COLUMNS);
 
 /**
  * The queries of `phone_numbers`; nothing else in the code base names the table. Reads and locks run on the
@@ -178,42 +172,35 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
    * WABAs (by internal ID), and reads the fields a Graph read is applied to, as plain rows (no hydration, no
    * identity map). The WABA rows are not locked here (the caller locked them first).
    */
-  async lockForSync(phoneNumberIds: string[], wabaRowIds: string[]): Promise<PhoneSyncRow[]> {
-    if (phoneNumberIds.length === 0 || wabaRowIds.length === 0) {
+  async lockForSync(
+    phoneNumberIds: string[],
+    wabas: ReadonlyArray<{ id: string; wabaId: string }>,
+  ): Promise<PhoneSyncRow[]> {
+    if (phoneNumberIds.length === 0 || wabas.length === 0) {
       return [];
     }
-    // Times as whole epoch milliseconds (extract is exact numeric): a JS Date's precision, as the driver reads them.
-    const columns = SYNC_FIELDS.map((field) => {
-      const { column, kind } = SYNC_COLUMNS[field];
-      return kind === 'date'
-        ? `floor(extract(epoch FROM p.${column}) * 1000)::int8 AS "${field}"`
-        : `p.${column} AS "${field}"`;
-    });
+    // The caller names the WABAs (internal and Meta ID): the numbers' query never reads the wabas table.
+    const metaIdOf = new Map(wabas.map((waba) => [waba.id, waba.wabaId]));
     // Raw SQL, across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
     const rows = await this.getEntityManager().execute<Array<Record<string, unknown>>>(
-      `SELECT p.id, p.organization_id, p.phone_number_id, p.waba_id AS waba_row_id, w.waba_id AS waba_meta_id,
-              ${columns.join(', ')}
+      `SELECT p.id, p.organization_id, p.phone_number_id, p.waba_id AS waba_row_id, ${PHONE_SYNC_COLUMNS.select('p')}
          FROM phone_numbers p
-         JOIN wabas w ON w.id = p.waba_id
         WHERE p.phone_number_id IN (?) AND p.waba_id IN (?)
         ORDER BY p.phone_number_id
-          FOR UPDATE OF p`,
-      [phoneNumberIds, wabaRowIds],
+          FOR UPDATE`,
+      [phoneNumberIds, [...metaIdOf.keys()]],
       'all',
     );
-    return rows.map((row) => {
-      const phone: Record<string, unknown> = {
-        id: row.id,
-        phoneNumberId: row.phone_number_id,
-        organization: { id: row.organization_id },
-        waba: { id: row.waba_row_id, wabaId: row.waba_meta_id },
-      };
-      for (const field of SYNC_FIELDS) {
-        const value = row[field];
-        phone[field] = value !== null && SYNC_COLUMNS[field].kind === 'date' ? new Date(Number(value)) : value;
-      }
-      return phone as PhoneSyncRow;
-    });
+    return rows.map(
+      (row) =>
+        ({
+          id: row.id,
+          phoneNumberId: row.phone_number_id,
+          organization: { id: row.organization_id },
+          waba: { id: row.waba_row_id, wabaId: metaIdOf.get(row.waba_row_id as string) },
+          ...PHONE_SYNC_COLUMNS.decode(row),
+        }) as PhoneSyncRow,
+    );
   }
 
   /**
@@ -221,24 +208,17 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
    * the columns that differ from what was read (it throws for a column not writable in bulk).
    */
   async writeSyncedFields(changes: Array<{ id: string; fields: Partial<PhoneSyncRow> }>): Promise<void> {
-    const rows = changes
-      .map(({ id, fields }) => ({
-        id,
-        changes: Object.fromEntries(
-          Object.entries(fields).map(([field, value]) => [SYNC_COLUMNS[field as PhoneSyncField].column, value]),
-        ),
-      }))
-      .filter((row) => Object.keys(row.changes).length > 0);
+    const rows = PHONE_SYNC_COLUMNS.bulkRows(changes);
     if (rows.length === 0) {
       return;
     }
-    const { sql, params } = bulkUpdate('phone_numbers', BULK_COLUMNS, rows);
+    const { sql, params } = bulkUpdate('phone_numbers', PHONE_SYNC_COLUMNS.bulkColumns, rows);
     await this.getEntityManager().execute(sql, params, 'run');
   }
 
   /** The {@link PhoneSyncField}s of a number as read (for {@link writeSyncedFields}' comparison). */
   static syncFields(): readonly PhoneSyncField[] {
-    return SYNC_FIELDS;
+    return PHONE_SYNC_COLUMNS.fields;
   }
 
   /** The Meta ID of the WABA each of these numbers is stored under (numbers not stored are absent). */

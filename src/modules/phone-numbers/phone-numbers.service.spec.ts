@@ -52,9 +52,9 @@ function setUp(stored: PhoneNumber[]) {
       Promise.resolve(stored.filter((phone) => phone.sendingChannel === channel)),
     ),
     // The stored numbers stand for their rows: they carry every field a read is applied to.
-    lockForSync: jest.fn((ids: string[], wabaRowIds: string[]) =>
+    lockForSync: jest.fn((ids: string[], wabas: Array<{ id: string }>) =>
       Promise.resolve(
-        stored.filter((phone) => ids.includes(phone.phoneNumberId) && wabaRowIds.includes(phone.waba.id)),
+        stored.filter((phone) => ids.includes(phone.phoneNumberId) && wabas.some((waba) => waba.id === phone.waba.id)),
       ),
     ),
     writeSyncedFields: jest.fn(() => Promise.resolve()),

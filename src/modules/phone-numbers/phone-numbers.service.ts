@@ -223,7 +223,7 @@ export class PhoneNumbersService implements OnModuleInit {
       // Plain rows, not entities: a re-sync chunk applies hundreds of numbers, and most change nothing visible.
       const phones = await this.numbers.lockForSync(
         ids,
-        readings.map((reading) => reading.waba.id),
+        readings.map((reading) => reading.waba),
       );
       const read = new Map(phones.map((phone) => [phone.id, { ...phone }]));
       const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
