@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import type { DomainEvent } from 'src/common/events/domain-event';
 import type { Transactions } from 'src/common/events/transactions';
+import { FakeTransactions } from 'test/fakes/fake-transactions';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
@@ -33,16 +33,12 @@ function number(phoneNumberId: string, overrides: Partial<PhoneNumber> = {}): Ph
  */
 function setUp(stored: PhoneNumber[]) {
   const persisted: AuditEvent[] = [];
-  const queued: DomainEvent[] = [];
   // The audit joins the running transaction: a fake one is always open here.
   const em = {
     persist: (entity: AuditEvent) => persisted.push(entity),
     getTransactionContext: () => ({}),
   } as unknown as EntityManager;
-  const transactions = {
-    run: <T>(work: (em: EntityManager) => Promise<T>) => work(em),
-    publishAfterCommit: (...events: DomainEvent[]) => queued.push(...events),
-  } as unknown as Transactions;
+  const transactions = new FakeTransactions(em);
   const repository = {
     getEntityManager: () => em,
     lock: jest.fn(({ phoneNumberId }: { phoneNumberId: string }) =>
@@ -63,11 +59,11 @@ function setUp(stored: PhoneNumber[]) {
   const sut = new PhoneNumbersService(
     repository,
     new PhoneNumberChanges(new AuditService(em)),
-    transactions,
+    transactions as unknown as Transactions,
     null as never,
     null as never,
   );
-  return { sut, persisted, queued };
+  return { sut, persisted, queued: transactions.published };
 }
 
 describe(PhoneNumbersService.name, () => {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import type { DomainEvent } from 'src/common/events/domain-event';
 import type { Transactions } from 'src/common/events/transactions';
+import { FakeTransactions } from 'test/fakes/fake-transactions';
 import type { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { AuditService } from 'src/modules/audit/audit.service';
@@ -51,10 +51,7 @@ function setUp(connection = WabaConnection.CONNECTED) {
     persist: (entity: AuditEvent) => persisted.push(entity),
     getTransactionContext: () => ({}),
   } as unknown as EntityManager;
-  const transactions = {
-    run: <T>(work: (em: EntityManager) => Promise<T>) => work(em),
-    publishAfterCommit: jest.fn((..._events: DomainEvent[]) => undefined),
-  };
+  const transactions = new FakeTransactions(em);
   let due = true;
   const repository = {
     claimDueRegistration: () => {
