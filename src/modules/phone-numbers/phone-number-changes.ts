@@ -7,6 +7,7 @@ import type { ChangeContext } from 'src/modules/audit/change-context';
 
 import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
 import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
+import { RegistrationChangedEvent } from './events/registration-changed.event';
 import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
 import { changedFields, type PhoneState, phoneState } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';
@@ -62,19 +63,21 @@ export class PhoneNumberChanges {
 
   /**
    * A registration outcome that changed the registration status, as one PHONE_NUMBER_UPDATED record with
-   * the Meta fields its read-back changed; nothing when the status stayed. No domain event stands for it.
+   * the Meta fields its read-back changed, and its {@link RegistrationChangedEvent}; nothing when the status
+   * stayed.
    */
   recordRegistration(
     phone: PhoneNumber,
     before: { registrationStatus: RegistrationStatus; fields: PhoneState['fields'] },
     context: ChangeContext,
-  ): void {
+  ): DomainEvent[] {
     if (before.registrationStatus === phone.registrationStatus) {
-      return;
+      return [];
     }
     const fields = changedFields(before.fields, phone);
+    const base = this.base(phone, context);
     this.audit.record({
-      ...this.base(phone, context),
+      ...base,
       type: AuditEventType.PHONE_NUMBER_UPDATED,
       before: { registrationStatus: before.registrationStatus, ...fields.before },
       after: {
@@ -83,6 +86,16 @@ export class PhoneNumberChanges {
         ...fields.after,
       },
     });
+    return [
+      new RegistrationChangedEvent(
+        base.organizationId,
+        base.wabaId,
+        base.phoneNumberId,
+        before.registrationStatus,
+        phone.registrationStatus,
+        context.source,
+      ),
+    ];
   }
 
   /** A number connected for the first time: PHONE_NUMBER_ADDED. */

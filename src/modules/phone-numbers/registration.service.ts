@@ -168,7 +168,7 @@ export class RegistrationService {
       if (isTokenRejected(failure)) {
         await this.wabas.markReauthRequired(phone.waba.wabaId, context);
       }
-      this.changes.recordRegistration(phone, before, context);
+      this.transactions.publishAfterCommit(...this.changes.recordRegistration(phone, before, context));
     });
     return failure;
   }

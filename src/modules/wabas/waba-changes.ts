@@ -9,6 +9,7 @@ import type { ChangeContext } from 'src/modules/audit/change-context';
 import { ConnectionChangedEvent } from './events/connection-changed.event';
 import { MmLiteStatusChangedEvent } from './events/mm-lite-status-changed.event';
 import { WabaStatusChangedEvent } from './events/waba-status-changed.event';
+import { WabaUpdatedEvent } from './events/waba-updated.event';
 import { changedValues } from 'src/common/database/bulk-update';
 
 import { rederive, visibleState, type WabaVisibleState } from './waba-transitions';
@@ -43,6 +44,23 @@ export type WabaMutation = (waba: Waba) => boolean | Promise<boolean>;
  * that it can run on a plain row as well as on the entity (see {@link WabaChanges.applyInBulk}).
  */
 export type WabaSyncMutation = (waba: Pick<Waba, WabaSyncField | 'id' | 'wabaId'>) => boolean;
+
+/**
+ * What a read changes on every WABA it reads (when, the next one, failures, the "as of" of each fact): not
+ * news for anyone watching, so a bulk write that changes only these publishes no {@link WabaUpdatedEvent}.
+ */
+const SYNC_BOOKKEEPING: ReadonlySet<WabaSyncField> = new Set<WabaSyncField>([
+  'lastSyncedAt',
+  'nextSyncAt',
+  'syncFailureCount',
+  'lastSyncErrorCode',
+  'snapshotAt',
+  'mmLiteLastCheckedAt',
+  'countryAt',
+  'accountReviewStatusAt',
+  'mmLiteTermsStatusAt',
+  'disconnectionAt',
+]);
 
 /**
  * The one path through which this module's commands change WABAs, whatever the source (API, webhook,
@@ -99,6 +117,7 @@ export class WabaChanges {
       const locked = await this.repository.lockForSync(wabaIds);
       const writes: Array<{ id: string; fields: Partial<WabaSyncRow> }> = [];
       const commands: string[] = [];
+      const updated: WabaUpdatedEvent[] = [];
       for (const row of locked) {
         const after = { ...row };
         // The row carries every field the sync's transitions and the derivation read (WabaSyncRow).
@@ -111,11 +130,15 @@ export class WabaChanges {
         const invisible = (Object.keys(fields) as WabaSyncField[]).every(WabaRepository.writableInBulk);
         if (invisible && after.status !== WabaStatus.DISABLED) {
           writes.push({ id: row.id, fields });
+          if (Object.keys(fields).some((field) => !SYNC_BOOKKEEPING.has(field as WabaSyncField))) {
+            updated.push(new WabaUpdatedEvent(row.organizationId, row.wabaId, context.source));
+          }
         } else {
           commands.push(row.wabaId);
         }
       }
       await this.repository.writeSyncedFields(writes);
+      this.transactions.publishAfterCommit(...updated);
       if (commands.length > 0) {
         await this.apply(commands, context, mutate);
       }
@@ -135,7 +158,9 @@ export class WabaChanges {
    */
   async settle(waba: Waba, before: WabaVisibleState, context: ChangeContext): Promise<void> {
     rederive(waba);
-    this.recordChanges(waba, before, context);
+    if (!this.recordChanges(waba, before, context)) {
+      this.transactions.publishAfterCommit(new WabaUpdatedEvent(waba.organization.id, waba.wabaId, context.source));
+    }
     if (waba.status !== WabaStatus.DISABLED) {
       return;
     }
@@ -169,10 +194,13 @@ export class WabaChanges {
     });
   }
 
-  private recordChanges(waba: Waba, before: WabaVisibleState, context: ChangeContext): void {
+  /** Audits and queues the events of what became visible; false when none of it changed. */
+  private recordChanges(waba: Waba, before: WabaVisibleState, context: ChangeContext): boolean {
     const organizationId = waba.organization.id;
     const after = visibleState(waba);
+    let changed = false;
     if (before.status !== after.status || before.statusReason !== after.statusReason) {
+      changed = true;
       const previous = { status: before.status, statusReason: before.statusReason };
       const current = { status: after.status, statusReason: after.statusReason };
       this.recordFieldChange(waba, context, AuditEventType.WABA_STATUS_CHANGED, previous, current);
@@ -181,6 +209,7 @@ export class WabaChanges {
       );
     }
     if (before.mmLiteStatus !== after.mmLiteStatus) {
+      changed = true;
       this.recordFieldChange(
         waba,
         context,
@@ -200,6 +229,7 @@ export class WabaChanges {
       );
     }
     if (before.connection !== after.connection) {
+      changed = true;
       this.recordFieldChange(
         waba,
         context,
@@ -211,5 +241,6 @@ export class WabaChanges {
         new ConnectionChangedEvent(organizationId, waba.wabaId, before.connection, after.connection, context.source),
       );
     }
+    return changed;
   }
 }
