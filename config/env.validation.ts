@@ -184,7 +184,22 @@ export class EnvironmentVariables {
   @Min(1)
   AUTH_FAILURES_PER_MINUTE: number = 20;
 
-  /** Optional Redis for the shared rate-limit state; empty keeps it in PostgreSQL. */
+  /** Open event streams (`GET /api/v1/events`) per organization on one instance; one more is a 429. */
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  LIVE_EVENTS_MAX_STREAMS_PER_ORGANIZATION: number = 20;
+
+  /** How often an open event stream gets a `: keep-alive` comment, in milliseconds. */
+  @IsInt()
+  @Min(50)
+  @Max(300000)
+  LIVE_EVENTS_KEEPALIVE_MS: number = 15000;
+
+  /**
+   * Optional Redis for the shared rate-limit state and the live events' pub/sub; empty keeps both in
+   * PostgreSQL (LISTEN/NOTIFY for the events).
+   */
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })

@@ -6,6 +6,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 
 import appConfig from 'config/app.config';
 import databaseConfig from 'config/database.config';
+import liveEventsConfig from 'config/live-events.config';
 import { validate } from 'config/env.validation';
 import metaConfig from 'config/meta.config';
 import rateLimitConfig from 'config/rate-limit.config';
@@ -18,6 +19,7 @@ import { RateLimitModule } from 'src/common/rate-limit/rate-limit.module';
 import { SecurityModule } from 'src/common/security/security.module';
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { HealthModule } from 'src/modules/health/health.module';
+import { LiveEventsModule } from 'src/modules/live-events/live-events.module';
 import { translateMetaFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 import { MetaWebhooksModule } from 'src/modules/meta-webhooks/meta-webhooks.module';
 import { MetricsModule } from 'src/modules/metrics/metrics.module';
@@ -40,7 +42,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
         validate(env);
         return env;
       },
-      load: [appConfig, databaseConfig, metaConfig, rateLimitConfig, schedulerConfig],
+      load: [appConfig, databaseConfig, liveEventsConfig, metaConfig, rateLimitConfig, schedulerConfig],
     }),
     LoggingModule,
     EventEmitterModule.forRoot({ wildcard: false }),
@@ -60,6 +62,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     SandboxModule,
     MetaWebhooksModule,
     SchedulerModule,
+    LiveEventsModule,
   ],
   providers: [
     // Authentication and the public API's rate limits (per organization, failed authentications per address).

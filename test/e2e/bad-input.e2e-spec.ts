@@ -52,6 +52,7 @@ const ENDPOINTS: Endpoint[] = [
     body: { fields: { name: { maxLength: 100 } }, required: ['name'], valid: { name: 'Acme' } },
   },
   { method: 'GET', path: '/api/v1/organization', auth: 'key' },
+  { method: 'GET', path: '/api/v1/events', auth: 'key' },
   {
     method: 'POST',
     path: '/api/v1/organization/api-keys',
