@@ -1,3 +1,5 @@
+import { LiveEventsService } from 'src/modules/live-events/live-events.service';
+import { WebhookInboxWorker } from 'src/modules/meta-webhooks/webhook-inbox.worker';
 import { seedConnectedWabas } from 'test/factories/waba.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
 import { openEventStream } from 'test/utils/event-stream';
@@ -9,6 +11,9 @@ export interface LiveLatencyResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Of which the live path: from B's hub queueing the frame (after the commit) to the client, p50 / p99. */
+  livePathP50Ms: number;
+  livePathP99Ms: number;
 }
 
 /** A full re-sync round of one organization's WABAs, with or without a client on its event stream. */
@@ -22,6 +27,11 @@ export interface LiveRoundResult {
   frames: number;
   /** When the round's last frame reached the client, after the round's answer, in milliseconds. */
   lastFrameAfterRoundMs: number | null;
+}
+
+/** Replaces one method of an object (a bench runs outside jest, so no jest.spyOn). */
+function jestFreeSpy<T extends object, K extends keyof T>(target: T, key: K, replacement: T[K]): void {
+  Object.defineProperty(target, key, { value: replacement, configurable: true, writable: true });
 }
 
 const percentile = (sorted: number[], p: number): number =>
@@ -39,6 +49,8 @@ export async function runLiveLatencyBench(samples = 50, env: Record<string, stri
   try {
     second = await createTestApp({ env, databaseUrl: first.databaseUrl }, first.simulator);
     first.simulator.setWebhookUrl(`${second.url}/webhooks/meta`);
+    // Only B processes the inbox (shared by both), so every frame crosses from B to A.
+    await first.app.get(WebhookInboxWorker).beforeApplicationShutdown();
     const organization = await first.createOrganization('Live bench');
     const seeded = await seedConnectedWabas(first.app, first.simulator, {
       organizationId: organization.id,
@@ -47,7 +59,18 @@ export async function runLiveLatencyBench(samples = 50, env: Record<string, stri
     });
     const client = await openEventStream(first.url, organization.key);
     await client.next((frame) => frame.event === 'ready');
+    // Both instances run in this process: note when B's hub is handed each WABA's frame.
+    const hub = second.app.get(LiveEventsService);
+    const queuedAt = new Map<string, number>();
+    const queue = hub.queue.bind(hub);
+    jestFreeSpy(hub, 'queue', (organizationId, frame) => {
+      if (frame.event === 'waba' && !queuedAt.has(frame.data.wabaId)) {
+        queuedAt.set(frame.data.wabaId, performance.now());
+      }
+      queue(organizationId, frame);
+    });
     const latencies: number[] = [];
+    const livePath: number[] = [];
     for (const { wabaId } of seeded) {
       const from = client.frames.length;
       const delivery = await first.simulator.applyEvent(wabaId, 'DISABLE');
@@ -61,15 +84,19 @@ export async function runLiveLatencyBench(samples = 50, env: Record<string, stri
         from,
       );
       latencies.push(frame.receivedAt - acknowledgedAt);
+      livePath.push(frame.receivedAt - (queuedAt.get(wabaId) ?? Number.NaN));
     }
     client.close();
     const sorted = [...latencies].sort((a, b) => a - b);
+    const live = [...livePath].sort((a, b) => a - b);
     return {
       relay: env.REDIS_URL ? 'Redis' : 'PostgreSQL',
       samples: sorted.length,
       p50Ms: round1(percentile(sorted, 50)),
       p99Ms: round1(percentile(sorted, 99)),
       maxMs: round1(sorted[sorted.length - 1]),
+      livePathP50Ms: round1(percentile(live, 50)),
+      livePathP99Ms: round1(percentile(live, 99)),
     };
   } finally {
     await second?.close({ keepDatabase: true, keepSimulator: true });

@@ -1,4 +1,6 @@
+import type { LiveFrame } from 'src/modules/live-events/live-frame';
 import { LiveEventsService } from 'src/modules/live-events/live-events.service';
+import { WebhookInboxWorker } from 'src/modules/meta-webhooks/webhook-inbox.worker';
 import { waitFor } from 'test/utils/wait-for';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 import { type EventStreamClient, openEventStream, type StreamFrame } from 'test/utils/event-stream';
@@ -57,12 +59,15 @@ describe.each(RELAYS)('Live events across two instances on one database, relayed
     };
     first = await createTestApp({ env });
     second = await createTestApp({ env, databaseUrl: first.databaseUrl }, first.simulator);
-    // Meta's webhooks reach the second instance; the clients below read the first one.
+    // Meta's webhooks reach the second instance, which alone processes the shared inbox; the clients below
+    // read the first one.
     first.simulator.setWebhookUrl(`${second.url}/webhooks/meta`);
+    await first.app.get(WebhookInboxWorker).beforeApplicationShutdown();
   });
 
   afterEach(() => {
     streams.splice(0).forEach((stream) => stream.close());
+    jest.restoreAllMocks();
   });
 
   afterAll(async () => {
@@ -101,6 +106,13 @@ describe.each(RELAYS)('Live events across two instances on one database, relayed
     const betaStream = await open(first, beta.key);
     await alphaStream.next((frame) => frame.event === 'ready');
     await betaStream.next((frame) => frame.event === 'ready');
+    const queuedHere: LiveFrame[] = [];
+    const hub = first.app.get(LiveEventsService);
+    const queue = hub.queue.bind(hub);
+    jest.spyOn(hub, 'queue').mockImplementation((organizationId, frame) => {
+      queuedHere.push(frame);
+      queue(organizationId, frame);
+    });
 
     const delivery = await first.simulator.applyEvent(alpha.wabaId, 'DISABLE');
     expect(delivery?.status).toBe(200);
@@ -114,6 +126,8 @@ describe.each(RELAYS)('Live events across two instances on one database, relayed
       .set('Authorization', `Bearer ${alpha.key}`)
       .expect(200);
     expect(status.body).toMatchObject({ status: 'DISABLED' });
+    // The frame came from the other instance, through the relay: this one made no change.
+    expect(queuedHere).toEqual([]);
 
     // Beta's own change comes after Alpha's on the one channel: once it is in, Alpha's would be too.
     await first.simulator.applyEvent(beta.wabaId, 'DISABLE');
