@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 import type { LiveFrame } from 'src/modules/live-events/live-frame';
 import { LiveEventsService } from 'src/modules/live-events/live-events.service';
 import { WebhookInboxWorker } from 'src/modules/meta-webhooks/webhook-inbox.worker';
@@ -182,6 +184,33 @@ describe.each(RELAYS)('Live events across two instances on one database, relayed
     expect(again.status).toBe(200);
     await again.next((frame) => frame.event === 'ready');
   });
+
+  (relayEnv.REDIS_URL ? it.skip : it)(
+    'should end the streams when the listening connection is lost, and carry frames again once a client reconnects',
+    async () => {
+      const connected = await connect('Reconnect');
+      const before = await open(first, connected.key);
+      await before.next((frame) => frame.event === 'ready');
+      const admin = new Client({ connectionString: first.databaseUrl });
+      await admin.connect();
+      try {
+        // What a database restart or a network cut does to the dedicated connections of both instances.
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'whatsapp-assets live events' AND datname = current_database()`,
+        );
+      } finally {
+        await admin.end();
+      }
+      await expect(before.ended).resolves.toBeUndefined();
+
+      const after = await open(first, connected.key);
+      expect(after.status).toBe(200);
+      await after.next((frame) => frame.event === 'ready');
+      await first.simulator.applyEvent(connected.wabaId, 'DISABLE');
+      await after.next(named('waba', { wabaId: connected.wabaId, kind: 'status' }));
+    },
+  );
 
   it('should end its open streams cleanly when the instance shuts down, without waiting for their clients', async () => {
     const third = await createTestApp(

@@ -103,8 +103,8 @@ export class PostgresLiveEventRelay extends LiveEventRelay {
       if (this.connection !== null && !this.closed) {
         this.logger.warn(`Live events: the listening connection was lost (${reason}); streams end, clients reconnect`);
       }
+      // The first reconnection is made at once (by the next listen or publish); failed ones back off.
       this.connection = null;
-      this.backOff();
       void client.end().catch(() => undefined);
       this.handlers?.onLost();
     };
