@@ -1,3 +1,4 @@
+import { LiveEventRelay } from 'src/modules/live-events/live-event.relay';
 import { LiveEventsService } from 'src/modules/live-events/live-events.service';
 import { WebhookInboxWorker } from 'src/modules/meta-webhooks/webhook-inbox.worker';
 import { seedConnectedWabas } from 'test/factories/waba.factory';
@@ -27,6 +28,11 @@ export interface LiveRoundResult {
   frames: number;
   /** When the round's last frame reached the client, after the round's answer, in milliseconds. */
   lastFrameAfterRoundMs: number | null;
+  /** Relay calls (one `pg_notify` statement each) and the notifications they carried, during the round. */
+  notifyStatements: number;
+  notifications: number;
+  /** Wall time spent in those statements, summed, in milliseconds. */
+  notifyMs: number;
 }
 
 /** Replaces one method of an object (a bench runs outside jest, so no jest.spyOn). */
@@ -120,6 +126,19 @@ export async function runLiveRoundBench(wabas: number, streamOpen: boolean): Pro
     });
     const client = streamOpen ? await openEventStream(sut.url, organization.key) : null;
     await client?.next((frame) => frame.event === 'ready');
+    const relay = sut.app.get(LiveEventRelay);
+    const publish = relay.publish.bind(relay);
+    const relayed = { statements: 0, notifications: 0, ms: 0 };
+    jestFreeSpy(relay, 'publish', async (payloads: readonly string[]) => {
+      const startedAt = performance.now();
+      try {
+        await publish(payloads);
+      } finally {
+        relayed.statements += 1;
+        relayed.notifications += payloads.length;
+        relayed.ms += performance.now() - startedAt;
+      }
+    });
     const cpuBefore = process.cpuUsage();
     const startedAt = performance.now();
     const response = await sut
@@ -158,6 +177,9 @@ export async function runLiveRoundBench(wabas: number, streamOpen: boolean): Pro
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       frames,
       lastFrameAfterRoundMs,
+      notifyStatements: relayed.statements,
+      notifications: relayed.notifications,
+      notifyMs: Math.round(relayed.ms),
     };
   } finally {
     await sut.close();

@@ -1,5 +1,5 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
@@ -34,7 +34,6 @@ export class LiveEventsController {
     summary: 'Live changes of the organization’s WABAs and numbers (server-sent events)',
     description: STREAM_DESCRIPTION,
   })
-  @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description: 'The stream; it stays open until the client or the instance ends it',
     content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 1\nevent: ready\ndata: {}\n\n' } } },

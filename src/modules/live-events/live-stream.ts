@@ -19,7 +19,8 @@ export class LiveStream {
     private readonly response: Response,
     private readonly onEnd: (stream: LiveStream) => void,
   ) {
-    request.once('close', () => this.end());
+    // The response closes when the client goes away (or once it ended): the request's own 'close' has meant
+    // different things across Node versions.
     response.once('close', () => this.end());
   }
 
