@@ -158,7 +158,7 @@ export class WabaChanges {
   async inBatch<T>(wabaIds: readonly string[], work: () => Promise<T>): Promise<T> {
     return this.transactions.run(async () => {
       const requested = new Set(wabaIds);
-      const locked = await this.repository.lockForChange([...requested]);
+      const locked = requested.size > 0 ? await this.repository.lockForChange([...requested]) : [];
       const batch: WabaBatch = {
         requested,
         locked: new Map(locked.map((waba) => [waba.wabaId, waba])),
