@@ -235,12 +235,6 @@ export class WebhookInboxRepository implements BeforeApplicationShutdown {
       }));
   }
 
-  /** Claims the oldest due head row for `holder` alone (see {@link claimBatch}); null when none is claimable. */
-  async claimNext(holder: string, leaseMs: number): Promise<WebhookInboxClaim | null> {
-    const [row] = await this.claimBatch(holder, leaseMs, 1, 1);
-    return row ?? null;
-  }
-
   /**
    * Whether `claim` still holds its row with an unexpired lease, checked in the caller's transaction: the
    * injected EntityManager resolves to the open transaction's fork (MikroORM's transaction context). The

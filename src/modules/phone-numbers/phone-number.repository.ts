@@ -158,7 +158,7 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     return locked;
   }
 
-  /** Locks FOR UPDATE, in ID order, a WABA's numbers on a channel (its row is locked already by the caller). */
+  /** Locks FOR UPDATE, in ID order, these WABAs' numbers on a channel (their rows are locked already by the caller). */
   async lockOnChannel(wabaRowIds: readonly string[], channel: SendingChannel): Promise<PhoneNumber[]> {
     if (wabaRowIds.length === 0) {
       return [];
