@@ -61,17 +61,29 @@ export function processingPlanStatements(
 ): Array<{ name: string; text: string; values: unknown[] }> {
   return [
     {
-      name: 'webhook inbox claim (12 heads)',
-      text: `UPDATE webhook_inbox AS w
+      name: 'webhook inbox claim (192 WABAs, 16 rows each)',
+      text: `WITH heads AS (
+                  SELECT h.id, h.ordering_key, h.created_at FROM webhook_inbox h
+                   WHERE h.status IN ('PENDING', 'PROCESSING') AND h.next_attempt_at <= now()
+                     AND NOT EXISTS (SELECT 1 FROM webhook_inbox o
+                                      WHERE o.ordering_key = h.ordering_key AND o.status IN ('PENDING', 'PROCESSING')
+                                        AND (o.created_at, o.id) < (h.created_at, h.id))
+                   ORDER BY h.created_at, h.id LIMIT 192 FOR UPDATE SKIP LOCKED),
+                  followers AS (
+                  SELECT f.id FROM heads CROSS JOIN LATERAL (
+                         SELECT f.id FROM webhook_inbox f
+                          WHERE f.ordering_key = heads.ordering_key AND f.status IN ('PENDING', 'PROCESSING')
+                            AND (f.created_at, f.id) > (heads.created_at, heads.id) AND f.next_attempt_at <= now()
+                            AND NOT EXISTS (SELECT 1 FROM webhook_inbox x
+                                             WHERE x.ordering_key = f.ordering_key
+                                               AND x.status IN ('PENDING', 'PROCESSING') AND x.next_attempt_at > now()
+                                               AND (x.created_at, x.id) > (heads.created_at, heads.id)
+                                               AND (x.created_at, x.id) < (f.created_at, f.id))
+                          ORDER BY f.created_at, f.id LIMIT 15 FOR UPDATE SKIP LOCKED) f)
+             UPDATE webhook_inbox AS w
                 SET status = 'PROCESSING', attempts = w.attempts + 1, locked_by = 'bench', lease_token = gen_random_uuid(),
                     next_attempt_at = clock_timestamp() + interval '30 seconds', updated_at = now()
-              WHERE w.id IN (
-                    SELECT h.id FROM webhook_inbox h
-                     WHERE h.status IN ('PENDING', 'PROCESSING') AND h.next_attempt_at <= now()
-                       AND NOT EXISTS (SELECT 1 FROM webhook_inbox o
-                                        WHERE o.ordering_key = h.ordering_key AND o.status IN ('PENDING', 'PROCESSING')
-                                          AND (o.created_at, o.id) < (h.created_at, h.id))
-                     ORDER BY h.created_at, h.id LIMIT 12 FOR UPDATE SKIP LOCKED)
+              WHERE w.id = ANY(ARRAY(SELECT id FROM heads UNION ALL SELECT id FROM followers))
           RETURNING w.id`,
       values: [],
     },

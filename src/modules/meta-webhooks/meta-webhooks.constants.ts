@@ -65,11 +65,29 @@ export const WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
 /** The worker polls this often when it was not kicked by an insert. */
 export const WEBHOOK_POLL_INTERVAL_MS = 500;
 /**
- * Lanes per instance: rows of different WABAs processed at once (one WABA's rows never run together). Each
- * lane holds at most one pooled connection at a time (of the pool's 20), and waits on the database most of
- * the time, so a dozen overlap their round trips on two cores and still leave connections to the API.
+ * Deliveries of different WABAs the worker used to apply at once, one transaction each, before it applied
+ * batches: the concurrency at which the bench measures the database's ceiling for that per-change shape.
  */
 export const WEBHOOK_PROCESS_CONCURRENCY = 12;
+/**
+ * Lanes per instance: batches of different WABAs applied at once, each in one transaction holding one pooled
+ * connection (of the pool's 20, which the API shares). A few overlap the database's work with the process's
+ * own on two cores; more would only queue on them.
+ */
+export const WEBHOOK_BATCH_LANES = 3;
+/**
+ * WABAs per batch at most: a claim takes up to this many per free lane, oldest heads first, so that a delivery
+ * for a WABA arriving behind a backlog of one delivery per WABA is reached after backlog ÷ (lanes × this)
+ * batches, and a batch's transaction stays short (its WABA rows stay locked until it commits).
+ */
+export const WEBHOOK_BATCH_WABAS = 64;
+/** Deliveries of one WABA a claim takes at most (its backlog, in order); the rest are claimed next time. */
+export const WEBHOOK_BATCH_PER_WABA = 16;
+/**
+ * WABAs a lane applies one delivery at a time side by side: the deliveries that re-read Meta (a Graph call
+ * each) and those of a batch that failed.
+ */
+export const WEBHOOK_SINGLE_CONCURRENCY = 8;
 /** Processed (DONE) rows are kept this long (redeliveries within it are recognised), then pruned. */
 export const WEBHOOK_DONE_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** Rows one prune statement deletes: short statements that hold few row locks, never the table. */

@@ -13,6 +13,8 @@ const UNFINISHED = `('${WebhookInboxStatus.PENDING}', '${WebhookInboxStatus.PROC
 /** A row claimed by a worker lane, with the token of the claim. */
 export interface WebhookInboxClaim {
   id: string;
+  /** The WABA (or the fallback key) whose deliveries are applied in order. */
+  orderingKey: string;
   payload: unknown;
   /** Attempts so far, this claim's included. */
   attempts: number;
@@ -163,67 +165,74 @@ export class WebhookInboxRepository implements BeforeApplicationShutdown {
   }
 
   /**
-   * Claims for `holder` up to `limit` of the oldest due rows that head their ordering key: no older row of the
-   * same key is pending or being processed (a row whose lease ran out is due again and still heads its key),
-   * counting the attempt and leasing each row for `leaseMs` under a fresh token of its own. Heads are of
-   * different keys by definition, so one statement can hand several WABAs' oldest rows to parallel lanes while
-   * each WABA still sees one row at a time. SKIP LOCKED lets lanes and instances claim side by side. The
-   * statuses are literals so that the planner matches the partial indexes on unfinished rows: the scan walks
-   * `webhook_inbox_unfinished_index` in (created_at, id) order and the head check probes
-   * `webhook_inbox_queue_index`, however many processed rows the table holds. Rows come back oldest first.
+   * Claims for `holder` the oldest due rows that head their ordering key, for up to `keys` keys, each with up
+   * to `perKey - 1` of its key's next due rows (a WABA's backlog, in order, up to the first row another holder
+   * still leases, which stays with it): a head is a row no older
+   * row of whose key is pending or being processed (a row whose lease ran out is due again and still heads
+   * its key). Each claimed row counts the attempt and is leased for `leaseMs` under a fresh token of its own.
+   * A key's rows are claimed together or not at all with its head, so one WABA's rows are never held by two
+   * lanes, while different WABAs are spread over lanes and instances. SKIP LOCKED lets instances claim side
+   * by side. The statuses are literals so that the planner matches the partial indexes on unfinished rows:
+   * the heads walk `webhook_inbox_unfinished_index` in (created_at, id) order, their check and their
+   * followers probe `webhook_inbox_queue_index`, and the rows are updated by primary key (`= ANY(ARRAY(…))`),
+   * however many processed rows the table holds. Rows come back in (created_at, id) order.
    */
-  async claimHeads(holder: string, leaseMs: number, limit: number): Promise<WebhookInboxClaim[]> {
+  async claimBatch(holder: string, leaseMs: number, keys: number, perKey: number): Promise<WebhookInboxClaim[]> {
     const rows: Array<{
       id: string;
+      ordering_key: string;
       payload: unknown;
       attempts: number;
       created_at: string | Date;
+      created_us: string;
       lease_token: string;
     }> = await this.em.getConnection().execute(
-      `UPDATE webhook_inbox AS w
-            SET status = '${WebhookInboxStatus.PROCESSING}', attempts = w.attempts + 1, locked_by = ?,
-                lease_token = gen_random_uuid(),
-                next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
-          WHERE w.id IN (
-                SELECT h.id FROM webhook_inbox h
-                 WHERE h.status IN ${UNFINISHED} AND h.next_attempt_at <= now()
-                   AND NOT EXISTS (
-                       SELECT 1 FROM webhook_inbox o
-                        WHERE o.ordering_key = h.ordering_key AND o.status IN ${UNFINISHED}
-                          AND (o.created_at, o.id) < (h.created_at, h.id))
-                 ORDER BY h.created_at, h.id
-                 LIMIT ?
-                   FOR UPDATE SKIP LOCKED)
-      RETURNING w.id, w.payload, w.attempts, w.created_at, w.lease_token`,
-      [holder, leaseMs, limit],
+      `WITH heads AS (
+            SELECT h.id, h.ordering_key, h.created_at FROM webhook_inbox h
+             WHERE h.status IN ${UNFINISHED} AND h.next_attempt_at <= now()
+               AND NOT EXISTS (
+                   SELECT 1 FROM webhook_inbox o
+                    WHERE o.ordering_key = h.ordering_key AND o.status IN ${UNFINISHED}
+                      AND (o.created_at, o.id) < (h.created_at, h.id))
+             ORDER BY h.created_at, h.id
+             LIMIT ?
+               FOR UPDATE SKIP LOCKED),
+            followers AS (
+            SELECT f.id FROM heads CROSS JOIN LATERAL (
+                   SELECT f.id FROM webhook_inbox f
+                    WHERE f.ordering_key = heads.ordering_key AND f.status IN ${UNFINISHED}
+                      AND (f.created_at, f.id) > (heads.created_at, heads.id) AND f.next_attempt_at <= now()
+                      AND NOT EXISTS (
+                          SELECT 1 FROM webhook_inbox x
+                           WHERE x.ordering_key = f.ordering_key AND x.status IN ${UNFINISHED}
+                             AND x.next_attempt_at > now()
+                             AND (x.created_at, x.id) > (heads.created_at, heads.id)
+                             AND (x.created_at, x.id) < (f.created_at, f.id))
+                    ORDER BY f.created_at, f.id
+                    LIMIT ?
+                      FOR UPDATE SKIP LOCKED) f)
+       UPDATE webhook_inbox AS w
+          SET status = '${WebhookInboxStatus.PROCESSING}', attempts = w.attempts + 1, locked_by = ?,
+              lease_token = gen_random_uuid(),
+              next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
+        WHERE w.id = ANY(ARRAY(SELECT id FROM heads UNION ALL SELECT id FROM followers))
+    RETURNING w.id, w.ordering_key, w.payload, w.attempts, w.created_at, w.lease_token,
+              (extract(epoch FROM w.created_at) * 1000000)::int8 AS created_us`,
+      [keys, Math.max(0, perKey - 1), holder, leaseMs],
     );
-    // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
+    // Microseconds decide the order: a WABA's deliveries stored by one group commit are a microsecond apart.
     return rows
-      .map((row) => ({
+      .map((row) => ({ row, at: BigInt(row.created_us) }))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))
+      .map(({ row }) => ({
         id: row.id,
+        orderingKey: row.ordering_key,
         payload: row.payload,
         attempts: row.attempts,
+        // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
         receivedAt: new Date(row.created_at),
         leaseToken: row.lease_token,
-      }))
-      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-
-  /** Claims the oldest due head row for `holder` (see {@link claimHeads}); null when none is claimable. */
-  async claimNext(holder: string, leaseMs: number): Promise<WebhookInboxClaim | null> {
-    const [row] = await this.claimHeads(holder, leaseMs, 1);
-    return row ?? null;
-  }
-
-  /** Extends the lease of a row `claim` still holds by `leaseMs`; false when it was claimed elsewhere meanwhile. */
-  async renewLease(claim: WebhookInboxClaim, leaseMs: number): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
-      `UPDATE webhook_inbox SET next_attempt_at = clock_timestamp() + (? * interval '1 millisecond')
-        WHERE id = ? AND lease_token = ? AND status = ?
-    RETURNING id`,
-      [leaseMs, claim.id, claim.leaseToken, WebhookInboxStatus.PROCESSING],
-    );
-    return rows.length > 0;
+      }));
   }
 
   /**
@@ -240,6 +249,82 @@ export class WebhookInboxRepository implements BeforeApplicationShutdown {
       [claim.id, claim.leaseToken, WebhookInboxStatus.PROCESSING],
     );
     return held.length > 0;
+  }
+
+  /**
+   * Extends by `leaseMs` the leases of the rows these claims still hold, with one statement; returns the ids of
+   * those it extended (a row missing was claimed elsewhere, or finished meanwhile).
+   */
+  async renewLeases(claims: readonly WebhookInboxClaim[], leaseMs: number): Promise<Set<string>> {
+    if (claims.length === 0) {
+      return new Set();
+    }
+    const rows: Array<{ id: string }> = await this.em.getConnection().execute(
+      `UPDATE webhook_inbox AS w SET next_attempt_at = clock_timestamp() + (? * interval '1 millisecond')
+         FROM jsonb_to_recordset(CAST(? AS jsonb)) AS c(id uuid, token uuid)
+        WHERE w.id = c.id AND w.lease_token = c.token AND w.status = '${WebhookInboxStatus.PROCESSING}'
+    RETURNING w.id`,
+      [leaseMs, claimKeys(claims)],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * {@link holdsLease} for many claims, with one statement in the caller's transaction: the ids of the rows
+   * still held with an unexpired lease, each locked FOR KEY SHARE until that transaction ends.
+   */
+  async holdLeases(claims: readonly WebhookInboxClaim[]): Promise<Set<string>> {
+    const rows: Array<{ id: string }> = await this.em.execute(
+      `SELECT w.id FROM webhook_inbox w
+         JOIN jsonb_to_recordset(CAST(? AS jsonb)) AS c(id uuid, token uuid) ON w.id = c.id AND w.lease_token = c.token
+        WHERE w.status = '${WebhookInboxStatus.PROCESSING}' AND w.next_attempt_at > clock_timestamp()
+          FOR KEY SHARE OF w`,
+      [claimKeys(claims)],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * Marks these claimed rows DONE, each with what its changes did, with one statement in the caller's
+   * transaction (so they finish with the changes they applied, or not at all); returns how many it marked
+   * (fewer when some claim was lost).
+   */
+  async markAllDone(finished: ReadonlyArray<{ claim: WebhookInboxClaim; outcome: unknown }>): Promise<number> {
+    if (finished.length === 0) {
+      return 0;
+    }
+    const rows: unknown[] = await this.em.execute(
+      `UPDATE webhook_inbox AS w
+          SET status = '${WebhookInboxStatus.DONE}', locked_by = NULL, lease_token = NULL, updated_at = now(),
+              processed_at = now(), outcome = v.outcome, last_error = NULL, next_attempt_at = now()
+         FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id uuid, token uuid, outcome jsonb)
+        WHERE w.id = v.id AND w.lease_token = v.token AND w.status = '${WebhookInboxStatus.PROCESSING}'
+    RETURNING w.id`,
+      [
+        JSON.stringify(
+          finished.map(({ claim, outcome }) => ({ id: claim.id, token: claim.leaseToken, outcome: outcome ?? null })),
+        ),
+      ],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Hands claimed rows back unapplied, due now and with this claim's attempt uncounted (an older row of their
+   * WABA failed and waits for its retry: they wait behind it); rows no longer held are left alone.
+   */
+  async handBack(claims: readonly WebhookInboxClaim[]): Promise<void> {
+    if (claims.length === 0) {
+      return;
+    }
+    await this.em.getConnection().execute(
+      `UPDATE webhook_inbox AS w
+          SET status = '${WebhookInboxStatus.PENDING}', locked_by = NULL, lease_token = NULL, updated_at = now(),
+              attempts = greatest(w.attempts - 1, 0), next_attempt_at = now()
+         FROM jsonb_to_recordset(CAST(? AS jsonb)) AS c(id uuid, token uuid)
+        WHERE w.id = c.id AND w.lease_token = c.token AND w.status = '${WebhookInboxStatus.PROCESSING}'`,
+      [claimKeys(claims)],
+    );
   }
 
   /** Marks the row DONE with what its changes did; false (nothing written) when `claim` no longer holds it. */
@@ -340,6 +425,11 @@ export class WebhookInboxRepository implements BeforeApplicationShutdown {
     );
     return rows.length > 0;
   }
+}
+
+/** Claims as one JSON parameter of `{ id, token }` records (MikroORM writes arrays into the SQL as lists). */
+function claimKeys(claims: readonly WebhookInboxClaim[]): string {
+  return JSON.stringify(claims.map((claim) => ({ id: claim.id, token: claim.leaseToken })));
 }
 
 /**

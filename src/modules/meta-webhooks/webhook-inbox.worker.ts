@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-import { RequestContext } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import {
   type BeforeApplicationShutdown,
   Injectable,
@@ -13,56 +11,46 @@ import {
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
-import { describeError } from 'src/common/logging/describe-error';
 
-import type { WebhookDelivery } from './handlers/webhook-change-context';
-import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
 import {
+  WEBHOOK_BATCH_LANES,
+  WEBHOOK_BATCH_PER_WABA,
+  WEBHOOK_BATCH_WABAS,
   WEBHOOK_LEASE_RENEWALS_PER_LEASE,
-  WEBHOOK_MAX_ATTEMPTS,
   WEBHOOK_POLL_INTERVAL_MS,
-  WEBHOOK_PROCESS_CONCURRENCY,
-  WEBHOOK_RETRY_BASE_MS,
-  WEBHOOK_RETRY_MAX_MS,
 } from './meta-webhooks.constants';
-import { routeWebhookChanges } from './webhook-change.router';
 import { type WebhookInboxClaim, WebhookInboxRepository } from './webhook-inbox.repository';
-
-/** Thrown where a worker finds that its claim on a row is gone: nothing of the row may be applied any more. */
-class WebhookLeaseLostError extends Error {
-  constructor(rowId: string) {
-    super(`The lease on webhook ${rowId} was lost`);
-    this.name = 'WebhookLeaseLostError';
-  }
-}
+import { describe, type LaneLease, WebhookLaneProcessor } from './webhook-lane.processor';
 
 /**
  * Processes the webhook inbox asynchronously and durably, with several instances on one database.
  *
- * Work is claimed per WABA, not per row: a claim takes only the oldest unfinished row of an ordering key
- * (the WABA), so one WABA's deliveries are applied one at a time, oldest first, whichever instance stored
- * or processes them; a failed row keeps its WABA waiting until its retry (at most
- * {@link WEBHOOK_MAX_ATTEMPTS} attempts with back-off, minutes in all), and different WABAs run in
- * parallel lanes ({@link WEBHOOK_PROCESS_CONCURRENCY} per instance). One claim statement takes the heads
- * of as many WABAs as lanes are free; each claimed row keeps its own token, lease, fence and outcome.
+ * Work is claimed per WABA, not per row: a claim takes the oldest unfinished row of an ordering key (the
+ * WABA) with the key's next rows (its backlog, up to {@link WEBHOOK_BATCH_PER_WABA}), for many WABAs at once,
+ * oldest heads first, so one WABA's deliveries are applied by one lane at a time, in order, whichever instance
+ * stored or processes them; a failed row keeps its WABA waiting until its retry (at most WEBHOOK_MAX_ATTEMPTS
+ * attempts with back-off, minutes in all). A claim fills the free lanes ({@link WEBHOOK_BATCH_LANES} per
+ * instance) with up to {@link WEBHOOK_BATCH_WABAS} WABAs each; a lane applies its WABAs' rows in one
+ * transaction (WebhookLaneProcessor), so a backlog spread over thousands of WABAs drains a batch at a time
+ * and a delivery arriving behind it waits for a few batches, not for thousands of transactions.
  *
- * A claim carries a lease (`nextAttemptAt`, WEBHOOK_LEASE_MS) and a token. The lease is renewed
- * {@link WEBHOOK_LEASE_RENEWALS_PER_LEASE} times per lease while the row is worked on, so a slow Meta never
- * hands a live row to another instance; it runs out only when the holder is gone or stalled, and then the
- * row is claimed again with a new token. Every write a change makes checks the token first, inside its own
- * transaction and under a lock on the row (the change context's fence), and the row is finished only
- * under its token: an instance that lost its lease never applies and never marks done. Changes are
- * idempotent and older-never-wins (per-field "as of" times), so the new holder re-applying what the old
- * one committed before losing the lease changes nothing.
+ * A claim carries a lease (`nextAttemptAt`, WEBHOOK_LEASE_MS) and a token per row. A lane's leases are renewed
+ * {@link WEBHOOK_LEASE_RENEWALS_PER_LEASE} times per lease, with one statement, while its rows are worked on,
+ * so a slow Meta never hands a live row to another instance; they run out only when the holder is gone or
+ * stalled, and then the rows are claimed again with new tokens. Every write checks the tokens first, inside
+ * its transaction and under a lock on the rows (the change context's fence, or the batch's check), and rows
+ * are finished only under their tokens: an instance that lost its lease never applies and never marks done.
+ * Changes are idempotent and older-never-wins (per-field "as of" times), so the new holder re-applying what
+ * the old one committed before losing the lease changes nothing.
  */
 @Injectable()
 export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookInboxWorker.name);
   private readonly instanceId = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly leaseMs: number;
-  /** Rows being processed on this instance, one lane each (at most {@link WEBHOOK_PROCESS_CONCURRENCY}). */
+  /** Batches being processed on this instance, one lane each (at most {@link WEBHOOK_BATCH_LANES}). */
   private readonly lanes = new Set<Promise<void>>();
-  /** The claim statement in flight, if any: one at a time per instance, for as many heads as lanes are free. */
+  /** The claim statement in flight, if any: one at a time per instance, for as many lanes as are free. */
   private claiming: Promise<void> | null = null;
   /** Asked for work while a claim was in flight: claim again once it ends. */
   private wanted = false;
@@ -70,9 +58,8 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   private stopped = true;
 
   constructor(
-    private readonly em: EntityManager,
     private readonly inbox: WebhookInboxRepository,
-    private readonly dispatcher: WebhookChangeDispatcher,
+    private readonly processor: WebhookLaneProcessor,
     config: ConfigService<AllConfig, true>,
   ) {
     this.leaseMs = config.get('scheduler.webhookLeaseMs', { infer: true });
@@ -100,10 +87,9 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   }
 
   /**
-   * Claims heads for the free lanes, in one statement: up to {@link WEBHOOK_PROCESS_CONCURRENCY} rows of
-   * different WABAs, each then processed in a lane of its own. A lane that finishes asks again, so a backlog
-   * keeps every lane busy with about one claim per finished row (several at once when rows finish while a
-   * claim is in flight), while an idle inbox costs one claim per poll.
+   * Claims for the free lanes, in one statement: up to {@link WEBHOOK_BATCH_WABAS} WABAs per free lane, with
+   * their backlogs, then split by WABA over the lanes. A lane that finishes asks again, so a backlog keeps
+   * every lane busy with about one claim per finished batch, while an idle inbox costs one claim per poll.
    */
   private fill(): void {
     if (this.stopped) {
@@ -113,7 +99,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       this.wanted = true;
       return;
     }
-    const free = WEBHOOK_PROCESS_CONCURRENCY - this.lanes.size;
+    const free = WEBHOOK_BATCH_LANES - this.lanes.size;
     if (free <= 0) {
       return;
     }
@@ -126,20 +112,26 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       })
       .then((claimedAll) => {
         this.claiming = null;
-        // Every free lane got a row (there may be more), or someone asked meanwhile: claim again.
+        // Every free lane got a full batch (there may be more), or someone asked meanwhile: claim again.
         if (claimedAll || this.wanted) {
           this.fill();
         }
       });
   }
 
-  /** Claims up to `count` heads and starts a lane for each; true when it got all it asked for. */
-  private async claimAndStart(count: number): Promise<boolean> {
-    const rows = await this.inbox.claimHeads(this.instanceId, this.leaseMs, count);
-    for (const row of rows) {
-      const lane: Promise<void> = this.processHeld(row)
+  /** Claims for `free` lanes and starts a lane per share of the WABAs; true when it got all it asked for. */
+  private async claimAndStart(free: number): Promise<boolean> {
+    const wanted = free * WEBHOOK_BATCH_WABAS;
+    const rows = await this.inbox.claimBatch(this.instanceId, this.leaseMs, wanted, WEBHOOK_BATCH_PER_WABA);
+    const keys = [...new Set(rows.map((row) => row.orderingKey))];
+    // A few WABAs are spread over the free lanes (in parallel); a backlog fills each lane's batch.
+    const perLane = Math.max(1, Math.ceil(keys.length / free));
+    for (let start = 0; start < keys.length; start += perLane) {
+      const share = new Set(keys.slice(start, start + perLane));
+      const claims = rows.filter((row) => share.has(row.orderingKey));
+      const lane: Promise<void> = this.processHeld(claims)
         .catch((error: unknown) => {
-          this.logger.error(`Webhook inbox lane failed on ${row.id}: ${describe(error)}`);
+          this.logger.error(`Webhook inbox lane failed on ${claims.length} rows: ${describe(error)}`);
         })
         .finally(() => {
           this.lanes.delete(lane);
@@ -147,7 +139,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
         });
       this.lanes.add(lane);
     }
-    return rows.length === count;
+    return keys.length === wanted;
   }
 
   private async stop(): Promise<void> {
@@ -161,97 +153,41 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     await Promise.all([...this.lanes]);
   }
 
-  /** Processes a claimed row while a heartbeat renews its lease; notes when the renewal finds it gone. */
-  private async processHeld(row: WebhookInboxClaim): Promise<void> {
-    const lease: { lost: boolean; renewing: Promise<void> | null } = { lost: false, renewing: null };
+  /** Processes a lane's rows while a heartbeat renews their leases; notes the rows a renewal finds gone. */
+  private async processHeld(claims: WebhookInboxClaim[]): Promise<void> {
+    const held = new Map(claims.map((claim) => [claim.id, claim]));
+    const lost = new Set<string>();
+    const state: { renewing: Promise<void> | null } = { renewing: null };
+    const lease: LaneLease = {
+      isLost: (rowId) => lost.has(rowId),
+      release: (rows) => rows.forEach((row) => held.delete(row.id)),
+    };
     const heartbeat = setInterval(
       () => {
-        lease.renewing ??= this.inbox
-          .renewLease(row, this.leaseMs)
-          .then((held) => {
-            lease.lost ||= !held;
+        state.renewing ??= this.inbox
+          .renewLeases([...held.values()], this.leaseMs)
+          .then((kept) => {
+            for (const rowId of held.keys()) {
+              if (!kept.has(rowId)) {
+                lost.add(rowId);
+              }
+            }
           })
           .catch((error: unknown) => {
-            // The fence still guards every write: if the lease runs out meanwhile, nothing is applied.
-            this.logger.warn(`Renewing the lease on webhook ${row.id} failed: ${describe(error)}`);
+            // The fence still guards every write: if the leases run out meanwhile, nothing is applied.
+            this.logger.warn(`Renewing the leases of ${held.size} webhooks failed: ${describe(error)}`);
           })
           .finally(() => {
-            lease.renewing = null;
+            state.renewing = null;
           });
       },
       Math.max(50, Math.floor(this.leaseMs / WEBHOOK_LEASE_RENEWALS_PER_LEASE)),
     );
     try {
-      await this.processRow(row, () => lease.lost);
+      await this.processor.process(claims, lease);
     } finally {
       clearInterval(heartbeat);
-      await lease.renewing;
+      await state.renewing;
     }
   }
-
-  private async processRow(row: WebhookInboxClaim, leaseLost: () => boolean): Promise<void> {
-    if (row.attempts > WEBHOOK_MAX_ATTEMPTS) {
-      // Claimed again and again without finishing (a crash each time): park it rather than loop.
-      await this.inbox.markFailed(row, 'lease expired too often');
-      return;
-    }
-    const startedAt = Date.now();
-    const delivery: WebhookDelivery = {
-      receivedAt: row.receivedAt,
-      // Runs first inside each write's transaction, which the repository's check joins: an instance that
-      // lost the row's lease never applies anything of it.
-      fence: async () => {
-        if (!(await this.inbox.holdsLease(row))) {
-          throw new WebhookLeaseLostError(row.id);
-        }
-      },
-    };
-    try {
-      const outcome = await RequestContext.create(this.em, async () => {
-        const results: Array<{ field: string; event: string | null; wabaId: string | null; outcome: string }> = [];
-        for (const change of routeWebhookChanges(row.payload)) {
-          if (leaseLost()) {
-            throw new WebhookLeaseLostError(row.id);
-          }
-          const result = await this.dispatcher.dispatch(change, delivery);
-          results.push({ field: change.field, event: change.event, wabaId: change.wabaId, outcome: result });
-        }
-        return results;
-      });
-      if (!(await this.inbox.markDone(row, outcome))) {
-        this.logger.warn(`Webhook ${row.id} was claimed elsewhere before it could be marked done`);
-        return;
-      }
-      // Lag: from the moment the delivery was stored to the moment its changes are committed.
-      const lagMs = Date.now() - row.receivedAt.getTime();
-      this.logger.log(
-        `Webhook ${row.id} processed in ${Date.now() - startedAt} ms (lag ${lagMs} ms): ` +
-          outcome.map((item) => `${item.field}/${item.event ?? '-'}→${item.outcome}`).join(', '),
-      );
-    } catch (error) {
-      if (error instanceof WebhookLeaseLostError) {
-        // Another instance holds the row now and processes it from the start; nothing more happens here.
-        this.logger.warn(`Webhook ${row.id}: lease lost while processing; left to its new holder`);
-        return;
-      }
-      const exhausted = row.attempts >= WEBHOOK_MAX_ATTEMPTS;
-      const lastError = describe(error);
-      this.logger.warn(`Webhook ${row.id} attempt ${row.attempts} failed${exhausted ? ' for good' : ''}: ${lastError}`);
-      if (exhausted) {
-        await this.inbox.markFailed(row, lastError);
-      } else {
-        await this.inbox.scheduleRetry(
-          row,
-          lastError,
-          Math.min(WEBHOOK_RETRY_MAX_MS, WEBHOOK_RETRY_BASE_MS * 2 ** (row.attempts - 1)),
-        );
-      }
-    }
-  }
-}
-
-/** Class and bounded message of what a lane caught, for its log lines and the row's `last_error`. */
-function describe(error: unknown): string {
-  const { type, message } = describeError(error);
-  return message ? `${type}: ${message}` : type;
 }

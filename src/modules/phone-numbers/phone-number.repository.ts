@@ -158,11 +158,14 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     return locked;
   }
 
-  /** Locks FOR UPDATE, in ID order, a WABA's numbers on a channel (its row is locked already by the caller). */
-  async lockOnChannel(wabaRowId: string, channel: SendingChannel): Promise<PhoneNumber[]> {
-    // Across tenants: the WABA, already locked by the caller, bounds the rows. Number rows only, in ID order.
+  /** Locks FOR UPDATE, in ID order, these WABAs' numbers on a channel (their rows are locked already by the caller). */
+  async lockOnChannel(wabaRowIds: readonly string[], channel: SendingChannel): Promise<PhoneNumber[]> {
+    if (wabaRowIds.length === 0) {
+      return [];
+    }
+    // Across tenants: the WABAs, already locked by the caller, bound the rows. Number rows only, in ID order.
     return this.find(
-      { waba: wabaRowId, sendingChannel: channel },
+      { waba: { $in: [...wabaRowIds] }, sendingChannel: channel },
       { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
     );
   }

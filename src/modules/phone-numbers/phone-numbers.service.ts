@@ -88,7 +88,7 @@ export class PhoneNumbersService implements OnModuleInit {
 
   /** Makes every change that leaves a WABA DISABLED take its numbers off MM Lite in the same transaction. */
   onModuleInit(): void {
-    this.wabas.whenDisabled((waba, context) => this.leaveMmLite(waba, context));
+    this.wabas.whenDisabled((disabled) => this.leaveMmLiteAll(disabled));
   }
 
   /** The number if it belongs to the organization (404 otherwise), with its WABA. */
@@ -260,23 +260,33 @@ export class PhoneNumbersService implements OnModuleInit {
    * CLOUD_API are not touched. Registered with {@link WabasService.whenDisabled}.
    */
   async leaveMmLite(waba: { id: string; wabaId: string }, context: ChangeContext): Promise<void> {
-    const rule: ChangeContext = {
-      source: context.source,
-      actor: DISABLED_WABA_CHANNEL_ACTOR,
-      occurredAt: context.occurredAt,
-    };
+    await this.leaveMmLiteAll([{ waba, context }]);
+  }
+
+  /**
+   * {@link leaveMmLite} for several disabled WABAs at once (a batch of webhook changes), their numbers locked
+   * with one statement; each number is audited with the context of its WABA's change.
+   */
+  async leaveMmLiteAll(
+    disabled: ReadonlyArray<{ waba: { id: string; wabaId: string }; context: ChangeContext }>,
+  ): Promise<void> {
+    const byRowId = new Map(disabled.map((item) => [item.waba.id, item]));
     await this.transactions.run(async () => {
-      const phones = await this.numbers.lockOnChannel(waba.id, SendingChannel.MM_LITE);
+      const phones = await this.numbers.lockOnChannel([...byRowId.keys()], SendingChannel.MM_LITE);
       for (const phone of phones) {
+        const item = byRowId.get(phone.waba.id);
+        if (!item) {
+          continue;
+        }
+        const rule: ChangeContext = {
+          source: item.context.source,
+          actor: DISABLED_WABA_CHANNEL_ACTOR,
+          occurredAt: item.context.occurredAt,
+        };
         const before = phoneState(phone);
         phone.sendingChannel = SendingChannel.CLOUD_API;
         this.transactions.publishAfterCommit(...this.changes.record(phone, before, rule));
-      }
-      if (phones.length > 0) {
-        this.logger.log(
-          `WABA ${waba.wabaId} disabled: numbers ${phones.map((phone) => phone.phoneNumberId).join(', ')} ` +
-            'switched back to CLOUD_API',
-        );
+        this.logger.log(`WABA ${item.waba.wabaId} disabled: number ${phone.phoneNumberId} switched back to CLOUD_API`);
       }
     });
   }

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
@@ -25,13 +27,35 @@ export interface DisabledWaba {
   organizationId: string;
 }
 
+/** A change that left a WABA DISABLED, as a {@link WabaDisabledRule} is told about it. */
+export interface DisabledChange {
+  waba: DisabledWaba;
+  context: ChangeContext;
+}
+
 /**
- * Work another module must commit together with a change that leaves a WABA DISABLED (its numbers leave MM
- * Lite): runs inside the change's transaction, after the WABA row is locked, and queues its own events with
+ * Work another module must commit together with changes that leave WABAs DISABLED (their numbers leave MM
+ * Lite): runs inside the changes' transaction, after the WABA rows are locked, and queues its own events with
  * `Transactions.publishAfterCommit`. It runs on every applied change of a DISABLED WABA, not only on the
- * transition, so it must be idempotent; that also repairs what a crash left behind under older code.
+ * transition, so it must be idempotent; that also repairs what a crash left behind under older code. It is
+ * told about one change, or about every WABA of a batch ({@link WabaChanges.inBatch}) at once, each WABA once.
  */
-export type WabaDisabledRule = (waba: DisabledWaba, context: ChangeContext) => Promise<void>;
+export type WabaDisabledRule = (disabled: readonly DisabledChange[]) => Promise<void>;
+
+/**
+ * The WABAs a batch ({@link WabaChanges.inBatch}) locked in its transaction, and the disabled rules its
+ * changes left due, run once per WABA at the batch's end.
+ */
+interface WabaBatch {
+  /** The WABA IDs the batch asked for, found or not. */
+  requested: ReadonlySet<string>;
+  /** The locked entities by WABA ID (an unknown WABA is absent). */
+  locked: ReadonlyMap<string, Waba>;
+  /** The first change of each WABA left DISABLED, by WABA ID. */
+  disabled: Map<string, DisabledChange>;
+}
+
+const batches = new AsyncLocalStorage<WabaBatch>();
 
 /**
  * What a command does to one locked WABA: changes its fields and returns true, or returns false for
@@ -93,7 +117,7 @@ export class WabaChanges {
   async apply(wabaIds: string[], context: ChangeContext, mutate: WabaMutation): Promise<Waba[]> {
     return this.transactions.run(async (em) => {
       await context.fence?.(em);
-      const locked = await this.repository.lockForChange(wabaIds);
+      const locked = this.lockedInBatch(wabaIds) ?? (await this.repository.lockForChange(wabaIds));
       for (const waba of locked) {
         const before = visibleState(waba);
         if (await mutate(waba)) {
@@ -146,6 +170,46 @@ export class WabaChanges {
     });
   }
 
+  /**
+   * Runs `work` in one transaction (the caller's, or one of its own) with these WABAs locked first, with one
+   * statement in WABA-ID order (as every change locks them, so concurrent batches cannot deadlock): the
+   * commands `work` runs on them change the locked entities without locking them again, their writes and
+   * audit records are flushed together at the commit (multi-row statements), and the disabled rules their
+   * changes left due run once per WABA, for all of them at once, at the end of `work`. A command on a WABA
+   * outside the batch takes the usual path.
+   */
+  async inBatch<T>(wabaIds: readonly string[], work: () => Promise<T>): Promise<T> {
+    return this.transactions.run(async () => {
+      const requested = new Set(wabaIds);
+      const locked = requested.size > 0 ? await this.repository.lockForChange([...requested]) : [];
+      const batch: WabaBatch = {
+        requested,
+        locked: new Map(locked.map((waba) => [waba.wabaId, waba])),
+        disabled: new Map(),
+      };
+      const result = await batches.run(batch, work);
+      const disabled = [...batch.disabled.values()];
+      if (disabled.length > 0) {
+        for (const rule of this.disabledRules) {
+          await rule(disabled);
+        }
+      }
+      return result;
+    });
+  }
+
+  /**
+   * The WABA as the running batch ({@link inBatch}) locked it: the entity, null when the batch found no such
+   * WABA, undefined outside a batch or when the batch did not ask for it.
+   */
+  findInBatch(wabaId: string): Waba | null | undefined {
+    const batch = batches.getStore();
+    if (!batch?.requested.has(wabaId)) {
+      return undefined;
+    }
+    return batch.locked.get(wabaId) ?? null;
+  }
+
   /** {@link apply} for one WABA: the WABA as locked (changed or not), or null when it is unknown. */
   async applyOne(wabaId: string, context: ChangeContext, mutate: WabaMutation): Promise<Waba | null> {
     const [waba] = await this.apply([wabaId], context, mutate);
@@ -165,8 +229,16 @@ export class WabaChanges {
       return;
     }
     const disabled: DisabledWaba = { id: waba.id, wabaId: waba.wabaId, organizationId: waba.organization.id };
+    const batch = batches.getStore();
+    if (batch?.locked.get(waba.wabaId) === waba) {
+      // The rule is idempotent and its first run does the work: once per WABA, with the first such change.
+      if (!batch.disabled.has(waba.wabaId)) {
+        batch.disabled.set(waba.wabaId, { waba: disabled, context });
+      }
+      return;
+    }
     for (const rule of this.disabledRules) {
-      await rule(disabled, context);
+      await rule([{ waba: disabled, context }]);
     }
   }
 
@@ -192,6 +264,15 @@ export class WabaChanges {
       before,
       after,
     });
+  }
+
+  /** These WABAs as the running batch locked them, in WABA-ID order; undefined when the batch did not ask for all. */
+  private lockedInBatch(wabaIds: readonly string[]): Waba[] | undefined {
+    const batch = batches.getStore();
+    if (!batch || !wabaIds.every((wabaId) => batch.requested.has(wabaId))) {
+      return undefined;
+    }
+    return [...new Set(wabaIds)].sort().flatMap((wabaId) => batch.locked.get(wabaId) ?? []);
   }
 
   /** Audits and queues the events of what became visible; false when none of it changed. */

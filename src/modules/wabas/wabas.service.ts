@@ -93,7 +93,8 @@ export class WabasService {
    * when there is one. Null when unknown.
    */
   async findByWabaId(wabaId: string): Promise<WabaView | null> {
-    return this.repository.findAcrossTenants(wabaId);
+    const batched = this.changes.findInBatch(wabaId);
+    return batched !== undefined ? batched : this.repository.findAcrossTenants(wabaId);
   }
 
   /**
@@ -103,8 +104,18 @@ export class WabasService {
    * unknown.
    */
   async lockForShare(wabaId: string): Promise<WabaView | null> {
-    // Callers checked ownership first, as for the commands.
-    return this.repository.findAcrossTenants(wabaId, LockMode.PESSIMISTIC_READ);
+    // Callers checked ownership first, as for the commands. A batch holds its WABAs FOR UPDATE already.
+    const batched = this.changes.findInBatch(wabaId);
+    return batched !== undefined ? batched : this.repository.findAcrossTenants(wabaId, LockMode.PESSIMISTIC_READ);
+  }
+
+  /**
+   * Runs `work` in one transaction with these WABAs locked first, in WABA-ID order, so that this module's
+   * commands `work` runs on them apply without locking again and are written together at the commit (see
+   * WabaChanges.inBatch). For the webhook worker's batches; the commands stay the only way to change them.
+   */
+  async inBatch<T>(wabaIds: readonly string[], work: () => Promise<T>): Promise<T> {
+    return this.changes.inBatch(wabaIds, work);
   }
 
   /** One page of the organization's WABAs ordered by WABA ID, with the count of their numbers. */

@@ -27,6 +27,11 @@ const RECONNECTING_EVENTS: Record<string, ReconnectionEvidence> = {
 const MM_LITE_REREAD_EVENTS = new Set(['MM_LITE_TERMS_SIGNED', 'AD_ACCOUNT_LINKED']);
 const BAN_STATES = new Set<string>(Object.values(WabaBanState));
 
+/** Whether an `account_update` change makes its handler read Meta (a Graph call: never inside a transaction). */
+export function accountUpdateReadsMeta(change: RoutedChange): boolean {
+  return MM_LITE_REREAD_EVENTS.has(change.event ?? '');
+}
+
 /**
  * What a webhook change came to, from what the WABA's owner made of its report: the values are shared
  * (APPLIED, STALE, IGNORED).

@@ -17,6 +17,14 @@ const NAME_DECISION_STATUS: Record<string, string> = {
   DEFERRED: 'PENDING_REVIEW',
 };
 
+/** Quality events that carry their result, applied without re-reading Meta. */
+const QUALITY_EVENTS_WITHOUT_READ = new Set(['THROUGHPUT_UPGRADE', 'ONBOARDING']);
+
+/** Whether a number's change may make its handler read Meta (a Graph call: never inside a transaction). */
+export function phoneNumberUpdateReadsMeta(change: RoutedChange): boolean {
+  return change.field === 'phone_number_quality_update' && !QUALITY_EVENTS_WITHOUT_READ.has(change.event ?? '');
+}
+
 /**
  * `phone_number_quality_update` and `phone_number_name_update` (§6.4, §6.5): the number is found in the
  * WABA of `entry.id` by the digits of `display_phone_number`, and changed through PhoneNumbersService's

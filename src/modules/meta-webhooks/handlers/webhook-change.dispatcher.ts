@@ -7,8 +7,8 @@ import { WabasService } from 'src/modules/wabas/wabas.service';
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
-import { AccountUpdateHandler, webhookOutcomeOf } from './account-update.handler';
-import { PhoneNumberUpdateHandler } from './phone-number-update.handler';
+import { AccountUpdateHandler, accountUpdateReadsMeta, webhookOutcomeOf } from './account-update.handler';
+import { PhoneNumberUpdateHandler, phoneNumberUpdateReadsMeta } from './phone-number-update.handler';
 import { type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 const REVIEW_DECISIONS = new Set(['APPROVED', 'REJECTED', 'PENDING', 'DEFERRED']);
@@ -29,6 +29,43 @@ export class WebhookChangeDispatcher {
     private readonly accountUpdates: AccountUpdateHandler,
     private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
   ) {}
+
+  /**
+   * Runs `work` in one transaction (the caller's) with the WABAs these changes are about locked first, in
+   * WABA-ID order, so that the owners' commands {@link dispatch} runs on them apply without locking again and
+   * are written together at the commit (WabasService.inBatch). None of the changes may read Meta
+   * ({@link readsMeta}).
+   */
+  async inBatch<T>(changes: readonly RoutedChange[], work: () => Promise<T>): Promise<T> {
+    const wabaIds = new Set<string>();
+    for (const change of changes) {
+      if (change.wabaId && change.field !== 'messages') {
+        wabaIds.add(change.wabaId);
+      }
+    }
+    return this.wabas.inBatch([...wabaIds], work);
+  }
+
+  /**
+   * Whether {@link dispatch} may read Meta for this change (a re-read through the sync path): such a change
+   * cannot be applied inside a batch's transaction, since no Graph call runs inside one.
+   */
+  readsMeta(change: RoutedChange): boolean {
+    if (change.field === 'messages' || !change.wabaId) {
+      return false;
+    }
+    switch (change.field) {
+      case 'account_update':
+        return accountUpdateReadsMeta(change);
+      case 'phone_number_quality_update':
+      case 'phone_number_name_update':
+        return phoneNumberUpdateReadsMeta(change);
+      case 'business_capability_update':
+        return true;
+      default:
+        return false;
+    }
+  }
 
   async dispatch(change: RoutedChange, delivery: WebhookDelivery): Promise<WebhookChangeOutcome> {
     if (change.field === 'messages') {
