@@ -319,9 +319,15 @@ export class WabaRepository extends EntityRepository<Waba> {
     if (tokens.length === 0) {
       return [];
     }
+    // The rows are locked in WABA-ID order, as every other lock on several WABAs is taken: the renewal spans
+    // the chunks being applied, and an UPDATE locking in scan order could deadlock with them.
     const rows = await this.sql<{ waba_id: string }>(
       `UPDATE wabas SET sync_claim_expires_at = now() + (? * interval '1 millisecond')
-        WHERE sync_claimed_by = ? AND sync_claim_token IN (?)
+        WHERE id IN (
+              SELECT id FROM wabas
+               WHERE sync_claimed_by = ? AND sync_claim_token IN (?)
+               ORDER BY waba_id
+                 FOR UPDATE)
     RETURNING waba_id`,
       [leaseMs, owner, tokens],
     );
@@ -337,10 +343,15 @@ export class WabaRepository extends EntityRepository<Waba> {
     if (wabaIds.length === 0) {
       return;
     }
+    // Locked in WABA-ID order, like the renewal that may run at the same time over the same rows.
     await this.sql(
       `UPDATE wabas
           SET sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()
-        WHERE waba_id IN (?) AND sync_claimed_by = ? AND sync_claim_token = ?`,
+        WHERE id IN (
+              SELECT id FROM wabas
+               WHERE waba_id IN (?) AND sync_claimed_by = ? AND sync_claim_token = ?
+               ORDER BY waba_id
+                 FOR UPDATE)`,
       [wabaIds, claim.owner, claim.token],
     );
   }
