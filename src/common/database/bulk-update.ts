@@ -23,6 +23,8 @@ export function bulkUpdate(
   table: string,
   columns: readonly BulkColumn[],
   rows: readonly BulkRow[],
+  /** SQL assignments applied to every row written, beside its own values (from the caller's code, never input). */
+  also?: string,
 ): { sql: string; params: unknown[] } {
   const known = new Set(columns.map((column) => column.column));
   const records = rows.map((row) => {
@@ -39,7 +41,7 @@ export function bulkUpdate(
   const shape = columns.map(({ column, type }) => `${column} ${type}`);
   return {
     sql: `UPDATE ${table} AS t
-             SET ${sets.join(',\n                 ')},
+             SET ${sets.join(',\n                 ')},${also ? `\n                 ${also},` : ''}
                  updated_at = now()
             FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id uuid, changed text[], ${shape.join(', ')})
            WHERE t.id = v.id`,
@@ -135,8 +137,14 @@ export class ColumnMap<F extends string> {
     return this.columns[field].bulk;
   }
 
-  /** The rows of a {@link bulkUpdate} for these changed fields (rows with no change left out). */
-  bulkRows(changes: ReadonlyArray<{ id: string; fields: Partial<Record<F, unknown>> }>): BulkRow[] {
+  /**
+   * The rows of a {@link bulkUpdate} for these changed fields (rows with no change left out, unless
+   * `keepUnchanged`: the statement's `also` assignments are to reach them).
+   */
+  bulkRows(
+    changes: ReadonlyArray<{ id: string; fields: Partial<Record<F, unknown>> }>,
+    keepUnchanged = false,
+  ): BulkRow[] {
     return changes
       .map(({ id, fields }) => ({
         id,
@@ -144,6 +152,6 @@ export class ColumnMap<F extends string> {
           Object.entries(fields).map(([field, value]) => [this.columns[field as F].column, value]),
         ),
       }))
-      .filter((row) => Object.keys(row.changes).length > 0);
+      .filter((row) => keepUnchanged || Object.keys(row.changes).length > 0);
   }
 }
