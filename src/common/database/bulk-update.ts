@@ -50,8 +50,8 @@ export function bulkUpdate(
 }
 
 /**
- * The fields of `after` whose value differs from `before` (dates by time, JSON by its text, the rest by
- * identity), with their new values: what a {@link bulkUpdate} row writes.
+ * The fields of `after` whose value differs from `before` (dates by time, JSON by value whatever its keys'
+ * order, the rest by identity), with their new values: what a {@link bulkUpdate} row writes.
  */
 export function changedValues<T extends object, K extends keyof T>(
   before: T,
@@ -75,9 +75,38 @@ function sameValue(a: unknown, b: unknown): boolean {
     return a.getTime() === b.getTime();
   }
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return sameJson(a, b);
   }
   return false;
+}
+
+/**
+ * Whether two JSON values are equal, whatever the order of their objects' keys: a `jsonb` column reads back
+ * in PostgreSQL's key order, not the writer's, so comparing texts found every health object of a round
+ * changed and wrote it again. Walks the values without building their texts.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    return false;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((value, index) => sameJson(value, b[index]))
+    );
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) {
+    return false;
+  }
+  return keys.every((key) => Object.hasOwn(right, key) && sameJson(left[key], right[key]));
 }
 
 /** How a field of a plain row maps to its column: name, SQL type, how it is read, whether it is written in bulk. */
