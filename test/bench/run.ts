@@ -6,6 +6,7 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { StatusSyncJob } from 'src/modules/scheduler/jobs/status-sync.job';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { makeDue, mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
+import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
 import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { MemorySampler } from 'test/bench/memory-sampler';
@@ -135,6 +136,9 @@ async function main(): Promise<void> {
         kick: () => sut?.app.get(WebhookInboxWorker, { strict: false }).kick(),
       }),
     );
+
+    memory.phase('connect through the API');
+    printConnectBench(await runConnectBench(sut, quick ? { sequential: 10, concurrent: 80 } : {}), out);
 
     memory.phase('sync round');
     const round = await measureRound(sut, pool, scale, roundWabaIds);

@@ -211,8 +211,9 @@ describe('Sync rounds (e2e)', () => {
         wabasPerBusiness: 1,
         tokens: 'per-waba',
       });
-      // The first call and both of the gateway's retries fail: that is the multi-ID read of the fields.
-      sut.simulator.injectFault({ path: '', kind: 'http500', times: 3 });
+      // Both multi-ID reads (the fields and the numbers, which go out at once) fail, each with both of the
+      // gateway's retries.
+      sut.simulator.injectFault({ path: '', kind: 'http500', times: 6 });
 
       const round = await runRound(sut);
 

@@ -23,6 +23,8 @@ export function bulkUpdate(
   table: string,
   columns: readonly BulkColumn[],
   rows: readonly BulkRow[],
+  /** SQL assignments applied to every row written, beside its own values (from the caller's code, never input). */
+  also?: string,
 ): { sql: string; params: unknown[] } {
   const known = new Set(columns.map((column) => column.column));
   const records = rows.map((row) => {
@@ -39,7 +41,7 @@ export function bulkUpdate(
   const shape = columns.map(({ column, type }) => `${column} ${type}`);
   return {
     sql: `UPDATE ${table} AS t
-             SET ${sets.join(',\n                 ')},
+             SET ${sets.join(',\n                 ')},${also ? `\n                 ${also},` : ''}
                  updated_at = now()
             FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id uuid, changed text[], ${shape.join(', ')})
            WHERE t.id = v.id`,
@@ -48,8 +50,8 @@ export function bulkUpdate(
 }
 
 /**
- * The fields of `after` whose value differs from `before` (dates by time, JSON by its text, the rest by
- * identity), with their new values: what a {@link bulkUpdate} row writes.
+ * The fields of `after` whose value differs from `before` (dates by time, JSON by value whatever its keys'
+ * order, the rest by identity), with their new values: what a {@link bulkUpdate} row writes.
  */
 export function changedValues<T extends object, K extends keyof T>(
   before: T,
@@ -73,9 +75,38 @@ function sameValue(a: unknown, b: unknown): boolean {
     return a.getTime() === b.getTime();
   }
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return sameJson(a, b);
   }
   return false;
+}
+
+/**
+ * Whether two JSON values are equal, whatever the order of their objects' keys: a `jsonb` column reads back
+ * in PostgreSQL's key order, not the writer's, so comparing texts found every health object of a round
+ * changed and wrote it again. Walks the values without building their texts.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    return false;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((value, index) => sameJson(value, b[index]))
+    );
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) {
+    return false;
+  }
+  return keys.every((key) => Object.hasOwn(right, key) && sameJson(left[key], right[key]));
 }
 
 /** How a field of a plain row maps to its column: name, SQL type, how it is read, whether it is written in bulk. */
@@ -135,8 +166,14 @@ export class ColumnMap<F extends string> {
     return this.columns[field].bulk;
   }
 
-  /** The rows of a {@link bulkUpdate} for these changed fields (rows with no change left out). */
-  bulkRows(changes: ReadonlyArray<{ id: string; fields: Partial<Record<F, unknown>> }>): BulkRow[] {
+  /**
+   * The rows of a {@link bulkUpdate} for these changed fields (rows with no change left out, unless
+   * `keepUnchanged`: the statement's `also` assignments are to reach them).
+   */
+  bulkRows(
+    changes: ReadonlyArray<{ id: string; fields: Partial<Record<F, unknown>> }>,
+    keepUnchanged = false,
+  ): BulkRow[] {
     return changes
       .map(({ id, fields }) => ({
         id,
@@ -144,6 +181,6 @@ export class ColumnMap<F extends string> {
           Object.entries(fields).map(([field, value]) => [this.columns[field as F].column, value]),
         ),
       }))
-      .filter((row) => Object.keys(row.changes).length > 0);
+      .filter((row) => keepUnchanged || Object.keys(row.changes).length > 0);
   }
 }

@@ -1,6 +1,7 @@
 import { LockMode, raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { boundRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, ColumnMap, type MappedColumn } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
@@ -116,16 +117,22 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     if (wabaIds.length === 0) {
       return byWaba;
     }
-    // A query builder (not filtered): the sync rounds read every organization's WABAs, which bound the rows.
-    const rows = await this.createQueryBuilder('p')
-      .select(['p.phoneNumberId'])
-      .addSelect(raw('w.waba_id AS waba_meta_id'))
-      .join('p.waba', 'w')
-      .where({ 'w.wabaId': { $in: wabaIds } })
-      .orderBy({ phoneNumberId: 'asc' })
-      .execute<Array<{ phone_number_id: string; waba_meta_id: string }>>('all', false);
+    // Raw SQL (not filtered): the sync rounds read every organization's WABAs, which bound the rows.
+    const rows = await boundRows<{ phone_number_id: string; waba_meta_id: string }>(
+      this.getEntityManager(),
+      `SELECT p.phone_number_id, w.waba_id AS waba_meta_id
+         FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
+        WHERE w.waba_id = ANY(?)
+        ORDER BY p.phone_number_id`,
+      [wabaIds],
+    );
     for (const row of rows) {
-      byWaba.set(row.waba_meta_id, [...(byWaba.get(row.waba_meta_id) ?? []), row.phone_number_id]);
+      const ids = byWaba.get(row.waba_meta_id);
+      if (ids) {
+        ids.push(row.phone_number_id);
+      } else {
+        byWaba.set(row.waba_meta_id, [row.phone_number_id]);
+      }
     }
     return byWaba;
   }
@@ -185,14 +192,14 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     // The caller names the WABAs (internal and Meta ID): the numbers' query never reads the wabas table.
     const metaIdOf = new Map(wabas.map((waba) => [waba.id, waba.wabaId]));
     // Raw SQL, across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
-    const rows = await this.getEntityManager().execute<Array<Record<string, unknown>>>(
+    const rows = await boundRows<Record<string, unknown>>(
+      this.getEntityManager(),
       `SELECT p.id, p.organization_id, p.phone_number_id, p.waba_id AS waba_row_id, ${PHONE_SYNC_COLUMNS.select('p')}
          FROM phone_numbers p
-        WHERE p.phone_number_id IN (?) AND p.waba_id IN (?)
+        WHERE p.phone_number_id = ANY(?) AND p.waba_id = ANY(?)
         ORDER BY p.phone_number_id
           FOR UPDATE`,
       [phoneNumberIds, [...metaIdOf.keys()]],
-      'all',
     );
     return rows.map(
       (row) =>
@@ -216,7 +223,7 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
       return;
     }
     const { sql, params } = bulkUpdate('phone_numbers', PHONE_SYNC_COLUMNS.bulkColumns, rows);
-    await this.getEntityManager().execute(sql, params, 'run');
+    await boundRows(this.getEntityManager(), sql, params);
   }
 
   /** The {@link PhoneSyncField}s of a number as read (for {@link writeSyncedFields}' comparison). */

@@ -193,22 +193,28 @@ export class SyncRoundService {
       await this.release(run, task.waba.claim, [task.waba.wabaId]);
       return;
     }
-    const { handled, fallback } = await this.syncGroup(run, gateway, task);
-    await this.release(run, task.wabas[0].claim, handled);
+    const claim = task.wabas[0].claim;
+    const { handled, released, fallback } = await this.syncGroup(run, gateway, task);
+    run.released(claim, [...released]);
+    await this.release(
+      run,
+      claim,
+      handled.filter((wabaId) => !released.has(wabaId)),
+    );
     run.push(fallback.map((waba) => ({ kind: 'single', waba })));
   }
 
   /**
    * Reads a group with multi-ID calls: the WABAs' fields (MM Lite status and the portfolio's terms come
-   * with them), then their known numbers. Returns the WABAs whose outcome is recorded and those to read
-   * one by one (their chunk failed, or one of their numbers could not be read). All the WABAs of a group
-   * come from one claimed batch, under one claim.
+   * with them) and their known numbers. Returns the WABAs whose outcome is recorded, those of them whose
+   * claim the apply released already, and those to read one by one (their chunk failed, or one of their
+   * numbers could not be read). All the WABAs of a group come from one claimed batch, under one claim.
    */
   private async syncGroup(
     run: RoundRun,
     gateway: LimitedSyncRoundReads,
     task: Extract<RoundTask, { kind: 'group' }>,
-  ): Promise<{ handled: string[]; fallback: ClaimedWaba[] }> {
+  ): Promise<{ handled: string[]; released: Set<string>; fallback: ClaimedWaba[] }> {
     const claim = task.wabas[0].claim;
     const handled: string[] = [];
     const fallback: ClaimedWaba[] = [];
@@ -225,17 +231,18 @@ export class SyncRoundService {
       }
     }
     if (active.length === 0) {
-      return { handled, fallback };
+      return { handled, released: new Set(), fallback };
     }
 
+    // The numbers known before the read, so that their calls go out with the WABAs' call, not after it: a
+    // chunk waits one Meta latency, not two (a number added meanwhile arrives through webhooks or the next read).
+    const activeIds = active.map((waba) => waba.wabaId);
+    const numbersByWaba = await this.phoneNumbers.phoneNumberIdsByWaba(activeIds);
     const observedAt = new Date();
-    const fields = await gateway.getWabas(
-      active.map((waba) => waba.wabaId),
-      task.token,
-    );
-    const numbersByWaba = await this.phoneNumbers.phoneNumberIdsByWaba([...fields.found.keys()]);
-    const phoneIds = [...numbersByWaba.values()].flat();
-    const phones = await readNumbers(gateway, phoneIds, task.token);
+    const [fields, phones] = await Promise.all([
+      gateway.getWabas(activeIds, task.token),
+      readNumbers(gateway, [...numbersByWaba.values()].flat(), task.token),
+    ]);
 
     const readings = new Map<string, WabaReading>();
     for (const waba of active) {
@@ -265,32 +272,34 @@ export class SyncRoundService {
       });
       handled.push(waba.wabaId);
     }
-    await this.applyChunk(gateway, run, readings, claim);
+    const released = await this.applyChunk(gateway, run, readings, claim);
     if (fallback.length > 0) {
       this.logger.warn(`Sync round: ${fallback.length} WABA(s) of a multi-ID read fall back to one read each`);
     }
-    return { handled, fallback };
+    return { handled, released, fallback };
   }
 
   /**
-   * Applies a chunk's readings in one transaction (the round's cost is the writing, not Meta); if that
-   * fails, each WABA is applied on its own so one bad row cannot fail its chunk-mates. A WABA whose claim
-   * was taken over meanwhile is not applied (its new holder reads and applies it).
+   * Applies a chunk's readings in one transaction (the round's cost is the writing, not Meta), which also
+   * releases the claim on the WABAs it applies; if that fails, each WABA is applied on its own so one bad
+   * row cannot fail its chunk-mates. A WABA whose claim was taken over meanwhile is not applied (its new
+   * holder reads and applies it). Returns the WABAs whose claim the apply released.
    */
   private async applyChunk(
     gateway: LimitedSyncRoundReads,
     run: RoundRun,
     readings: Map<string, WabaReading>,
     claim: SyncClaim,
-  ): Promise<void> {
+  ): Promise<Set<string>> {
     if (readings.size === 0) {
-      return;
+      return new Set();
     }
     try {
-      const appliedIds = new Set(await this.sync.applyReadingsInBulk(readings, run.actor, { claim }));
+      const appliedIds = new Set(await this.sync.applyReadingsInBulk(readings, run.actor, { claim, release: true }));
       for (const wabaId of readings.keys()) {
         run.count(appliedIds.has(wabaId) ? 'succeeded' : 'lost');
       }
+      return appliedIds;
     } catch (error) {
       this.logger.warn(
         `Sync round: applying a chunk of ${readings.size} failed (${error instanceof Error ? error.message : 'unexpected error'}); applying one by one`,
@@ -302,6 +311,7 @@ export class SyncRoundService {
           ),
         );
       }
+      return new Set();
     }
   }
 

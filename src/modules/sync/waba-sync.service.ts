@@ -40,6 +40,8 @@ export interface SyncGuard {
   claim?: SyncClaim;
   /** The webhook worker's lease of the delivery the read answers (see ChangeContext.fence). */
   fence?: ChangeFence;
+  /** A round's chunk: release the `claim` on the WABAs applied in the apply's own transaction. */
+  release?: boolean;
 }
 
 /** The reads of Meta a {@link WabaReading} takes: the gateway itself, or a sync round's limited view of it. */
@@ -185,17 +187,18 @@ export class WabaSyncService {
    * {@link applyReadings} for a sync round's chunk, with the same rules and guard, in one transaction and
    * without loading entities: the WABAs whose visible state does not change are written by one statement,
    * the others through the WABAs' commands, then every number by one statement (audited where it changed).
-   * Returns the Meta IDs of the WABAs applied.
+   * With `release`, the round's claim on the WABAs applied ends in the same transaction. Returns the Meta IDs
+   * of the WABAs applied.
    */
   async applyReadingsInBulk(
     readings: Map<string, WabaReading>,
     requestedBy: Actor,
-    { claim, fence }: SyncGuard = {},
+    { claim, fence, release }: SyncGuard = {},
   ): Promise<string[]> {
     const context = readContext(requestedBy, fence);
     const schedule = this.schedule();
     return this.transactions.run(async () => {
-      const wabas = await this.syncState.applySyncReadingsInBulk(readings, context, schedule, claim);
+      const wabas = await this.syncState.applySyncReadingsInBulk(readings, context, schedule, claim, { release });
       await this.applyNumbers(readings, wabas, context);
       return wabas.map((waba) => waba.wabaId);
     });

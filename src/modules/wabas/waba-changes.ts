@@ -17,6 +17,7 @@ import { changedValues } from 'src/common/database/bulk-update';
 import { rederive, visibleState, type WabaVisibleState } from './waba-transitions';
 import type { Waba } from './waba.entity';
 import type { WabaSyncField, WabaSyncRow } from './waba-sync-columns';
+import type { SyncClaim } from './waba-sync.types';
 import { WabaRepository } from './waba.repository';
 import { WabaStatus } from './wabas.constants';
 
@@ -133,9 +134,16 @@ export class WabaChanges {
    * WABA-ID order and reads them as plain rows, runs `mutate` on each and re-derives it; a WABA whose change
    * stays invisible (status, reason, MM Lite column and connection as they were, and not DISABLED: no audit,
    * event nor disabled rule is due) is written with the others by one statement, and any other goes through {@link apply}, the
-   * command path (its row is locked already). Returns the locked rows, changed or not.
+   * command path (its row is locked already). With `releaseClaim` (a round's chunk, whose mutation checks that
+   * claim under the lock), the rows applied are released in the same transaction, by the same statement.
+   * Returns the locked rows, changed or not.
    */
-  async applyInBulk(wabaIds: string[], context: ChangeContext, mutate: WabaSyncMutation): Promise<WabaSyncRow[]> {
+  async applyInBulk(
+    wabaIds: string[],
+    context: ChangeContext,
+    mutate: WabaSyncMutation,
+    { releaseClaim }: { releaseClaim?: SyncClaim } = {},
+  ): Promise<WabaSyncRow[]> {
     return this.transactions.run(async (em) => {
       await context.fence?.(em);
       const locked = await this.repository.lockForSync(wabaIds);
@@ -161,10 +169,13 @@ export class WabaChanges {
           commands.push(row.wabaId);
         }
       }
-      await this.repository.writeSyncedFields(writes);
+      await this.repository.writeSyncedFields(writes, { release: releaseClaim !== undefined });
       this.transactions.publishAfterCommit(...updated);
       if (commands.length > 0) {
         await this.apply(commands, context, mutate);
+        if (releaseClaim) {
+          await this.repository.releaseSyncClaims(releaseClaim, commands);
+        }
       }
       return locked;
     });

@@ -103,20 +103,23 @@ export class WabaSyncStateService {
   /**
    * {@link applySyncReadings} for a sync round's chunk, the same rules without loading entities
    * (WabaChanges.applyInBulk): one statement writes the WABAs whose visible state stays as it was, and the
-   * others go through the command path (audit, events, the disabled rule). Returns the WABAs applied (internal
-   * ID, Meta ID, organization), for the numbers that follow in the same transaction.
+   * others go through the command path (audit, events, the disabled rule). `release` also releases the
+   * round's `claim` on the WABAs applied, in the same transaction (as {@link releaseSyncClaims}). Returns the
+   * WABAs applied (internal ID, Meta ID, organization), for the numbers that follow in the same transaction.
    */
   async applySyncReadingsInBulk(
     readings: ReadonlyMap<string, WabaSyncReading>,
     context: ChangeContext,
     schedule: SyncSchedule,
     claim?: SyncClaim,
+    { release = false }: { release?: boolean } = {},
   ): Promise<SyncedWaba[]> {
     const applied = new Set<string>();
     const locked = await this.changes.applyInBulk(
       [...readings.keys()],
       context,
       syncMutation(readings, schedule, claim, applied),
+      { releaseClaim: release ? claim : undefined },
     );
     return locked
       .filter((waba) => applied.has(waba.wabaId))

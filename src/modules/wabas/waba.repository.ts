@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { boundRows } from 'src/common/database/bound-sql';
 import { bulkUpdate } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
@@ -80,6 +81,13 @@ interface DetailRowColumns extends ListRowColumns {
   created_at: Date | string;
   updated_at: Date | string;
 }
+
+/**
+ * Ends a round's claim on a row and stamps it handled with the database's clock (a full round compares
+ * `sync_handled_at` with its own start, read from the same clock).
+ */
+const RELEASE_SYNC_CLAIM =
+  'sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()';
 
 const LIST_COLUMNS = `w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
               w.associated_numbers`;
@@ -194,7 +202,7 @@ export class WabaRepository extends EntityRepository<Waba> {
     const rows = await this.sql<Record<string, unknown>>(
       `SELECT id, organization_id, waba_id, ${WABA_SYNC_COLUMNS.select()}
          FROM wabas
-        WHERE waba_id IN (?)
+        WHERE waba_id = ANY(?)
         ORDER BY waba_id
           FOR UPDATE`,
       [wabaIds],
@@ -213,14 +221,24 @@ export class WabaRepository extends EntityRepository<Waba> {
   /**
    * Writes, with one statement, the fields of locked WABAs ({@link lockForSync}) that a sync changed; only
    * the columns that differ from what was read, and only those the round may write in bulk (it throws for
-   * any other: such a WABA goes through the command path).
+   * any other: such a WABA goes through the command path). `release` also ends the round's claim on them
+   * and stamps them handled (as {@link releaseSyncClaims}): the caller checked under the lock that its
+   * claim stands.
    */
-  async writeSyncedFields(changes: Array<{ id: string; fields: Partial<WabaSyncRow> }>): Promise<void> {
-    const rows = WABA_SYNC_COLUMNS.bulkRows(changes);
+  async writeSyncedFields(
+    changes: Array<{ id: string; fields: Partial<WabaSyncRow> }>,
+    { release = false }: { release?: boolean } = {},
+  ): Promise<void> {
+    const rows = WABA_SYNC_COLUMNS.bulkRows(changes, release);
     if (rows.length === 0) {
       return;
     }
-    const { sql, params } = bulkUpdate('wabas', WABA_SYNC_COLUMNS.bulkColumns, rows);
+    const { sql, params } = bulkUpdate(
+      'wabas',
+      WABA_SYNC_COLUMNS.bulkColumns,
+      rows,
+      release ? RELEASE_SYNC_CLAIM : undefined,
+    );
     await this.sql(sql, params);
   }
 
@@ -319,9 +337,15 @@ export class WabaRepository extends EntityRepository<Waba> {
     if (tokens.length === 0) {
       return [];
     }
+    // The rows are locked in WABA-ID order, as every other lock on several WABAs is taken: the renewal spans
+    // the chunks being applied, and an UPDATE locking in scan order could deadlock with them.
     const rows = await this.sql<{ waba_id: string }>(
       `UPDATE wabas SET sync_claim_expires_at = now() + (? * interval '1 millisecond')
-        WHERE sync_claimed_by = ? AND sync_claim_token IN (?)
+        WHERE id IN (
+              SELECT id FROM wabas
+               WHERE sync_claimed_by = ? AND sync_claim_token = ANY(?)
+               ORDER BY waba_id
+                 FOR UPDATE)
     RETURNING waba_id`,
       [leaseMs, owner, tokens],
     );
@@ -337,16 +361,21 @@ export class WabaRepository extends EntityRepository<Waba> {
     if (wabaIds.length === 0) {
       return;
     }
+    // Locked in WABA-ID order, like the renewal that may run at the same time over the same rows.
     await this.sql(
       `UPDATE wabas
-          SET sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()
-        WHERE waba_id IN (?) AND sync_claimed_by = ? AND sync_claim_token = ?`,
+          SET ${RELEASE_SYNC_CLAIM}
+        WHERE id IN (
+              SELECT id FROM wabas
+               WHERE waba_id = ANY(?) AND sync_claimed_by = ? AND sync_claim_token = ?
+               ORDER BY waba_id
+                 FOR UPDATE)`,
       [wabaIds, claim.owner, claim.token],
     );
   }
 
   private sql<T>(query: string, params: unknown[]): Promise<T[]> {
-    return this.getEntityManager().execute<T[]>(query, params, 'all');
+    return boundRows<T>(this.getEntityManager(), query, params);
   }
 }
 
