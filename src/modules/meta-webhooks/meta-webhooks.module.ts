@@ -16,6 +16,7 @@ import { WebhookInboxRetentionService } from './webhook-inbox-retention.service'
 import { WebhookInboxStatsService } from './webhook-inbox-stats.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
+import { WebhookIntakeLoad } from './webhook-intake.load';
 
 /**
  * Meta webhooks: signed deliveries in at /webhooks/meta, the durable inbox and its worker, dispatch of
@@ -30,6 +31,7 @@ import { WebhookInboxWorker } from './webhook-inbox.worker';
     WebhookInboxRetentionService,
     WebhookInboxRepository,
     WebhookInboxWorker,
+    WebhookIntakeLoad,
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,

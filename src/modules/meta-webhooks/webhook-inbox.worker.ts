@@ -27,6 +27,7 @@ import {
 } from './meta-webhooks.constants';
 import { routeWebhookChanges } from './webhook-change.router';
 import { type WebhookInboxClaim, WebhookInboxRepository } from './webhook-inbox.repository';
+import { WebhookIntakeLoad } from './webhook-intake.load';
 
 /** Thrown where a worker finds that its claim on a row is gone: nothing of the row may be applied any more. */
 class WebhookLeaseLostError extends Error {
@@ -73,6 +74,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     private readonly em: EntityManager,
     private readonly inbox: WebhookInboxRepository,
     private readonly dispatcher: WebhookChangeDispatcher,
+    private readonly intakeLoad: WebhookIntakeLoad,
     config: ConfigService<AllConfig, true>,
   ) {
     this.leaseMs = config.get('scheduler.webhookLeaseMs', { infer: true });
@@ -113,7 +115,8 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       this.wanted = true;
       return;
     }
-    const free = WEBHOOK_PROCESS_CONCURRENCY - this.lanes.size;
+    // During an intake burst, fewer lanes: the deliveries' 200s come first (WebhookIntakeLoad).
+    const free = this.intakeLoad.processingLanes(WEBHOOK_PROCESS_CONCURRENCY) - this.lanes.size;
     if (free <= 0) {
       return;
     }
