@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -6,6 +6,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { PinoLogger } from 'nestjs-pino';
+import { Store, storage } from 'nestjs-pino/storage';
 
 import type { AllConfig } from 'config/config.type';
 import { ErrorCode } from 'src/common/exceptions/error-code';
@@ -21,8 +23,11 @@ import {
 import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
 import { capUnreadBodies } from 'src/common/http/unread-body';
 import { createValidationPipe } from 'src/common/http/validation';
-import { answerLivenessProbesFirst, headersSetBy } from 'src/bootstrap/liveness-probe';
+import { answerLivenessProbesFirst, headersSetBy, putInFrontOfApp } from 'src/bootstrap/liveness-probe';
+import { answerWebhookDeliveries, type BodyRefusal, WEBHOOK_INTAKE_PATH } from 'src/bootstrap/webhook-intake';
+import { MetaWebhooksService } from 'src/modules/meta-webhooks/meta-webhooks.service';
 import { createWebhookBodyReader } from 'src/modules/meta-webhooks/webhook-body.reader';
+import { MetricsService } from 'src/modules/metrics/metrics.service';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -46,10 +51,37 @@ export function configureApp(app: INestApplication): void {
       directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'https:'] },
     },
   });
+  const server = app.getHttpServer() as Server;
+  const securityHeaderValues = headersSetBy(securityHeaders);
   // The liveness probe first, before Express: the same bytes, security headers and request ID, nothing else.
-  answerLivenessProbesFirst(app.getHttpServer() as Server, headersSetBy(securityHeaders));
+  answerLivenessProbesFirst(server, securityHeaderValues);
+  // Meta's deliveries next, also before Express: what the route needs and nothing else (webhook-intake.ts).
+  const metrics = app.get(MetricsService);
+  const capUnreadBody = capUnreadBodies(bodyLimit);
+  putInFrontOfApp(
+    server,
+    answerWebhookDeliveries({
+      webhooks: app.get(MetaWebhooksService),
+      reader: { appSecret: config.get('meta.appSecret', { infer: true }) },
+      securityHeaders: securityHeaderValues,
+      refuseBody,
+      capUnreadBody,
+      // The request logger's root exists once the app is initialised, i.e. before the first request.
+      withRequestLogger: (requestId, work) => storage.run(new Store(PinoLogger.root.child({ reqId: requestId })), work),
+      answered: ({ requestId, statusCode, durationMs, seconds }) => {
+        // The line the request logger writes for a routed request (logging.module.ts), and its metric.
+        const line = { reqId: requestId, method: 'POST', route: WEBHOOK_INTAKE_PATH, statusCode, durationMs };
+        if (statusCode >= 500) {
+          PinoLogger.root.error(line, 'request completed');
+        } else {
+          PinoLogger.root.info(line, 'request completed');
+        }
+        metrics.recordHttp('POST', WEBHOOK_INTAKE_PATH, statusCode, seconds);
+      },
+    }),
+  );
   // Before anything else can answer: a body answered unread is discarded for a bounded while only.
-  expressApp.use(capUnreadBodies(bodyLimit));
+  expressApp.use(capUnreadBody);
   expressApp.use(securityHeaders);
   expressApp.use(rejectNonJsonBodies);
   // Meta's deliveries are authenticated by an HMAC of their raw bytes (up to ~3 MB): the reader checks it
@@ -88,28 +120,30 @@ export function configureApp(app: INestApplication): void {
 // authentication: they cost an unauthenticated caller's request nothing more than its 401 would.
 // The coding is checked whatever the method: any body may reach the reader.
 function rejectNonJsonBodies(request: Request, response: Response, next: NextFunction): void {
-  if (!carriesBody(request)) {
+  const refusal = refuseBody(request);
+  if (!refusal) {
     next();
     return;
   }
+  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, refusal.detail, {
+    instance: request.originalUrl.split('?')[0],
+    errors: [refusal.error],
+  });
+  response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+function refuseBody(request: IncomingMessage): BodyRefusal | null {
+  if (!carriesBody(request)) {
+    return null;
+  }
   const { type, charset } = parseContentType(request.headers['content-type']);
-  if (BODY_METHODS.has(request.method) && (!isJsonMediaType(type) || !isUtf8Charset(charset))) {
+  if (BODY_METHODS.has(request.method ?? '') && (!isJsonMediaType(type) || !isUtf8Charset(charset))) {
     const message = isJsonMediaType(type) ? 'charset must be utf-8' : 'must be application/json';
-    refuse(request, response, 'Send the body as application/json in UTF-8', { field: 'content-type', message });
-    return;
+    return { detail: 'Send the body as application/json in UTF-8', error: { field: 'content-type', message } };
   }
   if (!parseContentEncoding(request.headers['content-encoding'])) {
     const message = `must be one of ${CONTENT_CODINGS.join(', ')} (one coding)`;
-    refuse(request, response, `Content-Encoding ${message}`, { field: 'content-encoding', message });
-    return;
+    return { detail: `Content-Encoding ${message}`, error: { field: 'content-encoding', message } };
   }
-  next();
-}
-
-function refuse(request: Request, response: Response, detail: string, error: { field: string; message: string }): void {
-  const problem = problemFor(ErrorCode.UNSUPPORTED_MEDIA_TYPE, detail, {
-    instance: request.originalUrl.split('?')[0],
-    errors: [error],
-  });
-  response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  return null;
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, Server, ServerResponse } from 'node:http';
 
+import { jsonAnswerHeaders } from 'src/common/http/json-answer';
 import { carriesBody } from 'src/common/http/json-body';
 import { assignRequestId } from 'src/common/logging/request-id';
 
@@ -8,7 +8,8 @@ import { assignRequestId } from 'src/common/logging/request-id';
 export const LIVENESS_PATH = '/health/live';
 const LIVENESS_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
 
-type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+/** A Node request handler that answers some requests itself and passes the others on with `next()`. */
+export type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
 
 /**
  * Puts {@link answerLivenessProbes} in front of the HTTP server's request listener (the Express app Nest
@@ -16,15 +17,23 @@ type Middleware = (request: IncomingMessage, response: ServerResponse, next: (er
  * before. Call once, before the server listens.
  */
 export function answerLivenessProbesFirst(server: Server, securityHeaders: OutgoingHttpHeaders): void {
+  putInFrontOfApp(server, answerLivenessProbes(securityHeaders));
+}
+
+/**
+ * Puts `middleware` in front of the HTTP server's one request listener (the Express app Nest created, or
+ * what an earlier call put in front of it): the requests it answers never enter Express; the others go on
+ * as before. Call before the server listens.
+ */
+export function putInFrontOfApp(server: Server, middleware: Middleware): void {
   const listeners = server.listeners('request') as RequestListener[];
   if (listeners.length !== 1) {
     throw new Error(`Expected the app as the HTTP server's one request listener, found ${listeners.length}`);
   }
   const [app] = listeners;
-  const probe = answerLivenessProbes(securityHeaders);
   server.removeListener('request', app);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    probe(request, response, () => app(request, response));
+    middleware(request, response, () => app(request, response));
   });
 }
 
@@ -37,13 +46,8 @@ export function answerLivenessProbesFirst(server: Server, securityHeaders: Outgo
  * Health probes are not logged at info anyway, and are left out of the request metrics here.
  */
 export function answerLivenessProbes(securityHeaders: OutgoingHttpHeaders): Middleware {
-  const headers: OutgoingHttpHeaders = {
-    ...securityHeaders,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': LIVENESS_BODY.length,
-    // Express's weak ETag of the body (the `etag` package: length and SHA-1), as the route sends it.
-    etag: `W/"${LIVENESS_BODY.length.toString(16)}-${createHash('sha1').update(LIVENESS_BODY).digest('base64').slice(0, 27)}"`,
-  };
+  // Express's content type and weak ETag of the body, as the route sends it.
+  const headers: OutgoingHttpHeaders = { ...securityHeaders, ...jsonAnswerHeaders(LIVENESS_BODY) };
   return (request, response, next) => {
     if (
       request.url !== LIVENESS_PATH ||

@@ -38,7 +38,9 @@ export class MetaWebhooksController {
 
   /**
    * The body was read and its signature checked on the raw bytes by `createWebhookBodyReader`, mounted
-   * in front of every parser (configure-app.ts); an unverified request never reaches this handler.
+   * in front of every parser (configure-app.ts); an unverified request never reaches this handler. The exact
+   * path is answered before Express by src/bootstrap/webhook-intake.ts, with the same bytes: this route
+   * documents it and serves the other spellings (a trailing slash, other case).
    */
   @Post()
   @HttpCode(HttpStatus.OK)

@@ -17,6 +17,7 @@ import { WebhookInboxStatsService } from './webhook-inbox-stats.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
 import { WebhookLaneProcessor } from './webhook-lane.processor';
+import { WebhookIntakeLoad } from './webhook-intake.load';
 
 /**
  * Meta webhooks: signed deliveries in at /webhooks/meta, the durable inbox and its worker, dispatch of
@@ -32,6 +33,7 @@ import { WebhookLaneProcessor } from './webhook-lane.processor';
     WebhookInboxRepository,
     WebhookInboxWorker,
     WebhookLaneProcessor,
+    WebhookIntakeLoad,
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,

@@ -18,6 +18,7 @@ import type { VerifiedWebhookBody } from './webhook-body.reader';
 import { splitDeliveryByWaba } from './webhook-change.router';
 import { type StoredDelivery, WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookInboxWorker } from './webhook-inbox.worker';
+import { WebhookIntakeLoad } from './webhook-intake.load';
 
 const CHALLENGE_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
@@ -34,6 +35,7 @@ export class MetaWebhooksService {
     private readonly inbox: WebhookInboxRepository,
     private readonly config: ConfigService<AllConfig, true>,
     private readonly worker: WebhookInboxWorker,
+    private readonly intakeLoad: WebhookIntakeLoad,
   ) {}
 
   /**
@@ -64,6 +66,8 @@ export class MetaWebhooksService {
     if (!body || body.raw.length === 0) {
       throw new InvalidWebhookSignatureException('A signed JSON body is required');
     }
+    // Counted before anything else: during a burst the worker leaves the CPU to the deliveries (see the load).
+    this.intakeLoad.noteDelivery();
     const { sha256 } = body;
     const decoded = decodeWebhookBody(body.raw);
     if (!decoded.ok) {

@@ -21,6 +21,7 @@ import {
 } from './meta-webhooks.constants';
 import { type WebhookInboxClaim, WebhookInboxRepository } from './webhook-inbox.repository';
 import { describe, type LaneLease, WebhookLaneProcessor } from './webhook-lane.processor';
+import { WebhookIntakeLoad } from './webhook-intake.load';
 
 /**
  * Processes the webhook inbox asynchronously and durably, with several instances on one database.
@@ -60,6 +61,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly inbox: WebhookInboxRepository,
     private readonly processor: WebhookLaneProcessor,
+    private readonly intakeLoad: WebhookIntakeLoad,
     config: ConfigService<AllConfig, true>,
   ) {
     this.leaseMs = config.get('scheduler.webhookLeaseMs', { infer: true });
@@ -99,7 +101,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       this.wanted = true;
       return;
     }
-    const free = WEBHOOK_BATCH_LANES - this.lanes.size;
+    const free = this.intakeLoad.processingLanes(WEBHOOK_BATCH_LANES) - this.lanes.size;
     if (free <= 0) {
       return;
     }
