@@ -1,0 +1,216 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { Pool } from 'pg';
+
+import { findFreePort } from 'src/common/database/embedded-postgres';
+import { SecretBox } from 'src/common/security/secret-box';
+import { benchScale, benchWabaId } from 'test/bench/bench-scale';
+import { seedScale } from 'test/bench/bench-seed';
+import { httpLoad, type LoadResult } from 'test/bench/load-runner';
+import { createTestApp } from 'test/utils/create-test-app';
+
+/** One load phase with the CPU it cost the service process and the database cluster. */
+interface PhaseFigures extends LoadResult {
+  serviceCpuUsPerRequest: number;
+  databaseCpuUsPerRequest: number;
+}
+
+/**
+ * `npx ts-node --transpile-only -r tsconfig-paths/register test/bench/wabas-read-process.bench.ts`: the routed
+ * probe (`/health/live?route`), the WABA list and the detail against the service running as its own process
+ * (src/main.ts), with the CPU time each request cost the service (/proc/<pid>/stat) and the database cluster
+ * (the postmaster and its backends), which on a shared machine is steadier than req/s.
+ *
+ * Seeds once, then runs every service checkout of `BENCH_ROOTS` (`label=path,label=path`, default this one) in
+ * turn, `BENCH_ROUNDS` times (default 2), so that two versions are compared back to back on one database.
+ * `BENCH_FULL=1` for the full scale (2,800-WABA organization, 50k/150k), `BENCH_SECONDS` per phase,
+ * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each service process there.
+ */
+async function main(): Promise<void> {
+  process.env.TZ = 'UTC';
+  process.env.LOG_LEVEL ??= 'silent';
+  process.env.TEST_LOG_LEVEL ??= 'silent';
+  if (!process.env.TEST_ADMIN_DATABASE_URL) {
+    const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
+    await setUpTestDatabase();
+  }
+  const scale = benchScale(process.env.BENCH_FULL !== '1');
+  const seconds = Number(process.env.BENCH_SECONDS ?? scale.loadSeconds);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  const roots = (process.env.BENCH_ROOTS ?? `this=${resolve(__dirname, '..', '..')}`).split(',').map((entry) => {
+    const [label, path] = entry.split('=');
+    return { label, path };
+  });
+
+  const seeder = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000000' } });
+  const organization = await seeder.createOrganization('Bench');
+  const pool = new Pool({ connectionString: seeder.databaseUrl, max: 4 });
+  const secrets = seeder.app.get(SecretBox);
+  const seeded = await seedScale(pool, scale, organization.id, secrets.seal('token'), 'token', secrets.seal('000000'));
+  await pool.end();
+  await seeder.close({ keepDatabase: true, keepSimulator: true });
+  out(`seeded ${seeded.wabas} WABAs, ${seeded.phoneNumbers} numbers; ${scale.connections} connections, ${seconds} s`);
+
+  const auth = { Authorization: `Bearer ${organization.key}` };
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const root of roots) {
+        const service = await startService(root.path, seeder.databaseUrl);
+        try {
+          const load = { connections: scale.connections, seconds };
+          // Warm-up: JIT, pools and plans, not measured.
+          await httpLoad('warm', `${service.url}/api/v1/wabas`, { ...load, seconds: 2, headers: auth });
+          const phases = [
+            await phase(service.child, 'routed probe', `${service.url}/health/live?route`, load),
+            await phase(service.child, 'list', `${service.url}/api/v1/wabas`, { ...load, headers: auth }),
+            await phase(service.child, 'detail', `${service.url}/api/v1/wabas/${benchWabaId(7)}`, {
+              ...load,
+              headers: auth,
+            }),
+          ];
+          const probe = phases[0].requestsPerSecond;
+          for (const figures of phases) {
+            out(
+              `${root.label} #${round} ${figures.label.padEnd(12)} ${Math.round(figures.requestsPerSecond)} req/s ` +
+                `(${(figures.requestsPerSecond / probe).toFixed(2)}× probe), p50 ${figures.p50Ms} ms, ` +
+                `p99 ${figures.p99Ms} ms, service ${figures.serviceCpuUsPerRequest} µs/req, ` +
+                `database ${figures.databaseCpuUsPerRequest} µs/req, ${figures.failures} failed`,
+            );
+          }
+        } finally {
+          await stopService(service.child);
+        }
+      }
+    }
+  } finally {
+    await seeder.simulator.stop();
+  }
+}
+
+async function phase(
+  child: ChildProcess,
+  label: string,
+  url: string,
+  load: { connections: number; seconds: number; headers?: Record<string, string> },
+): Promise<PhaseFigures> {
+  const serviceBefore = cpuTicks(child.pid as number);
+  const databaseBefore = databaseCpuTicks();
+  const result = await httpLoad(label, url, load);
+  const requests = Math.max(1, result.total);
+  const perRequest = (ticks: number): number => Math.round((ticks * TICK_US) / requests);
+  return {
+    ...result,
+    serviceCpuUsPerRequest: perRequest(cpuTicks(child.pid as number) - serviceBefore),
+    databaseCpuUsPerRequest: perRequest(databaseCpuTicks() - databaseBefore),
+  };
+}
+
+async function startService(root: string, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const child = spawn(
+    process.execPath,
+    [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      'src/main.ts',
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(await findFreePort()),
+        HOST: '127.0.0.1',
+        MIGRATE_ON_START: 'false',
+        SCHEDULER_ENABLED: 'false',
+        RATE_LIMIT_PER_MINUTE: '1000000000',
+        LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'silent',
+        TS_NODE_TRANSPILE_ONLY: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The service did not start: ${output}`)), 120_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^/\s]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveStart({ child, url: match[1] });
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The service exited with ${code}: ${output}`));
+    });
+  });
+}
+
+// SIGTERM, so that the service shuts down through its own hook and a CPU profile gets written.
+async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+// Linux clock ticks are 10 ms.
+const TICK_US = 10_000;
+
+function statFields(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  } catch {
+    return null;
+  }
+}
+
+// utime + stime, in ticks.
+function cpuTicks(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? Number(fields[11]) + Number(fields[12]) : 0;
+}
+
+// The embedded cluster is this process's child: its postmaster (with the children it reaped) and its backends.
+function databaseCpuTicks(): number {
+  const processes = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => ({ pid: Number(name), fields: statFields(Number(name)) }))
+    .filter((entry): entry is { pid: number; fields: string[] } => entry.fields !== null);
+  const postmasters = processes.filter((entry) => Number(entry.fields[1]) === process.pid).map((entry) => entry.pid);
+  let ticks = 0;
+  for (const { pid, fields } of processes) {
+    if (postmasters.includes(pid)) {
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } else if (postmasters.includes(Number(fields[1]))) {
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+  }
+  return ticks;
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : 'bench failed'}\n`);
+      process.exit(1);
+    },
+  );
+}
