@@ -1,15 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { Pool } from 'pg';
 
-import { findFreePort } from 'src/common/database/embedded-postgres';
 import { SecretBox } from 'src/common/security/secret-box';
 import { benchScale, benchWabaId } from 'test/bench/bench-scale';
 import { seedScale } from 'test/bench/bench-seed';
 import { httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { createTestApp } from 'test/utils/create-test-app';
+import { startServiceProcess } from 'test/utils/service-process';
 
 /** One load phase with the CPU it cost the service process and the database cluster. */
 interface PhaseFigures extends LoadResult {
@@ -111,53 +111,17 @@ async function phase(
   };
 }
 
-async function startService(root: string, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+function startService(root: string, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const profileDir = process.env.BENCH_CPU_PROF;
-  const child = spawn(
-    process.execPath,
-    [
-      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      'src/main.ts',
-    ],
+  return startServiceProcess(
+    databaseUrl,
+    { RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'silent' },
     {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(await findFreePort()),
-        HOST: '127.0.0.1',
-        MIGRATE_ON_START: 'false',
-        SCHEDULER_ENABLED: 'false',
-        RATE_LIMIT_PER_MINUTE: '1000000000',
-        LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'silent',
-        TS_NODE_TRANSPILE_ONLY: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      root,
+      nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      startTimeoutMs: 180_000,
     },
   );
-  let output = '';
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The service did not start: ${output}`)), 120_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^/\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolveStart({ child, url: match[1] });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The service exited with ${code}: ${output}`));
-    });
-  });
 }
 
 // SIGTERM, so that the service shuts down through its own hook and a CPU profile gets written.
