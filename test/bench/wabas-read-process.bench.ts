@@ -137,9 +137,11 @@ async function stopService(child: ChildProcess): Promise<void> {
 // Linux clock ticks are 10 ms.
 const TICK_US = 10_000;
 
-function statFields(pid: number): string[] | null {
+function statFields(pid: number): { command: string; fields: string[] } | null {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(') ');
+    return { command: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
   } catch {
     return null;
   }
@@ -147,19 +149,23 @@ function statFields(pid: number): string[] | null {
 
 // utime + stime, in ticks.
 function cpuTicks(pid: number): number {
-  const fields = statFields(pid);
-  return fields ? Number(fields[11]) + Number(fields[12]) : 0;
+  const stat = statFields(pid);
+  return stat ? Number(stat.fields[11]) + Number(stat.fields[12]) : 0;
 }
 
 // The embedded cluster is this process's child: its postmaster (with the children it reaped) and its backends.
+// The service process is this process's child too: only `postgres` processes count.
 function databaseCpuTicks(): number {
   const processes = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
-    .map((name) => ({ pid: Number(name), fields: statFields(Number(name)) }))
-    .filter((entry): entry is { pid: number; fields: string[] } => entry.fields !== null);
-  const postmasters = processes.filter((entry) => Number(entry.fields[1]) === process.pid).map((entry) => entry.pid);
+    .map((name) => ({ pid: Number(name), stat: statFields(Number(name)) }))
+    .filter((entry): entry is { pid: number; stat: { command: string; fields: string[] } } => entry.stat !== null);
+  const postmasters = processes
+    .filter((entry) => entry.stat.command === 'postgres' && Number(entry.stat.fields[1]) === process.pid)
+    .map((entry) => entry.pid);
   let ticks = 0;
-  for (const { pid, fields } of processes) {
+  for (const { pid, stat } of processes) {
+    const { fields } = stat;
     if (postmasters.includes(pid)) {
       ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } else if (postmasters.includes(Number(fields[1]))) {
