@@ -15,6 +15,8 @@ import { startServiceProcess } from 'test/utils/service-process';
 interface PhaseFigures extends LoadResult {
   serviceCpuUsPerRequest: number;
   databaseCpuUsPerRequest: number;
+  /** Transactions the database committed per request: each statement outside a transaction is one. */
+  statementsPerRequest: number;
 }
 
 /**
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
   out(`seeded ${seeded.wabas} WABAs, ${seeded.phoneNumbers} numbers; ${scale.connections} connections, ${seconds} s`);
 
   const auth = { Authorization: `Bearer ${organization.key}` };
+  const stats = new Pool({ connectionString: seeder.databaseUrl, max: 1 });
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const root of roots) {
@@ -66,9 +69,9 @@ async function main(): Promise<void> {
           // Warm-up: JIT, pools and plans, not measured.
           await httpLoad('warm', `${service.url}/api/v1/wabas`, { ...load, seconds: 2, headers: auth });
           const phases = [
-            await phase(service.child, 'routed probe', `${service.url}/health/live?route`, load),
-            await phase(service.child, 'list', `${service.url}/api/v1/wabas`, { ...load, headers: auth }),
-            await phase(service.child, 'detail', `${service.url}/api/v1/wabas/${benchWabaId(7)}`, {
+            await phase(stats, service.child, 'routed probe', `${service.url}/health/live?route`, load),
+            await phase(stats, service.child, 'list', `${service.url}/api/v1/wabas`, { ...load, headers: auth }),
+            await phase(stats, service.child, 'detail', `${service.url}/api/v1/wabas/${benchWabaId(7)}`, {
               ...load,
               headers: auth,
             }),
@@ -79,7 +82,8 @@ async function main(): Promise<void> {
               `${root.label} #${round} ${figures.label.padEnd(12)} ${Math.round(figures.requestsPerSecond)} req/s ` +
                 `(${(figures.requestsPerSecond / probe).toFixed(2)}× probe), p50 ${figures.p50Ms} ms, ` +
                 `p99 ${figures.p99Ms} ms, service ${figures.serviceCpuUsPerRequest} µs/req, ` +
-                `database ${figures.databaseCpuUsPerRequest} µs/req, ${figures.failures} failed`,
+                `database ${figures.databaseCpuUsPerRequest} µs/req, ` +
+                `${figures.statementsPerRequest.toFixed(2)} statements/req, ${figures.failures} failed`,
             );
           }
         } finally {
@@ -88,26 +92,32 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await stats.end();
     await seeder.simulator.stop();
     await globalThis.__EMBEDDED_DATABASE__?.destroy();
   }
 }
 
 async function phase(
+  stats: Pool,
   child: ChildProcess,
   label: string,
   url: string,
   load: { connections: number; seconds: number; headers?: Record<string, string> },
 ): Promise<PhaseFigures> {
+  const commitsBefore = await committed(stats);
   const serviceBefore = cpuTicks(child.pid as number);
   const databaseBefore = databaseCpuTicks();
   const result = await httpLoad(label, url, load);
+  const serviceTicks = cpuTicks(child.pid as number) - serviceBefore;
+  const databaseTicks = databaseCpuTicks() - databaseBefore;
   const requests = Math.max(1, result.total);
   const perRequest = (ticks: number): number => Math.round((ticks * TICK_US) / requests);
   return {
     ...result,
-    serviceCpuUsPerRequest: perRequest(cpuTicks(child.pid as number) - serviceBefore),
-    databaseCpuUsPerRequest: perRequest(databaseCpuTicks() - databaseBefore),
+    serviceCpuUsPerRequest: perRequest(serviceTicks),
+    databaseCpuUsPerRequest: perRequest(databaseTicks),
+    statementsPerRequest: ((await committed(stats)) - commitsBefore) / requests,
   };
 }
 
@@ -122,6 +132,15 @@ function startService(root: string, databaseUrl: string): Promise<{ child: Child
       startTimeoutMs: 180_000,
     },
   );
+}
+
+// The database's committed transactions; backends publish their counts within a second of going idle.
+async function committed(stats: Pool): Promise<number> {
+  await new Promise((resolveWait) => setTimeout(resolveWait, 1_500));
+  const { rows } = await stats.query<{ commits: string }>(
+    'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(rows[0].commits);
 }
 
 // SIGTERM, so that the service shuts down through its own hook and a CPU profile gets written.
