@@ -3,19 +3,37 @@ import { resolve } from 'node:path';
 
 import { findFreePort } from 'src/common/database/embedded-postgres';
 
+/** Options of {@link startServiceProcess}. */
+export interface ServiceProcessOptions {
+  /** The checkout to run (default this one): benchmarks compare two versions on one database. */
+  root?: string;
+  /** Node options before the script (`--cpu-prof`, …). */
+  nodeArgs?: string[];
+  startTimeoutMs?: number;
+}
+
 /**
  * Starts the service as its own Node process (src/main.ts through ts-node) on the given database, with the
  * environment the in-process test apps use (same encryption key and simulator, as createTestApp left them in
- * `process.env`), and resolves once it listens. For tests that must really kill the service (SIGKILL).
+ * `process.env`), and resolves once it listens. For tests that must really kill the service (SIGKILL), and
+ * benchmarks that measure its CPU time alone.
  */
 export async function startServiceProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
+  options: ServiceProcessOptions = {},
 ): Promise<{ child: ChildProcess; url: string }> {
-  const root = resolve(__dirname, '..', '..');
+  const root = options.root ?? resolve(__dirname, '..', '..');
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.ts'],
+    [
+      ...(options.nodeArgs ?? []),
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      'src/main.ts',
+    ],
     {
       cwd: root,
       env: {
@@ -34,7 +52,10 @@ export async function startServiceProcess(
   );
   let output = '';
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The service did not start: ${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`The service did not start: ${output}`)),
+      options.startTimeoutMs ?? 60_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^/\s]+)/.exec(output);

@@ -11,6 +11,20 @@ export class WabaIdParamDto {
   @ApiProperty({ example: '102290129340398' })
   @Matches(META_ID_PATTERN, { message: `wabaId ${META_ID_MESSAGE}` })
   wabaId: string;
+
+  /** `/wabas/{wabaId}` with a Meta ID, without class-validator; anything else is left to the decorator. */
+  static acceptPlain(value: unknown): WabaIdParamDto | undefined {
+    if (typeof value !== 'object' || value === null) {
+      return undefined;
+    }
+    const { wabaId, ...others } = value as Record<string, unknown>;
+    if (typeof wabaId !== 'string' || !META_ID_PATTERN.test(wabaId) || Object.keys(others).length > 0) {
+      return undefined;
+    }
+    const dto = new WabaIdParamDto();
+    dto.wabaId = wabaId;
+    return dto;
+  }
 }
 
 /** `:phoneNumberId` path parameter. */

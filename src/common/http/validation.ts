@@ -56,6 +56,20 @@ export function findUnstorableStrings(value: unknown, prefix = '', found: string
 }
 
 /**
+ * A DTO class that accepts the plainly valid inputs of a hot route without class-validator and
+ * class-transformer (a static `acceptPlain` of the class itself, not inherited): it returns the DTO for an
+ * input its decorators would accept, converted as they would convert it, or undefined to leave the input to
+ * them, so that every refusal still comes from the decorators with their messages. It must accept nothing
+ * the decorators (and the unstorable-string check) would refuse; refusing more only costs time.
+ */
+export interface AcceptsPlainInput<T> {
+  acceptPlain(value: unknown): T | undefined;
+}
+
+/** A string any text column holds as sent: no control character (NUL included), no unpaired surrogate. */
+export const PLAIN_TEXT = /^[^\p{Cc}\p{Cs}]*$/u;
+
+/**
  * The global pipe: whitelist + forbid unknown fields + transform; failures become VALIDATION_FAILED
  * problems. Once the DTO rules pass (their messages say more about their own fields), every string of a
  * body, query or path is checked for what no column can hold, so that no route, present or future, passes
@@ -63,6 +77,10 @@ export function findUnstorableStrings(value: unknown, prefix = '', found: string
  */
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const accepted = acceptPlain(value, metadata);
+    if (accepted !== undefined) {
+      return accepted;
+    }
     const validated: unknown = await super.transform(value, metadata);
     if (metadata.type !== 'custom') {
       const fields = findUnstorableStrings(validated, metadata.type === 'body' ? '' : (metadata.data ?? ''));
@@ -74,6 +92,14 @@ class ApiValidationPipe extends ValidationPipe {
     }
     return validated;
   }
+}
+
+function acceptPlain(value: unknown, metadata: ArgumentMetadata): unknown {
+  const metatype = metadata.metatype;
+  if (metadata.type === 'custom' || !metatype || !Object.hasOwn(metatype, 'acceptPlain')) {
+    return undefined;
+  }
+  return (metatype as unknown as AcceptsPlainInput<unknown>).acceptPlain(value);
 }
 
 /** The global pipe ({@link ApiValidationPipe}). */

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import { gcraDecision, gcraParameters, type RateLimitDecision, RateLimitStore } from './rate-limit.store';
+import { gcraCostUs, gcraDecision, gcraParameters, type RateLimitDecision, RateLimitStore } from './rate-limit.store';
 
-// One round trip per request: the UPSERT moves the arrival time only when the unit fits, and the outer
-// SELECT reads the pre-statement row (data-modifying CTEs do not see each other's writes), which is the
-// one that refused when nothing was admitted. The clock CTE is volatile, so it is evaluated once.
+// One round trip per take: the UPSERT moves the arrival time by the cost of the units (one emission
+// interval each) only when they all fit, and the outer SELECT reads the pre-statement row (data-modifying
+// CTEs do not see each other's writes), which is the one that refused when nothing was admitted. The clock
+// CTE is volatile, so it is evaluated once.
 const CONSUME_SQL = `
 WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us),
 admitted AS (
@@ -31,7 +32,7 @@ interface ConsumeRow {
 }
 
 /**
- * The buckets in PostgreSQL (table `rate_limit_buckets`, UNLOGGED): one UPSERT per request on a row per
+ * The buckets in PostgreSQL (table `rate_limit_buckets`, UNLOGGED): one UPSERT per take on a row per
  * scope, with the database's clock, so every instance on the database shares them. Hot rows are one per
  * active organization; they are updated in place (no indexed column changes, so updates stay HOT).
  */
@@ -41,9 +42,10 @@ export class PostgresRateLimitStore extends RateLimitStore {
     super();
   }
 
-  async consume(bucket: string, limitPerMinute: number): Promise<RateLimitDecision> {
+  async consume(bucket: string, limitPerMinute: number, units = 1): Promise<RateLimitDecision> {
     const parameters = gcraParameters(limitPerMinute);
-    const { emissionUs: t, capacityUs: capacity } = parameters;
+    const t = gcraCostUs(parameters, units);
+    const capacity = parameters.capacityUs;
     const row = await this.em
       .getConnection()
       .execute<ConsumeRow>(CONSUME_SQL, [bucket, t, t, t, t, t, t, capacity, bucket], 'get');

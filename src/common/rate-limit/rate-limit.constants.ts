@@ -11,6 +11,14 @@ export const RATE_LIMIT_SWEEP_INTERVAL_MS = 60_000;
  */
 export const RATE_LIMIT_LOCAL_BLOCKS_MAX = 10_000;
 
+/**
+ * An instance takes up to 1/this of a bucket's per-minute budget from the shared store at once (at least one
+ * unit) and admits requests from those units locally (see {@link RateLimiter}): at the default 600 per
+ * minute, one round trip per 6 requests. Any window can then see at most `lease - 1` more admissions per
+ * instance than a limiter taking units one by one would allow; the rate over time cannot exceed the limit.
+ */
+export const RATE_LIMIT_LEASE_DIVISOR = 100;
+
 /** Prefix of every Redis key the limiter writes. */
 export const RATE_LIMIT_REDIS_KEY_PREFIX = 'wa-assets:rate-limit:';
 

@@ -18,8 +18,12 @@ export interface RateLimitDecision {
  * a unit is one atomic read-modify-write with the store's own clock (instances' clocks never mix).
  */
 export abstract class RateLimitStore {
-  /** Takes one unit from `bucket`, whose budget is `limitPerMinute`, unless it is empty. */
-  abstract consume(bucket: string, limitPerMinute: number): Promise<RateLimitDecision>;
+  /**
+   * Takes `units` units (default one, at most `limitPerMinute`) from `bucket`, whose budget is
+   * `limitPerMinute`, all or nothing: refused unless they all fit. `remaining` then counts whole units
+   * left, and `retryAfterMs` of a refusal is the wait for one unit.
+   */
+  abstract consume(bucket: string, limitPerMinute: number, units?: number): Promise<RateLimitDecision>;
 
   /** Deletes buckets that have refilled completely (they behave exactly as absent ones). */
   abstract sweep(): Promise<number>;
@@ -37,6 +41,16 @@ export interface GcraParameters {
 export function gcraParameters(limitPerMinute: number): GcraParameters {
   const emissionUs = Math.max(1, Math.round((RATE_LIMIT_WINDOW_MS * 1000) / limitPerMinute));
   return { emissionUs, capacityUs: emissionUs * limitPerMinute };
+}
+
+/**
+ * What taking `units` at once moves the arrival time by. The stores' one GCRA step with this cost in place
+ * of one emission interval takes the units all or nothing; the units are clamped to the budget so that a
+ * fresh bucket always admits them.
+ */
+export function gcraCostUs(parameters: GcraParameters, units: number): number {
+  const whole = Math.max(1, Math.min(Math.floor(units), parameters.capacityUs / parameters.emissionUs));
+  return whole * parameters.emissionUs;
 }
 
 /**

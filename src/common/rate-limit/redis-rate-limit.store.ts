@@ -6,9 +6,10 @@ import {
   RATE_LIMIT_REDIS_TIMEOUT_MS,
   RATE_LIMIT_REDIS_WARN_INTERVAL_MS,
 } from './rate-limit.constants';
-import { gcraDecision, gcraParameters, type RateLimitDecision, RateLimitStore } from './rate-limit.store';
+import { gcraCostUs, gcraDecision, gcraParameters, type RateLimitDecision, RateLimitStore } from './rate-limit.store';
 
-// The same GCRA as the PostgreSQL store, atomic in one script with Redis' clock. Lua numbers are doubles,
+// The same GCRA as the PostgreSQL store, atomic in one script with Redis' clock; ARGV[1] is the cost of
+// the units taken (one emission interval each). Lua numbers are doubles,
 // exact for microsecond timestamps (< 2^53); integers come back as integer replies, -1 meaning "none".
 // The key expires when the bucket has refilled, so Redis cleans up by itself.
 const CONSUME_LUA = `
@@ -58,12 +59,12 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleDestr
     this.redis = redis as RedisWithConsume;
   }
 
-  async consume(bucket: string, limitPerMinute: number): Promise<RateLimitDecision> {
+  async consume(bucket: string, limitPerMinute: number, units = 1): Promise<RateLimitDecision> {
     const parameters = gcraParameters(limitPerMinute);
     try {
       const [nowUs, admittedUs, storedUs] = await this.redis.rateLimitConsume(
         `${RATE_LIMIT_REDIS_KEY_PREFIX}${bucket}`,
-        parameters.emissionUs,
+        gcraCostUs(parameters, units),
         parameters.capacityUs,
       );
       return gcraDecision(parameters, nowUs, admittedUs === -1 ? null : admittedUs, storedUs === -1 ? null : storedUs);

@@ -1,5 +1,7 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { preparedRead } from 'src/common/database/prepared-read';
+
 import type { ApiKey } from './api-key.entity';
 
 /** An active key as authentication needs it: no managed entity, no identity map. */
@@ -15,14 +17,17 @@ export interface ActiveApiKeyRow {
  * SQL, so not tenant filtered; both are across tenants by design (the key is what tells whose request it is).
  */
 export class ApiKeyRepository extends EntityRepository<ApiKey> {
-  /** The active key with this SHA-256 (hex), read in one statement; null when unknown or revoked. */
+  /** The active key with this SHA-256 (hex), read in one prepared statement; null when unknown or revoked. */
   async findActiveByHash(keyHash: string): Promise<ActiveApiKeyRow | null> {
-    const [row] = await this.getEntityManager().execute<
-      Array<{ id: string; organization_id: string; key_hash: string; last_used_at: Date | string | null }>
-    >(
+    const [row] = await preparedRead<{
+      id: string;
+      organization_id: string;
+      key_hash: string;
+      last_used_at: Date | string | null;
+    }>(
+      this.getEntityManager(),
       'SELECT id, organization_id, key_hash, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL LIMIT 1',
       [keyHash],
-      'all',
     );
     if (!row) {
       return null;

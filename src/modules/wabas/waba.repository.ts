@@ -5,6 +5,7 @@ import { EntityRepository } from '@mikro-orm/postgresql';
 
 import { boundRows } from 'src/common/database/bound-sql';
 import { bulkUpdate } from 'src/common/database/bulk-update';
+import { preparedRead } from 'src/common/database/prepared-read';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
@@ -99,7 +100,10 @@ const LIST_COLUMNS = `w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_st
  * by design.
  */
 export class WabaRepository extends EntityRepository<Waba> {
-  /** One page of the organization's WABAs ordered by WABA ID: one SQL statement per page whatever its size. */
+  /**
+   * One page of the organization's WABAs ordered by WABA ID: one SQL statement per page whatever its size,
+   * prepared (it runs on every request of the accounts screen).
+   */
   async list(organizationId: string, query: WabaListQuery): Promise<Page<WabaListRow>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // Raw SQL is not covered by the tenant filter: this condition is the only scope, keep it first.
@@ -126,7 +130,8 @@ export class WabaRepository extends EntityRepository<Waba> {
       params.push(afterWabaId);
     }
     params.push(limit + 1);
-    const rows = await this.sql<ListRowColumns>(
+    const rows = await preparedRead<ListRowColumns>(
+      this.getEntityManager(),
       `SELECT ${LIST_COLUMNS}
          FROM wabas w
         WHERE ${conditions.join(' AND ')}
@@ -140,12 +145,13 @@ export class WabaRepository extends EntityRepository<Waba> {
   }
 
   /**
-   * The organization's WABA as the detail shows it, in one statement shaped without an entity; null when
-   * unknown or another organization's.
+   * The organization's WABA as the detail shows it, in one prepared statement shaped without an entity; null
+   * when unknown or another organization's.
    */
   async detail(organizationId: string, wabaId: string): Promise<WabaDetailRow | null> {
     // Raw SQL is not covered by the tenant filter: the organization condition is the scope.
-    const [row] = await this.sql<DetailRowColumns>(
+    const [row] = await preparedRead<DetailRowColumns>(
+      this.getEntityManager(),
       `SELECT ${LIST_COLUMNS},
               w.currency, w.timezone_id, w.account_review_status, w.business_verification_status,
               w.owner_business_id, w.health, w.mm_lite_meta_status, w.mm_lite_terms_status,
