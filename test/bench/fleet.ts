@@ -10,6 +10,8 @@ const ROOT = resolve(__dirname, '..', '..');
 const START_TIMEOUT_MS = 120_000;
 const COMMAND_TIMEOUT_MS = 15 * 60_000;
 const MIB = 1024 * 1024;
+// USER_HZ: Linux reports /proc times in 1/100 s on every architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** One service instance of a {@link Fleet}: its own Node process running the production build. */
 export interface FleetInstance {
@@ -28,11 +30,28 @@ export interface FleetMemoryPeak {
   /** The highest sum of the instances' VmRSS at one sample. */
   totalMiB: number;
   samples: number;
+  /**
+   * CPU time (user + system) the instances used during the phase, all together, in seconds: unlike wall
+   * time it barely depends on what else the machine is doing, so per-request figures compare across runs.
+   */
+  cpuSeconds: number;
 }
 
 /** Builds dist/ unless it was built from the current sources (as `npm start`'s prestart does). */
 export async function ensureBuild(log: (line: string) => void): Promise<boolean> {
   return buildIfStale(ROOT, { build: () => nestBuild(ROOT), log });
+}
+
+/** CPU time (user + system) of a process from /proc, in seconds, or null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
 }
 
 /** VmRSS of a process from /proc (MiB), or null when it is gone or /proc is not there. */
@@ -56,6 +75,7 @@ export function residentMiB(pid: number): number | null {
 export class Fleet {
   readonly peaks: FleetMemoryPeak[] = [];
   private current: FleetMemoryPeak | null = null;
+  private cpuAtPhaseStart = 0;
   private readonly timer: NodeJS.Timeout;
   private nextCommandId = 0;
 
@@ -84,11 +104,25 @@ export class Fleet {
     return this.instances[0].url;
   }
 
-  /** Starts a new memory phase (ending the previous one). */
+  /** Starts a new phase (ending the previous one): memory peaks and CPU time are kept per phase. */
   phase(name: string): void {
-    this.current = { phase: name, instances: this.instances.length, maxInstanceMiB: 0, totalMiB: 0, samples: 0 };
+    this.endPhase();
+    this.current = {
+      phase: name,
+      instances: this.instances.length,
+      maxInstanceMiB: 0,
+      totalMiB: 0,
+      samples: 0,
+      cpuSeconds: 0,
+    };
     this.peaks.push(this.current);
+    this.cpuAtPhaseStart = this.cpuTotal();
     this.sample();
+  }
+
+  /** The figures of the phase named `name` (the last of that name), once it has ended. */
+  phaseFigures(name: string): FleetMemoryPeak | undefined {
+    return [...this.peaks].reverse().find((peak) => peak.phase === name && peak !== this.current);
   }
 
   /**
@@ -114,7 +148,8 @@ export class Fleet {
 
   /** Stops every instance (SIGTERM, then SIGKILL after 10 s) and the sampling. */
   async stop(): Promise<void> {
-    this.sample();
+    this.endPhase();
+    this.current = null;
     clearInterval(this.timer);
     await Promise.all(this.instances.map((instance) => stopInstance(instance)));
   }
@@ -146,6 +181,17 @@ export class Fleet {
       instance.child.once('exit', onExit);
       instance.child.send({ id, command });
     });
+  }
+
+  private endPhase(): void {
+    if (this.current) {
+      this.sample();
+      this.current.cpuSeconds = this.cpuTotal() - this.cpuAtPhaseStart;
+    }
+  }
+
+  private cpuTotal(): number {
+    return this.instances.reduce((sum, instance) => sum + (cpuSeconds(instance.pid) ?? 0), 0);
   }
 
   private sample(): void {

@@ -23,17 +23,19 @@ export interface LoadResult {
 export async function httpLoad(
   label: string,
   url: string | string[],
-  options: { connections: number; seconds: number; headers?: Record<string, string> },
-): Promise<LoadResult & { statuses: Record<string, number> }> {
-  // Several URLs (instances): autocannon spreads the connections over them in turn.
+  options: { connections: number; seconds: number; headers?: Record<string, string>; amount?: number },
+): Promise<LoadResult & { statuses: Record<string, number>; seconds: number }> {
+  // Several URLs (instances): autocannon spreads the connections over them in turn. `amount` (requests in
+  // all) overrides `seconds`.
   const result = await autocannon({
     url: urlOption(url),
     connections: options.connections,
     duration: options.seconds,
+    amount: options.amount,
     headers: options.headers,
     workers: 1,
   });
-  return { ...summarize(label, result), statuses: statusCounts(result) };
+  return { ...summarize(label, result), statuses: statusCounts(result), seconds: result.duration };
 }
 
 /** A signed webhook burst: how fast it was accepted, and its answers. */

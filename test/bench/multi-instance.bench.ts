@@ -11,7 +11,6 @@ import { buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion
 
 /** The per-key limit the instances are started with for the rate-limit check. */
 const RATE_LIMIT_PER_MINUTE = 600;
-const RATE_LIMIT_SECONDS = 5;
 const RATE_LIMIT_CONNECTIONS = 16;
 
 /** What one fleet of `instances` did. */
@@ -29,7 +28,7 @@ export interface FleetFigures {
   auditEvents: number;
   /** WABAs of the burst with more than one audit event since it began: a change applied twice. */
   wabasAuditedTwice: number;
-  rateLimit: { accepted: number; refused: number; other: number; seconds: number };
+  rateLimit: { requests: number; accepted: number; refused: number; other: number; seconds: number };
 }
 
 /** Meta's app-wide throttle learnt by one instance and honoured by the others. */
@@ -105,12 +104,16 @@ export async function runMultiInstanceBench(options: MultiInstanceOptions): Prom
 
       fleet.phase(`${count} instance(s): one API key on every instance`);
       const organization = await createOrganization(fleet.url, `Rate limit ${count}`);
+      // A fixed number of requests, not a duration, however slow the machine: one more instance's worth than
+      // the instances could admit with a bucket each, so that unshared buckets would show.
+      const requests = (count + 1) * RATE_LIMIT_PER_MINUTE;
       const hammer = await httpLoad(
         'rate limit',
         fleet.urls.map((url) => `${url}/api/v1/wabas`),
         {
           connections: RATE_LIMIT_CONNECTIONS,
-          seconds: RATE_LIMIT_SECONDS,
+          seconds: 0,
+          amount: requests,
           headers: { Authorization: `Bearer ${organization.key}` },
         },
       );
@@ -122,7 +125,13 @@ export async function runMultiInstanceBench(options: MultiInstanceOptions): Prom
         intake,
         drainMs,
         ...once,
-        rateLimit: { accepted, refused, other: hammer.total - accepted - refused, seconds: RATE_LIMIT_SECONDS },
+        rateLimit: {
+          requests,
+          accepted,
+          refused,
+          other: hammer.total - accepted - refused,
+          seconds: hammer.seconds,
+        },
       });
 
       if (count === counts[counts.length - 1]) {
@@ -259,16 +268,17 @@ export function printMultiInstance(result: MultiInstanceResult, out: (line?: str
   }
   const bound = (seconds: number): number => RATE_LIMIT_PER_MINUTE + Math.floor((RATE_LIMIT_PER_MINUTE * seconds) / 60);
   out(
-    `(d) per-key rate limit shared by the instances: RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE}, one key on ` +
-      `${RATE_LIMIT_CONNECTIONS} connections spread over every instance for ${RATE_LIMIT_SECONDS} s; a shared ` +
-      `bucket (GCRA: a burst of ${RATE_LIMIT_PER_MINUTE}, then ${RATE_LIMIT_PER_MINUTE}/min) admits at most ` +
-      `${fmt(bound(RATE_LIMIT_SECONDS))}; one bucket per instance would admit that many per instance`,
+    `(d) per-key rate limit shared by the instances: RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE}, one key, ` +
+      `(instances + 1) × ${RATE_LIMIT_PER_MINUTE} requests on ${RATE_LIMIT_CONNECTIONS} connections spread over every ` +
+      `instance; one shared bucket (GCRA: a burst of ${RATE_LIMIT_PER_MINUTE}, then ${RATE_LIMIT_PER_MINUTE}/min) admits ` +
+      'at most limit + limit × seconds ÷ 60 over the run; a bucket per instance would admit that many per instance',
   );
   for (const fleet of result.fleets) {
     const limit = bound(fleet.rateLimit.seconds);
     out(
-      `  ${fleet.instances} instance(s): ${fmt(fleet.rateLimit.accepted)} accepted (${fmt(fleet.rateLimit.accepted / limit, 2)}× ` +
-        `the shared bound), ${fmt(fleet.rateLimit.refused)} refused with 429` +
+      `  ${fleet.instances} instance(s): ${fmt(fleet.rateLimit.accepted)} of ${fmt(fleet.rateLimit.requests)} accepted ` +
+        `in ${fmt(fleet.rateLimit.seconds, 1)} s, shared bound ${fmt(limit)} → ${fmt(fleet.rateLimit.accepted / limit, 2)}×; ` +
+        `${fmt(fleet.rateLimit.refused)} refused with 429` +
         (fleet.rateLimit.other > 0 ? `, ${fleet.rateLimit.other} OTHER answers (a fault of the check)` : ''),
     );
   }

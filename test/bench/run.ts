@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   try {
     memory.phase('boot + seed');
     fleet = await Fleet.start(1, serviceEnv(databaseUrl, simulatorUrl, encryptionKey, scale));
+    const service = fleet;
     fleet.phase('boot + seed');
     pool = new Pool({ connectionString: databaseUrl, max: 20 });
     const machine = await describeMachine(pool);
@@ -102,18 +103,22 @@ async function main(): Promise<void> {
     const auth = { Authorization: `Bearer ${organization.key}` };
     const load = { connections: scale.connections, seconds: scale.loadSeconds };
     printFrameworkBench(await runFrameworkBench(fleet.url, load), out);
-    fleet.phase('list and detail');
+    // One phase per endpoint, so that the service's CPU time per request can be told apart.
+    const measure = async (label: string, url: string, headers?: Record<string, string>): Promise<LoadResult> => {
+      service.phase(label);
+      return httpLoad(label, url, { ...load, headers });
+    };
     // The cheapest request through Express and Nest: the probe's route (plain /health/live is answered before them).
-    const live = await httpLoad('GET /health/live?route', `${fleet.url}/health/live?route`, load);
-    const list = await httpLoad('GET /api/v1/wabas', `${fleet.url}/api/v1/wabas`, { ...load, headers: auth });
-    const detail = await httpLoad('GET /api/v1/wabas/{id}', `${fleet.url}/api/v1/wabas/${benchWabaId(7)}`, {
-      ...load,
-      headers: auth,
-    });
+    const live = await measure('GET /health/live?route', `${fleet.url}/health/live?route`);
+    const list = await measure('GET /api/v1/wabas', `${fleet.url}/api/v1/wabas`, auth);
+    const detail = await measure('GET /api/v1/wabas/{id}', `${fleet.url}/api/v1/wabas/${benchWabaId(7)}`, auth);
+    fleet.phase('database ceilings (driver, service idle)');
     const db = { concurrency: scale.connections, seconds: scale.loadSeconds };
     const listSql = await driverLoad('list SQL', pool, statements.list, db);
     const detailSql = await driverLoad('detail SQL', pool, statements.detail, db);
-    printLoad(scale, live, [
+    const cpuMsPerRequest = (run: LoadResult): number =>
+      ((service.phaseFigures(run.label)?.cpuSeconds ?? 0) * 1000) / Math.max(1, run.total);
+    printLoad(scale, live, cpuMsPerRequest, [
       [list, listSql],
       [detail, detailSql],
     ]);
@@ -130,13 +135,12 @@ async function main(): Promise<void> {
 
     memory.phase('webhook processing');
     fleet.phase('webhook processing');
-    const running = fleet;
     printProcessing(
       await runProcessingBench(fleet.url, pool, simulator, {
         firstSeq: scale.roundWabas + 2 * (scale.webhookDeliveries + scale.lagSamples) + 100,
         changes: quick ? 1_000 : 2_000,
         lanes: WEBHOOK_PROCESS_CONCURRENCY,
-        kick: () => void running.kickInbox(),
+        kick: () => void service.kickInbox(),
       }),
     );
 
@@ -285,7 +289,12 @@ function printPlans(plans: PlanCheck[]): void {
   out(`plans checked: ${plans.length}, scanning a large table: ${scanning}`);
 }
 
-function printLoad(scale: BenchScale, live: LoadResult, pairs: Array<[LoadResult, LoadResult]>): void {
+function printLoad(
+  scale: BenchScale,
+  live: LoadResult,
+  cpuMsPerRequest: (run: LoadResult) => number,
+  pairs: Array<[LoadResult, LoadResult]>,
+): void {
   out();
   out(
     `## API under load (${scale.connections} connections, ${scale.loadSeconds} s each; latency resolution 1 ms; ` +
@@ -293,12 +302,14 @@ function printLoad(scale: BenchScale, live: LoadResult, pairs: Array<[LoadResult
   );
   out(
     `framework ceiling  ${live.label}: ${fmt(live.requestsPerSecond)} req/s, p50 ${fmt(live.p50Ms)} ms, ` +
-      `p99 ${fmt(live.p99Ms)} ms (${fmt(live.total)} requests, ${live.failures} failed)`,
+      `p99 ${fmt(live.p99Ms)} ms (${fmt(live.total)} requests, ${live.failures} failed); ` +
+      `service CPU ${fmt(cpuMsPerRequest(live), 2)} ms/request`,
   );
   for (const [http, sql] of pairs) {
     out(
       `${http.label}: ${fmt(http.requestsPerSecond)} req/s, p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms ` +
-        `(${fmt(http.total)} requests, ${http.failures} failed)`,
+        `(${fmt(http.total)} requests, ${http.failures} failed); service CPU ${fmt(cpuMsPerRequest(http), 2)} ms/request ` +
+        `(${ratio(cpuMsPerRequest(http), cpuMsPerRequest(live))} the probe's route)`,
     );
     out(
       `  vs framework ceiling: throughput ${ratio(http.requestsPerSecond, live.requestsPerSecond)}, ` +
@@ -415,13 +426,14 @@ function printMemory(fleet: FleetMemoryPeak[], harness: MemorySampler): void {
   out();
   out(
     "## The service's memory, peak RSS per phase (VmRSS of each instance's process, sampled every 150 ms; " +
-      'target ≤ 400 MB per instance)',
+      'target ≤ 400 MB per instance), and the CPU time its processes used in the phase (/proc utime + stime)',
   );
   for (const peak of fleet) {
     const verdict = peak.maxInstanceMiB * 1.048576 <= 400 ? 'within' : 'OVER';
     out(
       `${peak.phase}: ${fmt(peak.maxInstanceMiB)} MiB (${fmt(peak.maxInstanceMiB * 1.048576)} MB, ${verdict} 400 MB)` +
-        (peak.instances > 1 ? `, all ${peak.instances} instances together ${fmt(peak.totalMiB)} MiB` : ''),
+        (peak.instances > 1 ? `, all ${peak.instances} instances together ${fmt(peak.totalMiB)} MiB` : '') +
+        `; service CPU ${fmt(peak.cpuSeconds, 1)} s`,
     );
   }
   out();
