@@ -8,10 +8,12 @@
  *   (StatusSyncJob.run(), the due WABAs only). The scheduler itself stays off in the bench: its tick is
  *   60 s, and the admin endpoint runs a full round (every connected WABA, due or not);
  * - `kick-inbox`: what storing a delivery does (WebhookInboxWorker.kick()), for rows the harness stored
- *   with SQL; without it the worker still finds them at its next poll.
+ *   with SQL; without it the worker still finds them at its next poll;
+ * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes.
  * Nothing else of the service is touched.
  */
 const { join } = require('node:path');
+const v8 = require('node:v8');
 
 const dist = join(__dirname, '..', '..', 'dist');
 const core = require(require.resolve('@nestjs/core', { paths: [dist] }));
@@ -26,6 +28,11 @@ const commands = {
   'sync-round': async () => {
     const { StatusSyncJob } = require(join(dist, 'src/modules/scheduler/jobs/status-sync.job'));
     return app.get(StatusSyncJob, { strict: false }).run();
+  },
+  'memory-usage': async () => {
+    const usage = process.memoryUsage();
+    const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    return { ...usage, newSpace: newSpace ? newSpace.space_size : 0 };
   },
   'kick-inbox': async () => {
     const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));

@@ -35,6 +35,15 @@ export interface FleetMemoryPeak {
    * time it barely depends on what else the machine is doing, so per-request figures compare across runs.
    */
   cpuSeconds: number;
+  /** Where the memory was when the phase ended (the largest of each figure over the instances), in MiB. */
+  atEnd?: { heapUsedMiB: number; heapTotalMiB: number; newSpaceMiB: number; externalMiB: number };
+}
+
+interface MemoryUsageReply {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  newSpace: number;
 }
 
 /** Builds dist/ unless it was built from the current sources (as `npm start`'s prestart does). */
@@ -76,6 +85,7 @@ export class Fleet {
   readonly peaks: FleetMemoryPeak[] = [];
   private current: FleetMemoryPeak | null = null;
   private cpuAtPhaseStart = 0;
+  private readonly pending: Array<Promise<void>> = [];
   private readonly timer: NodeJS.Timeout;
   private nextCommandId = 0;
 
@@ -151,6 +161,7 @@ export class Fleet {
     this.endPhase();
     this.current = null;
     clearInterval(this.timer);
+    await Promise.all(this.pending);
     await Promise.all(this.instances.map((instance) => stopInstance(instance)));
   }
 
@@ -184,10 +195,28 @@ export class Fleet {
   }
 
   private endPhase(): void {
-    if (this.current) {
-      this.sample();
-      this.current.cpuSeconds = this.cpuTotal() - this.cpuAtPhaseStart;
+    const ended = this.current;
+    if (!ended) {
+      return;
     }
+    this.sample();
+    ended.cpuSeconds = this.cpuTotal() - this.cpuAtPhaseStart;
+    const largest = (usages: MemoryUsageReply[], key: keyof MemoryUsageReply): number =>
+      Math.max(...usages.map((usage) => usage[key])) / MIB;
+    this.pending.push(
+      Promise.all(this.instances.map((instance) => this.command<MemoryUsageReply>(instance, 'memory-usage'))).then(
+        (usages) => {
+          ended.atEnd = {
+            heapUsedMiB: largest(usages, 'heapUsed'),
+            heapTotalMiB: largest(usages, 'heapTotal'),
+            newSpaceMiB: largest(usages, 'newSpace'),
+            externalMiB: largest(usages, 'external'),
+          };
+        },
+        // A figure for the report only: an instance that cannot answer leaves it out.
+        () => undefined,
+      ),
+    );
   }
 
   private cpuTotal(): number {

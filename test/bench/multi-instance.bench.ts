@@ -37,6 +37,9 @@ export interface ThrottleFigures {
   /** The first instance's round while Meta answers one call with code 4. */
   firstCalls: number;
   firstThrottled: number;
+  firstWabas: number;
+  firstSucceeded: number;
+  firstFailed: number;
   firstSkipped: number;
   /** The other instances' round right after (the pause reloaded from PostgreSQL). */
   otherWabas: number;
@@ -211,6 +214,9 @@ async function measureThrottle(
     instances: fleet.instances.length,
     firstCalls,
     firstThrottled,
+    firstWabas: firstWabas.length,
+    firstSucceeded: firstResult.succeeded,
+    firstFailed: firstResult.failed,
     firstSkipped: firstResult.skipped,
     otherWabas: otherWabas.length,
     otherCalls: simulator.requests.length,
@@ -290,7 +296,8 @@ export function printMultiInstance(result: MultiInstanceResult, out: (line?: str
   );
   out(
     `  instance 1: ${throttle.firstCalls} Graph calls (${throttle.firstThrottled} answered throttled; calls already ` +
-      `in flight answer normally), ${throttle.firstSkipped} WABAs skipped`,
+      `in flight answer normally) for ${throttle.firstWabas} due WABAs: succeeded ${throttle.firstSucceeded}, ` +
+      `failed ${throttle.firstFailed}, skipped ${throttle.firstSkipped}`,
   );
   out(
     `  instances 2–${throttle.instances}: ${throttle.otherCalls} Graph calls during the pause (target 0), ` +

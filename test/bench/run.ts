@@ -433,7 +433,11 @@ function printMemory(fleet: FleetMemoryPeak[], harness: MemorySampler): void {
     out(
       `${peak.phase}: ${fmt(peak.maxInstanceMiB)} MiB (${fmt(peak.maxInstanceMiB * 1.048576)} MB, ${verdict} 400 MB)` +
         (peak.instances > 1 ? `, all ${peak.instances} instances together ${fmt(peak.totalMiB)} MiB` : '') +
-        `; service CPU ${fmt(peak.cpuSeconds, 1)} s`,
+        `; service CPU ${fmt(peak.cpuSeconds, 1)} s` +
+        (peak.atEnd
+          ? `; at its end V8 heap ${fmt(peak.atEnd.heapUsedMiB)} used of ${fmt(peak.atEnd.heapTotalMiB)} MiB ` +
+            `(new space ${fmt(peak.atEnd.newSpaceMiB)}), external ${fmt(peak.atEnd.externalMiB)} MiB`
+          : ''),
     );
   }
   out();
