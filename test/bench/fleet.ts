@@ -21,8 +21,8 @@ export interface FleetInstance {
   child: ChildProcess;
 }
 
-/** Peak resident memory of the fleet's processes during one named phase, in MiB. */
-export interface FleetMemoryPeak {
+/** What the fleet's processes used during one named phase: peak resident memory (MiB) and CPU time. */
+export interface FleetPhaseFigures {
   phase: string;
   instances: number;
   /** The highest VmRSS any one instance reached. */
@@ -82,8 +82,8 @@ export function residentMiB(pid: number): number | null {
  * one periodic sync-round tick ({@link syncRound}) or kick the inbox worker ({@link kickInbox}) in it.
  */
 export class Fleet {
-  readonly peaks: FleetMemoryPeak[] = [];
-  private current: FleetMemoryPeak | null = null;
+  readonly peaks: FleetPhaseFigures[] = [];
+  private current: FleetPhaseFigures | null = null;
   private cpuAtPhaseStart = 0;
   private readonly pending: Array<Promise<void>> = [];
   private readonly timer: NodeJS.Timeout;
@@ -131,7 +131,7 @@ export class Fleet {
   }
 
   /** The figures of the phase named `name` (the last of that name), once it has ended. */
-  phaseFigures(name: string): FleetMemoryPeak | undefined {
+  phaseFigures(name: string): FleetPhaseFigures | undefined {
     return [...this.peaks].reverse().find((peak) => peak.phase === name && peak !== this.current);
   }
 

@@ -5,7 +5,7 @@ import { META_THROTTLE_REFRESH_MS } from 'src/modules/meta-gateway/meta-gateway.
 import type { BenchScale } from 'test/bench/bench-scale';
 import { makeDue } from 'test/bench/bench-seed';
 import { createOrganization, type RoundFigures } from 'test/bench/bench-service';
-import { Fleet, type FleetMemoryPeak } from 'test/bench/fleet';
+import { Fleet, type FleetPhaseFigures } from 'test/bench/fleet';
 import { httpLoad, webhookLoad, type WebhookLoadResult } from 'test/bench/load-runner';
 import { buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
 
@@ -51,7 +51,7 @@ export interface ThrottleFigures {
 export interface MultiInstanceResult {
   fleets: FleetFigures[];
   throttle: ThrottleFigures;
-  peaks: FleetMemoryPeak[];
+  peaks: FleetPhaseFigures[];
   deliveries: number;
   concurrency: number;
   latencyMs: number;
@@ -85,7 +85,7 @@ export async function runMultiInstanceBench(options: MultiInstanceOptions): Prom
   const counts = options.quick ? [1, 2] : [1, 2, 4];
   const deliveries = scale.webhookDeliveries;
   const fleets: FleetFigures[] = [];
-  const peaks: FleetMemoryPeak[] = [];
+  const peaks: FleetPhaseFigures[] = [];
   let throttle: ThrottleFigures | null = null;
   let nextSeq = options.firstSeq;
   for (const count of counts) {

@@ -8,7 +8,7 @@ import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { WEBHOOK_PROCESS_CONCURRENCY } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
-import { ensureBuild, Fleet, type FleetMemoryPeak } from 'test/bench/fleet';
+import { ensureBuild, Fleet, type FleetPhaseFigures } from 'test/bench/fleet';
 import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { MemorySampler } from 'test/bench/memory-sampler';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const simulatorUrl = await simulator.start(0);
   const databaseUrl = await createTestDatabase();
   const encryptionKey = randomBytes(32).toString('base64');
-  const fleetPeaks: FleetMemoryPeak[] = [];
+  const fleetPeaks: FleetPhaseFigures[] = [];
   let fleet: Fleet | null = null;
   let pool: Pool | null = null;
   try {
@@ -422,7 +422,7 @@ async function printMetricsSample(serviceUrl: string): Promise<void> {
   }
 }
 
-function printMemory(fleet: FleetMemoryPeak[], harness: MemorySampler): void {
+function printMemory(fleet: FleetPhaseFigures[], harness: MemorySampler): void {
   out();
   out(
     "## The service's memory, peak RSS per phase (VmRSS of each instance's process, sampled every 150 ms; " +
