@@ -377,7 +377,8 @@ function printRound(round: RoundFigures, seed: SeedResult, slower?: RoundFigures
     out(`## The same round with Meta at 0 ms (the service's own cost: claims, applies, releases)`);
     out(
       `wall time ${fmt(round.wallMs / 1000, 2)} s = ${fmt(rate)} WABAs/s (target ≥ 3,000/s → ${ratio(rate, 3000)}); ` +
-        `${ratio(slower.wallMs, round.wallMs)} faster than at ${slower.latencyMs} ms; succeeded ${fmt(round.succeeded)}`,
+        `${ratio(slower.wallMs, round.wallMs)} faster than at ${slower.latencyMs} ms; succeeded ${fmt(round.succeeded)}, ` +
+        `failed ${round.failed}, skipped ${round.skipped} (of ${fmt(round.wabas)} handled); ${fmt(round.graphCalls)} Graph calls`,
     );
     return;
   }
