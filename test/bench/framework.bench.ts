@@ -16,9 +16,9 @@ export interface FrameworkBenchResult {
 const NODE_OWN_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
 /**
- * The framework's cost: the service's `/health/live` and, in the same process (the service runs in the
- * bench process too), a bare `node:http` server that answers every request with the status, headers and
- * body the service answered, under the same load generator and connections. Each is warmed up first,
+ * The framework's cost: the service's `/health/live` (an instance's own process) and, in the bench process,
+ * a bare `node:http` server that answers every request with the status, headers and body the service
+ * answered, under the same load generator (autocannon in a worker thread) and connections. Each is warmed up first,
  * then they are measured alternately (bare, service, bare, service) and the rates averaged, so that a
  * busy moment of the machine weighs on both.
  */
@@ -86,7 +86,10 @@ export function printFrameworkBench(result: FrameworkBenchResult, out: (line?: s
     `${fmt(run.requestsPerSecond)} req/s, p50 ${fmt(run.p50Ms)} ms, p99 ${fmt(run.p99Ms)} ms ` +
     `(${fmt(run.total)} requests, ${run.failures} failed)`;
   out();
-  out('## Framework cost (liveness probe vs a bare node:http server in this process, alternated, same load)');
+  out(
+    '## Framework cost (liveness probe of the service process vs a bare node:http server in the bench process, ' +
+      'alternated, same load)',
+  );
   out(
     `bare node:http, same ${result.bodyBytes}-byte body and ${result.replayedHeaders.length} headers: ${line(result.bare)}`,
   );

@@ -1,4 +1,4 @@
-/** Peak memory of the process during one phase, in MiB. */
+/** Peak memory of the bench process during one phase, in MiB. */
 export interface MemoryPeak {
   phase: string;
   rssMiB: number;
@@ -8,9 +8,9 @@ export interface MemoryPeak {
 const MIB = 1024 * 1024;
 
 /**
- * Samples `process.memoryUsage()` every `intervalMs` and keeps the peak per phase. The service runs in
- * this process (with the simulator and the load generator's main-thread side), so the figures bound the
- * service's own memory from above.
+ * Samples `process.memoryUsage()` of the bench process every `intervalMs` and keeps the peak per phase:
+ * the simulator, the seeding and the load generators, not the service (its instances are sampled by
+ * `Fleet`, test/bench/fleet.ts).
  */
 export class MemorySampler {
   readonly peaks: MemoryPeak[] = [];

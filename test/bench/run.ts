@@ -1,15 +1,19 @@
-import { cpus, totalmem } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 import { Pool } from 'pg';
 
 import { SecretBox } from 'src/common/security/secret-box';
-import { StatusSyncJob } from 'src/modules/scheduler/jobs/status-sync.job';
+import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
+import { WEBHOOK_PROCESS_CONCURRENCY } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
-import { makeDue, mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
 import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
+import { mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
+import { cpuSeconds, ensureBuild, Fleet, type FleetPhaseFigures } from 'test/bench/fleet';
 import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { MemorySampler } from 'test/bench/memory-sampler';
+import { printMultiInstance, runMultiInstanceBench } from 'test/bench/multi-instance.bench';
 import { checkPlans, type PlanCheck } from 'test/bench/query-plans';
 import { runSyncRoundBench, type SyncRoundBenchResult } from 'test/bench/sync-round.bench';
 import { runWebhookBench, type WebhookBenchResult } from 'test/bench/webhook-ingestion.bench';
@@ -20,21 +24,9 @@ import {
   runProcessingBench,
   seedHistory,
 } from 'test/bench/webhook-processing.bench';
-import { WEBHOOK_PROCESS_CONCURRENCY } from 'src/modules/meta-webhooks/meta-webhooks.constants';
-import { WebhookInboxWorker } from 'src/modules/meta-webhooks/webhook-inbox.worker';
-import { createTestApp, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
-
-/** The round measured on the seeded database. */
-interface RoundFigures {
-  wabas: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  wallMs: number;
-  graphCalls: number;
-  latencyMs: number;
-  concurrency: number;
-}
+import { createOrganization, measureRound, type RoundFigures, serviceEnv } from 'test/bench/bench-service';
+import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
+import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -45,10 +37,11 @@ const ratio = (value: number, baseline: number): string =>
   baseline > 0 ? `${fmt(value / baseline, value / baseline < 10 ? 2 : 1)}×` : 'n/a';
 
 /**
- * `npm run bench [-- --quick]`: seeds the database to the scale of product-spec §3 with bulk SQL, boots
- * the real app (real gateway over HTTP to an in-process Meta simulator) and prints every figure next to
- * the baseline measured in the same run. Needs nothing but `npm ci`: without DATABASE_URL it starts an
- * embedded PostgreSQL in a temporary directory and removes it afterwards.
+ * `npm run bench [-- --quick]`: seeds the database to the scale of product-spec §3 with bulk SQL, starts the
+ * service from its production build as its own process(es) (test/bench/fleet.ts), with the Meta simulator
+ * and the load generators in this process, and prints every figure next to the baseline measured in the
+ * same run, and the service's peak RSS per phase. Needs nothing but `npm ci`: without DATABASE_URL it
+ * starts an embedded PostgreSQL in a temporary directory and removes it afterwards.
  */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -58,37 +51,44 @@ async function main(): Promise<void> {
   process.env.TEST_LOG_LEVEL ??= 'silent';
   const startedAt = performance.now();
 
+  // Before anything is measured: a stale dist/ is rebuilt (the instances run the production build).
+  await ensureBuild((line) => out(`build: ${line}`));
   const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
   await setUpTestDatabase();
   const memory = new MemorySampler();
-  let sut: TestApp | null = null;
+  const simulator = new MetaSimulator({
+    appId: TEST_APP_ID,
+    appSecret: TEST_APP_SECRET,
+    systemUserToken: TEST_SYSTEM_USER_TOKEN,
+    latencyMs: 0,
+  });
+  const simulatorUrl = await simulator.start(0);
+  const databaseUrl = await createTestDatabase();
+  const encryptionKey = randomBytes(32).toString('base64');
+  const fleetPeaks: FleetPhaseFigures[] = [];
+  let fleet: Fleet | null = null;
   let pool: Pool | null = null;
   try {
     memory.phase('boot + seed');
-    sut = await createTestApp({
-      env: {
-        META_SYSTEM_USER_TOKEN: TEST_SYSTEM_USER_TOKEN,
-        SYNC_CONCURRENCY: String(scale.roundConcurrency),
-        // The load phases would otherwise hit the public API's own rate limit.
-        RATE_LIMIT_PER_MINUTE: '1000000000',
-        META_REQUEST_TIMEOUT_MS: '10000',
-      },
-    });
-    pool = new Pool({ connectionString: sut.databaseUrl, max: 20 });
+    fleet = await Fleet.start(1, serviceEnv(databaseUrl, simulatorUrl, encryptionKey, scale));
+    const service = fleet;
+    fleet.phase('boot + seed');
+    pool = new Pool({ connectionString: databaseUrl, max: 20 });
     const machine = await describeMachine(pool);
     out(`# WhatsApp Assets bench (${quick ? 'quick' : 'full'} mode)`);
     out(`machine: ${machine}`);
 
-    const organization = await sut.createOrganization('Bench');
-    const secrets = sut.app.get(SecretBox);
-    const roundWabaIds = mirrorInSimulator(sut.simulator, scale, scale.roundWabas);
-    const token = sut.simulator.issueToken({ wabaIds: roundWabaIds });
+    const organization = await createOrganization(fleet.url, 'Bench');
+    const secrets = new SecretBox(encryptionKey);
+    const roundWabaIds = mirrorInSimulator(simulator, scale, scale.roundWabas);
+    const token = simulator.issueToken({ wabaIds: roundWabaIds });
     const seed = await seedScale(pool, scale, organization.id, secrets.seal(token), token, secrets.seal('000000'));
     printSeed(seed);
     const history = quick ? 100_000 : 1_000_000;
     printHistory(await seedHistory(pool, history, history));
 
     memory.phase('query plans');
+    fleet.phase('query plans');
     const keyHash = (
       await pool.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE organization_id = $1', [
         organization.id,
@@ -100,26 +100,33 @@ async function main(): Promise<void> {
     );
 
     memory.phase('HTTP load');
+    fleet.phase('framework cost');
     const auth = { Authorization: `Bearer ${organization.key}` };
     const load = { connections: scale.connections, seconds: scale.loadSeconds };
-    printFrameworkBench(await runFrameworkBench(sut.url, load), out);
+    printFrameworkBench(await runFrameworkBench(fleet.url, load), out);
+    // One phase per endpoint, so that the service's CPU time per request can be told apart.
+    const measure = async (label: string, url: string, headers?: Record<string, string>): Promise<LoadResult> => {
+      service.phase(label);
+      return httpLoad(label, url, { ...load, headers });
+    };
     // The cheapest request through Express and Nest: the probe's route (plain /health/live is answered before them).
-    const live = await httpLoad('GET /health/live?route', `${sut.url}/health/live?route`, load);
-    const list = await httpLoad('GET /api/v1/wabas', `${sut.url}/api/v1/wabas`, { ...load, headers: auth });
-    const detail = await httpLoad('GET /api/v1/wabas/{id}', `${sut.url}/api/v1/wabas/${benchWabaId(7)}`, {
-      ...load,
-      headers: auth,
-    });
+    const live = await measure('GET /health/live?route', `${fleet.url}/health/live?route`);
+    const list = await measure('GET /api/v1/wabas', `${fleet.url}/api/v1/wabas`, auth);
+    const detail = await measure('GET /api/v1/wabas/{id}', `${fleet.url}/api/v1/wabas/${benchWabaId(7)}`, auth);
+    fleet.phase('database ceilings (driver, service idle)');
     const db = { concurrency: scale.connections, seconds: scale.loadSeconds };
     const listSql = await driverLoad('list SQL', pool, statements.list, db);
     const detailSql = await driverLoad('detail SQL', pool, statements.detail, db);
-    printLoad(scale, live, [
+    const cpuMsPerRequest = (run: LoadResult): number =>
+      ((service.phaseFigures(run.label)?.cpuSeconds ?? 0) * 1000) / Math.max(1, run.total);
+    printLoad(scale, live, cpuMsPerRequest, [
       [list, listSql],
       [detail, detailSql],
     ]);
 
     memory.phase('webhook ingestion');
-    const webhooks = await runWebhookBench(sut.url, pool, sut.simulator, {
+    fleet.phase('webhook ingestion');
+    const webhooks = await runWebhookBench(fleet.urls, pool, simulator, {
       firstSeq: scale.roundWabas,
       deliveries: scale.webhookDeliveries,
       concurrency: scale.webhookConcurrency,
@@ -128,27 +135,59 @@ async function main(): Promise<void> {
     printWebhooks(webhooks, live);
 
     memory.phase('webhook processing');
+    fleet.phase('webhook processing');
     printProcessing(
-      await runProcessingBench(sut.url, pool, sut.simulator, {
+      await runProcessingBench(fleet.url, pool, simulator, {
         firstSeq: scale.roundWabas + 2 * (scale.webhookDeliveries + scale.lagSamples) + 100,
         changes: quick ? 1_000 : 2_000,
         lanes: WEBHOOK_PROCESS_CONCURRENCY,
-        kick: () => sut?.app.get(WebhookInboxWorker, { strict: false }).kick(),
+        kick: () => void service.kickInbox(),
       }),
     );
 
     memory.phase('connect through the API');
-    printConnectBench(await runConnectBench(sut, quick ? { sequential: 10, concurrent: 80 } : {}), out);
+    fleet.phase('connect through the API');
+    const connectOrganization = await createOrganization(fleet.url, 'Connect bench');
+    const pid = fleet.instances[0].pid;
+    printConnectBench(
+      await runConnectBench(
+        { url: fleet.url, organizationKey: connectOrganization.key, simulator, cpuSeconds: () => cpuSeconds(pid) ?? 0 },
+        quick ? { sequential: 10, concurrent: 80 } : {},
+      ),
+      out,
+    );
 
     memory.phase('sync round');
-    const round = await measureRound(sut, pool, scale, roundWabaIds);
+    fleet.phase('sync round, Meta at 100 ms');
+    const round = await measureRound(fleet, pool, simulator, scale, roundWabaIds);
     printRound(round, seed);
     memory.phase('sync round, Meta at 0 ms');
-    printRound(await measureRound(sut, pool, { ...scale, roundLatencyMs: 0 }, roundWabaIds), seed, round);
-    await printMetricsSample(sut);
+    fleet.phase('sync round, Meta at 0 ms');
+    printRound(await measureRound(fleet, pool, simulator, { ...scale, roundLatencyMs: 0 }, roundWabaIds), seed, round);
+    await printMetricsSample(fleet.url);
+    await fleet.stop();
+    fleetPeaks.push(...fleet.peaks);
+    fleet = null;
+
+    memory.phase('several instances');
+    const multi = await runMultiInstanceBench({
+      quick,
+      scale,
+      pool,
+      simulator,
+      roundWabaIds,
+      round,
+      firstSeq: quick ? 3_000 : 20_000,
+      env: (extra) => serviceEnv(databaseUrl, simulatorUrl, encryptionKey, scale, extra),
+      measureRound: (instances, wabaIds) => measureRound(instances, pool as Pool, simulator, scale, wabaIds),
+    });
+    fleetPeaks.push(...multi.peaks);
+    printMultiInstance(multi, out);
   } finally {
+    await fleet?.stop();
     await pool?.end();
-    await sut?.close();
+    await simulator.stop();
+    await dropTestDatabase(databaseUrl).catch(() => undefined);
   }
 
   if (scale.perTokenRoundWabas > 0) {
@@ -163,9 +202,13 @@ async function main(): Promise<void> {
     );
   }
   memory.stop();
-  printMemory(memory);
+  printMemory(fleetPeaks, memory);
   out();
-  out(`bench finished in ${fmt((performance.now() - startedAt) / 1000, 1)} s`);
+  out(
+    `bench finished in ${fmt((performance.now() - startedAt) / 1000, 1)} s; load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')}`,
+  );
 }
 
 /** The SQL the list and detail endpoints run per request (auth lookup first), and the hot queries to EXPLAIN. */
@@ -226,37 +269,16 @@ function hotStatements(organizationId: string, keyHash: string, wabaId: string) 
   };
 }
 
-async function measureRound(sut: TestApp, pool: Pool, scale: BenchScale, wabaIds: string[]): Promise<RoundFigures> {
-  await makeDue(pool, wabaIds);
-  sut.simulator.setLatency(scale.roundLatencyMs);
-  sut.simulator.clearRequests();
-  const startedAt = performance.now();
-  // The periodic round, which takes the due WABAs only: the admin endpoint's full round would also read the
-  // 40,000 that are not due (and that the simulator does not hold).
-  const result = await sut.app.get(StatusSyncJob).run();
-  const wallMs = performance.now() - startedAt;
-  sut.simulator.setLatency(0);
-  if (!result) {
-    throw new Error('The sync round failed');
-  }
-  const { wabas, succeeded, failed, skipped } = result;
-  const body = { wabas, succeeded, failed, skipped };
-  return {
-    ...body,
-    wallMs,
-    graphCalls: sut.simulator.requests.length,
-    latencyMs: scale.roundLatencyMs,
-    concurrency: scale.roundConcurrency,
-  };
-}
-
 async function describeMachine(pool: Pool): Promise<string> {
   const cpu = cpus();
   const version = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
   return (
     `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB RAM, ` +
     `Node ${process.version}, PostgreSQL ${version}${process.env.DATABASE_URL ? '' : ' (embedded)'}; ` +
-    'service, simulator and load generator share the machine'
+    `load average ${loadavg()
+      .map((load) => fmt(load, 2))
+      .join(' ')} at start; the service runs as its own process(es) from dist/, the simulator and the load ` +
+    'generators (autocannon in a worker thread) in the bench process, all on this machine'
   );
 }
 
@@ -280,7 +302,12 @@ function printPlans(plans: PlanCheck[]): void {
   out(`plans checked: ${plans.length}, scanning a large table: ${scanning}`);
 }
 
-function printLoad(scale: BenchScale, live: LoadResult, pairs: Array<[LoadResult, LoadResult]>): void {
+function printLoad(
+  scale: BenchScale,
+  live: LoadResult,
+  cpuMsPerRequest: (run: LoadResult) => number,
+  pairs: Array<[LoadResult, LoadResult]>,
+): void {
   out();
   out(
     `## API under load (${scale.connections} connections, ${scale.loadSeconds} s each; latency resolution 1 ms; ` +
@@ -288,12 +315,14 @@ function printLoad(scale: BenchScale, live: LoadResult, pairs: Array<[LoadResult
   );
   out(
     `framework ceiling  ${live.label}: ${fmt(live.requestsPerSecond)} req/s, p50 ${fmt(live.p50Ms)} ms, ` +
-      `p99 ${fmt(live.p99Ms)} ms (${fmt(live.total)} requests, ${live.failures} failed)`,
+      `p99 ${fmt(live.p99Ms)} ms (${fmt(live.total)} requests, ${live.failures} failed); ` +
+      `service CPU ${fmt(cpuMsPerRequest(live), 2)} ms/request`,
   );
   for (const [http, sql] of pairs) {
     out(
       `${http.label}: ${fmt(http.requestsPerSecond)} req/s, p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms ` +
-        `(${fmt(http.total)} requests, ${http.failures} failed)`,
+        `(${fmt(http.total)} requests, ${http.failures} failed); service CPU ${fmt(cpuMsPerRequest(http), 2)} ms/request ` +
+        `(${ratio(cpuMsPerRequest(http), cpuMsPerRequest(live))} the probe's route)`,
     );
     out(
       `  vs framework ceiling: throughput ${ratio(http.requestsPerSecond, live.requestsPerSecond)}, ` +
@@ -361,7 +390,8 @@ function printRound(round: RoundFigures, seed: SeedResult, slower?: RoundFigures
     out(`## The same round with Meta at 0 ms (the service's own cost: claims, applies, releases)`);
     out(
       `wall time ${fmt(round.wallMs / 1000, 2)} s = ${fmt(rate)} WABAs/s (target ≥ 3,000/s → ${ratio(rate, 3000)}); ` +
-        `${ratio(slower.wallMs, round.wallMs)} faster than at ${slower.latencyMs} ms; succeeded ${fmt(round.succeeded)}`,
+        `${ratio(slower.wallMs, round.wallMs)} faster than at ${slower.latencyMs} ms; succeeded ${fmt(round.succeeded)}, ` +
+        `failed ${round.failed}, skipped ${round.skipped} (of ${fmt(round.wabas)} handled); ${fmt(round.graphCalls)} Graph calls`,
     );
     return;
   }
@@ -387,7 +417,7 @@ function printPerTokenRound(result: SyncRoundBenchResult): void {
   out();
   out(
     `## Re-sync round without a system-user token (${fmt(result.wabas)} WABAs, one business token each, ` +
-      `own database, runSyncRoundBench)`,
+      `own database, runSyncRoundBench: the service in the bench process, not an instance of its own)`,
   );
   out(
     `wall time ${fmt(result.roundMs / 1000, 2)} s; ${fmt(result.graphCalls)} Graph calls = ${result.graphCallsPerWaba} ` +
@@ -396,8 +426,8 @@ function printPerTokenRound(result: SyncRoundBenchResult): void {
   );
 }
 
-async function printMetricsSample(sut: TestApp): Promise<void> {
-  const text = (await sut.http().get('/metrics')).text;
+async function printMetricsSample(serviceUrl: string): Promise<void> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   const wanted = /^(sync_round_duration_seconds_(sum|count)|webhook_inbox_(depth|lag_seconds)|meta_graph_calls_total)/;
   out();
   out('## /metrics after the runs (excerpt)');
@@ -406,15 +436,28 @@ async function printMetricsSample(sut: TestApp): Promise<void> {
   }
 }
 
-function printMemory(memory: MemorySampler): void {
+function printMemory(fleet: FleetPhaseFigures[], harness: MemorySampler): void {
   out();
-  out('## Memory of the process (service + simulator + harness), peak per phase');
-  const baseline = memory.peaks[0];
-  for (const peak of memory.peaks) {
+  out(
+    "## The service's memory, peak RSS per phase (VmRSS of each instance's process, sampled every 150 ms; " +
+      'target ≤ 400 MB per instance), and the CPU time its processes used in the phase (/proc utime + stime)',
+  );
+  for (const peak of fleet) {
+    const verdict = peak.maxInstanceMiB * 1.048576 <= 400 ? 'within' : 'OVER';
     out(
-      `${peak.phase}: RSS ${fmt(peak.rssMiB)} MiB, heap used ${fmt(peak.heapUsedMiB)} MiB` +
-        (baseline && peak !== baseline ? ` (RSS ${ratio(peak.rssMiB, baseline.rssMiB)} of boot + seed)` : ''),
+      `${peak.phase}: ${fmt(peak.maxInstanceMiB)} MiB (${fmt(peak.maxInstanceMiB * 1.048576)} MB, ${verdict} 400 MB)` +
+        (peak.instances > 1 ? `, all ${peak.instances} instances together ${fmt(peak.totalMiB)} MiB` : '') +
+        `; service CPU ${fmt(peak.cpuSeconds, 1)} s` +
+        (peak.atEnd
+          ? `; at its end V8 heap ${fmt(peak.atEnd.heapUsedMiB)} used of ${fmt(peak.atEnd.heapTotalMiB)} MiB ` +
+            `(new space ${fmt(peak.atEnd.newSpaceMiB)}), external ${fmt(peak.atEnd.externalMiB)} MiB`
+          : ''),
     );
+  }
+  out();
+  out('## Memory of the bench process (simulator, seeding, load generators; not the service), peak per phase');
+  for (const peak of harness.peaks) {
+    out(`${peak.phase}: RSS ${fmt(peak.rssMiB)} MiB, heap used ${fmt(peak.heapUsedMiB)} MiB`);
   }
 }
 

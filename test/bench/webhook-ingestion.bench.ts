@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 
 import type { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchWabaId } from 'test/bench/bench-scale';
-import { percentile } from 'test/bench/load-runner';
+import { percentile, webhookLoad } from 'test/bench/load-runner';
 
 /** Ingestion throughput and lag until the change is visible. */
 export interface WebhookBenchResult {
@@ -30,7 +30,8 @@ export interface WebhookBenchResult {
   updateRoundTripMs: number;
 }
 
-interface Delivery {
+/** One signed delivery, ready to post. */
+export interface Delivery {
   wabaId: string;
   body: string;
   signature: string;
@@ -45,74 +46,31 @@ const WAIT_LIMIT_MS = 15 * 60_000;
  * watches the `wabas` rows until each change is visible.
  */
 export async function runWebhookBench(
-  serviceUrl: string,
+  serviceUrls: string[],
   pool: Pool,
   simulator: MetaSimulator,
   options: { firstSeq: number; deliveries: number; concurrency: number; lagSamples: number },
 ): Promise<WebhookBenchResult> {
-  const build = (count: number, fromSeq: number): { deliveries: Delivery[]; nextSeq: number } => {
-    const deliveries: Delivery[] = [];
-    let seq = fromSeq;
-    const time = Math.floor(Date.now() / 1000);
-    while (deliveries.length < count) {
-      // Seeded WABAs with seq % 25 = 0 are DISABLED already; a change must be visible.
-      if (seq % 25 !== 0) {
-        const wabaId = benchWabaId(seq);
-        const body = JSON.stringify(
-          simulator.buildWebhook(
-            'account_update',
-            { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: 'today' } },
-            wabaId,
-            time,
-          ),
-        );
-        deliveries.push({ wabaId, body, signature: simulator.signWebhook(body) });
-      }
-      seq += 1;
-    }
-    return { deliveries, nextSeq: seq };
-  };
+  const build = (count: number, fromSeq: number) => buildDeliveries(simulator, count, fromSeq);
   const burst = build(options.deliveries, options.firstSeq);
   const samples = build(options.lagSamples, burst.nextSeq);
 
   const driverInsertsPerSecond = await driverInsertRate(pool, burst.deliveries, options.concurrency);
   const driverBatchedRowsPerSecond = await driverBatchedInsertRate(pool, burst.deliveries, options.concurrency);
 
+  // The lag samples are sent one at a time: a fetch from this process is no load on the instance.
   const post = (delivery: Delivery): Promise<Response> =>
-    fetch(`${serviceUrl}/webhooks/meta`, {
+    fetch(`${serviceUrls[0]}/webhooks/meta`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': delivery.signature },
       body: delivery.body,
     });
 
-  let rejected = 0;
-  let next = 0;
-  const burstStartedAt = performance.now();
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async () => {
-      for (let index = next++; index < burst.deliveries.length; index = next++) {
-        const response = await post(burst.deliveries[index]);
-        await response.arrayBuffer();
-        if (response.status !== 200) {
-          rejected += 1;
-        }
-      }
-    }),
-  );
-  const acceptedSeconds = (performance.now() - burstStartedAt) / 1000;
+  const intake = await webhookLoad(serviceUrls, burst.deliveries, options.concurrency);
+  // From the burst's first request (the load worker's start-up left out) until its last change is visible.
+  const burstStartedAt = performance.now() - intake.seconds * 1000;
   const burstIds = burst.deliveries.map((delivery) => delivery.wabaId);
-  await waitUntil(
-    async () =>
-      Number(
-        (
-          await pool.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM wabas WHERE waba_id = ANY($1::text[]) AND status = 'DISABLED'",
-            [burstIds],
-          )
-        ).rows[0].n,
-      ) === burstIds.length,
-    'the burst to be visible',
-  );
+  await waitUntilDisabled(pool, burstIds);
   const burstDrainMs = performance.now() - burstStartedAt;
 
   const lags: number[] = [];
@@ -139,8 +97,8 @@ export async function runWebhookBench(
   return {
     deliveries: burst.deliveries.length,
     concurrency: options.concurrency,
-    acceptedPerSecond: (burst.deliveries.length - rejected) / acceptedSeconds,
-    rejected,
+    acceptedPerSecond: intake.acceptedPerSecond,
+    rejected: intake.rejected,
     driverInsertsPerSecond,
     driverBatchedRowsPerSecond,
     burstDrainMs,
@@ -208,6 +166,53 @@ async function driverBatchedInsertRate(pool: Pool, deliveries: Delivery[], batch
   } finally {
     await pool.query('DROP TABLE bench_inbox');
   }
+}
+
+/**
+ * `count` signed `account_update` DISABLED_UPDATE deliveries for seeded ACTIVE WABAs from `fromSeq` on,
+ * one per WABA (so none is a duplicate); `nextSeq` is where the next batch may start.
+ */
+export function buildDeliveries(
+  simulator: MetaSimulator,
+  count: number,
+  fromSeq: number,
+): { deliveries: Delivery[]; nextSeq: number } {
+  const deliveries: Delivery[] = [];
+  let seq = fromSeq;
+  const time = Math.floor(Date.now() / 1000);
+  while (deliveries.length < count) {
+    // Seeded WABAs with seq % 25 = 0 are DISABLED already; a change must be visible.
+    if (seq % 25 !== 0) {
+      const wabaId = benchWabaId(seq);
+      const body = JSON.stringify(
+        simulator.buildWebhook(
+          'account_update',
+          { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: 'today' } },
+          wabaId,
+          time,
+        ),
+      );
+      deliveries.push({ wabaId, body, signature: simulator.signWebhook(body) });
+    }
+    seq += 1;
+  }
+  return { deliveries, nextSeq: seq };
+}
+
+/** Waits until every one of these WABAs shows DISABLED (their deliveries applied). */
+export async function waitUntilDisabled(pool: Pool, wabaIds: string[]): Promise<void> {
+  await waitUntil(
+    async () =>
+      Number(
+        (
+          await pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM wabas WHERE waba_id = ANY($1::text[]) AND status = 'DISABLED'",
+            [wabaIds],
+          )
+        ).rows[0].n,
+      ) === wabaIds.length,
+    'the burst to be visible',
+  );
 }
 
 async function waitUntil(done: () => Promise<boolean>, what: string): Promise<void> {

@@ -1,0 +1,59 @@
+'use strict';
+/**
+ * Preloaded (`node --require`) into each bench instance of the production build (dist/src/main.js) by
+ * test/bench/fleet.ts. Plain JavaScript so the instance needs no ts-node (which would inflate its RSS).
+ *
+ * It keeps the Nest application main.js creates and answers the harness over the IPC channel:
+ * - `sync-round`: one tick of the periodic re-sync, exactly what the scheduler's interval calls
+ *   (StatusSyncJob.run(), the due WABAs only). The scheduler itself stays off in the bench: its tick is
+ *   60 s, and the admin endpoint runs a full round (every connected WABA, due or not);
+ * - `kick-inbox`: what storing a delivery does (WebhookInboxWorker.kick()), for rows the harness stored
+ *   with SQL; without it the worker still finds them at its next poll;
+ * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes.
+ * Nothing else of the service is touched.
+ */
+const { join } = require('node:path');
+const v8 = require('node:v8');
+
+const dist = join(__dirname, '..', '..', 'dist');
+const core = require(require.resolve('@nestjs/core', { paths: [dist] }));
+const create = core.NestFactory.create.bind(core.NestFactory);
+let app = null;
+core.NestFactory.create = async (...args) => {
+  app = await create(...args);
+  return app;
+};
+
+const commands = {
+  'sync-round': async () => {
+    const { StatusSyncJob } = require(join(dist, 'src/modules/scheduler/jobs/status-sync.job'));
+    return app.get(StatusSyncJob, { strict: false }).run();
+  },
+  'memory-usage': async () => {
+    const usage = process.memoryUsage();
+    const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    return { ...usage, newSpace: newSpace ? newSpace.space_size : 0 };
+  },
+  'kick-inbox': async () => {
+    const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));
+    app.get(WebhookInboxWorker, { strict: false }).kick();
+    return null;
+  },
+};
+
+process.on('message', (message) => {
+  const command = commands[message && message.command];
+  const reply = (body) => process.send && process.send({ id: message.id, ...body });
+  if (!command || !app) {
+    reply({ error: !app ? 'the application is not created yet' : `unknown command ${String(message.command)}` });
+    return;
+  }
+  command().then(
+    (result) => reply({ result }),
+    (error) => reply({ error: error instanceof Error ? error.message : String(error) }),
+  );
+});
+// The IPC channel must not keep an instance alive once main.js decided to exit.
+if (process.channel) {
+  process.channel.unref();
+}
