@@ -41,7 +41,8 @@ export interface WabaDetail extends WabaRow {
     setupStartedAt: string | null;
     lastCheckedAt: string | null;
   };
-  alerts: { type: string; severity: string; status: string; description: string; occurredAt: string }[];
+  /** Not in every answer: the contract lists it, the service may leave it out. */
+  alerts?: { type: string; severity: string; status: string; description: string; occurredAt: string }[];
   webhooks: string | null;
   createdAt: string;
   updatedAt: string;

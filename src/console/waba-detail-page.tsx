@@ -116,7 +116,7 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
         <section class="card" aria-labelledby="health-title">
           <h2 id="health-title">Health</h2>
           <Health health={waba.health} />
-          {waba.alerts.length > 0 ? (
+          {waba.alerts && waba.alerts.length > 0 ? (
             <>
               <h3>Alerts</h3>
               <ul class="alerts">
