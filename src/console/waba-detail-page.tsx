@@ -197,26 +197,36 @@ function Field({ name, value }: { name: string; value: JSX.Element | string | nu
   );
 }
 
+interface HealthEntity {
+  entityType?: string;
+  id?: string | null;
+  canSendMessage?: string | null;
+  errors?: { errorCode: number | null; errorDescription: string | null; possibleSolution: string | null }[];
+}
+
+/** `health_status` as the service keeps it: whether the account, its business and app can send, and why not. */
 function Health({ health }: { health: Record<string, unknown> | null }): JSX.Element {
   if (!health) {
     return <p>Meta has not reported this account’s health yet.</p>;
   }
-  const canSend = typeof health.can_send_message === 'string' ? health.can_send_message : null;
-  const entities = Array.isArray(health.entities) ? (health.entities as Record<string, unknown>[]) : [];
-  const text = (value: unknown, fallback: string) =>
-    typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+  const canSend = typeof health.canSendMessage === 'string' ? health.canSendMessage : null;
+  const entities = Array.isArray(health.entities) ? (health.entities as HealthEntity[]) : [];
   return (
     <>
       <p>
-        Can send messages:{' '}
-        <strong class={`health-${(canSend ?? 'unknown').toLowerCase()}`}>{canSend ?? 'unknown'}</strong>
+        Can send messages: <strong class="health-value">{canSend ?? 'unknown'}</strong>
       </p>
       {entities.length > 0 ? (
         <ul class="entities">
           {entities.map((entity, index) => (
             <li key={index}>
-              {text(entity.entity_type, 'entity')} {text(entity.id, '')}:{' '}
-              <strong>{text(entity.can_send_message, 'unknown')}</strong>
+              {entity.entityType ?? 'Entity'} {entity.id ?? ''}: <strong>{entity.canSendMessage ?? 'unknown'}</strong>
+              {(entity.errors ?? []).map((error, errorIndex) => (
+                <p key={errorIndex} class="hint">
+                  {error.errorDescription ?? `Error ${error.errorCode ?? ''}`}
+                  {error.possibleSolution ? ` ${error.possibleSolution}` : ''}
+                </p>
+              ))}
             </li>
           ))}
         </ul>
