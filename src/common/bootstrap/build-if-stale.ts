@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Folders whose files make up the build, apart from tests (the console's sources are under src/console). */
 export const BUILD_INPUT_DIRS = ['src', 'config', 'migrations'];
@@ -100,12 +100,9 @@ export function nestBuild(projectDir: string): Promise<void> {
 
 /** Builds the console (src/console) into dist/console with vite; after `nest build`, which empties dist/. */
 export function consoleBuild(projectDir: string): Promise<void> {
-  return runNode(projectDir, 'the console build (vite)', [
-    require.resolve('vite/bin/vite.js'),
-    'build',
-    '--config',
-    CONSOLE_VITE_CONFIG,
-  ]);
+  // vite's exports map hides its bin file; its package.json is exported and sits beside it.
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+  return runNode(projectDir, 'the console build (vite)', [vite, 'build', '--config', CONSOLE_VITE_CONFIG]);
 }
 
 /** The service, then the console. */
