@@ -90,6 +90,9 @@ export function serveConsole(options: ConsoleOptions): Middleware {
     throw new Error(`The console build in ${options.dir} has no index.html`);
   }
   const policy = consoleContentSecurityPolicy(options.allowFacebookSdk);
+  // helmet's `same-origin` would cut the Embedded Signup popup off from the page that opened it, so its
+  // session info (a postMessage to the opener) would never arrive.
+  const openerPolicy = options.allowFacebookSdk ? 'same-origin-allow-popups' : 'same-origin';
   return (request, response, next) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       next();
@@ -99,11 +102,11 @@ export function serveConsole(options: ConsoleOptions): Middleware {
     if (path.startsWith(ASSET_PREFIX)) {
       const asset = files.get(path);
       if (asset) {
-        send(request, response, asset, policy, 'public, max-age=31536000, immutable');
+        send(request, response, asset, policy, openerPolicy, 'public, max-age=31536000, immutable');
         return;
       }
     } else if (CONSOLE_ROUTES.test(path)) {
-      send(request, response, index, policy, 'no-cache');
+      send(request, response, index, policy, openerPolicy, 'no-cache');
       return;
     }
     next();
@@ -134,9 +137,11 @@ function send(
   response: ServerResponse,
   file: StaticFile,
   policy: string,
+  openerPolicy: string,
   cacheControl: string,
 ): void {
   response.setHeader('Content-Security-Policy', policy);
+  response.setHeader('Cross-Origin-Opener-Policy', openerPolicy);
   response.setHeader('Cache-Control', cacheControl);
   response.setHeader('ETag', file.etag);
   response.setHeader('Vary', 'Accept-Encoding');

@@ -47,6 +47,7 @@ describe('Console (served at /)', () => {
         expect(policy).toContain("frame-ancestors 'none'");
         expect(policy).not.toContain('unsafe-inline');
         expect(policy).not.toContain('facebook');
+        expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
       },
     );
 
@@ -101,6 +102,8 @@ describe('Console (served at /)', () => {
       expect(policy).toContain("script-src 'self' https://connect.facebook.net;");
       expect(policy).toContain('frame-src https://www.facebook.com');
       expect(policy).not.toContain('unsafe-inline');
+      // The popup must still reach its opener with the session info.
+      expect(response.headers['cross-origin-opener-policy']).toBe('same-origin-allow-popups');
     });
   });
 });
