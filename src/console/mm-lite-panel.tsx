@@ -1,11 +1,11 @@
 /** The "Set up MM Lite" panel: the guide's three steps, their states and the why, as a modal dialog. */
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 import { call, messageOf, type MmLitePanel, type MmLiteStep } from './api';
 import type { Context } from './main';
 import { SimulateMetaMenu } from './simulate-menu';
-import { Link, MmLiteDot, Problem, Time, useLive } from './ui';
+import { Link, MmLiteDot, Problem, Time, useLive, useModalDialog } from './ui';
 
 const STEP_TITLES: Record<MmLiteStep['key'], string> = {
   ACCEPT_TERMS: 'Accept the terms',
@@ -27,16 +27,10 @@ export function MmLitePanelDialog({
   onClose: () => void;
   onChanged?: () => void;
 }): JSX.Element {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [panel, setPanel] = useState<MmLitePanel | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
-
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    dialog.current?.showModal();
-    return () => opener?.focus();
-  }, []);
 
   const load = () =>
     call<MmLitePanel>('GET', `/api/v1/wabas/${waba.wabaId}/mm-lite`)

@@ -65,12 +65,11 @@ export function PhoneNumbersPage({
 
   const wabaOf = (id: string) => wabas.find((waba) => waba.wabaId === id);
 
-  const switchChannel = async (number: PhoneNumber, channel: SendingChannel) => {
+  // A change to one number: its row takes the API's answer, or shows the API's refusal under it.
+  const change = async (number: PhoneNumber, request: () => Promise<PhoneNumber>) => {
     setBusy(number.phoneNumberId);
     try {
-      const updated = await call<PhoneNumber>('PATCH', `/api/v1/phone-numbers/${number.phoneNumberId}`, {
-        sendingChannel: channel,
-      });
+      const updated = await request();
       setNumbers(
         (list) => list?.map((item) => (item.phoneNumberId === updated.phoneNumberId ? updated : item)) ?? null,
       );
@@ -81,21 +80,10 @@ export function PhoneNumbersPage({
       setBusy(null);
     }
   };
-
-  const retryRegistration = async (number: PhoneNumber) => {
-    setBusy(number.phoneNumberId);
-    try {
-      const updated = await call<PhoneNumber>('POST', `/api/v1/phone-numbers/${number.phoneNumberId}/register`);
-      setNumbers(
-        (list) => list?.map((item) => (item.phoneNumberId === updated.phoneNumberId ? updated : item)) ?? null,
-      );
-      setRefusals(({ [number.phoneNumberId]: _gone, ...rest }) => rest);
-    } catch (failure) {
-      setRefusals((all) => ({ ...all, [number.phoneNumberId]: messageOf(failure) }));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const switchChannel = (number: PhoneNumber, sendingChannel: SendingChannel) =>
+    change(number, () => call('PATCH', `/api/v1/phone-numbers/${number.phoneNumberId}`, { sendingChannel }));
+  const retryRegistration = (number: PhoneNumber) =>
+    change(number, () => call('POST', `/api/v1/phone-numbers/${number.phoneNumberId}/register`));
 
   return (
     <section aria-labelledby="numbers-title">

@@ -5,10 +5,10 @@
  * to POST /api/v1/phone-numbers, which connects them.
  */
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 import { call, messageOf, type PhoneNumber, type SignupConfig, type WabaRow } from './api';
-import { Problem } from './ui';
+import { Problem, useModalDialog } from './ui';
 
 interface SignupResult {
   code: string;
@@ -90,17 +90,11 @@ function SandboxSignupDialog({
   onClose: () => void;
   connect: (result: SignupResult) => Promise<void>;
 }): JSX.Element {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [wabaName, setWabaName] = useState('Lucky Shrub');
   const [phone, setPhone] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    dialog.current?.showModal();
-    return () => opener?.focus();
-  }, []);
 
   const finish = async (event: Event) => {
     event.preventDefault();

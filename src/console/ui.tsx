@@ -1,5 +1,5 @@
 /** Shared pieces of the console's pages: routing, badges, problems, time. */
-import type { AnchorHTMLAttributes, ComponentChildren, JSX, TargetedMouseEvent } from 'preact';
+import type { AnchorHTMLAttributes, ComponentChildren, JSX, RefObject, TargetedMouseEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 
 import { subscribe, type LiveFrame } from './live';
@@ -59,6 +59,20 @@ export function useLive(onChange: (frame: LiveFrame) => void): void {
   const latest = useRef(onChange);
   latest.current = onChange;
   useEffect(() => subscribe((frame) => latest.current(frame)), []);
+}
+
+/**
+ * A `<dialog>` shown modal while the component is mounted (the page behind is inert, Escape closes it); focus
+ * goes back to whatever opened it.
+ */
+export function useModalDialog(): RefObject<HTMLDialogElement | null> {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    dialog.current?.showModal();
+    return () => opener?.focus();
+  }, []);
+  return dialog;
 }
 
 /** A failure as the API's own sentence; announced to screen readers. */
