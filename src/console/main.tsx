@@ -1,5 +1,6 @@
 /** The WhatsApp Assets console: the user guide's pages, served by the service at `/`. */
 import './styles.css';
+import './components.css';
 
 import { render, type JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
