@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 
 import { InvalidConfigurationError, validate } from 'config/env.validation';
 import { configureApp } from 'src/bootstrap/configure-app';
+import { findConsoleBuild } from 'src/bootstrap/console';
 import { prepareRuntime } from 'src/bootstrap/runtime';
 import { EmbeddedDatabaseError } from 'src/common/database/embedded-postgres.error';
 import { migrateDatabase } from 'src/common/database/migrate';
@@ -37,6 +38,9 @@ async function bootstrap(): Promise<void> {
 
   const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
   say(`WhatsApp Assets API listening on ${base}/api/v1 (ready in ${Date.now() - startedAt} ms)`);
+  if (findConsoleBuild()) {
+    say(`Console (the guide's pages): ${base}/`);
+  }
   say(`Swagger UI: ${base}/docs   OpenAPI: ${base}/docs-json`);
   if (runtime.sandbox && runtime.adminApiToken) {
     say(`Sandbox admin token (ADMIN_API_TOKEN): ${runtime.adminApiToken}`);

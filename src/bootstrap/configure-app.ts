@@ -23,6 +23,7 @@ import {
 import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
 import { capUnreadBodies } from 'src/common/http/unread-body';
 import { createValidationPipe } from 'src/common/http/validation';
+import { findConsoleBuild, serveConsole } from 'src/bootstrap/console';
 import { answerLivenessProbesFirst, headersSetBy, putInFrontOfApp } from 'src/bootstrap/liveness-probe';
 import { answerWebhookDeliveries, type BodyRefusal, WEBHOOK_INTAKE_PATH } from 'src/bootstrap/webhook-intake';
 import { MetaWebhooksService } from 'src/modules/meta-webhooks/meta-webhooks.service';
@@ -31,14 +32,20 @@ import { MetricsService } from 'src/modules/metrics/metrics.service';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+/** Options of {@link configureApp}. */
+export interface ConfigureAppOptions {
+  /** The built console to serve at `/`; default: dist/console when built, else no console. */
+  consoleDir?: string | null;
+}
+
 /**
  * Everything main.ts and the e2e tests share on top of AppModule: UTF-8 JSON-only bodies in a known
  * coding, read after authentication with a size and a depth limit (webhook bodies read raw and
  * authenticated before any parsing), security headers, validation and Swagger. Part of the composition
  * root (src/bootstrap), which alone may wire a module's piece (the webhook body reader) into the HTTP
- * stack: src/common stays free of module imports.
+ * stack: src/common stays free of module imports. The console (the guide's pages) is served at `/`.
  */
-export function configureApp(app: INestApplication): void {
+export function configureApp(app: INestApplication, options: ConfigureAppOptions = {}): void {
   const expressApp = app as NestExpressApplication;
   const config = app.get(ConfigService<AllConfig, true>);
   const bodyLimit = config.get('app.bodyLimitBytes', { infer: true });
@@ -91,6 +98,11 @@ export function configureApp(app: INestApplication): void {
     }
     next();
   });
+  const consoleDir = options.consoleDir === undefined ? findConsoleBuild() : options.consoleDir;
+  if (consoleDir) {
+    // Replaces helmet's policy (relaxed for Swagger UI's inline script) with the console's strict one.
+    expressApp.use(serveConsole({ dir: consoleDir, allowFacebookSdk: !config.get('meta.sandbox', { infer: true }) }));
+  }
   expressApp.use(rejectNonJsonBodies);
   // Meta's deliveries are authenticated by an HMAC of their raw bytes (up to ~3 MB): the reader checks it
   // before any parser sees them, and refuses unsigned ones without reading them.

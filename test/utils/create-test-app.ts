@@ -26,6 +26,8 @@ export interface TestAppOptions {
   simulatorLatencyMs?: number;
   /** Reuse this database instead of creating a fresh one (restart tests). */
   databaseUrl?: string;
+  /** The console build to serve at `/` (null: none); default as main.ts: dist/console when built. */
+  consoleDir?: string | null;
 }
 
 /** A running app on a real port, its own database, and (by default) its own Meta simulator. */
@@ -78,7 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}, existingSimula
 
   const app = await NestFactory.create(AppModule, { bodyParser: false, rawBody: true, bufferLogs: true });
   app.useLogger(app.get(Logger));
-  configureApp(app);
+  configureApp(app, { consoleDir: options.consoleDir });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   simulator.setWebhookUrl(`${url}/webhooks/meta`);

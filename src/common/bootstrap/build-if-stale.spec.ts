@@ -13,11 +13,13 @@ describe(buildIfStale.name, () => {
     await writeFile(join(projectDir, file), content);
   }
 
-  // Stands in for nest build: empties dist/ and writes the entry point, as the real one does.
+  // Stands in for nest build and the console's: empties dist/ and writes the entry point and the console's
+  // page, as the real ones do.
   async function build(): Promise<void> {
     builds++;
     await rm(join(projectDir, 'dist'), { recursive: true, force: true });
     await put('dist/src/main.js', `// build ${builds}\n`);
+    await put('dist/console/index.html', `<!-- build ${builds} -->\n`);
   }
 
   const sut = (force = false): Promise<boolean> => buildIfStale(projectDir, { build, force });
@@ -64,6 +66,8 @@ describe(buildIfStale.name, () => {
     ['a changed package-lock.json', () => put('package-lock.json', '{"lockfileVersion":3,"packages":{}}\n')],
     ['a deleted dist/', () => rm(join(projectDir, 'dist'), { recursive: true })],
     ['a missing entry point', () => rm(join(projectDir, 'dist/src/main.js'))],
+    ['a changed console source', () => put('src/console/main.tsx', 'render(<App />);\n')],
+    ['a missing console build', () => rm(join(projectDir, 'dist/console'), { recursive: true })],
   ])('should build again after %s', async (_change, change) => {
     await change();
 

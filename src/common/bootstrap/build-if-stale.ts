@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
-/** Folders whose files make up the build, apart from tests. */
+/** Folders whose files make up the build, apart from tests (the console's sources are under src/console). */
 export const BUILD_INPUT_DIRS = ['src', 'config', 'migrations'];
 /** Root files that change what the build produces: compiler and Nest CLI settings, the exact dependencies. */
 export const BUILD_INPUT_FILES = [
@@ -16,7 +16,9 @@ export const BUILD_INPUT_FILES = [
 ];
 /** Records the fingerprint of the inputs of the build in dist/; `nest build` empties dist/ and so removes it. */
 export const BUILD_STAMP = join('dist', '.build-stamp');
-const BUILD_ENTRY = join('dist', 'src', 'main.js');
+/** What a finished build leaves: the service's entry point and the console's page. */
+const BUILD_OUTPUTS = [join('dist', 'src', 'main.js'), join('dist', 'console', 'index.html')];
+const CONSOLE_VITE_CONFIG = join('src', 'console', 'vite.config.mts');
 
 /** Options of {@link buildIfStale}. */
 export interface BuildIfStaleOptions {
@@ -67,7 +69,7 @@ async function listFiles(projectDir: string, dir: string): Promise<string[]> {
 
 /**
  * Builds unless dist/ was built from exactly the current inputs ({@link fingerprintBuildInputs}): a warm
- * `npm start` then skips the ~30 s `nest build`. A changed, added or deleted source, a changed tsconfig or
+ * `npm start` then skips the ~30 s `nest build` and the console's build. A changed, added or deleted source, a changed tsconfig or
  * lockfile, a removed dist/ or a build that failed halfway all mean a new build. Returns whether it built.
  */
 export async function buildIfStale(projectDir: string, options: BuildIfStaleOptions): Promise<boolean> {
@@ -75,7 +77,11 @@ export async function buildIfStale(projectDir: string, options: BuildIfStaleOpti
   // Taken before building: a file edited during the build leaves a stamp that no longer matches.
   const fingerprint = await fingerprintBuildInputs(projectDir);
   const stamp = await readFile(join(projectDir, BUILD_STAMP), 'utf8').catch(() => null);
-  if (!options.force && stamp?.trim() === fingerprint && existsSync(join(projectDir, BUILD_ENTRY))) {
+  if (
+    !options.force &&
+    stamp?.trim() === fingerprint &&
+    BUILD_OUTPUTS.every((output) => existsSync(join(projectDir, output)))
+  ) {
     log('dist/ was built from the current sources: no build needed');
     return false;
   }
@@ -89,14 +95,28 @@ export async function buildIfStale(projectDir: string, options: BuildIfStaleOpti
 
 /** Runs `nest build` in the project, with its output on this terminal. */
 export function nestBuild(projectDir: string): Promise<void> {
+  return runNode(projectDir, 'nest build', [require.resolve('@nestjs/cli/bin/nest.js'), 'build']);
+}
+
+/** Builds the console (src/console) into dist/console with vite; after `nest build`, which empties dist/. */
+export function consoleBuild(projectDir: string): Promise<void> {
+  // vite's exports map hides its bin file; its package.json is exported and sits beside it.
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+  return runNode(projectDir, 'the console build (vite)', [vite, 'build', '--config', CONSOLE_VITE_CONFIG]);
+}
+
+/** The service, then the console. */
+export async function buildAll(projectDir: string): Promise<void> {
+  await nestBuild(projectDir);
+  await consoleBuild(projectDir);
+}
+
+function runNode(projectDir: string, name: string, args: string[]): Promise<void> {
   return new Promise((resolveBuild, reject) => {
-    const child = spawn(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], {
-      cwd: projectDir,
-      stdio: 'inherit',
-    });
+    const child = spawn(process.execPath, args, { cwd: projectDir, stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code, signal) =>
-      code === 0 ? resolveBuild() : reject(new Error(`nest build failed (${signal ?? `exit code ${code}`})`)),
+      code === 0 ? resolveBuild() : reject(new Error(`${name} failed (${signal ?? `exit code ${code}`})`)),
     );
   });
 }
@@ -106,7 +126,7 @@ if (require.main === module) {
   const projectDir = resolve(__dirname, '..', '..', '..');
   buildIfStale(projectDir, {
     force: process.argv.includes('--force'),
-    build: () => nestBuild(projectDir),
+    build: () => buildAll(projectDir),
     log: (line) => process.stdout.write(`${line}\n`),
   }).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,0 +1,102 @@
+/** Sandbox only: play Meta's side of a WABA, so every line of the guide can be walked on one machine. */
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+
+import { call, messageOf } from './api';
+import { Problem } from './ui';
+
+const EVENTS = [
+  { type: 'MM_LITE_TERMS_SIGNED', label: 'Sign MM Lite terms' },
+  { type: 'MM_LITE_ONBOARDED', label: 'Onboard to MM Lite' },
+  { type: 'DISABLE', label: 'Disable' },
+  { type: 'SCHEDULE_FOR_DISABLE', label: 'Schedule for disable' },
+  { type: 'REINSTATE', label: 'Reinstate' },
+] as const;
+
+/** The "Simulate Meta" menu of one WABA; each action changes the simulator and Meta's webhook follows. */
+export function SimulateMetaMenu({
+  wabaId,
+  numbers,
+}: {
+  wabaId: string;
+  numbers: { phoneNumberId: string; displayPhoneNumber: string }[];
+}): JSX.Element {
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [phone, setPhone] = useState('');
+  const [quality, setQuality] = useState('YELLOW');
+
+  const send = async (body: Record<string, string>, label: string) => {
+    setError(null);
+    setDone(null);
+    try {
+      await call('POST', `/api/v1/sandbox/wabas/${wabaId}/events`, body);
+      setDone(`${label}: done at Meta; its webhook is on the way.`);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
+  return (
+    <details class="simulate">
+      <summary>Simulate Meta</summary>
+      <div class="simulate-body">
+        <p class="hint">Sandbox mode: these change the built-in Meta simulator, which then sends its signed webhook.</p>
+        <div class="button-row">
+          {EVENTS.map((event) => (
+            <button
+              key={event.type}
+              type="button"
+              class="secondary"
+              onClick={() => void send({ type: event.type }, event.label)}
+            >
+              {event.label}
+            </button>
+          ))}
+        </div>
+        {numbers.length > 0 ? (
+          <form
+            class="inline-form"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const body: Record<string, string> = { type: 'QUALITY_CHANGED', qualityRating: quality };
+              if (phone) {
+                body.phoneNumberId = phone;
+              }
+              void send(body, 'Number quality changed');
+            }}
+          >
+            <label for={`sim-phone-${wabaId}`}>Number</label>
+            <select id={`sim-phone-${wabaId}`} value={phone} onChange={(event) => setPhone(event.currentTarget.value)}>
+              <option value="">First number</option>
+              {numbers.map((number) => (
+                <option key={number.phoneNumberId} value={number.phoneNumberId}>
+                  {number.displayPhoneNumber}
+                </option>
+              ))}
+            </select>
+            <label for={`sim-quality-${wabaId}`}>Quality</label>
+            <select
+              id={`sim-quality-${wabaId}`}
+              value={quality}
+              onChange={(event) => setQuality(event.currentTarget.value)}
+            >
+              <option value="GREEN">Green</option>
+              <option value="YELLOW">Yellow</option>
+              <option value="RED">Red</option>
+            </select>
+            <button type="submit" class="secondary">
+              Change number quality
+            </button>
+          </form>
+        ) : null}
+        <Problem message={error} />
+        {done ? (
+          <p class="ok" role="status">
+            {done}
+          </p>
+        ) : null}
+      </div>
+    </details>
+  );
+}

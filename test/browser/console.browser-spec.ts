@@ -1,0 +1,295 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { collectErrors, launchBrowser, screenshot } from 'test/browser/browser';
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from 'test/utils/create-test-app';
+
+/**
+ * The user guide walked in the console, as a new user would, in sandbox mode: one browser session through
+ * the tests in order (each builds on the previous one's state), against the real service and its simulator.
+ */
+describe('Console (headless Chromium, sandbox mode)', () => {
+  let sut: TestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let key: string;
+  const wabas: Record<string, { wabaId: string; phoneNumberId: string }> = {};
+
+  // The organization's key, for what the tests set up on Meta's side without clicking.
+  async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${sut.url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    }
+    return (response.status === 202 || response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  async function connect(wabaName: string, displayPhoneNumber: string): Promise<void> {
+    const signup = await api<{ code: string; wabaId: string; phoneNumberId: string }>(
+      'POST',
+      '/api/v1/sandbox/embedded-signup',
+      { wabaName, displayPhoneNumber },
+    );
+    await api('POST', '/api/v1/phone-numbers', signup);
+    wabas[wabaName] = { wabaId: signup.wabaId, phoneNumberId: signup.phoneNumberId };
+  }
+
+  const row = (name: string) => page.locator('table.wabas tbody tr', { hasText: name });
+  const rows = () => page.locator('table.wabas tbody tr');
+  const nav = (name: string) => page.getByRole('navigation', { name: 'WhatsApp Assets' }).getByRole('link', { name });
+
+  beforeAll(async () => {
+    sut = await createTestApp({ env: { META_SANDBOX: 'true' } });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    errors = collectErrors(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sut?.close();
+  });
+
+  it('should create a demo organization with the admin token and sign in with its key', async () => {
+    await page.goto(`${sut.url}/`);
+    await page.getByLabel('Organization API key').waitFor();
+    await screenshot(page, 'sign-in');
+
+    await page.getByLabel('Admin token').fill(TEST_ADMIN_TOKEN);
+    await page.getByLabel('Organization name').fill('Lucky Shrub Ltd');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    key = (await page.locator('code.secret').textContent()) ?? '';
+    expect(key).toMatch(/^waak_/);
+    await page.getByRole('button', { name: 'Continue as Lucky Shrub Ltd' }).click();
+
+    await page.getByRole('heading', { name: 'WABA Accounts' }).waitFor();
+    await page.getByText('No WABA accounts yet.').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    await screenshot(page, 'wabas-empty');
+  });
+
+  it('should sign out, forget the key, and sign in again with it', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Organization API key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await page.getByLabel('Organization API key').fill('waak_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+
+    await page.getByLabel('Organization API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'WABA Accounts' }).waitFor();
+  });
+
+  it('should add a phone number through the sandbox Embedded Signup stand-in, without a reload', async () => {
+    await page.getByRole('link', { name: 'Add phone number' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Embedded Signup (sandbox stand-in)' });
+    await dialog.waitFor();
+    await dialog.getByLabel('WhatsApp Business Account name').fill('Lucky Shrub');
+    await dialog.getByLabel('Phone number (optional)').fill('+44 7700 900123');
+    await screenshot(page, 'add-phone-number');
+    await dialog.getByRole('button', { name: 'Finish' }).click();
+
+    await page.getByText('Connected +44 7700 900123 with WABA account Lucky Shrub.').waitFor();
+    await page.locator('table.numbers tbody tr', { hasText: '+44 7700 900123' }).waitFor();
+    expect(await dialog.isVisible()).toBe(false);
+    const [number] = (await api<{ data: { wabaId: string; phoneNumberId: string }[] }>('GET', '/api/v1/phone-numbers'))
+      .data;
+    wabas['Lucky Shrub'] = number;
+    expect(new URL(page.url()).searchParams.get('wabaId')).toBe(number.wabaId);
+  });
+
+  it('should list the WABAs with the guide columns: the Active badge, the MM Lite dot and the dash', async () => {
+    await connect('Green Leaf', '+44 7700 900200');
+    await connect('Blue Harbor', '+44 7700 900300');
+    await api('POST', `/api/v1/wabas/${wabas['Green Leaf'].wabaId}/mm-lite/setup`);
+
+    await nav('WABA Accounts').click();
+    await row('Blue Harbor').waitFor();
+    expect(await page.locator('table.wabas thead th').allTextContents()).toEqual([
+      'WABA ID',
+      'Account Name',
+      'Status',
+      'MM Lite',
+      'Associated Numbers',
+      'Actions',
+    ]);
+    expect(await rows().count()).toBe(3);
+    const lucky = row('Lucky Shrub');
+    expect(await lucky.locator('.badge-active').textContent()).toBe('Active');
+    expect(await lucky.locator('.dash [aria-hidden="true"]').textContent()).toBe('—');
+    expect(await lucky.locator('td[data-label="MM Lite"]').textContent()).toBe('—Not started');
+    expect(await lucky.locator('td[data-label="WABA ID"]').textContent()).toBe(wabas['Lucky Shrub'].wabaId);
+    expect(await lucky.locator('td[data-label="Associated Numbers"]').textContent()).toBe('1');
+    await row('Green Leaf').locator('.dot-off').waitFor();
+    expect(await row('Green Leaf').locator('td[data-label="MM Lite"]').innerText()).toBe('Not onboarded');
+    expect(await lucky.getByRole('button', { name: 'Set up MM Lite for Lucky Shrub' }).isVisible()).toBe(true);
+    await screenshot(page, 'wabas');
+  });
+
+  it('should filter by MM Lite and status and search by name or ID', async () => {
+    await page.getByLabel('MM Lite', { exact: true }).selectOption('NOT_ONBOARDED');
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 1);
+    expect(await rows().first().textContent()).toContain('Green Leaf');
+    await page.getByLabel('MM Lite', { exact: true }).selectOption('NOT_STARTED');
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 2);
+    await page.getByLabel('MM Lite', { exact: true }).selectOption('');
+
+    await page.getByLabel('Status', { exact: true }).selectOption('DISABLED');
+    await page.getByText('No WABA account matches these filters.').waitFor();
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+
+    await page.getByLabel('Search by name or WABA ID').fill('harbor');
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 1);
+    expect(await rows().first().textContent()).toContain('Blue Harbor');
+    await page.getByLabel('Search by name or WABA ID').fill(wabas['Green Leaf'].wabaId);
+    await page.waitForFunction(() => document.querySelector('table.wabas tbody tr')?.textContent?.includes('Green'));
+    expect(await rows().count()).toBe(1);
+    await page.getByLabel('Search by name or WABA ID').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 3);
+  });
+
+  it('should turn the open row badge to Disabled when a DISABLE webhook arrives, with the reason on focus', async () => {
+    await api('POST', `/api/v1/sandbox/wabas/${wabas['Blue Harbor'].wabaId}/events`, { type: 'DISABLE' });
+
+    // The stream's frame, or else the 2 s poll plus one request; no reload.
+    await row('Blue Harbor').locator('.badge-disabled').waitFor({ timeout: 3000 });
+    await row('Blue Harbor').locator('.badge-disabled').focus();
+    const tip = row('Blue Harbor').getByRole('tooltip');
+    await tip.waitFor({ state: 'visible' });
+    expect(await tip.textContent()).toContain('banned');
+    await screenshot(page, 'wabas-disabled-reason');
+  });
+
+  it('should walk Set up MM Lite: setup, terms signed at Meta, Refresh, Onboarded, switch a number', async () => {
+    await page.getByRole('button', { name: 'Set up MM Lite for Lucky Shrub' }).click();
+    const panel = page.getByRole('dialog', { name: 'Set up MM Lite · Lucky Shrub' });
+    await panel.getByRole('button', { name: 'Start MM Lite setup' }).click();
+    await panel.locator('.panel-status .dot-off').waitFor();
+    expect(await panel.getByRole('link', { name: 'Open Meta Business Manager' }).getAttribute('href')).toContain(
+      'business.facebook.com',
+    );
+    expect(await panel.getByLabel('Region notice').textContent()).toContain('United States');
+
+    await panel.locator('summary', { hasText: 'Simulate Meta' }).click();
+    await panel.getByRole('button', { name: 'Sign MM Lite terms' }).click();
+    await panel.getByText('Sign MM Lite terms: done at Meta').waitFor();
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
+    await panel.locator('code.raw', { hasText: 'PENDING_INTERNAL_SETUP' }).waitFor();
+    await panel.getByText('try again later').waitFor();
+    await panel.getByText('TERM_OF_SERVICE_SIGNED').waitFor();
+    await screenshot(page, 'mm-lite-panel');
+
+    await panel.getByRole('button', { name: 'Onboard to MM Lite' }).click();
+    await panel.getByText('Onboard to MM Lite: done at Meta').waitFor();
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
+    await panel.locator('.panel-status .dot-on').waitFor();
+    await screenshot(page, 'mm-lite-panel-onboarded');
+
+    await panel.getByRole('link', { name: 'Switch a number on the Phone numbers page' }).click();
+    await page.getByRole('heading', { name: 'Phone numbers' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('wabaId')).toBe(wabas['Lucky Shrub'].wabaId);
+    const number = page.locator('table.numbers tbody tr', { hasText: '+44 7700 900123' });
+    await number.getByRole('button', { name: 'MM Lite' }).click();
+    await page.waitForFunction(
+      () => document.querySelector('table.numbers button[aria-pressed="true"]')?.textContent === 'MM Lite',
+    );
+    expect(await page.locator('table.numbers tbody tr').count()).toBe(1);
+    await screenshot(page, 'phone-numbers');
+  });
+
+  it('should show the reason sentence when a switch to MM Lite is refused', async () => {
+    await page.getByLabel('WABA', { exact: true }).selectOption(wabas['Green Leaf'].wabaId);
+    const number = page.locator('table.numbers tbody tr', { hasText: '+44 7700 900200' });
+    await number.getByRole('button', { name: 'MM Lite' }).click();
+
+    const reason = number.getByRole('alert');
+    await reason.waitFor();
+    expect(await reason.textContent()).toMatch(/is not onboarded to MM Lite .*finish "Set up MM Lite" first/);
+    expect(await reason.textContent()).not.toContain('MM_LITE_NOT_ONBOARDED');
+    expect(await number.getByRole('button', { name: 'MM Lite' }).isDisabled()).toBe(true);
+    await screenshot(page, 'phone-numbers-refused');
+  });
+
+  it('should go through the panel with the keyboard only', async () => {
+    await nav('WABA Accounts').click();
+    await row('Green Leaf').waitFor();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const opener = 'Set up MM Lite for Green Leaf';
+    for (let presses = 0; presses < 60; presses++) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) === opener) {
+        break;
+      }
+    }
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(opener);
+    // The focused control is visibly marked.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).not.toBe(
+      'none',
+    );
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('dialog', { name: 'Set up MM Lite · Green Leaf' });
+    await panel.getByRole('button', { name: 'Refresh status' }).waitFor();
+
+    for (let presses = 0; presses < 20; presses++) {
+      if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Refresh status') {
+        break;
+      }
+      await page.keyboard.press('Tab');
+    }
+    expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
+    const before = await panel.locator('.step-extra time').getAttribute('datetime');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      (previous) => document.querySelector('dialog .step-extra time')?.getAttribute('datetime') !== previous,
+      before,
+    );
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(opener);
+  });
+
+  it("should open a WABA's detail with Meta's fields, health and the audit trail by source", async () => {
+    await row('Lucky Shrub').getByRole('link', { name: 'Lucky Shrub' }).click();
+    await page.getByRole('heading', { name: 'Lucky Shrub', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Health' }).waitFor();
+    await page.locator('.audit-table tbody tr').first().waitFor();
+    const sources = new Set(
+      await page.locator('.audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-source'))),
+    );
+    expect([...sources].sort()).toEqual(expect.arrayContaining(['API', 'SYNC']));
+    await page.getByRole('group', { name: 'Show changes from' }).getByRole('button', { name: 'API' }).click();
+    expect(
+      new Set(
+        await page
+          .locator('.audit-table tbody tr')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-source'))),
+      ),
+    ).toEqual(new Set(['API']));
+    await page.getByRole('group', { name: 'Show changes from' }).getByRole('button', { name: 'All' }).click();
+    await screenshot(page, 'waba-detail');
+  });
+
+  it('should stay readable at 390 px wide', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await nav('WABA Accounts').click();
+    await row('Lucky Shrub').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'wabas-390');
+    await nav('Phone numbers').click();
+    await page.locator('table.numbers tbody tr').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'phone-numbers-390');
+  });
+
+  it('should have logged no console error on any page', () => {
+    expect(errors).toEqual([]);
+  });
+});
