@@ -159,8 +159,8 @@ describe('Console (headless Chromium, sandbox mode)', () => {
   it('should turn the open row badge to Disabled when a DISABLE webhook arrives, with the reason on focus', async () => {
     await api('POST', `/api/v1/sandbox/wabas/${wabas['Blue Harbor'].wabaId}/events`, { type: 'DISABLE' });
 
-    // The stream's frame, or else the 2 s poll plus one request; no reload.
-    await row('Blue Harbor').locator('.badge-disabled').waitFor({ timeout: 3000 });
+    // The issue's bound: the event stream's frame (GET /api/v1/events) turns it within 2 s, without a reload.
+    await row('Blue Harbor').locator('.badge-disabled').waitFor({ timeout: 2000 });
     await row('Blue Harbor').locator('.badge-disabled').focus();
     const tip = row('Blue Harbor').getByRole('tooltip');
     await tip.waitFor({ state: 'visible' });
