@@ -242,9 +242,13 @@ export class Fleet {
 
 async function startInstance(index: number, env: Record<string, string>): Promise<FleetInstance> {
   const port = await findFreePort();
+  // BENCH_SERVICE_CPU_PROF=<dir>: each instance writes a V8 CPU profile there when it stops (the bench's own
+  // profile would not show the service, which runs in these processes).
+  const profileDir = process.env.BENCH_SERVICE_CPU_PROF;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
   const child = spawn(
     process.execPath,
-    ['--require', resolve(__dirname, 'fleet-child-hook.js'), resolve(ROOT, 'dist', 'src', 'main.js')],
+    [...profile, '--require', resolve(__dirname, 'fleet-child-hook.js'), resolve(ROOT, 'dist', 'src', 'main.js')],
     {
       cwd: ROOT,
       env: {
