@@ -38,11 +38,18 @@ export class Transactions {
       return this.em.transactional(work, { propagation: TransactionPropagation.REQUIRED });
     }
     const scope: UseCaseScope = { events: [] };
-    const result = await scopes.run(scope, () =>
-      this.em.fork().transactional(work, { propagation: TransactionPropagation.REQUIRED }),
-    );
-    this.bus.publish(...scope.events);
-    return result;
+    try {
+      const result = await scopes.run(scope, () =>
+        this.em.fork().transactional(work, { propagation: TransactionPropagation.REQUIRED }),
+      );
+      this.bus.publish(...scope.events);
+      return result;
+    } finally {
+      // The scope outlives the use case: a promise created inside it keeps it (the connection pool's
+      // free-slot promise, created when the transaction releases its connection, lives until the next
+      // acquire). Emptied, it no longer keeps a round's worth of events and the rows they name.
+      scope.events.length = 0;
+    }
   }
 
   /** Whether the caller runs inside a use case's transaction. */
