@@ -1,7 +1,6 @@
 import type { HttpService } from '@nestjs/axios';
 import type { Logger } from '@nestjs/common';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 
 import type { MetaConfig } from 'config/meta.config';
 
@@ -88,7 +87,10 @@ export class GraphApiTransport {
       let thrown: unknown;
       try {
         call.onRequest?.();
-        const response = await firstValueFrom(this.httpService.request<unknown>(this.requestConfig(call)));
+        // The axios instance itself, not HttpService's Observable: that one arms a CancelToken per request and
+        // cancels it on unsubscribe, building a stack-captured CanceledError after every answer, for nothing
+        // here (the whole call is bounded by its AbortSignal).
+        const response = await this.httpService.axiosRef.request<unknown>(this.requestConfig(call));
         this.logger.debug(`${call.method} ${logPath} ${response.status} ${Date.now() - startedAt}ms`);
         this.recordUsage(response.headers);
         if (isObject(response.data)) {
