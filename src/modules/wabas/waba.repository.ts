@@ -7,6 +7,7 @@ import { boundRows } from 'src/common/database/bound-sql';
 import { bulkUpdate } from 'src/common/database/bulk-update';
 import { preparedRead } from 'src/common/database/prepared-read';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
+import { timestampJson } from 'src/common/database/timestamp-text';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
@@ -29,17 +30,25 @@ export interface WabaListQuery {
  * managed entities (hydrating 50 entities per page cost 4× the framework's own time per request in the
  * benchmark).
  */
-export type WabaListRow = Pick<
+export type WabaListRow = WabaRowColumns & {
+  /** As the answer shows it (ISO 8601, UTC, milliseconds): see {@link timestampJson}. */
+  lastSyncedAt: string | null;
+};
+
+/** The columns a list row and the detail share, but the time of the last sync. */
+type WabaRowColumns = Pick<
   Waba,
-  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'lastSyncedAt' | 'associatedNumbers'
+  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'associatedNumbers'
 >;
 
 /**
  * The detail of one WABA: the list row plus Meta's fields, health and MM Lite state. Read-only and shaped
  * from one statement (no managed entity, no identity map).
  */
-export type WabaDetailRow = WabaListRow &
-  Pick<
+export type WabaDetailRow = WabaRowColumns & {
+  /** A Date on the entity, the answer's text in a shaped row: they serialize alike. */
+  lastSyncedAt: Date | string | null;
+} & Pick<
     Waba,
     | 'currency'
     | 'timezoneId'
@@ -393,7 +402,7 @@ function toListRow(row: ListRowColumns): WabaListRow {
     statusReason: row.status_reason,
     mmLiteStatus: row.mm_lite_status,
     connection: row.connection,
-    lastSyncedAt: toDate(row.last_synced_at),
+    lastSyncedAt: timestampJson(row.last_synced_at),
     associatedNumbers: Number(row.associated_numbers),
   };
 }

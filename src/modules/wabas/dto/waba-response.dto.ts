@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { WabaListRow } from 'src/modules/wabas/waba.repository';
+import type { WabaDetailRow, WabaListRow } from 'src/modules/wabas/waba.repository';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 
 /** One row of the WABA accounts list (the guide's columns). */
@@ -35,10 +35,10 @@ export class WabaRowResponseDto {
 
   /** Last successful read from Meta. */
   @ApiProperty({ nullable: true, type: Date })
-  lastSyncedAt: Date | null;
+  lastSyncedAt: Date | string | null;
 
   /** From a list row (already shaped by the list query) or the WABA itself. */
-  static fromRow(row: Readonly<WabaListRow>): WabaRowResponseDto {
+  static fromRow(row: Readonly<WabaListRow | WabaDetailRow>): WabaRowResponseDto {
     return {
       wabaId: row.wabaId,
       name: row.name,
