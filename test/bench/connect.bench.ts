@@ -1,6 +1,7 @@
 import type { SignupSession } from 'src/meta-simulator/meta-simulator.types';
 import { percentile } from 'test/bench/load-runner';
 import { createTestApp } from 'test/utils/create-test-app';
+import { runWhenMain } from 'test/bench/standalone';
 
 /** The service a connect bench drives: its URL, an organization's key, the simulator that mints codes. */
 export interface ConnectTarget {
@@ -138,12 +139,6 @@ export function printConnectBench(result: ConnectBenchResult, out: (line?: strin
 }
 
 async function main(): Promise<void> {
-  process.env.TZ = 'UTC';
-  process.env.TEST_LOG_LEVEL ??= 'silent';
-  if (!process.env.TEST_ADMIN_DATABASE_URL) {
-    const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
-    await setUpTestDatabase();
-  }
   const sut = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000000' } });
   try {
     const profile = process.env.CONNECT_PROFILE ? await import('node:inspector/promises') : null;
@@ -169,16 +164,7 @@ async function main(): Promise<void> {
     printConnectBench(result, (line = '') => process.stdout.write(`${line}\n`));
   } finally {
     await sut.close();
-    await globalThis.__EMBEDDED_DATABASE__?.destroy();
   }
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : 'bench failed'}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, main);

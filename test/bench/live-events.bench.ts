@@ -4,6 +4,7 @@ import { WebhookInboxWorker } from 'src/modules/meta-webhooks/webhook-inbox.work
 import { seedConnectedWabas } from 'test/factories/waba.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
 import { openEventStream } from 'test/utils/event-stream';
+import { runWhenMain } from 'test/bench/standalone';
 
 /** Latency from a webhook's 200 (at instance B) to its frame at a client of instance A, in milliseconds. */
 export interface LiveLatencyResult {
@@ -187,12 +188,6 @@ export async function runLiveRoundBench(wabas: number, streamOpen: boolean): Pro
 }
 
 async function main(): Promise<void> {
-  process.env.TZ = 'UTC';
-  process.env.LOG_LEVEL ??= 'silent';
-  if (!process.env.TEST_ADMIN_DATABASE_URL) {
-    const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
-    await setUpTestDatabase();
-  }
   const part = process.env.BENCH_PART ?? 'latency,round';
   if (part.includes('latency')) {
     const samples = Number(process.env.BENCH_SAMPLES ?? 50);
@@ -211,12 +206,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : 'bench failed'}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, main);

@@ -1,5 +1,6 @@
 import { seedConnectedWabas } from 'test/factories/waba.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
+import { runWhenMain } from 'test/bench/standalone';
 
 /** Options of {@link runSyncRoundBench}. */
 export interface SyncRoundBenchOptions {
@@ -94,12 +95,6 @@ export async function runSyncRoundBench(options: SyncRoundBenchOptions = {}): Pr
 }
 
 async function main(): Promise<void> {
-  process.env.TZ = 'UTC';
-  process.env.LOG_LEVEL ??= 'silent';
-  if (!process.env.TEST_ADMIN_DATABASE_URL) {
-    const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
-    await setUpTestDatabase();
-  }
   const wabas = Number(process.env.BENCH_WABAS ?? 1000);
   const latencies = (process.env.BENCH_LATENCY_MS ?? '100').split(',').map(Number);
   const tokens = process.env.BENCH_TOKENS === 'system' ? [true] : [true, false];
@@ -109,12 +104,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : 'bench failed'}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, main);
