@@ -13,7 +13,8 @@ export interface HistorySeed {
 /** Webhook processing: a backlog applied end to end, and a delivery posted right after it. */
 export interface ProcessingBenchResult {
   changes: number;
-  lanes: number;
+  /** Callers of the driver baseline, each writing one change per transaction as the worker once did. */
+  driverCallers: number;
   /** Backlog rows (one change each) applied per second, from the moment they are stored to the last visible. */
   changesPerSecond: number;
   /** A delivery posted through the API right after the backlog: from its 200 until its change is visible. */
@@ -118,7 +119,7 @@ export async function runProcessingBench(
   serviceUrl: string,
   pool: Pool,
   simulator: MetaSimulator,
-  options: { firstSeq: number; changes: number; lanes: number; kick: () => void },
+  options: { firstSeq: number; changes: number; driverCallers: number; kick: () => void },
 ): Promise<ProcessingBenchResult> {
   const time = Math.floor(Date.now() / 1000);
   const wabaIds: string[] = [];
@@ -139,7 +140,7 @@ export async function runProcessingBench(
       ),
     );
 
-  const driverChangesPerSecond = await driverChangeRate(pool, wabaIds.length, options.lanes);
+  const driverChangesPerSecond = await driverChangeRate(pool, wabaIds.length, options.driverCallers);
 
   const startedAt = performance.now();
   await pool.query(
@@ -182,7 +183,7 @@ export async function runProcessingBench(
   const seconds = (performance.now() - startedAt) / 1000;
   return {
     changes: wabaIds.length,
-    lanes: options.lanes,
+    driverCallers: options.driverCallers,
     changesPerSecond: wabaIds.length / seconds,
     probeVisibleMs,
     driverChangesPerSecond,

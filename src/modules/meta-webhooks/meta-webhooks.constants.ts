@@ -65,11 +65,6 @@ export const WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
 /** The worker polls this often when it was not kicked by an insert. */
 export const WEBHOOK_POLL_INTERVAL_MS = 500;
 /**
- * Deliveries of different WABAs the worker used to apply at once, one transaction each, before it applied
- * batches: the concurrency at which the bench measures the database's ceiling for that per-change shape.
- */
-export const WEBHOOK_PROCESS_CONCURRENCY = 12;
-/**
  * Lanes per instance: batches of different WABAs applied at once, each in one transaction holding one pooled
  * connection (of the pool's 20, which the API shares). A few overlap the database's work with the process's
  * own on two cores; more would only queue on them.
