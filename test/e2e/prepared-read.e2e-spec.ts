@@ -1,7 +1,7 @@
 import { DriverException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 
-import { preparedRead } from 'src/common/database/prepared-read';
+import { preparedRead } from 'src/common/database/bound-sql';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 
 describe('preparedRead (e2e)', () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { Knex } from '@mikro-orm/knex';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -15,4 +17,72 @@ export async function boundRows<T>(em: EntityManager, sql: string, params: reado
   const runner: Knex = em.getTransactionContext<Knex.Transaction>() ?? em.getConnection().getKnex();
   const result: { rows: T[] } = await runner.raw(sql, params as Knex.RawBinding[]);
   return result.rows;
+}
+
+/** What node-postgres needs of a pooled connection here. */
+interface PooledClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** The pool of knex's client (typed `any` by knex). */
+interface ConnectionPool {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/** A statement's name (derived from its text, so one name never means two texts) and its `$n` text. */
+interface NamedStatement {
+  name: string;
+  text: string;
+}
+
+const statements = new Map<string, NamedStatement>();
+// The few texts of the hot reads, their filter combinations included; bounded in case a caller builds more.
+const MAX_STATEMENTS = 256;
+
+/**
+ * Runs a read on every API request as a named prepared statement with bound parameters. `em.execute` writes
+ * the parameters into the SQL text, so PostgreSQL parses and plans each request's statement anew (for the
+ * key lookup and the list page, planning took longer than running them); a named statement is parsed once
+ * per pooled connection, and after a few executions PostgreSQL keeps its plan if a generic one costs no more.
+ *
+ * `sql` uses `?` placeholders, as `em.execute` does, and must hold no other `?`. Inside a transaction the
+ * read joins it through {@link boundRows} (bound, not named). Errors are converted as `em.execute` converts them.
+ */
+export async function preparedRead<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  if (em.isInTransaction()) {
+    try {
+      return await boundRows<T>(em, sql, params);
+    } catch (error) {
+      throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  const statement = named(sql);
+  const pool = em.getConnection().getKnex().client as ConnectionPool;
+  let client: PooledClient | undefined;
+  try {
+    client = (await pool.acquireConnection()) as PooledClient;
+    const result = await client.query({ name: statement.name, text: statement.text, values: params });
+    return result.rows as T[];
+  } catch (error) {
+    throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
+  } finally {
+    if (client) {
+      await pool.releaseConnection(client);
+    }
+  }
+}
+
+function named(sql: string): NamedStatement {
+  let statement = statements.get(sql);
+  if (!statement) {
+    let index = 0;
+    const text = sql.replace(/\?/g, () => `$${++index}`);
+    statement = { name: `read_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+    if (statements.size >= MAX_STATEMENTS) {
+      statements.clear();
+    }
+    statements.set(sql, statement);
+  }
+  return statement;
 }

@@ -1,6 +1,6 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { preparedRead } from 'src/common/database/prepared-read';
+import { preparedRead } from 'src/common/database/bound-sql';
 
 import type { ApiKey } from './api-key.entity';
 

@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { boundRows } from 'src/common/database/bound-sql';
+import { boundRows, preparedRead } from 'src/common/database/bound-sql';
 import { bulkUpdate } from 'src/common/database/bulk-update';
-import { preparedRead } from 'src/common/database/prepared-read';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { timestampJson } from 'src/common/database/timestamp-text';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
