@@ -43,9 +43,9 @@ export type Outcome = 'succeeded' | 'failed' | 'skipped' | 'lost';
 
 /**
  * The shared state of one round on one instance: a queue of tasks fed by claims, taken by the workers,
- * and the claims the round holds. The next batch is claimed as soon as the queue runs empty, while the
- * last task taken runs ({@link claimAhead}); the round is over for this instance when nothing is left to
- * claim, the queue is empty and no task is running (a running group may still push per-WABA fallbacks).
+ * and the claims the round holds. A worker claims the next batch only when the queue is empty; the round
+ * is over for this instance when nothing is left to claim, the queue is empty and no task is running (a
+ * running group may still push per-WABA fallbacks).
  */
 export class RoundRun {
   readonly counts = { succeeded: 0, failed: 0, skipped: 0 };
@@ -72,7 +72,6 @@ export class RoundRun {
       const task = this.queue.shift();
       if (task) {
         this.running += 1;
-        this.claimAhead();
         return task;
       }
       if (!this.exhausted) {
@@ -138,17 +137,6 @@ export class RoundRun {
       if (this.held.get(wabaId) === claim) {
         this.held.delete(wabaId);
       }
-    }
-  }
-
-  /**
-   * Claims the next batch while the task just taken runs, once the queue is empty: the claim's round trip
-   * then overlaps the reads and applies instead of stalling the next worker (one batch ahead at most, so an
-   * instance holds little that another instance could have read).
-   */
-  private claimAhead(): void {
-    if (this.queue.length === 0 && !this.exhausted) {
-      this.claiming ??= this.claimNext();
     }
   }
 
