@@ -47,11 +47,16 @@ function multiIdCalls(requests: readonly SimRequestLogEntry[], ids: Set<string>)
   return requests.filter((entry) => entry.path === '/' && (entry.ids ?? []).some((id) => ids.has(id)));
 }
 
-/** How many Graph calls read each of these WABAs: a multi-ID call counts for every ID it carried. */
+/**
+ * How many times each of these WABAs was read: a multi-ID call counts for every ID it carried, a read of one
+ * WABA (`GET /{waba-id}`) for that WABA. Its numbers' edge (`/{waba-id}/phone_numbers`) belongs to that same
+ * read and is not counted again.
+ */
 function readsPerWaba(requests: readonly SimRequestLogEntry[], ids: Set<string>): Map<string, number> {
   const reads = new Map<string, number>();
   for (const entry of requests) {
-    const touched = entry.path === '/' ? (entry.ids ?? []) : [entry.path.split('/')[1]];
+    const touched =
+      entry.path === '/' ? (entry.ids ?? []) : entry.path.split('/').length === 2 ? [entry.path.slice(1)] : [];
     for (const id of touched.filter((candidate) => ids.has(candidate))) {
       reads.set(id, (reads.get(id) ?? 0) + 1);
     }
@@ -231,10 +236,18 @@ describe('Sync rounds (e2e)', () => {
     });
 
     it('should read every WABA exactly once when two instances run an admin round at once', async () => {
-      const other = await createTestApp(
-        { databaseUrl: sut.databaseUrl, env: { META_SYSTEM_USER_TOKEN: TEST_SYSTEM_USER_TOKEN } },
-        sut.simulator,
-      );
+      // Two more instances on the same database and simulator (the sealing key is per process), each with two workers: one holds
+      // at most two batches of 50 while Meta answers, so the other, started within that time, finds work.
+      const instance = () =>
+        createTestApp(
+          {
+            databaseUrl: sut.databaseUrl,
+            env: { META_SYSTEM_USER_TOKEN: TEST_SYSTEM_USER_TOKEN, SYNC_CONCURRENCY: '1' },
+          },
+          sut.simulator,
+        );
+      const left = await instance();
+      const right = await instance();
       try {
         // None is due: the admin round reads them all anyway.
         const seeded = await seedConnectedWabas(sut.app, sut.simulator, {
@@ -245,10 +258,10 @@ describe('Sync rounds (e2e)', () => {
           nextSyncAt: new Date(Date.now() + 60 * 60_000),
         });
         const wabaIds = new Set(seeded.map((item) => item.wabaId));
-        // Both requests start their round before either instance has finished reading a first batch.
-        sut.simulator.setLatency(25);
+        // Both requests start their round before either instance has finished reading its first batches.
+        sut.simulator.setLatency(300);
 
-        const [mine, theirs] = await Promise.all([runRound(sut), runRound(other)]);
+        const [mine, theirs] = await Promise.all([runRound(left), runRound(right)]);
 
         sut.simulator.setLatency(0);
         expect(mine.wabas + theirs.wabas).toBe(200);
@@ -266,7 +279,9 @@ describe('Sync rounds (e2e)', () => {
         ).toEqual([]);
       } finally {
         sut.simulator.setLatency(0);
-        await other.close();
+        await Promise.all([left.close(), right.close()]);
+        // Each instance pointed the shared simulator's webhooks at itself.
+        sut.simulator.setWebhookUrl(`${sut.url}/webhooks/meta`);
       }
     });
 
