@@ -9,7 +9,9 @@
  *   60 s, and the admin endpoint runs a full round (every connected WABA, due or not);
  * - `kick-inbox`: what storing a delivery does (WebhookInboxWorker.kick()), for rows the harness stored
  *   with SQL; without it the worker still finds them at its next poll;
- * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes.
+ * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes;
+ * - `inbox-claims`: how many claims the inbox worker made so far and how many rows they took (counted from the
+ *   first time it is asked), to tell how large the worker's batches were during a phase.
  * Nothing else of the service is touched.
  */
 const { join } = require('node:path');
@@ -19,6 +21,7 @@ const dist = join(__dirname, '..', '..', 'dist');
 const core = require(require.resolve('@nestjs/core', { paths: [dist] }));
 const create = core.NestFactory.create.bind(core.NestFactory);
 let app = null;
+let claimCounts = null;
 core.NestFactory.create = async (...args) => {
   app = await create(...args);
   return app;
@@ -33,6 +36,21 @@ const commands = {
     const usage = process.memoryUsage();
     const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     return { ...usage, newSpace: newSpace ? newSpace.space_size : 0 };
+  },
+  'inbox-claims': async () => {
+    if (!claimCounts) {
+      const { WebhookInboxRepository } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.repository'));
+      const inbox = app.get(WebhookInboxRepository, { strict: false });
+      const claimBatch = inbox.claimBatch.bind(inbox);
+      claimCounts = { claims: 0, rows: 0 };
+      inbox.claimBatch = async (...args) => {
+        const rows = await claimBatch(...args);
+        claimCounts.claims += 1;
+        claimCounts.rows += rows.length;
+        return rows;
+      };
+    }
+    return { ...claimCounts };
   },
   'kick-inbox': async () => {
     const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));

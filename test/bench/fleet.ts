@@ -156,6 +156,17 @@ export class Fleet {
     await Promise.all(this.instances.map((instance) => this.command(instance, 'kick-inbox')));
   }
 
+  /**
+   * Claims the inbox workers of all instances made, and the rows they took, since the first time this was
+   * asked (the first call starts counting and answers zeros).
+   */
+  async inboxClaims(): Promise<{ claims: number; rows: number }> {
+    const counts = await Promise.all(
+      this.instances.map((instance) => this.command<{ claims: number; rows: number }>(instance, 'inbox-claims')),
+    );
+    return counts.reduce((sum, count) => ({ claims: sum.claims + count.claims, rows: sum.rows + count.rows }));
+  }
+
   /** Stops every instance (SIGTERM, then SIGKILL after 10 s) and the sampling. */
   async stop(): Promise<void> {
     this.endPhase();

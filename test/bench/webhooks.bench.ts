@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       const built = buildDeliveries(simulator, DELIVERIES, seq);
       seq = built.nextSeq;
       fleet.phase(`burst ${burst}`);
+      const claimsBefore = await fleet.inboxClaims();
       const burstStart = monotonicMicros();
       const intake = await webhookLoad(fleet.urls, built.deliveries, CONCURRENCY);
       fleet.phase(`drain ${burst}`);
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
         pool,
         built.deliveries.map((delivery) => delivery.wabaId),
       );
+      const claimsAfter = await fleet.inboxClaims();
       fleet.phase('idle');
       // The windows on the clock V8's CPU profiles use (CLOCK_MONOTONIC, µs), to cut a profile to a phase.
       out(`window burst ${burst}: ${burstStart}-${drainStart}; drain ${burst}: ${drainStart}-${monotonicMicros()}`);
@@ -82,7 +84,8 @@ async function main(): Promise<void> {
       out(
         `burst ${burst}: ${fmt(intake.acceptedPerSecond)} accepted/s (${intake.rejected} rejected, p50 ` +
           `${fmt(intake.p50Ms)} ms, p99 ${fmt(intake.p99Ms)} ms); service CPU ${fmt((burstCpu * 1e6) / DELIVERIES)} µs ` +
-          `per delivery during the burst, ${fmt(((burstCpu + drainCpu) * 1e6) / DELIVERIES)} µs per delivery until all visible`,
+          `per delivery during the burst, ${fmt(((burstCpu + drainCpu) * 1e6) / DELIVERIES)} µs per delivery until all visible; ` +
+          `${claimsAfter.claims - claimsBefore.claims} claims of ${fmt((claimsAfter.rows - claimsBefore.rows) / Math.max(1, claimsAfter.claims - claimsBefore.claims), 1)} rows on average until all visible`,
       );
     }
 
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     );
     out(`inbox rows DONE: ${rows[0].n}`);
     const service = fleet;
+    const processingClaimsBefore = await fleet.inboxClaims();
     fleet.phase('processing');
     const processingStart = monotonicMicros();
     const processing = await runProcessingBench(fleet.url, pool, simulator, {
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
       driverCallers: 12,
       kick: () => void service.kickInbox(),
     });
+    const processingClaims = await fleet.inboxClaims();
     fleet.phase('idle');
     out(`window processing: ${processingStart}-${monotonicMicros()}`);
     const processingCpu = fleet.phaseFigures('processing')?.cpuSeconds ?? 0;
@@ -106,7 +111,9 @@ async function main(): Promise<void> {
       `processing: ${fmt(processing.changesPerSecond)} changes/s (driver ${fmt(processing.driverChangesPerSecond)}/s), ` +
         `probe visible after ${fmt(processing.probeVisibleMs)} ms; service CPU ` +
         `${fmt((processingCpu * 1e6) / processing.changes)} µs per change (the driver baseline's time included, ` +
-        'when the service idles)',
+        'when the service idles); ' +
+        `${processingClaims.claims - processingClaimsBefore.claims} claims of ` +
+        `${fmt((processingClaims.rows - processingClaimsBefore.rows) / Math.max(1, processingClaims.claims - processingClaimsBefore.claims), 1)} rows on average (polls included)`,
     );
     out(
       `load average at end ${loadavg()
