@@ -95,6 +95,7 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
       graphApiBaseUrl: origin,
       graphApiVersion: 'v25.0',
       webhookVerifyToken: 'verify',
+      webhookCallbackUrl: null,
       systemUserToken: '',
       embeddedSignupConfigId: '',
       requestTimeoutMs: 1000,
