@@ -1,3 +1,6 @@
+import type { ConfigService } from '@nestjs/config';
+
+import type { AllConfig } from 'config/config.type';
 import type { Transactions } from 'src/common/events/transactions';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
@@ -18,6 +21,7 @@ import {
 import type { WabasService } from './wabas.service';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
+const CHECK_INTERVAL_MINUTES = 360;
 const CONTEXT: ChangeContext = { source: ChangeSource.API, actor: Actors.apiKey('key-1') };
 
 /** A WABA whose webhook subscription is due: never attempted, or failed `attempts` times. */
@@ -63,6 +67,7 @@ function setUp(...wabas: Waba[]) {
     repository,
     recorded.changes,
     transactions as unknown as Transactions,
+    { get: () => CHECK_INTERVAL_MINUTES } as unknown as ConfigService<AllConfig, true>,
   );
   return { sut, meta, transactions, claims, ...recorded };
 }
