@@ -121,6 +121,7 @@ export class SyncRoundService {
     }
     const { metaCalls: webhooksCalls, ...webhooks } = await checkDueWebhooks(
       this.webhooks,
+      scope.kind === 'due' ? scope.cutoff : new Date(),
       limiter,
       requestedBy,
       this.logger,

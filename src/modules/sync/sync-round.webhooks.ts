@@ -25,20 +25,21 @@ export const NO_WEBHOOKS_CHECKS: WebhooksCheckRun = {
 };
 
 /**
- * The round's last phase: the WABAs whose webhook subscription check is due by now (each every
+ * The round's last phase: the WABAs whose webhook subscription check is due by the round's `now` (each every
  * WEBHOOKS_CHECK_INTERVAL_MINUTES, so every few rounds; see WabaWebhooksService), read and repaired with the
  * round's Graph call slots and audited as SYNC by whoever asked for the round. A failure here never fails the
  * round: its claims run out and a later round checks those WABAs.
  */
 export async function checkDueWebhooks(
   webhooks: WabaWebhooksService,
+  now: Date,
   limiter: ConcurrencyLimiter,
   actor: Actor,
   logger: Logger,
 ): Promise<WebhooksCheckRun> {
   try {
     return await webhooks.runDueChecks(
-      new Date(),
+      now,
       { source: ChangeSource.SYNC, actor },
       { limit: SYNC_ROUND_WEBHOOKS_CHECKS_LIMIT, slot: (call) => limiter.run(call) },
     );

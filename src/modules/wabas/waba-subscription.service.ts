@@ -46,9 +46,15 @@ export class WabaSubscriptionService {
 
   /**
    * Subscribes the app to the WABA's webhooks with `token`, then records the attempt on the WABA; true when
-   * Meta accepted it.
+   * Meta accepted it. The rounds check the subscription again at `nextCheckAt` (default: one
+   * WEBHOOKS_CHECK_INTERVAL_MINUTES after now).
    */
-  async subscribe(wabaId: string, token: string, context: ChangeContext): Promise<boolean> {
+  async subscribe(
+    wabaId: string,
+    token: string,
+    context: ChangeContext,
+    { nextCheckAt }: { nextCheckAt?: Date } = {},
+  ): Promise<boolean> {
     let failure: unknown = null;
     const sentAt = new Date();
     try {
@@ -60,7 +66,7 @@ export class WabaSubscriptionService {
         `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
       );
     }
-    await this.recordSubscriptionAttempt(wabaId, failure, sentAt, context);
+    await this.recordSubscriptionAttempt(wabaId, failure, sentAt, nextCheckAt ?? this.afterInterval(sentAt), context);
     return failure === null;
   }
 
@@ -97,6 +103,7 @@ export class WabaSubscriptionService {
     wabaId: string,
     failure: unknown,
     sentAt: Date,
+    nextCheckAt: Date,
     context: ChangeContext,
   ): Promise<void> {
     const attemptedAt = new Date();
@@ -106,7 +113,7 @@ export class WabaSubscriptionService {
         waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
         waba.subscriptionError = null;
         waba.nextSubscriptionAttemptAt = null;
-        this.recordSubscribed(waba, sentAt, context);
+        this.recordSubscribed(waba, sentAt, nextCheckAt, context);
         return true;
       }
       if (waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED) {
@@ -129,10 +136,10 @@ export class WabaSubscriptionService {
 
   /**
    * Meta accepted `POST subscribed_apps`, which (without a body) also removes any override (§A.8): as of
-   * `sentAt` our app gets the WABA's webhooks, and the rounds check that again one interval later. Audited
+   * `sentAt` our app gets the WABA's webhooks, and the rounds check that again at `nextCheckAt`. Audited
    * as WEBHOOKS_RESUBSCRIBED when a check had found the subscription missing or overridden.
    */
-  private recordSubscribed(waba: Waba, sentAt: Date, context: ChangeContext): void {
+  private recordSubscribed(waba: Waba, sentAt: Date, nextCheckAt: Date, context: ChangeContext): void {
     const before = { webhooks: waba.webhooksStatus, overrideUri: waba.webhooksOverrideUri };
     const applied = observeFact(waba, 'webhooks', sentAt, () => {
       waba.webhooksStatus = WebhooksStatus.SUBSCRIBED;
@@ -141,13 +148,17 @@ export class WabaSubscriptionService {
     if (!applied) {
       return;
     }
-    const intervalMinutes = this.config.get('scheduler.webhooksCheckIntervalMinutes', { infer: true });
-    waba.webhooksNextCheckAt = new Date(sentAt.getTime() + intervalMinutes * 60_000);
+    waba.webhooksNextCheckAt = nextCheckAt;
     if (before.webhooks !== null && before.webhooks !== WebhooksStatus.SUBSCRIBED) {
       this.changes.recordFieldChange(waba, context, AuditEventType.WEBHOOKS_RESUBSCRIBED, before, {
         webhooks: WebhooksStatus.SUBSCRIBED,
         overrideUri: null,
       });
     }
+  }
+
+  private afterInterval(from: Date): Date {
+    const intervalMinutes = this.config.get('scheduler.webhooksCheckIntervalMinutes', { infer: true });
+    return new Date(from.getTime() + intervalMinutes * 60_000);
   }
 }

@@ -68,11 +68,12 @@ export class WabaWebhooksService {
   ) {}
 
   /**
-   * Checks the WABAs whose check is due by `cutoff`, at most `limit` of them, claimed in batches (several
-   * instances share them). Each Graph call runs in `slot`; outcomes are audited with `context`.
+   * Checks the WABAs whose check is due by `now` (the round's clock: their next check is planned one
+   * interval after it), at most `limit` of them, claimed in batches (several instances share them). Each
+   * Graph call runs in `slot`; outcomes are audited with `context`.
    */
   async runDueChecks(
-    cutoff: Date,
+    now: Date,
     context: ChangeContext,
     { limit, slot = (call) => call() }: { limit: number; slot?: CallSlot },
   ): Promise<WebhooksCheckRun> {
@@ -87,7 +88,7 @@ export class WabaWebhooksService {
     };
     for (let taken = 0; taken < limit;) {
       const batch = await this.repository.claimDue(
-        cutoff,
+        now,
         WEBHOOKS_CHECK_LEASE_MS,
         Math.min(WEBHOOKS_CHECK_CLAIM_BATCH_SIZE, limit - taken),
       );
@@ -95,13 +96,14 @@ export class WabaWebhooksService {
         break;
       }
       taken += batch.length;
-      await Promise.all(batch.map((due) => this.checkOne(due, context, slot, run)));
+      await Promise.all(batch.map((due) => this.checkOne(due, now, context, slot, run)));
     }
     return run;
   }
 
   private async checkOne(
     due: ClaimedWebhooksCheck,
+    now: Date,
     context: ChangeContext,
     slot: CallSlot,
     run: WebhooksCheckRun,
@@ -119,16 +121,20 @@ export class WabaWebhooksService {
         apps = await slot(() => this.meta.getSubscribedApps(due.wabaId, token));
       } catch (error) {
         run.failed += 1;
-        await this.recordFailedCheck(due.wabaId, error, context);
+        await this.recordFailedCheck(due.wabaId, error, now, context);
         return;
       }
       const finding = classifySubscription(apps, this.config.get('meta.appId', { infer: true }), this.callbackUrl());
       run.checked += 1;
       run.missing += finding.status === WebhooksStatus.MISSING ? 1 : 0;
       run.overridden += finding.status === WebhooksStatus.OVERRIDDEN ? 1 : 0;
-      if (await this.recordCheck(due.wabaId, finding, observedAt, context)) {
+      if (await this.recordCheck(due.wabaId, finding, observedAt, now, context)) {
         run.metaCalls += 1;
-        run.resubscribed += (await slot(() => this.subscriptions.subscribe(due.wabaId, token, context))) ? 1 : 0;
+        // Planned from the round's clock, as the check itself: this round does not claim the WABA again.
+        const subscribed = await slot(() =>
+          this.subscriptions.subscribe(due.wabaId, token, context, { nextCheckAt: this.afterInterval(now) }),
+        );
+        run.resubscribed += subscribed ? 1 : 0;
       }
     } catch (error) {
       // The database failed while recording: the claim runs out and a later round checks the WABA again.
@@ -148,6 +154,7 @@ export class WabaWebhooksService {
     wabaId: string,
     finding: WebhooksFinding,
     observedAt: Date,
+    now: Date,
     context: ChangeContext,
   ): Promise<boolean> {
     let repair = false;
@@ -161,7 +168,7 @@ export class WabaWebhooksService {
         // The newer look planned the next check itself.
         return false;
       }
-      waba.webhooksNextCheckAt = this.afterInterval(observedAt);
+      waba.webhooksNextCheckAt = this.afterInterval(now);
       if (
         finding.status === WebhooksStatus.MISSING &&
         waba.connection === WabaConnection.CONNECTED &&
@@ -192,7 +199,7 @@ export class WabaWebhooksService {
    * webhooks, §A.8 step 5): a rejected token marks the connection REAUTH_REQUIRED, as every other Graph call
    * does; Meta down or throttling is checked again next round; anything else after a whole interval.
    */
-  private async recordFailedCheck(wabaId: string, error: unknown, context: ChangeContext): Promise<void> {
+  private async recordFailedCheck(wabaId: string, error: unknown, now: Date, context: ChangeContext): Promise<void> {
     const failedAt = new Date();
     const described = describeFailure(error);
     this.logger.warn(
@@ -202,7 +209,7 @@ export class WabaWebhooksService {
       ? this.config.get('scheduler.syncIntervalMinutes', { infer: true })
       : this.config.get('scheduler.webhooksCheckIntervalMinutes', { infer: true });
     await this.changes.applyOne(wabaId, context, (waba) => {
-      waba.webhooksNextCheckAt = new Date(failedAt.getTime() + retryMinutes * 60_000);
+      waba.webhooksNextCheckAt = new Date(now.getTime() + retryMinutes * 60_000);
       return (
         error instanceof MetaGatewayException &&
         error.code === MetaGatewayErrorCode.AUTH_INVALID &&
