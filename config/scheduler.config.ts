@@ -5,6 +5,8 @@ import { validate } from 'config/env.validation';
 export interface SchedulerConfig {
   enabled: boolean;
   syncIntervalMinutes: number;
+  /** Hours after which a round reads a WABA's templates again. */
+  templateSyncIntervalHours: number;
   /** Lease of a round's claim on a WABA (renewed while the round holds it). */
   syncClaimLeaseMs: number;
   syncConcurrency: number;
@@ -17,6 +19,7 @@ export default registerAs('scheduler', (): SchedulerConfig => {
   return {
     enabled: env.SCHEDULER_ENABLED,
     syncIntervalMinutes: env.SYNC_INTERVAL_MINUTES,
+    templateSyncIntervalHours: env.TEMPLATE_SYNC_INTERVAL_HOURS,
     syncClaimLeaseMs: env.SYNC_CLAIM_LEASE_MS,
     syncConcurrency: env.SYNC_CONCURRENCY,
     webhookLeaseMs: env.WEBHOOK_LEASE_MS,
