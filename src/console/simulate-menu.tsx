@@ -11,6 +11,9 @@ const EVENTS = [
   { type: 'DISABLE', label: 'Disable' },
   { type: 'SCHEDULE_FOR_DISABLE', label: 'Schedule for disable' },
   { type: 'REINSTATE', label: 'Reinstate' },
+  { type: 'TEMPLATE_APPROVED', label: 'Approve a template' },
+  { type: 'TEMPLATE_PAUSED', label: 'Pause a template' },
+  { type: 'TEMPLATE_CATEGORY_CHANGED', label: 'Recategorise a template' },
 ] as const;
 
 /** The "Simulate Meta" menu of one WABA; each action changes the simulator and Meta's webhook follows. */

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 
 import type { JsonObject, SimEventParams, SimEventType, SimPhoneNumber, SimWaba } from './meta-simulator.types';
 import type { SimulatorStateStore } from './simulator-state.store';
+import { applyTemplateEvent } from './template-event.applier';
 
 /** What an event produced: webhook payloads to send, and which one answers the caller. */
 export interface AppliedEvent {
@@ -284,6 +285,19 @@ export class ScenarioEventApplier {
         const value: JsonObject = { max_daily_conversations_per_business: limit };
         value.max_phone_numbers_per_waba = params.maxPhoneNumbersPerWaba ?? 25;
         return this.single(this.config.build('business_capability_update', value, waba.id));
+      }
+      case 'TEMPLATE_APPROVED':
+      case 'TEMPLATE_REJECTED':
+      case 'TEMPLATE_PAUSED':
+      case 'TEMPLATE_DISABLED':
+      case 'TEMPLATE_CATEGORY_PENDING':
+      case 'TEMPLATE_CATEGORY_CHANGED':
+      case 'TEMPLATE_QUALITY_CHANGED':
+      case 'TEMPLATE_COMPONENTS_CHANGED': {
+        const { field, value } = applyTemplateEvent(waba, type, params, this.nowSeconds(), (template) =>
+          this.state.addTemplate(waba.id, template),
+        );
+        return this.single(this.config.build(field, value, waba.id));
       }
       default: {
         const unknown: never = type;
