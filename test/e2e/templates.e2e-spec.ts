@@ -308,12 +308,13 @@ describe('Templates (e2e)', () => {
     });
   });
 
-  describe('re-sync rounds', () => {
-    // An app of its own: a round reads every WABA of the database, and the others' reads would blur the count.
+  describe('sandbox events and re-sync rounds', () => {
+    // An app of its own: a round reads every WABA of the database, and the others' reads would blur the
+    // count. META_SANDBOX mounts the sandbox routes the console's "Simulate Meta" menu calls.
     beforeAll(async () => {
       await db.end();
       await sut.close();
-      sut = await createTestApp();
+      sut = await createTestApp({ env: { META_SANDBOX: 'true' } });
       db = new Client({ connectionString: sut.databaseUrl });
       await db.connect();
     });
@@ -359,6 +360,31 @@ describe('Templates (e2e)', () => {
       expect(second).toMatchObject({ wabas: 3, succeeded: 3 });
       expect(second.metaCalls).toBe(2);
       expect(sut.simulator.requests.filter((entry) => entry.path.endsWith('/message_templates'))).toEqual([]);
+    });
+
+    it("should recategorise a template from the sandbox's Simulate Meta menu, as Meta's webhook says", async () => {
+      const connected = await connect('Templates sandbox');
+      const event = (body: Record<string, string>) =>
+        sut
+          .http()
+          .post(`/api/v1/sandbox/wabas/${connected.wabaId}/events`)
+          .set('Authorization', `Bearer ${connected.key}`)
+          .send(body);
+
+      await event({
+        type: 'TEMPLATE_CATEGORY_CHANGED',
+        templateName: 'welcome_template',
+        category: 'MARKETING',
+      }).expect(202);
+      const changed = await waitFor(
+        () => template(connected, 'welcome_template'),
+        (value) => value?.category === 'MARKETING',
+      );
+      expect(changed).toMatchObject({ category: 'MARKETING', pendingCategory: null });
+      expect(await approvedMarketing(connected)).toBe(2);
+
+      const refused = await event({ type: 'TEMPLATE_PAUSED', templateName: 'Not A Name' }).expect(400);
+      expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'templateName' })]);
     });
   });
 });
