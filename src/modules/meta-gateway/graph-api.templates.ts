@@ -7,8 +7,9 @@ import { META_LIST_PAGE_SIZE, META_TEMPLATE_FIELDS, META_TEMPLATES_PER_NESTED_RE
 import type { TemplateSnapshot, TemplatesReadResult } from './meta-gateway.types';
 
 /**
- * A template of a `message_templates` list (2026 §A.1.1); null when it is not an object or lacks its id,
- * name or language (a template without them cannot be keyed, so the list is unreadable).
+ * A template of a `message_templates` list (2026 §A.1.1); null when it is not an object or lacks its id or
+ * name (a template without them cannot be keyed, so the list is unreadable). A missing language is null:
+ * Meta's own filtered example leaves it out.
  */
 export function toTemplateSnapshot(raw: unknown): TemplateSnapshot | null {
   if (!isObject(raw)) {
@@ -18,7 +19,7 @@ export function toTemplateSnapshot(raw: unknown): TemplateSnapshot | null {
   const id = typeof template.id === 'number' ? null : text(template.id);
   const name = text(template.name);
   const language = text(template.language);
-  if (!id || !/^\d{1,32}$/.test(id) || !name || !language) {
+  if (!id || !/^\d{1,32}$/.test(id) || !name) {
     // A numeric id would already have lost its digits beyond 2^53: Graph sends ids as strings.
     return null;
   }
@@ -38,7 +39,8 @@ export function toTemplateSnapshot(raw: unknown): TemplateSnapshot | null {
 
 /**
  * `GET /{waba-id}/message_templates?fields=<META_TEMPLATE_FIELDS>&limit=100`, then every `paging.next`
- * to the end. A template listed twice (pages that overlap) counts once. Returns the pages read too.
+ * to the end. A template listed twice (pages that overlap) counts once, as first listed. Returns the pages
+ * read too.
  */
 export async function listTemplates(
   transport: GraphApiTransport,
@@ -58,7 +60,9 @@ export async function listTemplates(
     operation,
     (raw) => {
       const snapshot = transport.readable(toTemplateSnapshot(raw), operation);
-      templates.set(snapshot.id, snapshot);
+      if (!templates.has(snapshot.id)) {
+        templates.set(snapshot.id, snapshot);
+      }
     },
   );
   return { templates: [...templates.values()], pages };

@@ -133,8 +133,8 @@ export interface TemplateSnapshot {
   /** Meta's template ID (a digit string; ids can exceed 2^53, so never a number). */
   id: string;
   name: string;
-  /** Meta's language code as the API spells it (`en_US`). */
-  language: string;
+  /** Meta's language code as the API spells it (`en_US`); null when the answer left it out. */
+  language: string | null;
   /** `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`, … */
   status: string | null;
   /** `MARKETING`, `UTILITY`, `AUTHENTICATION`. */

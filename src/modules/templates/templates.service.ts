@@ -187,8 +187,19 @@ export class TemplatesService {
         }
         const own = byWaba.get(ref.wabaRowId) ?? new Map<string, WabaTemplate>();
         for (const snapshot of reading.templates) {
-          const template = own.get(snapshot.id) ?? this.create(em, ref, snapshot, ChangeSource.SYNC);
+          const template =
+            own.get(snapshot.id) ??
+            this.create(
+              em,
+              ref,
+              { templateId: snapshot.id, name: snapshot.name, language: snapshot.language ?? '' },
+              ChangeSource.SYNC,
+            );
           own.delete(snapshot.id);
+          if (snapshot.language && template.language !== normaliseLanguage(snapshot.language)) {
+            // A template created from a webhook, or read without its language before.
+            template.language = normaliseLanguage(snapshot.language).slice(0, 32);
+          }
           if (applyTemplateSnapshot(template, snapshot, reading.observedAt).length > 0) {
             template.source = ChangeSource.SYNC;
           }
@@ -255,17 +266,21 @@ export class TemplatesService {
     });
   }
 
+  /** A new template of the WABA; an empty language is one Meta did not say yet (no send names it). */
   private create(
     em: EntityManager,
     ref: TemplateWabaRef,
-    key: TemplateSnapshot | { templateId: string; name: string; language: string },
+    key: { templateId: string; name: string; language: string },
     source: ChangeSource,
   ): WabaTemplate {
-    const templateId = 'templateId' in key ? key.templateId : key.id;
     const template = new WabaTemplate(
       ref.organizationId,
       ref.wabaRowId,
-      { templateId, name: key.name.slice(0, 512), language: normaliseLanguage(key.language).slice(0, 32) },
+      {
+        templateId: key.templateId,
+        name: key.name.slice(0, 512),
+        language: normaliseLanguage(key.language).slice(0, 32),
+      },
       source,
     );
     em.persist(template);
