@@ -70,7 +70,15 @@ export function applyTemplateEvent(
     case 'TEMPLATE_REJECTED':
       template.status = 'REJECTED';
       template.rejectedReason = params.rejectionReason ?? 'INVALID_FORMAT';
-      return status('REJECTED', template.rejectedReason);
+      // Free-text details come only with INVALID_FORMAT (§A.2.1).
+      return template.rejectedReason === 'INVALID_FORMAT'
+        ? status('REJECTED', template.rejectedReason, {
+            rejection_info: {
+              reason: 'Two variables sit next to each other with no text between them.',
+              recommendation: 'Put descriptive words between the variables.',
+            },
+          })
+        : status('REJECTED', template.rejectedReason);
     case 'TEMPLATE_PAUSED': {
       if (template.pauses >= PAUSE_TITLES.length) {
         template.status = 'DISABLED';
