@@ -362,6 +362,41 @@ describe('Templates (e2e)', () => {
       expect(sut.simulator.requests.filter((entry) => entry.path.endsWith('/message_templates'))).toEqual([]);
     });
 
+    it('should keep a 150-WABA round to one template call per 50 due WABAs, and none when none is due', async () => {
+      const organization = await sut.createOrganization('Templates budget');
+      const seeded = await seedConnectedWabas(sut.app, sut.simulator, {
+        organizationId: organization.id,
+        businesses: 1,
+        wabasPerBusiness: 150,
+        templatesDueAt: null,
+      });
+      const ids = new Set(seeded.flatMap((item) => [item.wabaId, ...item.phoneNumberIds]));
+      const isTemplateCall = (entry: { path: string; query: Record<string, string> }) =>
+        entry.path.endsWith('/message_templates') || (entry.query.fields ?? '').startsWith('message_templates');
+      const calls = () => {
+        const mine = sut.simulator.requests.filter(
+          (entry) => (entry.ids ?? [entry.path.split('/')[1]]).some((id) => ids.has(id)) || isTemplateCall(entry),
+        );
+        const templateCalls = mine.filter(isTemplateCall).length;
+        return { statuses: mine.length - templateCalls, templates: templateCalls };
+      };
+
+      sut.simulator.clearRequests();
+      await runRound();
+      const due = calls();
+      sut.simulator.clearRequests();
+      await runRound();
+      const notDue = calls();
+
+      // Statuses: per chunk (≤ 50 WABAs of one token; 3 or 4 chunks, as the round's claims fall) one
+      // multi-ID call for the fields and one for the numbers, in both rounds. Templates: one more per chunk
+      // when they are due, none when they are not.
+      expect(due.statuses).toBeGreaterThanOrEqual(6);
+      expect(due.statuses).toBeLessThanOrEqual(8);
+      expect(due.templates).toBe(due.statuses / 2);
+      expect(notDue).toEqual({ statuses: due.statuses, templates: 0 });
+    });
+
     it("should recategorise a template from the sandbox's Simulate Meta menu, as Meta's webhook says", async () => {
       const connected = await connect('Templates sandbox');
       const event = (body: Record<string, string>) =>
