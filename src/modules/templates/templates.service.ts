@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
 import { Transactions } from 'src/common/events/transactions';
-import type { Page } from 'src/common/http/pagination';
+import { decodeCursor, type Page } from 'src/common/http/pagination';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
@@ -80,6 +80,10 @@ export class TemplatesService {
 
   /** One page of the organization's WABA's templates (404 for another organization's WABA). */
   async list(organizationId: string, wabaId: string, query: TemplateListQuery): Promise<Page<TemplateRow>> {
+    if (query.cursor) {
+      // A bad cursor is the request's fault whatever the WABA: 400 naming it before any lookup.
+      decodeCursor(query.cursor, ['metaId']);
+    }
     const waba = await this.wabas.getForOrganization(organizationId, wabaId);
     return this.templates.page(organizationId, waba.id, query);
   }
