@@ -165,6 +165,15 @@ export class EnvironmentVariables {
   WEBHOOKS_CHECK_INTERVAL_MINUTES: number = 360;
 
   /**
+   * Hours after which a round reads a WABA's message templates again (webhooks keep them fresh in between;
+   * the read is the safety net for missed ones): templates are read far less often than statuses.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  TEMPLATE_SYNC_INTERVAL_HOURS: number = 24;
+
+  /**
    * Lease of the WABAs a round claims, in milliseconds: renewed every third of it while the round holds
    * them, so it runs out only when the instance is gone or stalled (then another instance takes them over).
    */

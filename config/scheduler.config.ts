@@ -7,6 +7,8 @@ export interface SchedulerConfig {
   syncIntervalMinutes: number;
   /** Minutes between two checks of a WABA's webhook subscription by the rounds. */
   webhooksCheckIntervalMinutes: number;
+  /** Hours after which a round reads a WABA's templates again. */
+  templateSyncIntervalHours: number;
   /** Lease of a round's claim on a WABA (renewed while the round holds it). */
   syncClaimLeaseMs: number;
   syncConcurrency: number;
@@ -20,6 +22,7 @@ export default registerAs('scheduler', (): SchedulerConfig => {
     enabled: env.SCHEDULER_ENABLED,
     syncIntervalMinutes: env.SYNC_INTERVAL_MINUTES,
     webhooksCheckIntervalMinutes: env.WEBHOOKS_CHECK_INTERVAL_MINUTES,
+    templateSyncIntervalHours: env.TEMPLATE_SYNC_INTERVAL_HOURS,
     syncClaimLeaseMs: env.SYNC_CLAIM_LEASE_MS,
     syncConcurrency: env.SYNC_CONCURRENCY,
     webhookLeaseMs: env.WEBHOOK_LEASE_MS,

@@ -30,6 +30,7 @@ import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.modu
 import { SandboxModule } from 'src/modules/sandbox/sandbox.module';
 import { SchedulerModule } from 'src/modules/scheduler/scheduler.module';
 import { SyncModule } from 'src/modules/sync/sync.module';
+import { TemplatesModule } from 'src/modules/templates/templates.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 /** The modular monolith: platform modules first, then the feature modules. */
@@ -58,6 +59,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
     WabasModule,
     PhoneNumbersModule,
     SyncModule,
+    TemplatesModule,
     MmLiteModule,
     SandboxModule,
     MetaWebhooksModule,

@@ -68,6 +68,8 @@ export interface MmLitePanel {
   steps: MmLiteStep[];
   numbers: { phoneNumberId: string; displayPhoneNumber: string; sendingChannel: SendingChannel }[];
   regionNotice: string;
+  /** APPROVED MARKETING templates of the WABA: what MM Lite can send. */
+  approvedMarketingTemplates: number;
 }
 
 export interface PhoneNumber {

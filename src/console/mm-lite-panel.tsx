@@ -76,6 +76,11 @@ export function MmLitePanelDialog({
           <p class="panel-status">
             MM Lite: <MmLiteDot status={panel.status} />
           </p>
+          <p class="panel-templates" data-approved-marketing-templates={panel.approvedMarketingTemplates}>
+            {panel.approvedMarketingTemplates === 0
+              ? 'No approved marketing template yet: MM Lite sends marketing templates only.'
+              : `${panel.approvedMarketingTemplates} approved marketing template${panel.approvedMarketingTemplates === 1 ? '' : 's'} can be sent through MM Lite.`}
+          </p>
           {panel.status === null ? (
             <div class="start">
               <p>Onboarding has not started for this WABA. Start it, then work through the three steps below.</p>

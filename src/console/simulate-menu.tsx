@@ -13,6 +13,9 @@ const EVENTS = [
   { type: 'REINSTATE', label: 'Reinstate' },
   { type: 'WEBHOOKS_UNSUBSCRIBED', label: 'Remove webhook subscription' },
   { type: 'WEBHOOKS_OVERRIDDEN', label: 'Override webhook URL' },
+  { type: 'TEMPLATE_APPROVED', label: 'Approve a template' },
+  { type: 'TEMPLATE_PAUSED', label: 'Pause a template' },
+  { type: 'TEMPLATE_CATEGORY_CHANGED', label: 'Recategorise a template' },
 ] as const;
 
 /** The "Simulate Meta" menu of one WABA; each action changes the simulator and Meta's webhook follows. */

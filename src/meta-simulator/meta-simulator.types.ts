@@ -68,11 +68,30 @@ export interface SimBusiness {
   mmRequestId: string | null;
 }
 
-/** A message template as far as sends care (category, review status, ad-account sync). */
+/**
+ * A message template of a WABA (graph-api-2026.md §A.1): what sends care about (category, review status,
+ * ad-account sync) and what `GET /{waba}/message_templates` lists. Keyed by name in its WABA (one language).
+ */
 export interface SimTemplate {
   name: string;
   category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
-  status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED';
+  status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED' | 'ARCHIVED' | 'PENDING_DELETION' | 'DELETED';
+  /** Meta's template ID: digits, under 2^53 here (webhooks carry it as a JSON number). */
+  id: string;
+  /** Language code as the API spells it (`en_US`). */
+  language: string;
+  /** The category before Meta's last change; null when it never changed. */
+  previousCategory: string | null;
+  /** The category an announced (impending) change will move it to; null when none is pending. */
+  correctCategory: string | null;
+  /** `rejected_reason` (`NONE` unless rejected). */
+  rejectedReason: string;
+  /** `quality_score.score`. */
+  qualityScore: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
+  /** Low-quality pauses so far (3rd → DISABLED, §A.1.3). */
+  pauses: number;
+  /** The BODY component's text. */
+  bodyText: string;
   /** Unix seconds when the template finished syncing to the linked ad account; later than now → 134101. */
   syncedAt: number;
   /** Template carries a `bid_spec` (max-price beta); BSUID recipients then fail with 131062. */
@@ -318,7 +337,15 @@ export type SimEventType =
   | 'ACCOUNT_REVIEW'
   | 'CAPABILITY_UPDATE'
   | 'WEBHOOKS_UNSUBSCRIBED'
-  | 'WEBHOOKS_OVERRIDDEN';
+  | 'WEBHOOKS_OVERRIDDEN'
+  | 'TEMPLATE_APPROVED'
+  | 'TEMPLATE_REJECTED'
+  | 'TEMPLATE_PAUSED'
+  | 'TEMPLATE_DISABLED'
+  | 'TEMPLATE_CATEGORY_PENDING'
+  | 'TEMPLATE_CATEGORY_CHANGED'
+  | 'TEMPLATE_QUALITY_CHANGED'
+  | 'TEMPLATE_COMPONENTS_CHANGED';
 
 /** Optional parameters of an event; which ones apply depends on the event (see README). */
 export interface SimEventParams {
@@ -344,6 +371,16 @@ export interface SimEventParams {
   maxPhoneNumbersPerWaba?: number;
   /** WEBHOOKS_OVERRIDDEN: where the WABA's webhooks go instead. Default `https://alternate-callback.example/webhook`. */
   overrideCallbackUri?: string;
+  /** TEMPLATE_*: the template's name (default: the WABA's first; an approval of an unknown name creates it). */
+  templateName?: string;
+  /** TEMPLATE_APPROVED (new template): its language. */
+  language?: string;
+  /** TEMPLATE_CATEGORY_*: the category to move to (default: the pending one, else the other of MARKETING/UTILITY). */
+  category?: string;
+  /** TEMPLATE_QUALITY_CHANGED: GREEN, YELLOW, RED or UNKNOWN (default: the next of GREEN → YELLOW → RED). */
+  qualityScore?: string;
+  /** TEMPLATE_COMPONENTS_CHANGED: the new body text. */
+  bodyText?: string;
   /** Skip the webhook (state change only). */
   silent?: boolean;
 }

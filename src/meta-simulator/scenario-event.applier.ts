@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { JsonObject, SimEventParams, SimEventType, SimPhoneNumber, SimWaba } from './meta-simulator.types';
 import { SIM_DEFAULT_OVERRIDE_CALLBACK_URI } from './meta-simulator.constants';
 import type { SimulatorStateStore } from './simulator-state.store';
+import { applyTemplateEvent } from './template-event.applier';
 
 /** What an event produced: webhook payloads to send, and which one answers the caller. */
 export interface AppliedEvent {
@@ -309,6 +310,19 @@ export class ScenarioEventApplier {
         // deliveries go there from now on, except the app-level fields (webhook-routing.ts).
         this.state.subscriptions.set(waba.id, { overrideCallbackUri: overrideUri(params.overrideCallbackUri) });
         return this.none();
+      case 'TEMPLATE_APPROVED':
+      case 'TEMPLATE_REJECTED':
+      case 'TEMPLATE_PAUSED':
+      case 'TEMPLATE_DISABLED':
+      case 'TEMPLATE_CATEGORY_PENDING':
+      case 'TEMPLATE_CATEGORY_CHANGED':
+      case 'TEMPLATE_QUALITY_CHANGED':
+      case 'TEMPLATE_COMPONENTS_CHANGED': {
+        const { field, value } = applyTemplateEvent(waba, type, params, this.nowSeconds(), (template) =>
+          this.state.addTemplate(waba.id, template),
+        );
+        return this.single(this.config.build(field, value, waba.id));
+      }
       default: {
         const unknown: never = type;
         throw new Error(`Unknown event type ${String(unknown)}`);

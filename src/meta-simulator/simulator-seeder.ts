@@ -3,8 +3,41 @@ import {
   SIM_DEFAULT_CODE_TTL_SECONDS,
   SIM_DEMO_IDS,
 } from './meta-simulator.constants';
-import type { CreateSignupSessionInput, MetaSimulatorOptions, SignupSession, SimWaba } from './meta-simulator.types';
+import type {
+  CreateSignupSessionInput,
+  MetaSimulatorOptions,
+  SignupSession,
+  SimTemplate,
+  SimWaba,
+} from './meta-simulator.types';
 import type { SimulatorStateStore } from './simulator-state.store';
+
+/**
+ * The templates a seeded WABA starts with (Meta's documentation samples, graph-api-2026.md fixtures): one
+ * approved marketing template, one approved utility template, one utility template Meta will recategorise.
+ */
+const SEEDED_TEMPLATES: Array<Partial<SimTemplate> & { name: string }> = [
+  {
+    name: 'coupon_expiration_reminder_number_vars',
+    category: 'MARKETING',
+    language: 'en',
+    bodyText: 'Your code {{1}} expires in {{2}} days.',
+  },
+  {
+    name: 'reservation_confirmation',
+    category: 'UTILITY',
+    language: 'en_US',
+    bodyText: 'Table for {{1}} on {{2}} is confirmed.',
+  },
+  { name: 'welcome_template', category: 'UTILITY', language: 'en_US', bodyText: 'Welcome to Lucky Shrub, {{1}}!' },
+];
+
+/** Template IDs of the demo WABA's seeded templates: the fixtures' own. */
+const DEMO_TEMPLATE_IDS: Record<string, string> = {
+  coupon_expiration_reminder_number_vars: '1304694804498707',
+  reservation_confirmation: '1387372356726668',
+  welcome_template: '278077987957091',
+};
 
 /** The demo objects seeded by `MetaSimulator.seedDemo`. */
 export interface SimDemoSeed {
@@ -53,6 +86,7 @@ export class SimulatorSeeder {
       waba = this.state.createWaba({
         businessId,
         name: input.wabaName ?? `${business?.name ?? 'Business'} WhatsApp`,
+        templates: SEEDED_TEMPLATES,
       });
     }
     const phone = this.state.createPhoneNumber({
@@ -91,6 +125,7 @@ export class SimulatorSeeder {
         name: 'Lucky Shrub',
         messageTemplateNamespace: '93d3e793_8a4f_49c4_b903_fd72aac80f71',
         subscribed: true,
+        templates: SEEDED_TEMPLATES.map((template) => ({ ...template, id: DEMO_TEMPLATE_IDS[template.name] })),
       });
     }
     if (!this.state.phones.has(SIM_DEMO_IDS.phoneNumberId)) {

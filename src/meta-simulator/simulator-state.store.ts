@@ -274,15 +274,38 @@ export class SimulatorStateStore {
 
   private applyTemplates(waba: SimWaba, templates: UpdateWabaInput['templates']): void {
     for (const template of templates ?? []) {
+      const existing = waba.templates[template.name];
+      const category = template.category ?? existing?.category ?? 'MARKETING';
+      const status = template.status ?? existing?.status ?? 'APPROVED';
       const normalized: SimTemplate = {
         name: template.name,
-        category: template.category ?? 'MARKETING',
-        status: template.status ?? 'APPROVED',
-        syncedAt: template.syncedAt ?? 0,
-        usesBidSpec: template.usesBidSpec ?? false,
+        category,
+        status,
+        syncedAt: template.syncedAt ?? existing?.syncedAt ?? 0,
+        usesBidSpec: template.usesBidSpec ?? existing?.usesBidSpec ?? false,
+        id: template.id ?? existing?.id ?? this.newTemplateId(),
+        language: template.language ?? existing?.language ?? 'en_US',
+        previousCategory: template.previousCategory ?? existing?.previousCategory ?? null,
+        correctCategory: template.correctCategory ?? existing?.correctCategory ?? null,
+        rejectedReason: template.rejectedReason ?? existing?.rejectedReason ?? 'NONE',
+        qualityScore: template.qualityScore ?? existing?.qualityScore ?? (status === 'APPROVED' ? 'GREEN' : 'UNKNOWN'),
+        pauses: template.pauses ?? existing?.pauses ?? 0,
+        bodyText: template.bodyText ?? existing?.bodyText ?? `Hello {{1}}, this is ${template.name}.`,
       };
       waba.templates[template.name] = normalized;
     }
+  }
+
+  /** Adds (or replaces) one template of a WABA, with defaults for what it leaves out. */
+  addTemplate(wabaId: string, template: Partial<SimTemplate> & { name: string }): SimTemplate {
+    const waba = this.requireWaba(wabaId);
+    this.applyTemplates(waba, [template]);
+    return waba.templates[template.name];
+  }
+
+  /** A fresh 16-digit template ID below 2^53, so that webhooks can carry it as an exact JSON number. */
+  private newTemplateId(): string {
+    return String(1_000_000_000_000_000 + randomInt(0, 2 ** 47) * 16 + randomInt(0, 16));
   }
 
   updateWaba(wabaId: string, patch: UpdateWabaInput): SimWaba {

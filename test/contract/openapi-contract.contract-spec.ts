@@ -45,7 +45,6 @@ interface OpenApiDocument {
 const NOT_SERVED_YET = new Set([
   'GET /api/v1/phone-numbers/{phoneNumberId}/marketing-messages',
   'GET /api/v1/marketing-messages/{id}',
-  'GET /api/v1/wabas/{wabaId}/templates',
 ]);
 
 /**

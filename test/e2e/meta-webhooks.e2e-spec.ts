@@ -444,7 +444,8 @@ describe('Meta webhooks (e2e)', () => {
       const connected = await connect('UnknownField');
       const unknownField = await processed(
         await sut.simulator.sendWebhook(
-          sut.simulator.buildWebhook('message_template_status_update', { event: 'APPROVED' }, connected.wabaId),
+          // Template webhooks are applied since 2026-12-04; `flows` is a field this service does not act on.
+          sut.simulator.buildWebhook('flows', { event: 'FLOW_STATUS_CHANGE' }, connected.wabaId),
         ),
       );
       expect(unknownField.outcome?.[0]).toMatchObject({ outcome: 'IGNORED' });

@@ -8,6 +8,7 @@ import type { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { Organization } from 'src/modules/organizations/organization.entity';
 import { PhoneNumber } from 'src/modules/phone-numbers/phone-number.entity';
 import { RegistrationStatus } from 'src/modules/phone-numbers/phone-numbers.constants';
+import { WabaTemplateSync } from 'src/modules/templates/waba-template-sync.entity';
 import { Waba } from 'src/modules/wabas/waba.entity';
 import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 
@@ -23,6 +24,11 @@ export interface SeedWabasOptions {
   tokens?: 'shared' | 'per-waba';
   /** Stored `next_sync_at` (default: one minute ago, i.e. due). */
   nextSyncAt?: Date;
+  /**
+   * When the WABAs' templates are due for a read (default: a day from now, as after the connect's read);
+   * null leaves them never read (due at once).
+   */
+  templatesDueAt?: Date | null;
 }
 
 /** One seeded WABA as the test needs it. */
@@ -73,6 +79,13 @@ export async function seedConnectedWabas(
       waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
       waba.nextSyncAt = options.nextSyncAt ?? new Date(Date.now() - 60_000);
       em.persist(waba);
+      const templatesDueAt =
+        options.templatesDueAt === undefined ? new Date(Date.now() + 24 * 3_600_000) : options.templatesDueAt;
+      if (templatesDueAt) {
+        const templates = new WabaTemplateSync(organization, waba, templatesDueAt);
+        templates.syncedAt = new Date();
+        em.persist(templates);
+      }
       for (const simPhone of numbers[index]) {
         const phone = new PhoneNumber(organization, waba, simPhone.id, secrets.seal('000000'));
         phone.displayPhoneNumber = simPhone.displayPhoneNumber;

@@ -8,6 +8,8 @@ import type {
   SentMessage,
   SubscribedApp,
   TemplateMessage,
+  TemplateSnapshot,
+  TemplatesReadResult,
   TokenInspection,
   WabaSnapshot,
 } from 'src/modules/meta-gateway/meta-gateway.types';
@@ -41,6 +43,8 @@ export class FakeMetaGateway extends MetaGateway {
   readonly subscribedWabaIds = new Set<string>();
   /** `subscribed_apps` as Meta lists it per WABA, when a test sets it; else our app alone once subscribed. */
   readonly subscribedApps = new Map<string, SubscribedApp[]>();
+  /** Templates by WABA ID (`listMessageTemplates`, `readTemplatesOfWabas`); none unless set. */
+  readonly templates = new Map<string, TemplateSnapshot[]>();
   readonly registeredPins = new Map<string, string>();
   readonly sentMessages: Array<{
     channel: 'messages' | 'marketing_messages';
@@ -165,6 +169,22 @@ export class FakeMetaGateway extends MetaGateway {
   getPhoneNumbers(phoneNumberIds: string[], token: string): Promise<MultiReadResult<PhoneNumberSnapshot>> {
     return this.run('getPhoneNumbers', [phoneNumberIds, token], () =>
       this.readMany(phoneNumberIds, (id) => this.requirePhoneNumber(id)),
+    );
+  }
+
+  listMessageTemplates(wabaId: string, token: string): Promise<TemplateSnapshot[]> {
+    return this.run('listMessageTemplates', [wabaId, token], () => {
+      this.requireWaba(wabaId);
+      return (this.templates.get(wabaId) ?? []).map((template) => ({ ...template }));
+    });
+  }
+
+  readTemplatesOfWabas(wabaIds: string[], token: string): Promise<TemplatesReadResult> {
+    return this.run('readTemplatesOfWabas', [wabaIds, token], () =>
+      this.readMany(wabaIds, (id) => {
+        this.requireWaba(id);
+        return (this.templates.get(id) ?? []).map((template) => ({ ...template }));
+      }),
     );
   }
 

@@ -13,6 +13,7 @@ import { MultiIdRoute } from './multi-id.route';
 import { OAuthAccessTokenRoute } from './oauth-access-token.route';
 import { PhoneNumberNodeRenderer } from './phone-number-node.renderer';
 import { PhoneNumberRoute } from './phone-number.route';
+import { WabaMessageTemplatesEdge } from './waba-message-templates.edge';
 import { WabaNodeRenderer } from './waba-node.renderer';
 import { WabaPhoneNumbersEdge } from './waba-phone-numbers.edge';
 import { WabaSubscribedAppsEdge } from './waba-subscribed-apps.edge';
@@ -43,12 +44,13 @@ export class GraphApiHandler {
     const phones = new PhoneNumberNodeRenderer(state, config, health);
     const phoneNumbers = new WabaPhoneNumbersEdge(state, phones);
     const subscribedApps = new WabaSubscribedAppsEdge(state, config);
-    const wabas = new WabaNodeRenderer(state, health, phoneNumbers, subscribedApps);
+    const messageTemplates = new WabaMessageTemplatesEdge();
+    const wabas = new WabaNodeRenderer(state, health, phoneNumbers, subscribedApps, messageTemplates);
     const messages = new MessagesRoute(state, config, new MessageStatusEmitter(state, config));
     this.oauth = new OAuthAccessTokenRoute(state, config);
     this.debugToken = new DebugTokenRoute(state, config, this.access);
     this.multiId = new MultiIdRoute(state, this.access, this.usage, wabas, phones);
-    this.waba = new WabaRoute(this.access, this.usage, wabas, phoneNumbers, subscribedApps);
+    this.waba = new WabaRoute(this.access, this.usage, wabas, phoneNumbers, subscribedApps, messageTemplates);
     this.phone = new PhoneNumberRoute(state, config, this.access, this.usage, phones, messages);
     this.business = new BusinessRoute(state, config, this.access, wabas);
   }

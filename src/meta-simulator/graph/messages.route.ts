@@ -191,12 +191,21 @@ export class MessagesRoute {
         'Parameter template.language.code is required.',
       );
     }
-    const template = waba.templates[raw.name] ?? {
+    // A name the WABA does not list is sent as an approved marketing template (most tests name none).
+    const template: SimTemplate = waba.templates[raw.name] ?? {
       name: raw.name,
       category: 'MARKETING',
       status: 'APPROVED',
       syncedAt: 0,
       usesBidSpec: false,
+      id: '0',
+      language: raw.language.code,
+      previousCategory: null,
+      correctCategory: null,
+      rejectedReason: 'NONE',
+      qualityScore: 'UNKNOWN',
+      pauses: 0,
+      bodyText: '',
     };
     switch (template.status) {
       case 'APPROVED':
@@ -215,6 +224,9 @@ export class MessagesRoute {
         );
       case 'PENDING':
       case 'REJECTED':
+      case 'ARCHIVED':
+      case 'PENDING_DELETION':
+      case 'DELETED':
         throw GraphApiError.whatsapp(
           132001,
           'Template name does not exist in the translation',

@@ -6,6 +6,7 @@ import { GraphApiError } from './graph-api.error';
 import type { GraphRequest } from './graph-api.types';
 import { type FieldSelection, renderNode, selectionOf } from './graph-fields.util';
 import type { HealthStatusRenderer } from './health-status.renderer';
+import type { WabaMessageTemplatesEdge } from './waba-message-templates.edge';
 import type { WabaPhoneNumbersEdge } from './waba-phone-numbers.edge';
 import type { WabaSubscribedAppsEdge } from './waba-subscribed-apps.edge';
 
@@ -30,6 +31,7 @@ export class WabaNodeRenderer {
     private readonly health: HealthStatusRenderer,
     private readonly phoneNumbers: WabaPhoneNumbersEdge,
     private readonly subscribedApps: WabaSubscribedAppsEdge,
+    private readonly messageTemplates: WabaMessageTemplatesEdge,
   ) {}
 
   /** The selected fields, or `defaults` without a selection; an unknown field is error 100. */
@@ -103,6 +105,8 @@ export class WabaNodeRenderer {
           return this.phoneNumbers.list(waba, req, field.children, field.limit, true);
         case 'subscribed_apps':
           return this.subscribedApps.list(waba);
+        case 'message_templates':
+          return this.messageTemplates.list(waba, req, field.children, field.limit, true);
         default:
           throw GraphApiError.nonexistingField(field.name, SIM_NODE_TYPE.waba);
       }

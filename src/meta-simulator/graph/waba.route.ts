@@ -7,6 +7,7 @@ import { parseFields } from './graph-fields.util';
 import { asBoolean, asString } from './graph-params.util';
 import type { GraphUsageMeter } from './graph-usage.meter';
 import { WABA_NODE_DEFAULT, type WabaNodeRenderer } from './waba-node.renderer';
+import type { WabaMessageTemplatesEdge } from './waba-message-templates.edge';
 import type { WabaPhoneNumbersEdge } from './waba-phone-numbers.edge';
 import type { WabaSubscribedAppsEdge } from './waba-subscribed-apps.edge';
 
@@ -17,7 +18,7 @@ const WABA_BOOLEAN_SETTINGS = {
   template_auto_archival_enabled: 'templateAutoArchivalEnabled',
 } as const;
 
-/** `/{waba}` and its edges `phone_numbers` and `subscribed_apps`; every call counts against the WABA's BUC budget. */
+/** `/{waba}` and its edges `phone_numbers`, `message_templates` and `subscribed_apps`; every call counts against the WABA's BUC budget. */
 export class WabaRoute {
   constructor(
     private readonly access: GraphAccessPolicy,
@@ -25,6 +26,7 @@ export class WabaRoute {
     private readonly renderer: WabaNodeRenderer,
     private readonly phoneNumbers: WabaPhoneNumbersEdge,
     private readonly subscribedApps: WabaSubscribedAppsEdge,
+    private readonly messageTemplates: WabaMessageTemplatesEdge,
   ) {}
 
   handle(req: GraphRequest, waba: SimWaba, edge: string | undefined): GraphResponse {
@@ -46,6 +48,8 @@ export class WabaRoute {
         return this.phoneNumbers.list(waba, req, parseFields(asString(req.params.fields)), undefined);
       case 'POST phone_numbers':
         return this.phoneNumbers.add(waba, req.params);
+      case 'GET message_templates':
+        return this.messageTemplates.list(waba, req, parseFields(asString(req.params.fields)), undefined);
       case 'GET subscribed_apps':
         return this.subscribedApps.list(waba);
       case 'POST subscribed_apps':

@@ -15,6 +15,7 @@ import {
 } from './graph-api.payloads';
 import { sendTemplate } from './graph-api.send';
 import { type GraphSubscribedApp, toSubscribedApp } from './graph-api.subscribed-apps';
+import { listTemplates, readTemplatesOfWabas } from './graph-api.templates';
 import { GraphApiTransport, graphId } from './graph-api.transport';
 import type {
   GraphBusiness,
@@ -41,6 +42,8 @@ import type {
   SentMessage,
   SubscribedApp,
   TemplateMessage,
+  TemplateSnapshot,
+  TemplatesReadResult,
   TokenInspection,
   WabaSnapshot,
 } from './meta-gateway.types';
@@ -188,6 +191,24 @@ export class GraphApiMetaGateway extends MetaGateway {
     return readByIds(this.transport, phoneNumberIds, token, META_PHONE_NUMBER_FIELDS, (raw, id) =>
       this.transport.readable(toPhoneNumberSnapshot(raw, id), 'GET /?ids'),
     );
+  }
+
+  /**
+   * `GET /{waba-id}/message_templates?fields=id,name,language,status,category,previous_category,
+   * correct_category,rejected_reason,quality_score&limit=100`, then every `paging.next` to the end
+   * (graph-api-2026.md §A.1.1). Retried on TRANSIENT/RATE_LIMITED; counted in the WABA's BUC.
+   * Same error classes as getWaba; a failure on any page fails the whole list.
+   */
+  async listMessageTemplates(wabaId: string, token: string): Promise<TemplateSnapshot[]> {
+    return (await listTemplates(this.transport, wabaId, token)).templates;
+  }
+
+  /**
+   * `GET /?ids=<≤50 WABAs>&fields=message_templates.limit(100){<template fields>}` per chunk (REF §1.8,
+   * §1.9); a WABA whose nested page is full is listed alone to the end. Per-WABA failures land in `failed`.
+   */
+  readTemplatesOfWabas(wabaIds: string[], token: string): Promise<TemplatesReadResult> {
+    return readTemplatesOfWabas(this.transport, wabaIds, token);
   }
 
   /**

@@ -18,18 +18,20 @@ export interface FirstPage {
  * Reads a list edge page by page, following `paging.next` until it is absent (or `paging` is missing)
  * (§1.7), and hands each entry to `onEntry` before the next page is asked for. A repeated `next` or more
  * than {@link META_MAX_PAGES} pages fails with UNKNOWN instead of looping; a page whose `data` is not a
- * list is unreadable (`operation` names it); a failure on any page fails the whole list.
+ * list is unreadable (`operation` names it); a failure on any page fails the whole list. Returns the
+ * number of pages read.
  */
 export async function readAllPages<E>(
   transport: GraphApiTransport,
   first: FirstPage,
   operation: string,
   onEntry: (raw: E) => void,
-): Promise<void> {
+): Promise<number> {
   let url: string | undefined = first.url;
   let params: Record<string, string> | undefined = first.params;
   const seen = new Set<string>();
-  for (let page = 0; url !== undefined; page += 1) {
+  let page = 0;
+  for (; url !== undefined; page += 1) {
     if (page >= META_MAX_PAGES || seen.has(url)) {
       // A cursor that loops would otherwise spin forever against our rate limit.
       throw new MetaGatewayException(MetaGatewayErrorCode.UNKNOWN, 'Graph API paging did not terminate', {
@@ -56,6 +58,7 @@ export async function readAllPages<E>(
     // `next` already carries fields, limit and the cursor.
     params = undefined;
   }
+  return page;
 }
 
 /**

@@ -195,3 +195,16 @@ export interface GraphAppUsageHeader {
   total_cputime?: number;
   total_time?: number;
 }
+
+/** A template of `GET /{waba-id}/message_templates` with the fields the gateway requests (2026 §A.1.1). */
+export interface GraphMessageTemplate {
+  id?: string | number;
+  name?: string;
+  language?: string;
+  status?: string;
+  category?: string;
+  previous_category?: string | null;
+  correct_category?: string | null;
+  rejected_reason?: string;
+  quality_score?: { score?: string; date?: number } | null;
+}

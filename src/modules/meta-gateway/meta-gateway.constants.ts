@@ -70,6 +70,28 @@ export const META_PHONE_NUMBER_FIELDS = [
   'health_status',
 ].join(',');
 
+/**
+ * Fields of each template of `GET /{waba-id}/message_templates` that TemplateSnapshot needs (graph-api-2026.md
+ * §A.1.1): asked for explicitly, so that Meta does not send every template's components.
+ */
+export const META_TEMPLATE_FIELDS = [
+  'id',
+  'name',
+  'language',
+  'status',
+  'category',
+  'previous_category',
+  'correct_category',
+  'rejected_reason',
+  'quality_score',
+].join(',');
+
+/**
+ * Templates per WABA asked for inside a multi-ID read (`message_templates.limit(n){…}`): a WABA with at
+ * least this many is read again alone, page by page, to the end.
+ */
+export const META_TEMPLATES_PER_NESTED_READ = 100;
+
 /** Field of the business portfolio carrying the MM Lite terms status (§5.2). */
 export const META_BUSINESS_TERMS_FIELDS = 'marketing_messages_onboarding_status';
 

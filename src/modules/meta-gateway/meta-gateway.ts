@@ -6,6 +6,8 @@ import type {
   SentMessage,
   SubscribedApp,
   TemplateMessage,
+  TemplateSnapshot,
+  TemplatesReadResult,
   TokenInspection,
   WabaSnapshot,
 } from './meta-gateway.types';
@@ -53,6 +55,19 @@ export abstract class MetaGateway {
 
   /** `GET /?ids=…&fields=<PHONE_FIELDS>` in chunks of at most 50 IDs; per-chunk failures as in getWabas. */
   abstract getPhoneNumbers(phoneNumberIds: string[], token: string): Promise<MultiReadResult<PhoneNumberSnapshot>>;
+
+  /**
+   * `GET /{waba-id}/message_templates?fields=<META_TEMPLATE_FIELDS>`, following `paging.next` to the end
+   * (graph-api-2026.md §A.1.1). Same error classes as getWaba; a failure on any page fails the whole list.
+   */
+  abstract listMessageTemplates(wabaId: string, token: string): Promise<TemplateSnapshot[]>;
+
+  /**
+   * The templates of several WABAs: `GET /?ids=<≤50>&fields=message_templates.limit(n){…}` per chunk, and a
+   * WABA with more templates than one nested page read alone to the end. Per-WABA failures land in
+   * `failed`; throws only for a bad argument (INVALID_REQUEST).
+   */
+  abstract readTemplatesOfWabas(wabaIds: string[], token: string): Promise<TemplatesReadResult>;
 
   /**
    * `POST /{waba-id}/subscribed_apps`: subscribes the app to the WABA's webhooks. Not retried.

@@ -133,3 +133,37 @@ export interface MultiReadResult<T> {
   /** Number of Graph calls made. */
   calls: number;
 }
+
+/**
+ * A message template as read from `GET /{waba-id}/message_templates` (graph-api-2026.md §A.1). Enum values
+ * stay as Meta spells them; fields Meta did not send are null.
+ */
+export interface TemplateSnapshot {
+  /** Meta's template ID (a digit string; ids can exceed 2^53, so never a number). */
+  id: string;
+  name: string;
+  /** Meta's language code as the API spells it (`en_US`); null when the answer left it out. */
+  language: string | null;
+  /** `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`, … */
+  status: string | null;
+  /** `MARKETING`, `UTILITY`, `AUTHENTICATION`. */
+  category: string | null;
+  /** The category before Meta's last change; null when it never changed. */
+  previousCategory: string | null;
+  /** The category Meta has moved or will move the template to; null when unaffected. */
+  correctCategory: string | null;
+  /** `rejected_reason` (`NONE` when not rejected). */
+  rejectedReason: string | null;
+  /** `quality_score.score`: `GREEN`, `YELLOW`, `RED`, `UNKNOWN`. */
+  quality: string | null;
+}
+
+/** The templates of several WABAs read together (a sync round's multi-ID read). */
+export interface TemplatesReadResult {
+  /** Each WABA's complete list of templates. */
+  found: Map<string, TemplateSnapshot[]>;
+  /** The WABAs whose templates could not be read, with why. */
+  failed: Map<string, Error>;
+  /** Graph calls made (HTTP requests of the multi-ID reads and of the per-WABA follow-ups). */
+  calls: number;
+}

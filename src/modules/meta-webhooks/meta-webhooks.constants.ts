@@ -42,6 +42,8 @@ export enum WebhookChangeOutcome {
   STALE = 'STALE',
   /** The change asked for a fresh read from Meta, which was done through the sync path. */
   RESYNCED = 'RESYNCED',
+  /** The change named a template that is not stored (or changed what is not stored): the WABA's templates are due for a read. */
+  REFRESH_SCHEDULED = 'REFRESH_SCHEDULED',
   UNKNOWN_WABA = 'UNKNOWN_WABA',
   UNKNOWN_PHONE_NUMBER = 'UNKNOWN_PHONE_NUMBER',
   /** A field or event this service does not act on (stored and ignored). */

@@ -4,10 +4,12 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
 import { SyncModule } from 'src/modules/sync/sync.module';
+import { TemplatesModule } from 'src/modules/templates/templates.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { AccountUpdateHandler } from './handlers/account-update.handler';
 import { PhoneNumberUpdateHandler } from './handlers/phone-number-update.handler';
+import { TemplateUpdateHandler } from './handlers/template-update.handler';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
 import { MetaWebhooksController } from './meta-webhooks.controller';
 import { MetaWebhooksService } from './meta-webhooks.service';
@@ -24,7 +26,14 @@ import { WebhookIntakeLoad } from './webhook-intake.load';
  * each change to the owning module's named commands.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([WebhookInboxItem]), AuditModule, WabasModule, PhoneNumbersModule, SyncModule],
+  imports: [
+    MikroOrmModule.forFeature([WebhookInboxItem]),
+    AuditModule,
+    WabasModule,
+    PhoneNumbersModule,
+    SyncModule,
+    TemplatesModule,
+  ],
   controllers: [MetaWebhooksController],
   providers: [
     MetaWebhooksService,
@@ -37,6 +46,7 @@ import { WebhookIntakeLoad } from './webhook-intake.load';
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
+    TemplateUpdateHandler,
   ],
   exports: [MetaWebhooksService, WebhookInboxStatsService, WebhookInboxRetentionService],
 })

@@ -8,6 +8,7 @@ import { preparedRead } from 'src/common/database/bound-sql';
 import { type GroupCommitOptions, GroupCommit, type ItemOutcome } from './group-commit';
 import { WebhookInboxStatus, type WebhookUnprocessableReason } from './meta-webhooks.constants';
 import type { DeliveryPart } from './webhook-change.router';
+import { parseJsonKeepingBigIntegers } from './webhook-json';
 
 /** The statuses of unfinished rows, as the SQL literal the partial indexes are defined with. */
 const UNFINISHED = `('${WebhookInboxStatus.PENDING}', '${WebhookInboxStatus.PROCESSING}')`;
@@ -226,7 +227,7 @@ export class WebhookInboxRepository implements BeforeApplicationShutdown {
               lease_token = gen_random_uuid(),
               next_attempt_at = clock_timestamp() + (? * interval '1 millisecond'), updated_at = now()
         WHERE w.id = ANY(ARRAY(SELECT id FROM heads UNION ALL SELECT id FROM followers))
-    RETURNING w.id, w.ordering_key, w.payload, w.attempts, w.created_at, w.lease_token,
+    RETURNING w.id, w.ordering_key, w.payload::text AS payload, w.attempts, w.created_at, w.lease_token,
               (extract(epoch FROM w.created_at) * 1000000)::int8 AS created_us`,
       [keys, Math.max(0, perKey - 1), holder, leaseMs],
     );
@@ -237,7 +238,8 @@ export class WebhookInboxRepository implements BeforeApplicationShutdown {
       .map(({ row }) => ({
         id: row.id,
         orderingKey: row.ordering_key,
-        payload: row.payload,
+        // As text, parsed here: the driver's JSON.parse would round template IDs beyond 2^53 (webhook-json.ts).
+        payload: parseJsonKeepingBigIntegers(row.payload as string),
         attempts: row.attempts,
         // The driver hands timestamps back as strings (UTC) or Dates depending on configuration.
         receivedAt: new Date(row.created_at),

@@ -45,9 +45,14 @@ export interface MmLitePanelNumber {
 /**
  * Builds the "Set up MM Lite" panel (product-spec §2.5) from the stored WABA and its numbers: the three
  * steps of the guide with their state and the reason, derived only from what Meta last said, so the panel
- * agrees with the list column (which wabas/waba-status.ts derives from the same fields).
+ * agrees with the list column (which wabas/waba-status.ts derives from the same fields). It also says how
+ * many APPROVED MARKETING templates the WABA has: what MM Lite can send at all.
  */
-export function buildMmLitePanel(waba: MmLitePanelWaba, numbers: MmLitePanelNumber[]): MmLitePanelResponseDto {
+export function buildMmLitePanel(
+  waba: MmLitePanelWaba,
+  numbers: MmLitePanelNumber[],
+  approvedMarketingTemplates = 0,
+): MmLitePanelResponseDto {
   return {
     wabaId: waba.wabaId,
     status: waba.mmLiteStatus,
@@ -62,6 +67,7 @@ export function buildMmLitePanel(waba: MmLitePanelWaba, numbers: MmLitePanelNumb
       sendingChannel: number.sendingChannel,
     })),
     regionNotice: marketingRegionNotice(),
+    approvedMarketingTemplates,
   };
 }
 

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
 import type { WabaView } from 'src/modules/wabas/waba.types';
+import { TemplatesService } from 'src/modules/templates/templates.service';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import type { MmLitePanelResponseDto } from './dto/mm-lite-panel-response.dto';
@@ -22,6 +23,7 @@ export class MmLiteService {
     private readonly wabas: WabasService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly sync: WabaSyncService,
+    private readonly templates: TemplatesService,
   ) {}
 
   /** The panel as stored; does not call Meta. 404 for another organization's WABA. */
@@ -53,6 +55,10 @@ export class MmLiteService {
   }
 
   private async panelOf(waba: WabaView): Promise<MmLitePanelResponseDto> {
-    return buildMmLitePanel(waba, await this.phoneNumbers.listByWaba(waba.wabaId));
+    const [numbers, approvedMarketing] = await Promise.all([
+      this.phoneNumbers.listByWaba(waba.wabaId),
+      this.templates.countApprovedMarketing(waba.id),
+    ]);
+    return buildMmLitePanel(waba, numbers, approvedMarketing);
   }
 }

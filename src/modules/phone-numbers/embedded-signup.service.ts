@@ -12,6 +12,7 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { type Actor, Actors } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
+import { TemplatesService } from 'src/modules/templates/templates.service';
 import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import type { WabaView } from 'src/modules/wabas/waba.types';
 import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
@@ -97,6 +98,7 @@ export class EmbeddedSignupService {
     private readonly pending: PendingConnectionRepository,
     private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
+    private readonly templates: TemplatesService,
     config: ConfigService<AllConfig, true>,
   ) {
     const graph = config.get('meta', { infer: true });
@@ -322,7 +324,9 @@ export class EmbeddedSignupService {
   /**
    * The steps of a number just connected (its records are committed, their steps due after a lease), each
    * outside any transaction: the WABA's webhook subscription if it is not subscribed, then the number's
-   * registration if it is not registered. Returns the number as stored afterwards, with its WABA.
+   * registration if it is not registered, then a read of the WABA's message templates (a failure is recorded
+   * by the templates module and retried by a later round; it never fails the connection). Returns the number
+   * as stored afterwards, with its WABA.
    */
   private async runSteps(phoneId: string, token: string, context: ChangeContext): Promise<Readonly<PhoneNumber>> {
     const phone = await this.numbers.loadFresh(phoneId);
@@ -332,6 +336,7 @@ export class EmbeddedSignupService {
     if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
       await this.registration.registerConnected(phone, token, context);
     }
+    await this.templates.refreshWabaTemplates(phone.waba.wabaId);
     return this.numbers.loadFresh(phoneId);
   }
 

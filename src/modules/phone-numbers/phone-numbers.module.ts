@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 
 import { AuditModule } from 'src/modules/audit/audit.module';
 import { MetaGatewayModule } from 'src/modules/meta-gateway/meta-gateway.module';
+import { TemplatesModule } from 'src/modules/templates/templates.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { EmbeddedSignupController } from './embedded-signup.controller';
@@ -19,7 +20,13 @@ import { RegistrationService } from './registration.service';
  * connections) and the numbers' Cloud API registration.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([PhoneNumber, PendingConnection]), MetaGatewayModule, WabasModule, AuditModule],
+  imports: [
+    MikroOrmModule.forFeature([PhoneNumber, PendingConnection]),
+    MetaGatewayModule,
+    WabasModule,
+    AuditModule,
+    TemplatesModule,
+  ],
   controllers: [PhoneNumbersController, EmbeddedSignupController],
   providers: [PhoneNumbersService, PhoneNumberChanges, EmbeddedSignupService, RegistrationService],
   exports: [PhoneNumbersService, EmbeddedSignupService, RegistrationService],

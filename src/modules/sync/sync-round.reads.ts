@@ -7,10 +7,10 @@ import type { WabaReads } from './waba-sync.service';
 
 /**
  * What a sync round reads of Meta: one WABA's fields, numbers and terms ({@link WabaReads}, for a per-WABA
- * read), the multi-ID reads of a group, and whether Meta throttles a WABA. The gateway provides them all.
+ * read), the multi-ID reads of a group (the WABAs' templates too, when due), and whether Meta throttles a WABA. The gateway provides them all.
  */
 export interface SyncRoundReads
-  extends WabaReads, Pick<MetaGateway, 'getWabas' | 'getPhoneNumbers' | 'throttledUntil'> {}
+  extends WabaReads, Pick<MetaGateway, 'getWabas' | 'getPhoneNumbers' | 'readTemplatesOfWabas' | 'throttledUntil'> {}
 
 /**
  * The reads as one round makes them: every call goes through the round's {@link ConcurrencyLimiter}
@@ -42,6 +42,9 @@ export class LimitedSyncRoundReads implements SyncRoundReads {
   getPhoneNumbers: SyncRoundReads['getPhoneNumbers'] = (phoneNumberIds, token) =>
     this.limitedMulti(() => this.inner.getPhoneNumbers(phoneNumberIds, token));
 
+  readTemplatesOfWabas: SyncRoundReads['readTemplatesOfWabas'] = (wabaIds, token) =>
+    this.limitedMulti(() => this.inner.readTemplatesOfWabas(wabaIds, token));
+
   getBusinessTermsStatus: SyncRoundReads['getBusinessTermsStatus'] = (businessId, token) =>
     this.limited(() => this.inner.getBusinessTermsStatus(businessId, token));
 
@@ -54,7 +57,7 @@ export class LimitedSyncRoundReads implements SyncRoundReads {
     });
   }
 
-  private async limitedMulti<T>(call: () => Promise<MultiReadResult<T>>): Promise<MultiReadResult<T>> {
+  private async limitedMulti<R extends { calls: number }>(call: () => Promise<R>): Promise<R> {
     const result = await this.limiter.run(call);
     this.count += result.calls;
     return result;

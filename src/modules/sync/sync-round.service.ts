@@ -10,6 +10,7 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
+import { TemplatesService } from 'src/modules/templates/templates.service';
 import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
 import { WabaWebhooksService } from 'src/modules/wabas/waba-webhooks.service';
 import type { ClaimedWaba, RoundScope, SyncClaim } from 'src/modules/wabas/waba-sync.types';
@@ -24,6 +25,7 @@ import {
 import { ConcurrencyLimiter } from './sync-round.limiter';
 import { SyncRoundObserver } from './sync-round.observer';
 import { LimitedSyncRoundReads, readNumbers } from './sync-round.reads';
+import { applyRoundTemplates, readDueTemplates } from './sync-round.templates';
 import type { SyncRoundResult } from './sync-round.types';
 import { type Outcome, planTasks, RoundRun, type RoundTask } from './sync-round.run';
 import { checkDueWebhooks } from './sync-round.webhooks';
@@ -55,6 +57,11 @@ import type { Actor } from 'src/modules/organizations/actor';
  * and the per-WABA path (a singleton group or a fallback lists the WABA's numbers). A failed chunk falls
  * back to one read per WABA with its own token, so one bad WABA never fails its neighbours. No database
  * transaction is open while Meta is called: reads come first, then each outcome is recorded in its own.
+ *
+ * Message templates are read far less often than statuses: only for the WABAs whose templates are due
+ * (TEMPLATE_SYNC_INTERVAL_HOURS after their last read, sooner when a webhook named an unknown template or a
+ * read failed), with one more multi-ID call per chunk (`message_templates` expanded, ≤ 50 WABAs) that goes
+ * out with the chunk's status reads. A failed template read never fails the WABA's sync.
  */
 @Injectable()
 export class SyncRoundService {
@@ -67,6 +74,7 @@ export class SyncRoundService {
     private readonly meta: MetaGateway,
     private readonly sync: WabaSyncService,
     private readonly phoneNumbers: PhoneNumbersService,
+    private readonly templates: TemplatesService,
     private readonly secrets: SecretBox,
     private readonly config: ConfigService<AllConfig, true>,
     private readonly webhooks: WabaWebhooksService,
@@ -250,11 +258,15 @@ export class SyncRoundService {
     // The numbers known before the read, so that their calls go out with the WABAs' call, not after it: a
     // chunk waits one Meta latency, not two (a number added meanwhile arrives through webhooks or the next read).
     const activeIds = active.map((waba) => waba.wabaId);
-    const numbersByWaba = await this.phoneNumbers.phoneNumberIdsByWaba(activeIds);
+    const [numbersByWaba, templatesDue] = await Promise.all([
+      this.phoneNumbers.phoneNumberIdsByWaba(activeIds),
+      this.templates.dueForRead(activeIds),
+    ]);
     const observedAt = new Date();
-    const [fields, phones] = await Promise.all([
+    const [fields, phones, templates] = await Promise.all([
       gateway.getWabas(activeIds, task.token),
       readNumbers(gateway, [...numbersByWaba.values()].flat(), task.token),
+      readDueTemplates(gateway, templatesDue, task.token, this.logger),
     ]);
 
     const readings = new Map<string, WabaReading>();
@@ -286,6 +298,8 @@ export class SyncRoundService {
       handled.push(waba.wabaId);
     }
     const released = await this.applyChunk(gateway, run, readings, claim);
+    // The WABAs that fall back read their templates on their own path, with their own token.
+    await applyRoundTemplates(this.templates, templates, observedAt, new Set(readings.keys()), this.logger);
     if (fallback.length > 0) {
       this.logger.warn(`Sync round: ${fallback.length} WABA(s) of a multi-ID read fall back to one read each`);
     }
@@ -335,8 +349,20 @@ export class SyncRoundService {
       return (await this.sync.deferSync(waba.wabaId, until, run.actor, waba.claim)) ? 'skipped' : 'lost';
     }
     return this.apply(run, gateway, waba.wabaId, waba.claim, async () => {
-      const reading = await this.sync.readWith(gateway, waba, this.secrets.open(waba.sealedToken));
-      return this.sync.applyReading(waba.wabaId, reading, run.actor, { claim: waba.claim });
+      const token = this.secrets.open(waba.sealedToken);
+      const reading = await this.sync.readWith(gateway, waba, token);
+      const applied = await this.sync.applyReading(waba.wabaId, reading, run.actor, { claim: waba.claim });
+      if (applied) {
+        const observedAt = new Date();
+        const templates = await readDueTemplates(
+          gateway,
+          await this.templates.dueForRead([waba.wabaId]),
+          token,
+          this.logger,
+        );
+        await applyRoundTemplates(this.templates, templates, observedAt, new Set([waba.wabaId]), this.logger);
+      }
+      return applied;
     });
   }
 

@@ -9,6 +9,7 @@ import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.rout
 
 import { AccountUpdateHandler, accountUpdateReadsMeta, webhookOutcomeOf } from './account-update.handler';
 import { PhoneNumberUpdateHandler, phoneNumberUpdateReadsMeta } from './phone-number-update.handler';
+import { TEMPLATE_FIELDS, TemplateUpdateHandler } from './template-update.handler';
 import { type WebhookDelivery, webhookContext } from './webhook-change-context';
 
 const REVIEW_DECISIONS = new Set(['APPROVED', 'REJECTED', 'PENDING', 'DEFERRED']);
@@ -28,6 +29,7 @@ export class WebhookChangeDispatcher {
     private readonly accountState: WabaAccountStateService,
     private readonly accountUpdates: AccountUpdateHandler,
     private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
+    private readonly templateUpdates: TemplateUpdateHandler,
   ) {}
 
   /**
@@ -79,6 +81,9 @@ export class WebhookChangeDispatcher {
     if (!waba) {
       this.logger.debug(`Webhook ${change.field} ${change.event ?? ''} for unknown WABA ${change.wabaId} ignored`);
       return WebhookChangeOutcome.UNKNOWN_WABA;
+    }
+    if (TEMPLATE_FIELDS.has(change.field)) {
+      return this.templateUpdates.handle(waba.wabaId, change, delivery);
     }
     switch (change.field) {
       case 'account_update':

@@ -72,4 +72,8 @@ export class MmLitePanelResponseDto {
   /** Regions where MM Lite marketing messages are restricted. */
   @ApiProperty()
   regionNotice: string;
+
+  /** The WABA's APPROVED MARKETING templates: the only templates MM Lite (and the marketing send) can send. */
+  @ApiProperty({ example: 3 })
+  approvedMarketingTemplates: number;
 }

@@ -12,7 +12,17 @@ export const SANDBOX_EVENT_TYPES = [
   'QUALITY_CHANGED',
   'WEBHOOKS_UNSUBSCRIBED',
   'WEBHOOKS_OVERRIDDEN',
+  'TEMPLATE_APPROVED',
+  'TEMPLATE_REJECTED',
+  'TEMPLATE_PAUSED',
+  'TEMPLATE_DISABLED',
+  'TEMPLATE_CATEGORY_PENDING',
+  'TEMPLATE_CATEGORY_CHANGED',
+  'TEMPLATE_QUALITY_CHANGED',
+  'TEMPLATE_COMPONENTS_CHANGED',
 ] as const;
+
+const TEMPLATE_CATEGORIES = ['MARKETING', 'UTILITY', 'AUTHENTICATION'] as const;
 
 export type SandboxEventType = (typeof SANDBOX_EVENT_TYPES)[number];
 
@@ -44,4 +54,28 @@ export class SandboxEventDto {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(200)
   overrideCallbackUri?: string;
+
+  /**
+   * TEMPLATE_*: the template's name (default: the WABA's first template; TEMPLATE_APPROVED of a name Meta
+   * does not have creates it, as a template approved after review).
+   */
+  @ApiPropertyOptional({ example: 'welcome_template' })
+  @IsOptional()
+  @Matches(/^[a-z0-9_]{1,512}$/, { message: 'templateName must be lower-case letters, digits and underscores' })
+  templateName?: string;
+
+  /**
+   * TEMPLATE_CATEGORY_PENDING / TEMPLATE_CATEGORY_CHANGED: the category Meta moves the template to (default:
+   * the announced one, else MARKETING ↔ UTILITY); TEMPLATE_APPROVED of a new template: its category.
+   */
+  @ApiPropertyOptional({ enum: TEMPLATE_CATEGORIES })
+  @IsOptional()
+  @IsIn(TEMPLATE_CATEGORIES)
+  category?: string;
+
+  /** TEMPLATE_QUALITY_CHANGED: GREEN, YELLOW or RED (default: the next of GREEN → YELLOW → RED). */
+  @ApiPropertyOptional({ enum: ['GREEN', 'YELLOW', 'RED'] })
+  @IsOptional()
+  @IsIn(['GREEN', 'YELLOW', 'RED'])
+  qualityScore?: string;
 }
