@@ -97,6 +97,7 @@ describe(`${GraphApiMetaGateway.name} (message templates, 2026 fixtures)`, () =>
       webhookVerifyToken: 'verify',
       systemUserToken: '',
       embeddedSignupConfigId: '',
+      webhookCallbackUrl: null,
       requestTimeoutMs: 1000,
       maxRetries: 2,
     };
