@@ -11,12 +11,19 @@ import { describeFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 import { WabaChanges } from './waba-changes';
 import { requireReauthorization } from './waba-transitions';
 import { WabaRepository } from './waba.repository';
+import type { WabaView } from './waba.types';
 import { WabasService } from './wabas.service';
 import {
   SUBSCRIPTION_RETRY_BASE_MS,
   WEBHOOK_SUBSCRIPTION_LEASE_MS,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
+
+/** What one `POST /{waba}/subscribed_apps` came to: Meta's failure, or null. */
+export interface SubscriptionAttempt {
+  wabaId: string;
+  failure: unknown;
+}
 
 /**
  * The app's webhook subscription to a WABA (`POST /{waba}/subscribed_apps`, product-spec §2.1), run after a
@@ -39,50 +46,37 @@ export class WabaSubscriptionService {
 
   /** Subscribes the app to the WABA's webhooks with `token`, then records the attempt on the WABA. */
   async subscribe(wabaId: string, token: string, context: ChangeContext): Promise<void> {
-    let failure: unknown = null;
+    await this.recordAttempt(await this.requestSubscription(wabaId, token), context);
+  }
+
+  /**
+   * The Graph half of {@link subscribe}, outside any transaction: `POST /{waba}/subscribed_apps` with `token`.
+   * Its outcome is written by {@link recordAttempt}.
+   */
+  async requestSubscription(wabaId: string, token: string): Promise<SubscriptionAttempt> {
     try {
       await this.meta.subscribeApp(wabaId, token);
+      return { wabaId, failure: null };
     } catch (error) {
-      failure = error;
       const described = describeFailure(error);
       this.logger.warn(
         `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
       );
+      return { wabaId, failure: error };
     }
-    await this.recordSubscriptionAttempt(wabaId, failure, context);
   }
 
   /**
-   * The durable retries of subscriptions that failed transiently or whose request died: claims the due WABAs
-   * one at a time (FOR UPDATE SKIP LOCKED and a lease, so several instances share the work) and subscribes
-   * each after its claim committed, at most `limit` of them. Audited as the system's.
+   * The outcome of one subscription attempt, in the caller's transaction when there is one (a connection
+   * records its number's registration in the same one): SUBSCRIBED, or FAILED with Meta's error and, when
+   * worth it, the next attempt's time; a rejected token also marks the connection REAUTH_REQUIRED. A failure
+   * that arrives after another attempt succeeded changes nothing. Returns the WABA as locked and written
+   * (null when it is gone).
    */
-  async runDueSubscriptions(now: Date, limit: number): Promise<{ attempted: number }> {
-    const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
-    const leaseUntil = new Date(now.getTime() + WEBHOOK_SUBSCRIPTION_LEASE_MS);
-    let attempted = 0;
-    while (attempted < limit) {
-      const due = await this.transactions.run(async () => {
-        const waba = await this.repository.claimDueSubscription(now, leaseUntil);
-        return waba ? { wabaId: waba.wabaId, token: await this.wabas.revealToken(waba) } : null;
-      });
-      if (!due) {
-        break;
-      }
-      attempted++;
-      await this.subscribe(due.wabaId, due.token, context);
-    }
-    return { attempted };
-  }
-
-  /**
-   * The outcome of one subscription attempt: SUBSCRIBED, or FAILED with Meta's error and, when worth it, the
-   * next attempt's time; a rejected token also marks the connection REAUTH_REQUIRED. A failure that arrives
-   * after another attempt succeeded changes nothing.
-   */
-  private async recordSubscriptionAttempt(wabaId: string, failure: unknown, context: ChangeContext): Promise<void> {
+  async recordAttempt(attempt: SubscriptionAttempt, context: ChangeContext): Promise<WabaView | null> {
+    const { wabaId, failure } = attempt;
     const attemptedAt = new Date();
-    await this.changes.applyOne(wabaId, context, (waba) => {
+    return this.changes.applyOne(wabaId, context, (waba) => {
       if (failure === null) {
         waba.subscriptionAttempts += 1;
         waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
@@ -106,5 +100,28 @@ export class WabaSubscriptionService {
       }
       return true;
     });
+  }
+
+  /**
+   * The durable retries of subscriptions that failed transiently or whose request died: claims the due WABAs
+   * one at a time (FOR UPDATE SKIP LOCKED and a lease, so several instances share the work) and subscribes
+   * each after its claim committed, at most `limit` of them. Audited as the system's.
+   */
+  async runDueSubscriptions(now: Date, limit: number): Promise<{ attempted: number }> {
+    const context: ChangeContext = { source: ChangeSource.SYNC, actor: Actors.system };
+    const leaseUntil = new Date(now.getTime() + WEBHOOK_SUBSCRIPTION_LEASE_MS);
+    let attempted = 0;
+    while (attempted < limit) {
+      const due = await this.transactions.run(async () => {
+        const waba = await this.repository.claimDueSubscription(now, leaseUntil);
+        return waba ? { wabaId: waba.wabaId, token: await this.wabas.revealToken(waba) } : null;
+      });
+      if (!due) {
+        break;
+      }
+      attempted++;
+      await this.subscribe(due.wabaId, due.token, context);
+    }
+    return { attempted };
   }
 }
