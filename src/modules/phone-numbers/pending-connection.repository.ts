@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { EntityRepository, type EntityManager } from '@mikro-orm/postgresql';
 
+import { boundRows } from 'src/common/database/bound-sql';
+
 import type { PendingConnection, PendingConnectionRejection } from './pending-connection.entity';
 import { PendingConnectionStatus } from './phone-numbers.constants';
 import type { Actor } from 'src/modules/organizations/actor';
@@ -315,8 +317,9 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
     return rows.length;
   }
 
+  // Parameters bound, not written into the text by em.execute: each connect runs several of these.
   private sql<T = Record<string, unknown>>(query: string, params: unknown[], em?: EntityManager): Promise<T[]> {
-    return (em ?? this.getEntityManager()).execute<T[]>(query, params, 'all');
+    return boundRows<T>(em ?? this.getEntityManager(), query, params);
   }
 }
 
