@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 
-import { Client } from 'pg';
-
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale } from 'test/bench/bench-scale';
 import { createOrganization, serviceEnv } from 'test/bench/bench-service';
@@ -10,6 +8,7 @@ import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
 import { runWhenMain } from 'test/bench/standalone';
 import { createTestApp, TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
+import { recordStatements } from 'test/utils/sql-statements';
 import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
 
 /** What one connect sent to PostgreSQL, by statement text (parameters aside). */
@@ -29,15 +28,6 @@ export interface ConnectStatements {
  */
 export async function countConnectStatements(connects = 10, warmup = 3): Promise<ConnectStatements> {
   const sut = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000000' } });
-  const seen: string[] = [];
-  const prototype = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = prototype.query;
-  prototype.query = function counted(this: unknown, ...args: unknown[]): unknown {
-    const [first] = args;
-    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    seen.push(typeof text === 'string' ? text : '(unknown)');
-    return original.apply(this, args);
-  };
   try {
     const organization = await sut.createOrganization('Connect statements');
     const connect = async (): Promise<void> => {
@@ -56,16 +46,14 @@ export async function countConnectStatements(connects = 10, warmup = 3): Promise
     let control = 0;
     let last: string[] = [];
     for (let index = 0; index < connects; index += 1) {
-      seen.length = 0;
-      await connect();
-      total += seen.length;
-      control += seen.filter(isTransactionControl).length;
-      last = [...seen];
+      const log = await recordStatements(connect);
+      total += log.texts.length;
+      control += log.count(TRANSACTION_CONTROL);
+      last = log.texts;
     }
     const counts = new Map<string, number>();
     for (const sql of last) {
-      const key = sql.replace(/\s+/g, ' ').trim();
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      counts.set(sql, (counts.get(sql) ?? 0) + 1);
     }
     return {
       perConnect: total / connects,
@@ -73,14 +61,11 @@ export async function countConnectStatements(connects = 10, warmup = 3): Promise
       lastConnect: [...counts].map(([sql, count]) => ({ sql, count })),
     };
   } finally {
-    prototype.query = original;
     await sut.close();
   }
 }
 
-function isTransactionControl(sql: string): boolean {
-  return /^\s*(begin|commit|rollback|savepoint|release savepoint)\b/i.test(sql);
-}
+const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release savepoint)\b/i;
 
 /**
  * `ts-node … test/bench/connect-cost.bench.ts`: the connect's own cost, in figures that hold on a busy machine —
