@@ -63,9 +63,15 @@ export interface ConnectResult {
   created: boolean;
 }
 
+/** A number just connected and its WABA, as written. */
+interface StoredConnection {
+  phone: Readonly<PhoneNumber>;
+  waba: WabaView;
+}
+
 /** What one verification attempt of a pending connection came to. */
 type Outcome =
-  | { kind: 'connected'; phone: Readonly<PhoneNumber>; created: boolean }
+  | ({ kind: 'connected'; created: boolean } & StoredConnection)
   | { kind: 'refused'; problem: DomainException }
   | { kind: 'kept'; error: unknown; expiresAt: Date }
   /** Someone else finished or refused it meanwhile (or its claim was lost): read its state again. */
@@ -125,16 +131,16 @@ export class EmbeddedSignupService {
     const waitUntil = Date.now() + this.leaseMs + 5_000;
     for (let round = 0; ; round++) {
       const now = new Date();
-      const state = await this.pending.findState(organizationId, request.codeHash, now);
+      const { state, connectedByCode } = await this.pending.findState(organizationId, request.codeHash, input, now);
       if (state && (state.wabaId !== input.wabaId || state.phoneNumberId !== input.phoneNumberId)) {
         throw new SignupCodeRejectedException('it was already posted for another WABA or phone number');
       }
       let outcome: Outcome | null = null;
       switch (state?.status) {
         case undefined: {
-          const replayed = await this.answerFromWaba(organizationId, input, request.codeHash);
-          if (replayed) {
-            return replayed;
+          if (connectedByCode) {
+            // The same request after its pending connection expired: its WABA remembers this code.
+            return this.answerFromRecords(organizationId, input.phoneNumberId);
           }
           const claim = await this.pending.claimCode(request, now, this.leaseMs, PENDING_CONNECTION_TTL_MS);
           outcome = claim ? await this.exchangeAndConnect(claim, input.code, context) : null;
@@ -150,7 +156,7 @@ export class EmbeddedSignupService {
         }
         case PendingConnectionStatus.PENDING: {
           const claim = state.claimLive ? null : await this.pending.claimForVerification(state.id, now, this.leaseMs);
-          outcome = claim ? await this.verifyAndConnect(claim, null, context) : null;
+          outcome = claim ? await this.verifyAndConnect(claim, null, null, context) : null;
           break;
         }
         case PendingConnectionStatus.CONNECTED:
@@ -186,7 +192,10 @@ export class EmbeddedSignupService {
       if (!claim) {
         break;
       }
-      const outcome = await this.verifyAndConnect(claim, null, { source: ChangeSource.SYNC, actor: Actors.system });
+      const outcome = await this.verifyAndConnect(claim, null, null, {
+        source: ChangeSource.SYNC,
+        actor: Actors.system,
+      });
       if (outcome.kind !== 'superseded') {
         result[outcome.kind] += 1;
       }
@@ -209,23 +218,26 @@ export class EmbeddedSignupService {
     }
     const now = new Date();
     const expiresAt = exchanged.expiresInSeconds ? new Date(now.getTime() + exchanged.expiresInSeconds * 1000) : null;
-    if (!(await this.pending.storeToken(claim, this.secrets.seal(exchanged.accessToken), expiresAt, now))) {
+    const work = await this.pending.storeToken(claim, this.secrets.seal(exchanged.accessToken), expiresAt, now);
+    if (!work) {
       return { kind: 'superseded' };
     }
-    return this.verifyAndConnect(claim, exchanged.accessToken, context);
+    return this.verifyAndConnect(claim, work, exchanged.accessToken, context);
   }
 
   /**
    * Checks a claimed pending connection with Meta, then stores it (or refuses it, deleting the token, or
-   * releases it for a later attempt). `token` is the plaintext when the caller has it; `stepsContext` is
-   * whose name the subscription and registration run under.
+   * releases it for a later attempt). `stored` is the row as the caller just wrote it and `token` the
+   * plaintext, when the caller has them; `stepsContext` is whose name the subscription and registration run
+   * under.
    */
   private async verifyAndConnect(
     claim: PendingConnectionClaim,
+    stored: PendingConnectionWork | null,
     token: string | null,
     stepsContext: ChangeContext,
   ): Promise<Outcome> {
-    const work = await this.pending.readWork(claim);
+    const work = stored ?? (await this.pending.readWork(claim));
     if (!work) {
       return { kind: 'superseded' };
     }
@@ -262,7 +274,9 @@ export class EmbeddedSignupService {
    * The one transaction of a connection, after Meta proved the grant (so ownership is told only to a caller
    * who may know the WABA and number): serialized per number and WABA with transaction-scoped advisory
    * locks, refuses what another organization owns, stores the WABA and number with their steps due after a
-   * lease, and marks the pending connection CONNECTED. Then runs the steps outside it.
+   * lease, and marks the pending connection CONNECTED. Then runs the steps outside it. The WABA and the
+   * number are read once each, the WABA locked first (a WABA before its numbers), and handed to their
+   * owners' writes.
    */
   private async complete(
     work: PendingConnectionWork,
@@ -272,19 +286,15 @@ export class EmbeddedSignupService {
   ): Promise<Outcome> {
     const context: ChangeContext = { source: ChangeSource.API, actor: work.actor };
     const stored = await this.transactions.run(
-      async (tx): Promise<Outcome | { kind: 'stored'; phoneId: string; created: boolean }> => {
+      async (tx): Promise<Outcome | { kind: 'stored'; connection: StoredConnection; created: boolean }> => {
         // The owners' methods below run on this transaction's EntityManager, scoped to the organization.
         scopeToOrganization(tx, work.organizationId);
-        if ((await this.pending.lockForCompletion(tx, work.id)) !== PendingConnectionStatus.PENDING) {
+        if ((await this.pending.lockForCompletion(tx, work)) !== PendingConnectionStatus.PENDING) {
           return { kind: 'superseded' };
         }
-        await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`connect:${work.phoneNumberId}`]);
-        await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`connect-waba:${work.wabaId}`]);
-        const refusal = ownershipRefusal(
-          work,
-          await this.numbers.findConnected(work.phoneNumberId),
-          await this.wabas.findByWabaId(work.wabaId),
-        );
+        const storedWaba = await this.wabas.lockForSignup(work.wabaId);
+        const storedNumber = await this.numbers.findForSignup(work.phoneNumberId);
+        const refusal = ownershipRefusal(work, storedNumber, storedWaba);
         if (refusal) {
           await this.pending.reject(work.id, rejectionOf(refusal), new Date(), tx);
           return { kind: 'refused', problem: refusal };
@@ -299,6 +309,7 @@ export class EmbeddedSignupService {
           token,
           tokenExpiresAt: verified.tokenExpiresAt,
           signupCodeHash: work.codeHash,
+          stored: storedWaba,
           subscriptionDueAt: stepLease,
           context,
         });
@@ -307,37 +318,51 @@ export class EmbeddedSignupService {
           phoneNumberId: work.phoneNumberId,
           waba: upserted.waba,
           snapshot: verified.number,
+          stored: storedNumber,
           registrationDueAt: stepLease,
           context,
         });
         await this.pending.markConnected(tx, work.id, new Date());
-        return { kind: 'stored', phoneId: phone.id, created };
+        return { kind: 'stored', connection: { phone, waba: upserted.waba }, created };
       },
     );
     if (stored.kind !== 'stored') {
       return stored;
     }
-    const phone = await this.runSteps(stored.phoneId, token, stepsContext);
-    return { kind: 'connected', phone, created: stored.created };
+    const connection = await this.runSteps(stored.connection, token, stepsContext);
+    return { kind: 'connected', ...connection, created: stored.created };
   }
 
   /**
-   * The steps of a number just connected (its records are committed, their steps due after a lease), each
-   * outside any transaction: the WABA's webhook subscription if it is not subscribed, then the number's
-   * registration if it is not registered, then a read of the WABA's message templates (a failure is recorded
-   * by the templates module and retried by a later round; it never fails the connection). Returns the number
-   * as stored afterwards, with its WABA.
+   * The steps of a number just connected (its records are committed, their steps due after a lease): the
+   * WABA's webhook subscription if it is not subscribed, then the number's registration if it is not
+   * registered — the Graph calls outside any transaction, then both outcomes written by one short
+   * transaction — and last a read of the WABA's message templates (a failure is recorded by the templates
+   * module and retried by a later round; it never fails the connection). Returns the number and its WABA as
+   * written afterwards.
    */
-  private async runSteps(phoneId: string, token: string, context: ChangeContext): Promise<Readonly<PhoneNumber>> {
-    const phone = await this.numbers.loadFresh(phoneId);
-    if (phone.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED) {
-      await this.subscriptions.subscribe(phone.waba.wabaId, token, context);
-    }
-    if (phone.registrationStatus !== RegistrationStatus.REGISTERED) {
-      await this.registration.registerConnected(phone, token, context);
-    }
-    await this.templates.refreshWabaTemplates(phone.waba.wabaId);
-    return this.numbers.loadFresh(phoneId);
+  private async runSteps(stored: StoredConnection, token: string, context: ChangeContext): Promise<StoredConnection> {
+    const subscription =
+      stored.waba.subscriptionStatus !== WebhookSubscriptionStatus.SUBSCRIBED
+        ? await this.subscriptions.requestSubscription(stored.waba.wabaId, token)
+        : null;
+    const registration =
+      stored.phone.registrationStatus !== RegistrationStatus.REGISTERED
+        ? await this.registration.requestConnectedRegistration(stored.phone, token)
+        : null;
+    // A WABA before its numbers: the subscription's write locks the WABA, the registration's the number.
+    const written =
+      subscription || registration
+        ? await this.transactions.run(async (): Promise<StoredConnection> => {
+            const waba = subscription ? await this.subscriptions.recordAttempt(subscription, context) : null;
+            const phone = registration
+              ? await this.registration.recordConnectedRegistration(registration, context)
+              : null;
+            return { phone: phone ?? stored.phone, waba: waba ?? phone?.waba ?? stored.waba };
+          })
+        : stored;
+    await this.templates.refreshWabaTemplates(stored.waba.wabaId);
+    return written;
   }
 
   /** The same request after its connection was stored: the records as they are, as a 200. */
@@ -348,24 +373,12 @@ export class EmbeddedSignupService {
     }
     return { phoneNumber: phone, waba: phone.waba, created: false };
   }
-
-  /** The same request after its pending connection expired: the WABA remembers the hash of its last code. */
-  private async answerFromWaba(
-    organizationId: string,
-    input: ConnectInput,
-    codeHash: string,
-  ): Promise<ConnectResult | null> {
-    const phone = await this.numbers.findOwned(organizationId, input.phoneNumberId, { fresh: true });
-    return phone && phone.waba.wabaId === input.wabaId && phone.waba.lastSignupCodeHash === codeHash
-      ? { phoneNumber: phone, waba: phone.waba, created: false }
-      : null;
-  }
 }
 
 function answerOf(outcome: Exclude<Outcome, { kind: 'superseded' }>): ConnectResult {
   switch (outcome.kind) {
     case 'connected':
-      return { phoneNumber: outcome.phone, waba: outcome.phone.waba, created: outcome.created };
+      return { phoneNumber: outcome.phone, waba: outcome.waba, created: outcome.created };
     case 'refused':
       throw outcome.problem;
     case 'kept':

@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { EntityRepository, type EntityManager } from '@mikro-orm/postgresql';
 
+import { boundRows } from 'src/common/database/bound-sql';
+
 import type { PendingConnection, PendingConnectionRejection } from './pending-connection.entity';
 import { PendingConnectionStatus } from './phone-numbers.constants';
 import type { Actor } from 'src/modules/organizations/actor';
@@ -57,30 +59,55 @@ export interface PendingConnectionRequest {
  */
 export class PendingConnectionRepository extends EntityRepository<PendingConnection> {
   /**
-   * The pending connection of this code, or null; an expired row is deleted first, so that a request
-   * repeated after the expiry starts over.
+   * The pending connection of this code (null when there is none) and whether the organization's number
+   * `phoneNumberId` is stored under WABA `wabaId` from this very code (its WABA remembers the hash of its
+   * last code: the same request repeated after its pending connection expired), with one statement. An
+   * expired row is deleted by it first, so that a request repeated after the expiry starts over.
    */
-  async findState(organizationId: string, codeHash: string, now: Date): Promise<PendingConnectionState | null> {
-    await this.sql('DELETE FROM pending_connections WHERE organization_id = ? AND code_hash = ? AND expires_at <= ?', [
-      organizationId,
-      codeHash,
-      now,
-    ]);
+  async findState(
+    organizationId: string,
+    codeHash: string,
+    target: { wabaId: string; phoneNumberId: string },
+    now: Date,
+  ): Promise<{ state: PendingConnectionState | null; connectedByCode: boolean }> {
+    // The DELETE runs to completion whatever the SELECT reads; both see the statement's snapshot, so the
+    // SELECT leaves the expired row out by its own condition. One row always comes back (the LEFT JOIN).
     const [row] = await this.sql<{
-      id: string;
+      id: string | null;
       status: PendingConnectionStatus;
       waba_id: string;
       phone_number_id: string;
       rejection: PendingConnectionRejection | null;
       expires_at: Date;
       claim_live: boolean;
+      connected_by_code: boolean;
     }>(
-      `SELECT id, status, waba_id, phone_number_id, rejection, expires_at,
-              (claim_expires_at IS NOT NULL AND claim_expires_at > ?) AS claim_live
-         FROM pending_connections WHERE organization_id = ? AND code_hash = ?`,
-      [now, organizationId, codeHash],
+      `WITH expired AS (
+         DELETE FROM pending_connections WHERE organization_id = ? AND code_hash = ? AND expires_at <= ?
+       )
+       SELECT pc.id, pc.status, pc.waba_id, pc.phone_number_id, pc.rejection, pc.expires_at,
+              (pc.claim_expires_at IS NOT NULL AND pc.claim_expires_at > ?) AS claim_live,
+              EXISTS (SELECT 1 FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
+                       WHERE p.organization_id = ? AND p.phone_number_id = ? AND w.waba_id = ?
+                         AND w.last_signup_code_hash = ?) AS connected_by_code
+         FROM (VALUES (1)) AS one (n)
+         LEFT JOIN pending_connections pc
+           ON pc.organization_id = ? AND pc.code_hash = ? AND pc.expires_at > ?`,
+      [
+        organizationId,
+        codeHash,
+        now,
+        now,
+        organizationId,
+        target.phoneNumberId,
+        target.wabaId,
+        codeHash,
+        organizationId,
+        codeHash,
+        now,
+      ],
     );
-    return row
+    const state: PendingConnectionState | null = row.id
       ? {
           id: row.id,
           status: row.status,
@@ -91,6 +118,7 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
           expiresAt: new Date(row.expires_at),
         }
       : null;
+    return { state, connectedByCode: row.connected_by_code };
   }
 
   /**
@@ -167,58 +195,30 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
 
   /** The claimed PENDING row with its sealed token; null when the claim was lost or the row left PENDING. */
   async readWork(claim: PendingConnectionClaim): Promise<PendingConnectionWork | null> {
-    const [row] = await this.sql<{
-      id: string;
-      organization_id: string;
-      code_hash: string;
-      waba_id: string;
-      phone_number_id: string;
-      business_id: string | null;
-      actor: Actor;
-      access_token_sealed: string | null;
-      access_token_expires_at: Date | null;
-      attempts: number;
-      expires_at: Date;
-    }>(
-      `SELECT id, organization_id, code_hash, waba_id, phone_number_id, business_id, actor, access_token_sealed,
-              access_token_expires_at, attempts, expires_at
-         FROM pending_connections WHERE id = ? AND claim_token = ? AND status = ?`,
+    const [row] = await this.sql<WorkColumns>(
+      `SELECT ${WORK_COLUMNS} FROM pending_connections WHERE id = ? AND claim_token = ? AND status = ?`,
       [claim.id, claim.claimToken, PendingConnectionStatus.PENDING],
     );
-    if (!row?.access_token_sealed) {
-      return null;
-    }
-    return {
-      id: row.id,
-      organizationId: row.organization_id,
-      codeHash: row.code_hash,
-      wabaId: row.waba_id,
-      phoneNumberId: row.phone_number_id,
-      businessId: row.business_id,
-      actor: row.actor,
-      accessTokenSealed: row.access_token_sealed,
-      accessTokenExpiresAt: row.access_token_expires_at ? new Date(row.access_token_expires_at) : null,
-      attempts: Number(row.attempts),
-      expiresAt: new Date(row.expires_at),
-    };
+    return row ? workOf(row) : null;
   }
 
   /**
    * Stores the exchanged token (sealed) and makes the row PENDING, due for the background job once the
-   * claim's lease ends: if the request dies now, the job finishes the verification.
+   * claim's lease ends: if the request dies now, the job finishes the verification. Returns the row as
+   * {@link readWork} would read it (the same statement), or null when the claim was lost.
    */
   async storeToken(
     claim: PendingConnectionClaim,
     sealedToken: string,
     tokenExpiresAt: Date | null,
     now: Date,
-  ): Promise<boolean> {
-    const rows = await this.sql(
+  ): Promise<PendingConnectionWork | null> {
+    const [row] = await this.sql<WorkColumns>(
       `UPDATE pending_connections
           SET status = ?, access_token_sealed = ?, access_token_expires_at = ?, attempts = 1, next_attempt_at = ?,
               updated_at = ?
         WHERE id = ? AND claim_token = ? AND status = ?
-       RETURNING id`,
+       RETURNING ${WORK_COLUMNS}`,
       [
         PendingConnectionStatus.PENDING,
         sealedToken,
@@ -230,7 +230,7 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
         PendingConnectionStatus.EXCHANGING,
       ],
     );
-    return rows.length === 1;
+    return row ? workOf(row) : null;
   }
 
   /** The exchange failed: nothing was stored, so the row goes and the same request may try again. */
@@ -279,11 +279,21 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
     );
   }
 
-  /** Inside the completion transaction: locks the row and returns its status (null when it expired). */
-  async lockForCompletion(em: EntityManager, id: string): Promise<PendingConnectionStatus | null> {
+  /**
+   * Inside the completion transaction, with one statement: serializes the completions of one number and of
+   * one WABA (transaction-scoped advisory locks, whatever their codes and organizations: the ownership
+   * check reads before it writes), locks the row and returns its status (null when it expired). Every
+   * completion takes the locks with this statement, hence in the same order.
+   */
+  async lockForCompletion(
+    em: EntityManager,
+    work: Pick<PendingConnectionWork, 'id' | 'wabaId' | 'phoneNumberId'>,
+  ): Promise<PendingConnectionStatus | null> {
+    // The target list is evaluated as the row is read, before its row lock is taken.
     const [row] = await this.sql<{ status: PendingConnectionStatus }>(
-      'SELECT status FROM pending_connections WHERE id = ? FOR UPDATE',
-      [id],
+      `SELECT status, pg_advisory_xact_lock(hashtext(?)) AS number_lock, pg_advisory_xact_lock(hashtext(?)) AS waba_lock
+         FROM pending_connections WHERE id = ? FOR UPDATE`,
+      [`connect:${work.phoneNumberId}`, `connect-waba:${work.wabaId}`, work.id],
       em,
     );
     return row?.status ?? null;
@@ -307,9 +317,47 @@ export class PendingConnectionRepository extends EntityRepository<PendingConnect
     return rows.length;
   }
 
+  // Parameters bound, not written into the text by em.execute: each connect runs several of these.
   private sql<T = Record<string, unknown>>(query: string, params: unknown[], em?: EntityManager): Promise<T[]> {
-    return (em ?? this.getEntityManager()).execute<T[]>(query, params, 'all');
+    return boundRows<T>(em ?? this.getEntityManager(), query, params);
   }
+}
+
+/** The columns of a {@link PendingConnectionWork}. */
+const WORK_COLUMNS = `id, organization_id, code_hash, waba_id, phone_number_id, business_id, actor, access_token_sealed,
+       access_token_expires_at, attempts, expires_at`;
+
+interface WorkColumns {
+  id: string;
+  organization_id: string;
+  code_hash: string;
+  waba_id: string;
+  phone_number_id: string;
+  business_id: string | null;
+  actor: Actor;
+  access_token_sealed: string | null;
+  access_token_expires_at: Date | null;
+  attempts: number;
+  expires_at: Date;
+}
+
+function workOf(row: WorkColumns): PendingConnectionWork | null {
+  if (!row.access_token_sealed) {
+    return null;
+  }
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    codeHash: row.code_hash,
+    wabaId: row.waba_id,
+    phoneNumberId: row.phone_number_id,
+    businessId: row.business_id,
+    actor: row.actor,
+    accessTokenSealed: row.access_token_sealed,
+    accessTokenExpiresAt: row.access_token_expires_at ? new Date(row.access_token_expires_at) : null,
+    attempts: Number(row.attempts),
+    expiresAt: new Date(row.expires_at),
+  };
 }
 
 function newClaimToken(): string {

@@ -75,10 +75,14 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     return em.findOne(this.entityName, { phoneNumberId, organization: organizationId }, { populate: ['waba'] });
   }
 
-  /** Any organization's number by Meta ID, with its WABA (signup must see another's to refuse it). */
-  async findConnected(phoneNumberId: string): Promise<PhoneNumber | null> {
-    // Across tenants: a number belongs to at most one organization.
-    return this.findOne({ phoneNumberId }, { ...ACROSS_TENANTS, populate: ['waba'] });
+  /**
+   * Inside the signup's transaction, after its WABA's lock: any organization's number by Meta ID, with its
+   * PIN (the connection registers it next) and its WABA as a reference only (no join: the caller compares
+   * it with the WABA it locked).
+   */
+  async findForSignup(phoneNumberId: string): Promise<PhoneNumber | null> {
+    // Across tenants: a number belongs to at most one organization, and signup must see another's to refuse it.
+    return this.findOne({ phoneNumberId }, { ...ACROSS_TENANTS, populate: ['pinSealed'] });
   }
 
   /** One page of the organization's numbers ordered by phone number ID, with their WABAs. */

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 
 import { Transactions } from 'src/common/events/transactions';
@@ -58,6 +59,11 @@ export interface SignupNumber {
   /** The WABA as WabasService.upsertForSignup stored it in the same transaction. */
   waba: WabaView;
   snapshot: PhoneNumberSnapshot;
+  /**
+   * The number as PhoneNumberRepository.findForSignup read it in the same transaction (null: not stored, so
+   * created here); it must be the organization's, under `waba`.
+   */
+  stored: Readonly<PhoneNumber> | null;
   /** When the retry job registers it if the connection's own attempt does not finish (a lease). */
   registrationDueAt: Date;
   context: ChangeContext;
@@ -293,29 +299,32 @@ export class PhoneNumbersService implements OnModuleInit {
 
   /**
    * Embedded Signup's number, in the connection's transaction after its checks that no other organization
-   * or WABA holds it: creates it (with a generated PIN, audited PHONE_NUMBER_ADDED) or refreshes it from
-   * Meta's read when the organization has it already; either way due for registration at
-   * `registrationDueAt` unless registered.
+   * or WABA holds it: creates it (with a generated PIN, audited PHONE_NUMBER_ADDED) or refreshes the stored
+   * one from Meta's read; either way due for registration at `registrationDueAt` unless registered.
    */
   async storeFromSignup(input: SignupNumber): Promise<{ phone: Readonly<PhoneNumber>; created: boolean }> {
-    return this.transactions.run(async (em) => {
-      const existing = await this.numbers.findConnected(input.phoneNumberId);
-      if (existing) {
-        applyPhoneSnapshot(existing, input.snapshot);
-        if (existing.registrationStatus !== RegistrationStatus.REGISTERED) {
-          existing.nextRegistrationAttemptAt = input.registrationDueAt;
-        }
-        return { phone: existing, created: false };
+    // Joins the connection's transaction: the new number is persisted on its EntityManager.
+    return this.transactions.run((em) => Promise.resolve(this.storeSignupNumber(em, input)));
+  }
+
+  private storeSignupNumber(em: EntityManager, input: SignupNumber): { phone: PhoneNumber; created: boolean } {
+    if (input.stored) {
+      // Read by findForSignup in this transaction: the entity of its unit of work, changed in place.
+      const existing = input.stored as PhoneNumber;
+      applyPhoneSnapshot(existing, input.snapshot);
+      if (existing.registrationStatus !== RegistrationStatus.REGISTERED) {
+        existing.nextRegistrationAttemptAt = input.registrationDueAt;
       }
-      const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      // The WABA's organization is the signup's: upsertForSignup stored it for that organization.
-      const phone = new PhoneNumber(input.waba.organization, input.waba, input.phoneNumberId, this.secrets.seal(pin));
-      applyPhoneSnapshot(phone, input.snapshot);
-      phone.nextRegistrationAttemptAt = input.registrationDueAt;
-      em.persist(phone);
-      this.transactions.publishAfterCommit(...this.changes.recordAdded(phone, input.context));
-      return { phone, created: true };
-    });
+      return { phone: existing, created: false };
+    }
+    const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    // The WABA's organization is the signup's: upsertForSignup stored it for that organization.
+    const phone = new PhoneNumber(input.waba.organization, input.waba, input.phoneNumberId, this.secrets.seal(pin));
+    applyPhoneSnapshot(phone, input.snapshot);
+    phone.nextRegistrationAttemptAt = input.registrationDueAt;
+    em.persist(phone);
+    this.transactions.publishAfterCommit(...this.changes.recordAdded(phone, input.context));
+    return { phone, created: true };
   }
 
   /**

@@ -7,7 +7,6 @@ import { type Actor, Actors } from 'src/modules/organizations/actor';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { WabaConnection } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
@@ -21,7 +20,7 @@ import { PhoneNumbersService } from './phone-numbers.service';
 import { applyRegistrationOutcome, type RegistrationAttempt } from './registration-outcome';
 
 /** A number to register, with its PIN opened. */
-interface RegistrationTarget {
+export interface RegistrationTarget {
   id: string;
   phoneNumberId: string;
   pin: string;
@@ -52,12 +51,29 @@ export class RegistrationService {
   ) {}
 
   /**
-   * Registers a number just connected (read with its PIN, {@link PhoneNumberRepository.loadFresh}) with the
-   * connection's token. The outcome is stored on the number; a failure Meta may answer later is left to the
+   * The Graph half of a just connected number's registration (read with its PIN by
+   * PhoneNumberRepository.findForSignup), with the connection's token, outside any transaction: register,
+   * then read the number back. Its outcome is written by {@link recordConnectedRegistration}.
+   */
+  async requestConnectedRegistration(
+    phone: Readonly<PhoneNumber>,
+    token: string,
+  ): Promise<{ target: RegistrationTarget; attempt: RegistrationAttempt }> {
+    const target = this.targetOf(phone);
+    return { target, attempt: await this.request(target, token) };
+  }
+
+  /**
+   * Writes a {@link requestConnectedRegistration}'s outcome on the number, in the caller's transaction when
+   * there is one (the connection records its WABA's subscription in the same one). Returns the number as
+   * locked and written, with its WABA (null when it is gone); a failure Meta may answer later is left to the
    * retry job.
    */
-  async registerConnected(phone: Readonly<PhoneNumber>, token: string, context: ChangeContext): Promise<void> {
-    await this.register(this.targetOf(phone), token, context);
+  async recordConnectedRegistration(
+    requested: { target: RegistrationTarget; attempt: RegistrationAttempt },
+    context: ChangeContext,
+  ): Promise<Readonly<PhoneNumber> | null> {
+    return this.record(requested.target, requested.attempt, context);
   }
 
   /**
@@ -124,9 +140,8 @@ export class RegistrationService {
   }
 
   /**
-   * `POST /{phone}/register` and a read-back of the number, then the outcome on the number in a short
-   * transaction (audited when the registration status changed; a rejected token marks the WABA
-   * REAUTH_REQUIRED in the same commit). Returns Meta's failure, or null.
+   * `POST /{phone}/register` and a read-back of the number ({@link request}), then the outcome on the number
+   * in a short transaction ({@link record}). Returns Meta's failure, or null.
    */
   private async register(
     target: RegistrationTarget,
@@ -134,43 +149,60 @@ export class RegistrationService {
     context: ChangeContext,
     options: { manual?: boolean } = {},
   ): Promise<unknown> {
-    let failure: unknown = null;
-    let snapshot: PhoneNumberSnapshot | null = null;
+    const attempt = await this.request(target, token);
+    await this.record(target, attempt, context, options);
+    return attempt.failure;
+  }
+
+  /** `POST /{phone}/register` and a read-back of the number; Graph calls only, outside any transaction. */
+  private async request(target: RegistrationTarget, token: string): Promise<RegistrationAttempt> {
     try {
       await this.meta.registerPhoneNumber(target.phoneNumberId, target.pin, token);
-      // Registration changes Meta's view of the number (status, platform type): read it back rather than guess.
-      snapshot = await this.meta.getPhoneNumber(target.phoneNumberId, token).catch((error: unknown) => {
-        // Registration itself succeeded; the next sync brings the number's new fields instead.
-        this.logger.warn(
-          `Reading ${target.phoneNumberId} back after registration failed: ${describeFailure(error).classification}`,
-        );
-        return null;
-      });
     } catch (error) {
-      failure = error;
       const described = describeFailure(error);
       this.logger.warn(
         `Registering ${target.phoneNumberId} failed: ${described.classification} ${described.code ?? ''}`,
       );
+      return { failure: error };
     }
+    // Registration changes Meta's view of the number (status, platform type): read it back rather than guess.
+    const snapshot = await this.meta.getPhoneNumber(target.phoneNumberId, token).catch((error: unknown) => {
+      // Registration itself succeeded; the next sync brings the number's new fields instead.
+      this.logger.warn(
+        `Reading ${target.phoneNumberId} back after registration failed: ${describeFailure(error).classification}`,
+      );
+      return null;
+    });
+    return { failure: null, snapshot };
+  }
 
-    const attempt: RegistrationAttempt = failure === null ? { failure, snapshot } : { failure };
-    await this.transactions.run(async () => {
+  /**
+   * A registration attempt's outcome on the number, under its row lock, in the caller's transaction or a
+   * short one of its own: audited when the registration status changed; a rejected token marks the WABA
+   * REAUTH_REQUIRED in the same commit. Returns the number as locked (null when it is gone).
+   */
+  private async record(
+    target: RegistrationTarget,
+    attempt: RegistrationAttempt,
+    context: ChangeContext,
+    options: { manual?: boolean } = {},
+  ): Promise<PhoneNumber | null> {
+    return this.transactions.run(async () => {
       const phone = await this.numbers.lock({ id: target.id });
       if (!phone) {
         // Gone meanwhile (its WABA or organization was deleted).
-        return;
+        return null;
       }
       const before = { registrationStatus: phone.registrationStatus, fields: phoneState(phone).fields };
       if (!applyRegistrationOutcome(phone, attempt, options)) {
-        return;
+        return phone;
       }
-      if (isTokenRejected(failure)) {
+      if (isTokenRejected(attempt.failure)) {
         await this.wabas.markReauthRequired(phone.waba.wabaId, context);
       }
       this.transactions.publishAfterCommit(...this.changes.recordRegistration(phone, before, context));
+      return phone;
     });
-    return failure;
   }
 
   private targetOf(phone: Readonly<PhoneNumber>): RegistrationTarget {

@@ -51,12 +51,13 @@ export function exchangeProblem(error: unknown): unknown {
 
 /**
  * Step 4, on the records as they are inside the connection's transaction: a number or WABA another
- * organization holds, or the organization's number under another WABA, refuses the connection.
+ * organization holds, or the organization's number under another WABA (or under none stored: the WABA is
+ * unknown), refuses the connection. The number's WABA is compared by internal ID with the stored WABA.
  */
 export function ownershipRefusal(
   work: Pick<PendingConnectionWork, 'organizationId' | 'wabaId' | 'phoneNumberId'>,
-  storedNumber: { organization: { id: string }; waba: { wabaId: string } } | null,
-  storedWaba: { organization: { id: string } } | null,
+  storedNumber: { organization: { id: string }; waba: { id: string } } | null,
+  storedWaba: { id: string; organization: { id: string } } | null,
 ): DomainException | null {
   if (storedNumber && storedNumber.organization.id !== work.organizationId) {
     return new AlreadyConnectedException('Phone number', work.phoneNumberId);
@@ -64,7 +65,7 @@ export function ownershipRefusal(
   if (storedWaba && storedWaba.organization.id !== work.organizationId) {
     return new AlreadyConnectedException('WABA', work.wabaId);
   }
-  if (storedNumber && storedNumber.waba.wabaId !== work.wabaId) {
+  if (storedNumber && storedNumber.waba.id !== storedWaba?.id) {
     return new PhoneNumberNotInWabaException(work.phoneNumberId, work.wabaId);
   }
   return null;

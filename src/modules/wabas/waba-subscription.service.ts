@@ -16,6 +16,7 @@ import { observeFact } from './waba-facts';
 import type { Waba } from './waba.entity';
 import { requireReauthorization } from './waba-transitions';
 import { WabaRepository } from './waba.repository';
+import type { WabaView } from './waba.types';
 import { WabasService } from './wabas.service';
 import {
   SUBSCRIPTION_RETRY_BASE_MS,
@@ -23,6 +24,13 @@ import {
   WebhooksStatus,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
+
+/** What one `POST /{waba}/subscribed_apps` came to: Meta's failure or null, and when it was sent. */
+export interface SubscriptionAttempt {
+  wabaId: string;
+  failure: unknown;
+  sentAt: Date;
+}
 
 /**
  * The app's webhook subscription to a WABA (`POST /{waba}/subscribed_apps`, product-spec §2.1), run after a
@@ -55,19 +63,27 @@ export class WabaSubscriptionService {
     context: ChangeContext,
     { nextCheckAt }: { nextCheckAt?: Date } = {},
   ): Promise<boolean> {
-    let failure: unknown = null;
+    const attempt = await this.requestSubscription(wabaId, token);
+    await this.recordAttempt(attempt, context, { nextCheckAt });
+    return attempt.failure === null;
+  }
+
+  /**
+   * The Graph half of {@link subscribe}, outside any transaction: `POST /{waba}/subscribed_apps` with `token`.
+   * Its outcome is written by {@link recordAttempt}.
+   */
+  async requestSubscription(wabaId: string, token: string): Promise<SubscriptionAttempt> {
     const sentAt = new Date();
     try {
       await this.meta.subscribeApp(wabaId, token);
+      return { wabaId, failure: null, sentAt };
     } catch (error) {
-      failure = error;
       const described = describeFailure(error);
       this.logger.warn(
         `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
       );
+      return { wabaId, failure: error, sentAt };
     }
-    await this.recordSubscriptionAttempt(wabaId, failure, sentAt, nextCheckAt ?? this.afterInterval(sentAt), context);
-    return failure === null;
   }
 
   /**
@@ -94,26 +110,27 @@ export class WabaSubscriptionService {
   }
 
   /**
-   * The outcome of one subscription attempt: SUBSCRIBED, or FAILED with Meta's error and, when worth it, the
-   * next attempt's time; a rejected token also marks the connection REAUTH_REQUIRED. A failure that arrives
-   * after another attempt succeeded changes nothing. A success also says where the webhooks go as of
-   * `sentAt` ({@link recordSubscribed}).
+   * The outcome of one subscription attempt, in the caller's transaction when there is one (a connection
+   * records its number's registration in the same one): SUBSCRIBED, or FAILED with Meta's error and, when
+   * worth it, the next attempt's time; a rejected token also marks the connection REAUTH_REQUIRED. A failure
+   * that arrives after another attempt succeeded changes nothing. A success also says where the webhooks go
+   * as of the attempt ({@link recordSubscribed}); the rounds check that again at `nextCheckAt` (default one
+   * interval later). Returns the WABA as locked and written (null when it is gone).
    */
-  private async recordSubscriptionAttempt(
-    wabaId: string,
-    failure: unknown,
-    sentAt: Date,
-    nextCheckAt: Date,
+  async recordAttempt(
+    attempt: SubscriptionAttempt,
     context: ChangeContext,
-  ): Promise<void> {
+    { nextCheckAt }: { nextCheckAt?: Date } = {},
+  ): Promise<WabaView | null> {
+    const { wabaId, failure, sentAt } = attempt;
     const attemptedAt = new Date();
-    await this.changes.applyOne(wabaId, context, (waba) => {
+    return this.changes.applyOne(wabaId, context, (waba) => {
       if (failure === null) {
         waba.subscriptionAttempts += 1;
         waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
         waba.subscriptionError = null;
         waba.nextSubscriptionAttemptAt = null;
-        this.recordSubscribed(waba, sentAt, nextCheckAt, context);
+        this.recordSubscribed(waba, sentAt, nextCheckAt ?? this.afterInterval(sentAt), context);
         return true;
       }
       if (waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED) {

@@ -30,6 +30,11 @@ export interface SignupWabaInput {
   tokenExpiresAt: Date | null;
   signupCodeHash: string;
   /**
+   * The WABA as {@link WabasService.lockForSignup} returned it in the same transaction (null: unknown, so
+   * created here). It must belong to `organizationId`: the caller refused another organization's.
+   */
+  stored: WabaView | null;
+  /**
    * When the retry job takes over the WABA's webhook subscription if the signup's own attempt has not
    * finished by then (ignored when the WABA is subscribed already).
    */
@@ -162,21 +167,27 @@ export class WabasService {
   }
 
   /**
+   * Inside the signup's transaction, before its ownership check: any organization's WABA by Meta ID, locked
+   * FOR UPDATE until that transaction ends (null when unknown). Hand it to {@link upsertForSignup}, which
+   * then neither reads nor locks it again. Take it before any lock on the WABA's numbers.
+   */
+  async lockForSignup(wabaId: string): Promise<WabaView | null> {
+    // Across tenants: signup must see another organization's WABA to refuse it.
+    return this.repository.findAcrossTenants(wabaId, LockMode.PESSIMISTIC_WRITE);
+  }
+
+  /**
    * Inside the signup's transaction (joined): creates the WABA for the organization, or refreshes its token
    * (and connection) when the organization already has it, and schedules its webhook subscription for the
    * retry job. A successful signup is a reconnection: it clears a disconnection (PARTNER_REMOVED,
    * ACCOUNT_DELETED, ACCOUNT_OFFBOARDED) that Meta reported before it ({@link markReconnected}). The caller
-   * has checked that no other organization owns it; the unique index on `waba_id` backs that check under
-   * races. Its events are published after the signup's commit.
+   * has locked it ({@link lockForSignup}) and checked that no other organization owns it; the unique index
+   * on `waba_id` backs that check under races. Its events are published after the signup's commit.
    */
   async upsertForSignup(input: SignupWabaInput): Promise<{ waba: WabaView; created: boolean }> {
     return this.transactions.run(async (em) => {
       const { sealed, fingerprint } = this.sealToken(input.token);
-      const existing = await em.findOne(
-        Waba,
-        { wabaId: input.snapshot.id, organization: input.organizationId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const existing = input.stored ? this.lockedForSignup(em, input.stored, input.organizationId) : null;
       const waba = existing ?? Waba.ofOrganization(input.organizationId, input.snapshot.id, sealed, fingerprint);
       const before = existing ? visibleState(existing) : null;
       // The signup has just read the WABA with a token Meta validated: its reading is as of now.
@@ -215,6 +226,18 @@ export class WabasService {
       }
       return { waba, created: !existing };
     });
+  }
+
+  /**
+   * The entity {@link lockForSignup} locked in this transaction: the one its identity map holds under that
+   * ID. Anything else is a caller's mistake (another transaction's WABA, another organization's).
+   */
+  private lockedForSignup(em: EntityManager, stored: WabaView, organizationId: string): Waba {
+    const locked = em.getUnitOfWork().getById<Waba>(Waba.name, stored.id);
+    if (locked !== stored || locked.organization.id !== organizationId) {
+      throw new Error(`WABA ${stored.wabaId} was not locked for this signup by lockForSignup`);
+    }
+    return locked;
   }
 
   /** Seals a business token for storage and fingerprints it for grouping. */
