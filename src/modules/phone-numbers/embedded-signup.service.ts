@@ -15,7 +15,7 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { TemplatesService } from 'src/modules/templates/templates.service';
 import { WabaSubscriptionService } from 'src/modules/wabas/waba-subscription.service';
 import type { WabaView } from 'src/modules/wabas/waba.types';
-import { WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
+import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import { describeFailure } from 'src/modules/meta-gateway/meta-failure.problem';
@@ -361,7 +361,9 @@ export class EmbeddedSignupService {
             return { phone: phone ?? stored.phone, waba: waba ?? phone?.waba ?? stored.waba };
           })
         : stored;
-    await this.templates.refreshWabaTemplates(stored.waba.wabaId);
+    if (written.waba.connection !== WabaConnection.REAUTH_REQUIRED) {
+      await this.templates.refreshWabaTemplates(stored.waba.wabaId, token);
+    }
     return written;
   }
 

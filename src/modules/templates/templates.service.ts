@@ -123,22 +123,29 @@ export class TemplatesService {
    * Reads the WABA's templates from Meta now with its own token and applies them (audited nowhere: the
    * templates carry their source, SYNC). For the connect, a send error that says they are stale, and
    * webhooks. Never throws for Meta's failures: records them (the WABA's templates back off and are read
-   * again by a round) and returns FAILED. Must run outside any transaction.
+   * again by a round) and returns FAILED. Must run outside any transaction. A caller that holds the WABA's
+   * token of a valid connection (the connect, which just used it) passes it, and the WABA is not read again.
    */
-  async refreshWabaTemplates(wabaId: string): Promise<TemplatesRefreshOutcome> {
-    const waba = await this.wabas.findByWabaId(wabaId);
-    if (!waba || waba.connection === WabaConnection.REAUTH_REQUIRED || this.meta.throttledUntil(wabaId)) {
+  async refreshWabaTemplates(wabaId: string, connectedToken?: string): Promise<TemplatesRefreshOutcome> {
+    const token = connectedToken ?? (await this.tokenOfConnected(wabaId));
+    if (token === null || this.meta.throttledUntil(wabaId)) {
       return 'SKIPPED';
     }
     const observedAt = new Date();
     try {
-      const templates = await this.meta.listMessageTemplates(wabaId, await this.wabas.revealToken(waba));
+      const templates = await this.meta.listMessageTemplates(wabaId, token);
       await this.applyReadings([{ wabaId, templates, observedAt }]);
       return 'SYNCED';
     } catch (error) {
       await this.recordReadFailure(wabaId, error);
       return 'FAILED';
     }
+  }
+
+  /** The token of a WABA whose connection Meta has not rejected; null when it is gone or needs re-authorization. */
+  private async tokenOfConnected(wabaId: string): Promise<string | null> {
+    const waba = await this.wabas.findByWabaId(wabaId);
+    return waba && waba.connection !== WabaConnection.REAUTH_REQUIRED ? this.wabas.revealToken(waba) : null;
   }
 
   /** Of these WABAs (Meta IDs), those whose templates are due for a read now. */
