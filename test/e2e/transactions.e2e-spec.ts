@@ -86,6 +86,36 @@ describe('Transactions (use-case transactions, real PostgreSQL)', () => {
     await waitForSeen('tx-outside');
   });
 
+  it('should send the writes queued for the commit together, once the work is done, and none when it fails', async () => {
+    const rename = (from: string, to: string) => ({
+      sql: 'UPDATE organizations SET name = ? WHERE name = ?',
+      params: [to, from],
+    });
+    await insertOrganization('tx-queued-a');
+    await insertOrganization('tx-queued-b');
+
+    await transactions.run(async () => {
+      await transactions.writeBeforeCommit(rename('tx-queued-a', 'tx-queued-a2'));
+      await transactions.run(() => transactions.writeBeforeCommit(rename('tx-queued-b', 'tx-queued-b2')));
+      // Queued, not sent: the work itself still reads the rows as they were.
+      expect(await em.execute('SELECT name FROM organizations WHERE name LIKE ?', ['tx-queued-%'])).toHaveLength(2);
+      expect(await committed('tx-queued-a')).toBe(true);
+    });
+    expect([await committed('tx-queued-a2'), await committed('tx-queued-b2')]).toEqual([true, true]);
+
+    await expect(
+      transactions.run(async () => {
+        await transactions.writeBeforeCommit(rename('tx-queued-a2', 'tx-never'));
+        throw new Error('the use case fails after queueing a write');
+      }),
+    ).rejects.toThrow('the use case fails after queueing a write');
+    expect([await committed('tx-queued-a2'), await committed('tx-never')]).toEqual([true, false]);
+
+    // Outside a use case, at once.
+    await transactions.writeBeforeCommit(rename('tx-queued-b2', 'tx-queued-b3'));
+    expect(await committed('tx-queued-b3')).toBe(true);
+  });
+
   async function waitForSeen(label: string): Promise<void> {
     const deadline = Date.now() + 5_000;
     while (!seen.some((entry) => entry.label === label)) {

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import type { BoundWrite } from 'src/common/database/bound-sql';
+
 import type { DomainEvent } from 'src/common/events/domain-event';
 import type { Transactions } from 'src/common/events/transactions';
 
@@ -11,7 +13,10 @@ import type { FakeMetaGateway, FakeMetaGatewayMethod } from './fake-meta-gateway
  * It knows whether a transaction is open, so a spec can check that a service calls Meta outside one
  * ({@link watch}).
  */
-export class FakeTransactions implements Pick<Transactions, 'run' | 'inTransaction' | 'publishAfterCommit'> {
+export class FakeTransactions implements Pick<
+  Transactions,
+  'run' | 'inTransaction' | 'publishAfterCommit' | 'writeBeforeCommit'
+> {
   /** The transactions begun (joined work does not count). */
   begun = 0;
   /** Events published after a commit, in order. */
@@ -45,6 +50,14 @@ export class FakeTransactions implements Pick<Transactions, 'run' | 'inTransacti
 
   publishAfterCommit(...events: DomainEvent[]): void {
     (this.queued ?? this.published).push(...events);
+  }
+
+  /** Writes queued for a commit, in order (nothing runs them: the fakes hold no database). */
+  readonly writes: BoundWrite[] = [];
+
+  writeBeforeCommit(write: BoundWrite): Promise<void> {
+    this.writes.push(write);
+    return Promise.resolve();
   }
 
   /** Records in {@link graphCallsInTransaction} every call of `meta` made while a transaction is open. */

@@ -4,12 +4,15 @@ import { TransactionPropagation } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { type BoundWrite, boundRows, runWrites } from 'src/common/database/bound-sql';
+
 import type { DomainEvent } from './domain-event';
 import { DomainEventBus } from './domain-event-bus';
 
-/** The events a running use case has queued for after its commit. */
+/** The events a running use case has queued for after its commit, and its writes queued for before it. */
 interface UseCaseScope {
   events: DomainEvent[];
+  writes: BoundWrite[];
 }
 
 const scopes = new AsyncLocalStorage<UseCaseScope>();
@@ -37,10 +40,18 @@ export class Transactions {
     if (scopes.getStore()) {
       return this.em.transactional(work, { propagation: TransactionPropagation.REQUIRED });
     }
-    const scope: UseCaseScope = { events: [] };
+    const scope: UseCaseScope = { events: [], writes: [] };
     try {
       const result = await scopes.run(scope, () =>
-        this.em.fork().transactional(work, { propagation: TransactionPropagation.REQUIRED }),
+        this.em.fork().transactional(
+          async (em) => {
+            const value = await work(em);
+            // Before the unit of work's flush, as when each write ran in place: entity changes come after.
+            await runWrites(em, scope.writes.splice(0));
+            return value;
+          },
+          { propagation: TransactionPropagation.REQUIRED },
+        ),
       );
       this.bus.publish(...scope.events);
       return result;
@@ -49,6 +60,22 @@ export class Transactions {
       // free-slot promise, created when the transaction releases its connection, lives until the next
       // acquire). Emptied, it no longer keeps a round's worth of events and the rows they name.
       scope.events.length = 0;
+      scope.writes.length = 0;
+    }
+  }
+
+  /**
+   * Queues a raw write for the end of the running use case's transaction, where every write queued is sent
+   * with the others as one statement ({@link runWrites}) instead of one round trip each; outside a use case,
+   * runs it now. For bulk writes of rows the transaction has locked already (so nothing else can change them
+   * meanwhile) and that nothing in the transaction reads again before its commit.
+   */
+  async writeBeforeCommit(write: BoundWrite): Promise<void> {
+    const scope = scopes.getStore();
+    if (scope) {
+      scope.writes.push(write);
+    } else {
+      await boundRows(this.em, write.sql, write.params);
     }
   }
 

@@ -1,7 +1,7 @@
 import { LockMode, raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { boundRows } from 'src/common/database/bound-sql';
+import { type BoundWrite, boundRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, ColumnMap, type MappedColumn } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
@@ -46,7 +46,7 @@ export type PhoneSyncField = keyof typeof SYNC_COLUMNS;
 /**
  * A number as a read of Meta is applied to it under its row lock: its fields, its organization and its WABA
  * (internal and Meta ID); a plain row, not a managed entity (written back by
- * {@link PhoneNumberRepository.writeSyncedFields}).
+ * {@link PhoneNumberRepository.syncedFieldsWrite}).
  */
 export type PhoneSyncRow = Pick<PhoneNumber, PhoneSyncField | 'id' | 'phoneNumberId'> & {
   organization: { id: string };
@@ -218,19 +218,16 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
   }
 
   /**
-   * Writes, with one statement, the fields of locked numbers ({@link lockForSync}) that a read changed: only
-   * the columns that differ from what was read (it throws for a column not writable in bulk).
+   * The one statement that writes the fields of locked numbers ({@link lockForSync}) that a read changed, for
+   * the caller to run in its transaction (null when nothing changed): only the columns that differ from what
+   * was read (it throws for a column not writable in bulk).
    */
-  async writeSyncedFields(changes: Array<{ id: string; fields: Partial<PhoneSyncRow> }>): Promise<void> {
+  syncedFieldsWrite(changes: Array<{ id: string; fields: Partial<PhoneSyncRow> }>): BoundWrite | null {
     const rows = PHONE_SYNC_COLUMNS.bulkRows(changes);
-    if (rows.length === 0) {
-      return;
-    }
-    const { sql, params } = bulkUpdate('phone_numbers', PHONE_SYNC_COLUMNS.bulkColumns, rows);
-    await boundRows(this.getEntityManager(), sql, params);
+    return rows.length === 0 ? null : bulkUpdate('phone_numbers', PHONE_SYNC_COLUMNS.bulkColumns, rows);
   }
 
-  /** The {@link PhoneSyncField}s of a number as read (for {@link writeSyncedFields}' comparison). */
+  /** The {@link PhoneSyncField}s of a number as read (for {@link syncedFieldsWrite}' comparison). */
   static syncFields(): readonly PhoneSyncField[] {
     return PHONE_SYNC_COLUMNS.fields;
   }

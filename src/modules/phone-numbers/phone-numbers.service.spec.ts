@@ -53,7 +53,7 @@ function setUp(stored: PhoneNumber[]) {
         stored.filter((phone) => ids.includes(phone.phoneNumberId) && wabas.some((waba) => waba.id === phone.waba.id)),
       ),
     ),
-    writeSyncedFields: jest.fn(() => Promise.resolve()),
+    syncedFieldsWrite: jest.fn(() => null),
     wabaIdsOf: jest.fn(() => Promise.resolve(new Map<string, string>())),
   } as unknown as PhoneNumberRepository;
   const sut = new PhoneNumbersService(

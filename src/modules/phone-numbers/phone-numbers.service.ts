@@ -248,12 +248,17 @@ export class PhoneNumbersService implements OnModuleInit {
           this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
         }
       }
-      await this.numbers.writeSyncedFields(
+      const write = this.numbers.syncedFieldsWrite(
         phones.map((phone) => ({
           id: phone.id,
           fields: changedValues(read.get(phone.id) ?? phone, phone, PhoneNumberRepository.syncFields()),
         })),
       );
+      if (write) {
+        // With the transaction's other bulk writes (a round's WABAs), as one statement at the commit: the
+        // numbers stay locked until then, and nothing in the transaction reads these fields again.
+        await this.transactions.writeBeforeCommit(write);
+      }
       await this.warnOfNumbersStoredElsewhere(elsewhere);
     });
   }

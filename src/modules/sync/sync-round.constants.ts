@@ -1,5 +1,8 @@
 import { Actors } from 'src/modules/organizations/actor';
-/** WABAs claimed at once by one instance: one multi-ID call's worth (Graph's limit is 50 IDs). */
+/**
+ * WABAs of one batch: one multi-ID call's worth (Graph's limit is 50 IDs), a worker's task. A claim takes one
+ * batch per worker waiting for work (see RoundRun).
+ */
 export const SYNC_ROUND_CLAIM_BATCH_SIZE = 50;
 
 /** IDs per multi-ID read of numbers (Graph's limit): a chunk's numbers are read in calls of this size at once. */

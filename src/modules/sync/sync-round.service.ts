@@ -110,14 +110,14 @@ export class SyncRoundService {
     const gateway = new LimitedSyncRoundReads(this.meta, limiter);
     const run = new RoundRun(
       requestedBy,
-      () =>
+      (batches) =>
         this.claims.claimForSyncRound(scope, {
           owner: this.instanceId,
           leaseMs,
           byToken: !this.systemUserToken(),
-          limit: SYNC_ROUND_CLAIM_BATCH_SIZE,
+          limit: batches * SYNC_ROUND_CLAIM_BATCH_SIZE,
         }),
-      (claimed) => planTasks(claimed, this.systemUserToken(), (waba) => this.openToken(waba)),
+      (claimed) => this.plan(claimed),
     );
     const workers = Math.min(SYNC_ROUND_MAX_WORKERS, concurrency * SYNC_ROUND_WORKERS_PER_CALL_SLOT);
 
@@ -154,6 +154,37 @@ export class SyncRoundService {
       throw run.claimError;
     }
     return result;
+  }
+
+  /**
+   * The tasks of a claimed batch ({@link planTasks}), its groups with the numbers stored under their WABAs,
+   * read with one statement for the whole claim rather than one per group. Should that read fail, each group
+   * reads its own (and a failure there is the group's, as before).
+   */
+  private async plan(claimed: ClaimedWaba[]): Promise<RoundTask[]> {
+    const tasks = planTasks(
+      claimed,
+      this.systemUserToken(),
+      (waba) => this.openToken(waba),
+      SYNC_ROUND_CLAIM_BATCH_SIZE,
+    );
+    const groups = tasks.filter((task) => task.kind === 'group');
+    if (groups.length === 0) {
+      return tasks;
+    }
+    try {
+      const numbers = await this.phoneNumbers.phoneNumberIdsByWaba(
+        groups.flatMap((group) => group.wabas.map((waba) => waba.wabaId)),
+      );
+      for (const group of groups) {
+        group.numbers = numbers;
+      }
+    } catch (error) {
+      this.logger.warn(
+        `Sync round: reading the claimed WABAs' numbers failed (${describe(error)}); each group reads its own`,
+      );
+    }
+    return tasks;
   }
 
   /**
@@ -255,17 +286,22 @@ export class SyncRoundService {
       return { handled, released: new Set(), fallback };
     }
 
-    // The numbers known before the read, so that their calls go out with the WABAs' call, not after it: a
-    // chunk waits one Meta latency, not two (a number added meanwhile arrives through webhooks or the next read).
+    // The numbers known before the read (as the claim found them), so that their calls go out with the WABAs'
+    // call, not after it: a chunk waits one Meta latency, not two (a number added meanwhile arrives through
+    // webhooks or the next read).
     const activeIds = active.map((waba) => waba.wabaId);
     const [numbersByWaba, templatesDue] = await Promise.all([
-      this.phoneNumbers.phoneNumberIdsByWaba(activeIds),
+      task.numbers ?? this.phoneNumbers.phoneNumberIdsByWaba(activeIds),
       this.templates.dueForRead(activeIds),
     ]);
     const observedAt = new Date();
     const [fields, phones, templates] = await Promise.all([
       gateway.getWabas(activeIds, task.token),
-      readNumbers(gateway, [...numbersByWaba.values()].flat(), task.token),
+      readNumbers(
+        gateway,
+        activeIds.flatMap((wabaId) => numbersByWaba.get(wabaId) ?? []),
+        task.token,
+      ),
       readDueTemplates(gateway, templatesDue, task.token, this.logger),
     ]);
 

@@ -169,7 +169,12 @@ export class WabaChanges {
           commands.push(row.wabaId);
         }
       }
-      await this.repository.writeSyncedFields(writes, { release: releaseClaim !== undefined });
+      // Sent with the chunk's other bulk writes (its numbers') as one statement at the commit: the rows stay
+      // locked until then, and nothing in the transaction reads these fields again.
+      const write = this.repository.syncedFieldsWrite(writes, { release: releaseClaim !== undefined });
+      if (write) {
+        await this.transactions.writeBeforeCommit(write);
+      }
       this.transactions.publishAfterCommit(...updated);
       if (commands.length > 0) {
         await this.apply(commands, context, mutate);

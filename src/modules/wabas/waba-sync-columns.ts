@@ -57,7 +57,7 @@ export type WabaSyncField = keyof typeof SYNC_COLUMNS;
 
 /**
  * A WABA as a sync round reads it under its row lock: the fields what Meta said is applied to, not a
- * managed entity (no hydration, no identity map; written back by {@link WabaRepository.writeSyncedFields}).
+ * managed entity (no hydration, no identity map; written back by {@link WabaRepository.syncedFieldsWrite}).
  */
 export type WabaSyncRow = Pick<Waba, WabaSyncField | 'id' | 'wabaId'> & { organizationId: string };
 

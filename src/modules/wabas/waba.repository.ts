@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { boundRows, preparedRead } from 'src/common/database/bound-sql';
+import { type BoundWrite, boundRows, preparedRead } from 'src/common/database/bound-sql';
 import { bulkUpdate } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { timestampJson } from 'src/common/database/timestamp-text';
@@ -249,38 +249,32 @@ export class WabaRepository extends EntityRepository<Waba> {
   }
 
   /**
-   * Writes, with one statement, the fields of locked WABAs ({@link lockForSync}) that a sync changed; only
-   * the columns that differ from what was read, and only those the round may write in bulk (it throws for
-   * any other: such a WABA goes through the command path). `release` also ends the round's claim on them
-   * and stamps them handled (as {@link releaseSyncClaims}): the caller checked under the lock that its
-   * claim stands.
+   * The one statement that writes the fields of locked WABAs ({@link lockForSync}) that a sync changed, for
+   * the caller to run in its transaction (null when there is nothing to write); only the columns that differ
+   * from what was read, and only those the round may write in bulk (it throws for any other: such a WABA
+   * goes through the command path). `release` also ends the round's claim on them and stamps them handled
+   * (as {@link releaseSyncClaims}): the caller checked under the lock that its claim stands.
    */
-  async writeSyncedFields(
+  syncedFieldsWrite(
     changes: Array<{ id: string; fields: Partial<WabaSyncRow> }>,
     { release = false }: { release?: boolean } = {},
-  ): Promise<void> {
+  ): BoundWrite | null {
     const rows = WABA_SYNC_COLUMNS.bulkRows(changes, release);
     if (rows.length === 0) {
-      return;
+      return null;
     }
-    const { sql, params } = bulkUpdate(
-      'wabas',
-      WABA_SYNC_COLUMNS.bulkColumns,
-      rows,
-      release ? RELEASE_SYNC_CLAIM : undefined,
-    );
-    await this.sql(sql, params);
+    return bulkUpdate('wabas', WABA_SYNC_COLUMNS.bulkColumns, rows, release ? RELEASE_SYNC_CLAIM : undefined);
   }
 
   /**
-   * Whether {@link writeSyncedFields} may write a field: not the derived and audited columns, nor the ones a
+   * Whether {@link syncedFieldsWrite} may write a field: not the derived and audited columns, nor the ones a
    * sync never changes.
    */
   static writableInBulk(this: void, field: WabaSyncField): boolean {
     return WABA_SYNC_COLUMNS.writableInBulk(field);
   }
 
-  /** The {@link WabaSyncField}s of a WABA as read (for {@link writeSyncedFields}' comparison). */
+  /** The {@link WabaSyncField}s of a WABA as read (for {@link syncedFieldsWrite}' comparison). */
   static syncFields(): readonly WabaSyncField[] {
     return WABA_SYNC_COLUMNS.fields;
   }
