@@ -9,7 +9,9 @@
  *   60 s, and the admin endpoint runs a full round (every connected WABA, due or not);
  * - `kick-inbox`: what storing a delivery does (WebhookInboxWorker.kick()), for rows the harness stored
  *   with SQL; without it the worker still finds them at its next poll;
- * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes.
+ * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes;
+ * - `heap-snapshot`: writes a heap snapshot (V8 collects garbage first) into `message.dir`, returns its path,
+ *   to tell what the live heap holds after a phase.
  * Nothing else of the service is touched.
  */
 const { join } = require('node:path');
@@ -34,6 +36,8 @@ const commands = {
     const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     return { ...usage, newSpace: newSpace ? newSpace.space_size : 0 };
   },
+  'heap-snapshot': async (message) =>
+    v8.writeHeapSnapshot(join(message.dir, `service-${process.pid}-${Date.now()}.heapsnapshot`)),
   'kick-inbox': async () => {
     const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));
     app.get(WebhookInboxWorker, { strict: false }).kick();
@@ -48,7 +52,7 @@ process.on('message', (message) => {
     reply({ error: !app ? 'the application is not created yet' : `unknown command ${String(message.command)}` });
     return;
   }
-  command().then(
+  command(message).then(
     (result) => reply({ result }),
     (error) => reply({ error: error instanceof Error ? error.message : String(error) }),
   );
