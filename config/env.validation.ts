@@ -118,6 +118,16 @@ export class EnvironmentVariables {
   @IsString()
   META_SYSTEM_USER_TOKEN: string = '';
 
+  /**
+   * The public URL Meta delivers this service's webhooks to (the app's callback, `https://<host>/webhooks/meta`).
+   * A WABA whose `override_callback_uri` is this URL still counts as SUBSCRIBED; unset, any override counts
+   * as OVERRIDDEN (the detail then says where the deliveries go).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  META_WEBHOOK_CALLBACK_URL?: string;
+
   /** Embedded Signup configuration ID handed to the front end. */
   @IsString()
   META_ES_CONFIG_ID: string = '';
@@ -144,6 +154,15 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1440)
   SYNC_INTERVAL_MINUTES: number = 15;
+
+  /**
+   * Minutes between two checks of a WABA's webhook subscription (`GET /{waba}/subscribed_apps`) by the
+   * rounds: a round checks only the WABAs whose last check is this old, so each is checked every few rounds.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(10080)
+  WEBHOOKS_CHECK_INTERVAL_MINUTES: number = 360;
 
   /**
    * Lease of the WABAs a round claims, in milliseconds: renewed every third of it while the round holds

@@ -10,6 +10,8 @@ export interface MetaConfig {
   graphApiBaseUrl: string;
   graphApiVersion: string;
   webhookVerifyToken: string;
+  /** Our webhook callback URL as Meta knows it; null when not configured (see META_WEBHOOK_CALLBACK_URL). */
+  webhookCallbackUrl: string | null;
   systemUserToken: string;
   embeddedSignupConfigId: string;
   requestTimeoutMs: number;
@@ -27,6 +29,7 @@ export default registerAs('meta', (): MetaConfig => {
     graphApiBaseUrl: (env.META_GRAPH_BASE_URL ?? META_DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, ''),
     graphApiVersion: env.META_GRAPH_API_VERSION,
     webhookVerifyToken: env.META_WEBHOOK_VERIFY_TOKEN ?? '',
+    webhookCallbackUrl: env.META_WEBHOOK_CALLBACK_URL ?? null,
     systemUserToken: env.META_SYSTEM_USER_TOKEN,
     embeddedSignupConfigId: env.META_ES_CONFIG_ID,
     requestTimeoutMs: env.META_REQUEST_TIMEOUT_MS,

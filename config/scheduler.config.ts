@@ -5,6 +5,8 @@ import { validate } from 'config/env.validation';
 export interface SchedulerConfig {
   enabled: boolean;
   syncIntervalMinutes: number;
+  /** Minutes between two checks of a WABA's webhook subscription by the rounds. */
+  webhooksCheckIntervalMinutes: number;
   /** Lease of a round's claim on a WABA (renewed while the round holds it). */
   syncClaimLeaseMs: number;
   syncConcurrency: number;
@@ -17,6 +19,7 @@ export default registerAs('scheduler', (): SchedulerConfig => {
   return {
     enabled: env.SCHEDULER_ENABLED,
     syncIntervalMinutes: env.SYNC_INTERVAL_MINUTES,
+    webhooksCheckIntervalMinutes: env.WEBHOOKS_CHECK_INTERVAL_MINUTES,
     syncClaimLeaseMs: env.SYNC_CLAIM_LEASE_MS,
     syncConcurrency: env.SYNC_CONCURRENCY,
     webhookLeaseMs: env.WEBHOOK_LEASE_MS,

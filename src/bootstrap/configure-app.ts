@@ -74,7 +74,7 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
       refuseBody,
       capUnreadBody,
       // The request logger's root exists once the app is initialised, i.e. before the first request.
-      withRequestLogger: (requestId, work) => storage.run(new Store(PinoLogger.root.child({ reqId: requestId })), work),
+      withRequestLogger: (requestId, work) => storage.run(lazyRequestStore(requestId), work),
       answered: ({ requestId, statusCode, durationMs, seconds }) => {
         // The line the request logger writes for a routed request (logging.module.ts), and its metric.
         const line = { reqId: requestId, method: 'POST', route: WEBHOOK_INTAKE_PATH, statusCode, durationMs };
@@ -132,6 +132,24 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
+}
+
+/**
+ * The request logger's store for a delivery answered in front of the framework, whose child logger (bound to
+ * `reqId`, with the redaction it inherits) is made the first time something logs: a stored delivery logs
+ * nothing but its request line (written from the root), so most never pay for one.
+ */
+function lazyRequestStore(requestId: string): Store {
+  let logger: Store['logger'] | undefined;
+  const store = Object.create(Store.prototype) as Store;
+  Object.defineProperty(store, 'logger', {
+    enumerable: true,
+    get: () => (logger ??= PinoLogger.root.child({ reqId: requestId })),
+    set: (value: Store['logger']) => {
+      logger = value;
+    },
+  });
+  return store;
 }
 
 // A body the JSON parser would silently skip (text/plain, form data…) must not reach validation as `{}`,

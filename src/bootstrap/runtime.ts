@@ -65,11 +65,14 @@ export async function prepareRuntime(options: { log: (line: string) => void }): 
         log: options.log,
       });
       persistence = statePersistence;
+      const webhookUrl = `http://${callbackHost}:${env.PORT}/webhooks/meta`;
+      // The webhooks check tells an override pointing at this service from one elsewhere by this URL.
+      process.env.META_WEBHOOK_CALLBACK_URL ??= webhookUrl;
       simulator = new MetaSimulator({
         appId: secrets.metaAppId,
         appSecret: secrets.metaAppSecret,
         systemUserToken: secrets.systemUserToken,
-        webhookUrl: `http://${callbackHost}:${env.PORT}/webhooks/meta`,
+        webhookUrl,
         onStateChange: () => statePersistence.schedule(),
       });
       statePersistence.attach(simulator);

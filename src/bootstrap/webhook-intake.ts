@@ -47,6 +47,9 @@ export interface WebhookIntakeOptions {
 
 const ACK_STORED = Buffer.from(JSON.stringify({ received: true, duplicate: false }));
 const ACK_DUPLICATE = Buffer.from(JSON.stringify({ received: true, duplicate: true }));
+// The two answers never change: their headers (ETag included) are computed once, not per delivery.
+const ACK_STORED_HEADERS = jsonAnswerHeaders(ACK_STORED);
+const ACK_DUPLICATE_HEADERS = jsonAnswerHeaders(ACK_DUPLICATE);
 
 const logger = new Logger('WebhookIntake');
 
@@ -109,9 +112,8 @@ async function store(
     answerFailure(response, error, requestId);
     return;
   }
-  const ack = duplicate ? ACK_DUPLICATE : ACK_STORED;
-  response.writeHead(200, jsonAnswerHeaders(ack));
-  response.end(ack);
+  response.writeHead(200, duplicate ? ACK_DUPLICATE_HEADERS : ACK_STORED_HEADERS);
+  response.end(duplicate ? ACK_DUPLICATE : ACK_STORED);
 }
 
 /** The problem the framework's filter answers for what `receive` throws (a 503 when nothing was stored). */

@@ -43,7 +43,10 @@ export interface WabaDetail extends WabaRow {
   };
   /** Not in every answer: the contract lists it, the service may leave it out. */
   alerts?: { type: string; severity: string; status: string; description: string; occurredAt: string }[];
-  webhooks: string | null;
+  webhooks: 'SUBSCRIBED' | 'MISSING' | 'OVERRIDDEN' | null;
+  /** Where Meta delivers the WABA's webhooks instead, when OVERRIDDEN. */
+  webhooksOverrideUri?: string | null;
+  webhooksCheckedAt?: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -11,6 +11,8 @@ const EVENTS = [
   { type: 'DISABLE', label: 'Disable' },
   { type: 'SCHEDULE_FOR_DISABLE', label: 'Schedule for disable' },
   { type: 'REINSTATE', label: 'Reinstate' },
+  { type: 'WEBHOOKS_UNSUBSCRIBED', label: 'Remove webhook subscription' },
+  { type: 'WEBHOOKS_OVERRIDDEN', label: 'Override webhook URL' },
 ] as const;
 
 /** The "Simulate Meta" menu of one WABA; each action changes the simulator and Meta's webhook follows. */
@@ -41,7 +43,10 @@ export function SimulateMetaMenu({
     <details class="simulate">
       <summary>Simulate Meta</summary>
       <div class="simulate-body">
-        <p class="hint">Sandbox mode: these change the built-in Meta simulator, which then sends its signed webhook.</p>
+        <p class="hint">
+          Sandbox mode: these change the built-in Meta simulator, which then sends its signed webhook. Meta sends none
+          for a removed or overridden webhook subscription: the next re-sync round that checks it finds it.
+        </p>
         <div class="button-row">
           {EVENTS.map((event) => (
             <button

@@ -108,7 +108,7 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
             <Field name="Business portfolio" value={waba.ownerBusinessId} />
             <Field name="Currency" value={waba.currency} />
             <Field name="Time zone" value={waba.timezoneId} />
-            <Field name="Webhooks" value={waba.webhooks} />
+            <Field name="Webhooks" value={waba.webhooks ? <Webhooks waba={waba} /> : null} />
             <Field name="Last synced" value={<Time iso={waba.lastSyncedAt} />} />
             <Field name="Connected" value={<Time iso={waba.createdAt} />} />
           </dl>
@@ -185,6 +185,36 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
         <MmLitePanelDialog waba={waba} context={context} onClose={() => setPanelOpen(false)} onChanged={load} />
       ) : null}
     </section>
+  );
+}
+
+const WEBHOOKS_TEXT: Record<'SUBSCRIBED' | 'MISSING' | 'OVERRIDDEN', string> = {
+  SUBSCRIBED: 'Subscribed: Meta delivers this account’s webhooks here',
+  MISSING: 'Missing: the app’s subscription was removed, so no message or status webhooks arrive',
+  OVERRIDDEN: 'Overridden: Meta delivers this account’s webhooks to another URL',
+};
+
+/** Whether Meta delivers the WABA's webhooks to the platform, where they go instead, and as of when. */
+function Webhooks({ waba }: { waba: WabaDetail }): JSX.Element | null {
+  if (!waba.webhooks) {
+    return null;
+  }
+  return (
+    <span class={`webhooks webhooks-${waba.webhooks.toLowerCase()}`}>
+      {WEBHOOKS_TEXT[waba.webhooks]}
+      {waba.webhooks === 'OVERRIDDEN' && waba.webhooksOverrideUri ? (
+        <>
+          {': '}
+          <span class="mono">{waba.webhooksOverrideUri}</span>
+        </>
+      ) : null}
+      {waba.webhooksCheckedAt ? (
+        <span class="hint">
+          {' '}
+          (checked <Time iso={waba.webhooksCheckedAt} />)
+        </span>
+      ) : null}
+    </span>
   );
 }
 

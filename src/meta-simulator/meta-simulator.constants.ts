@@ -78,3 +78,9 @@ export const SIM_REDACTED = '[REDACTED]';
 
 /** Entries of an `oversized` fault's answer: a list edge that ignored `limit` and sent everything at once. */
 export const SIM_OVERSIZED_ITEMS = 200_000;
+
+/**
+ * Where a WEBHOOKS_OVERRIDDEN event sends a WABA's webhooks unless it names a URL: a name reserved never to
+ * resolve (RFC 2606), so the sandbox never posts anywhere real and the deliveries just do not reach us.
+ */
+export const SIM_DEFAULT_OVERRIDE_CALLBACK_URI = 'https://alternate-callback.example/webhook';

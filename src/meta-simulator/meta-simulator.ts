@@ -41,6 +41,7 @@ import { type SimDemoSeed, SimulatorSeeder } from './simulator-seeder';
 import { checkedSnapshot, SIMULATOR_SNAPSHOT_VERSION, type SimulatorSnapshot } from './simulator-snapshot';
 import { SimulatorStateStore, tokenIdOf } from './simulator-state.store';
 import { WebhookEmitter } from './webhook.emitter';
+import { routeWebhook } from './webhook-routing';
 
 export { type SimDemoSeed } from './simulator-seeder';
 export { SIMULATOR_SNAPSHOT_VERSION, type SimulatorSnapshot } from './simulator-snapshot';
@@ -72,6 +73,7 @@ export class MetaSimulator {
     this.state = new SimulatorStateStore(this.now, options.appId);
     this.faults = new FaultInjector(options.latencyMs ?? 0);
     this.emitter = new WebhookEmitter(options.appSecret, this.now, options.webhookUrl ?? null);
+    this.emitter.router = (payload) => routeWebhook(payload, this.state);
     const partnerBusinessId = options.partnerBusinessId ?? SIM_DEMO_IDS.partnerBusinessId;
     const graph = new GraphApiHandler(this.state, {
       appId: options.appId,
@@ -406,7 +408,8 @@ export class MetaSimulator {
 
   /**
    * Changes the WABA as Meta would for the event and, when a webhook URL is set (and not `silent`),
-   * delivers the matching signed webhooks. Resolves to the delivery about this WABA, or null when none
+   * delivers the matching signed webhooks, routed as Meta routes them (an override, no subscription:
+   * webhook-routing.ts). Resolves to the delivery about this WABA, or null when none
    * was sent. Events whose webhook concerns the whole portfolio (MM_LITE_TERMS_SIGNED) send one per WABA.
    */
   async applyEvent(wabaId: string, type: SimEventType, params: SimEventParams = {}): Promise<WebhookDelivery | null> {
@@ -417,7 +420,7 @@ export class MetaSimulator {
     }
     let primary: WebhookDelivery | null = null;
     for (const [index, payload] of applied.payloads.entries()) {
-      const delivery = await this.sendWebhook(payload);
+      const delivery = await this.emitter.deliver(payload, { routed: true });
       if (index === applied.primary) {
         primary = delivery;
       }

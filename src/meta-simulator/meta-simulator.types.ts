@@ -316,7 +316,9 @@ export type SimEventType =
   | 'NAME_APPROVED'
   | 'NAME_REJECTED'
   | 'ACCOUNT_REVIEW'
-  | 'CAPABILITY_UPDATE';
+  | 'CAPABILITY_UPDATE'
+  | 'WEBHOOKS_UNSUBSCRIBED'
+  | 'WEBHOOKS_OVERRIDDEN';
 
 /** Optional parameters of an event; which ones apply depends on the event (see README). */
 export interface SimEventParams {
@@ -340,6 +342,8 @@ export interface SimEventParams {
   initiatedBy?: string;
   maxDailyConversationsPerBusiness?: string | number;
   maxPhoneNumbersPerWaba?: number;
+  /** WEBHOOKS_OVERRIDDEN: where the WABA's webhooks go instead. Default `https://alternate-callback.example/webhook`. */
+  overrideCallbackUri?: string;
   /** Skip the webhook (state change only). */
   silent?: boolean;
 }
@@ -351,12 +355,22 @@ export interface WebhookDelivery {
   signature: string;
   /** HTTP status of the callback; 0 when it could not be reached. */
   status: number;
+  /**
+   * For a webhook Meta made itself: sent to the app's callback, to an override (`url` is the override), or
+   * not sent because the app is not subscribed to the WABA (`url` empty, status 0).
+   */
+  route?: 'app' | 'override' | 'none';
 }
 
 /** Options of {@link MetaSimulator.sendWebhook}. */
 export interface SendWebhookOptions {
   /** Header value to send instead of the correct signature (bad-signature scenarios). */
   signature?: string;
+  /**
+   * Route it as Meta routes the webhooks it makes (overrides, no subscription: webhook-routing.ts) instead of
+   * straight to the configured URL. Ignored with `url`.
+   */
+  routed?: boolean;
   /** Deliver to this URL instead of the configured one. */
   url?: string;
   /** Attempts until a 2xx answer (Meta retries failed deliveries). Default 1. */

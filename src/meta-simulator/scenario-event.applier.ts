@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 import type { JsonObject, SimEventParams, SimEventType, SimPhoneNumber, SimWaba } from './meta-simulator.types';
+import { SIM_DEFAULT_OVERRIDE_CALLBACK_URI } from './meta-simulator.constants';
 import type { SimulatorStateStore } from './simulator-state.store';
 
 /** What an event produced: webhook payloads to send, and which one answers the caller. */
@@ -34,6 +35,19 @@ const MONTH_NAMES = [
 ];
 
 const INACTIVE_MM_STATUS = 'INELIGIBLE_INACTIVE_OR_RESTRICTED';
+
+/** Meta's limit on `override_callback_uri` (graph-api-2026.md §A.8). */
+const OVERRIDE_URI_MAX_LENGTH = 200;
+
+function overrideUri(value: unknown): string {
+  if (value === undefined) {
+    return SIM_DEFAULT_OVERRIDE_CALLBACK_URI;
+  }
+  if (typeof value !== 'string' || !/^https?:\/\/\S+$/.test(value) || value.length > OVERRIDE_URI_MAX_LENGTH) {
+    throw new Error(`overrideCallbackUri must be an http(s) URL of at most ${OVERRIDE_URI_MAX_LENGTH} characters`);
+  }
+  return value;
+}
 
 function digits(value: string): string {
   return value.replace(/\D/g, '');
@@ -285,6 +299,16 @@ export class ScenarioEventApplier {
         value.max_phone_numbers_per_waba = params.maxPhoneNumbersPerWaba ?? 25;
         return this.single(this.config.build('business_capability_update', value, waba.id));
       }
+      case 'WEBHOOKS_UNSUBSCRIBED':
+        // The customer removed the app in Business settings, or another tool sent DELETE subscribed_apps:
+        // Meta sends no webhook for it (graph-api-2026.md §A.8); only a check of subscribed_apps sees it.
+        this.state.subscriptions.delete(waba.id);
+        return this.none();
+      case 'WEBHOOKS_OVERRIDDEN':
+        // Another tool posted subscribed_apps with an override_callback_uri (no webhook either): the WABA's
+        // deliveries go there from now on, except the app-level fields (webhook-routing.ts).
+        this.state.subscriptions.set(waba.id, { overrideCallbackUri: overrideUri(params.overrideCallbackUri) });
+        return this.none();
       default: {
         const unknown: never = type;
         throw new Error(`Unknown event type ${String(unknown)}`);

@@ -1,9 +1,16 @@
 import { createHmac } from 'node:crypto';
 
 import type { JsonObject, JsonValue, SendWebhookOptions, WebhookDelivery } from './meta-simulator.types';
+import type { WebhookRoute } from './webhook-routing';
 
 /** Callbacks that do not answer within this time count as failed deliveries (status 0). */
 const DELIVERY_TIMEOUT_MS = 10_000;
+
+/**
+ * Top-level names reserved never to resolve (RFC 2606, RFC 6761): a delivery there fails at once, with no
+ * lookup leaving the machine (the sandbox's default override URL is one).
+ */
+const UNRESOLVABLE_SUFFIXES = ['.example', '.invalid'];
 
 /**
  * Builds and delivers Meta webhooks (graph-api-reference.md §6): the `object/entry/changes` envelope,
@@ -21,6 +28,9 @@ export class WebhookEmitter {
     /** Callback URL of deliveries that name none; null when none is configured. */
     public url: string | null,
   ) {}
+
+  /** Where Meta sends a webhook it makes itself (overrides, no subscription); unset: the callback URL. */
+  router: ((payload: JsonValue | string) => WebhookRoute) | null = null;
 
   /** `sha256=<hex>` of the exact body bytes. */
   sign(body: string): string {
@@ -51,11 +61,22 @@ export class WebhookEmitter {
 
   /** Delivers a payload to `options.url` or the configured URL and records the delivery. */
   async deliver(payload: JsonValue | string, options: SendWebhookOptions = {}): Promise<WebhookDelivery> {
-    const url = options.url ?? this.url;
+    const route = options.url === undefined && options.routed ? (this.router?.(payload) ?? null) : null;
+    if (route?.to === 'none') {
+      // Meta has nowhere to send it: recorded, so that tests and the sandbox can see what did not arrive.
+      const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      const skipped: WebhookDelivery = { url: '', body, signature: this.sign(body), status: 0, route: 'none' };
+      this.sent.push(skipped);
+      return skipped;
+    }
+    const url = options.url ?? (route?.to === 'override' ? route.url : this.url);
     if (!url) {
       throw new Error('No webhook URL configured');
     }
     const delivery = await this.send(url, payload, options);
+    if (route) {
+      delivery.route = route.to;
+    }
     this.sent.push(delivery);
     return delivery;
   }
@@ -65,7 +86,7 @@ export class WebhookEmitter {
     if (!this.url) {
       return;
     }
-    const promise = this.deliver(payload).catch((): WebhookDelivery => ({
+    const promise = this.deliver(payload, { routed: true }).catch((): WebhookDelivery => ({
       url: '',
       body: '',
       signature: '',
@@ -104,6 +125,9 @@ export class WebhookEmitter {
   }
 
   private async post(url: string, body: string, signature: string): Promise<number> {
+    if (UNRESOLVABLE_SUFFIXES.some((suffix) => hostOf(url).endsWith(suffix))) {
+      return 0;
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), DELIVERY_TIMEOUT_MS);
     this.inFlight.add(controller);
@@ -135,5 +159,13 @@ export class WebhookEmitter {
       controller.abort();
     }
     this.inFlight.clear();
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
   }
 }

@@ -11,7 +11,9 @@
  *   with SQL; without it the worker still finds them at its next poll;
  * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes;
  * - `heap-snapshot`: writes a heap snapshot (V8 collects garbage first) into `message.dir`, returns its path,
- *   to tell what the live heap holds after a phase.
+ *   to tell what the live heap holds after a phase;
+ * - `inbox-claims`: how many claims the inbox worker made so far and how many rows they took (counted from the
+ *   first time it is asked), to tell how large the worker's batches were during a phase.
  * Nothing else of the service is touched.
  */
 const { join } = require('node:path');
@@ -21,6 +23,7 @@ const dist = join(__dirname, '..', '..', 'dist');
 const core = require(require.resolve('@nestjs/core', { paths: [dist] }));
 const create = core.NestFactory.create.bind(core.NestFactory);
 let app = null;
+let claimCounts = null;
 core.NestFactory.create = async (...args) => {
   app = await create(...args);
   return app;
@@ -38,6 +41,21 @@ const commands = {
   },
   'heap-snapshot': async (message) =>
     v8.writeHeapSnapshot(join(message.dir, `service-${process.pid}-${Date.now()}.heapsnapshot`)),
+  'inbox-claims': async () => {
+    if (!claimCounts) {
+      const { WebhookInboxRepository } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.repository'));
+      const inbox = app.get(WebhookInboxRepository, { strict: false });
+      const claimBatch = inbox.claimBatch.bind(inbox);
+      claimCounts = { claims: 0, rows: 0 };
+      inbox.claimBatch = async (...args) => {
+        const rows = await claimBatch(...args);
+        claimCounts.claims += 1;
+        claimCounts.rows += rows.length;
+        return rows;
+      };
+    }
+    return { ...claimCounts };
+  },
   'kick-inbox': async () => {
     const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));
     app.get(WebhookInboxWorker, { strict: false }).kick();

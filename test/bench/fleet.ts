@@ -174,6 +174,17 @@ export class Fleet {
     return Promise.all(this.instances.map((instance) => this.command<string>(instance, 'heap-snapshot', { dir })));
   }
 
+  /**
+   * Claims the inbox workers of all instances made, and the rows they took, since the first time this was
+   * asked (the first call starts counting and answers zeros).
+   */
+  async inboxClaims(): Promise<{ claims: number; rows: number }> {
+    const counts = await Promise.all(
+      this.instances.map((instance) => this.command<{ claims: number; rows: number }>(instance, 'inbox-claims')),
+    );
+    return counts.reduce((sum, count) => ({ claims: sum.claims + count.claims, rows: sum.rows + count.rows }));
+  }
+
   /** Stops every instance (SIGTERM, then SIGKILL after 10 s) and the sampling. */
   async stop(): Promise<void> {
     this.endPhase();

@@ -37,6 +37,7 @@ async function runRound(sut: TestApp): Promise<RoundBody> {
     failed: expect.any(Number),
     skipped: expect.any(Number),
     metaCalls: expect.any(Number),
+    webhooks: expect.any(Object),
     durationMs: expect.any(Number),
   });
   return response.body as RoundBody;

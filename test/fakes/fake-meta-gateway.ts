@@ -6,12 +6,16 @@ import type {
   MultiReadResult,
   PhoneNumberSnapshot,
   SentMessage,
+  SubscribedApp,
   TemplateMessage,
   TokenInspection,
   WabaSnapshot,
 } from 'src/modules/meta-gateway/meta-gateway.types';
 
 /** Names of the port's methods that can be made to fail. */
+/** The app ID the fake lists as subscribed (`getSubscribedApps`) unless a test sets the list itself. */
+export const FAKE_APP_ID = '1234567890123';
+
 export type FakeMetaGatewayMethod = Exclude<keyof MetaGateway, 'throttledUntil'>;
 
 /** One recorded call: method name and the arguments as passed (tokens included: it is a test double). */
@@ -35,6 +39,8 @@ export class FakeMetaGateway extends MetaGateway {
   readonly tokenInspections = new Map<string, TokenInspection>();
   readonly exchangedTokens = new Map<string, ExchangedToken>();
   readonly subscribedWabaIds = new Set<string>();
+  /** `subscribed_apps` as Meta lists it per WABA, when a test sets it; else our app alone once subscribed. */
+  readonly subscribedApps = new Map<string, SubscribedApp[]>();
   readonly registeredPins = new Map<string, string>();
   readonly sentMessages: Array<{
     channel: 'messages' | 'marketing_messages';
@@ -166,6 +172,19 @@ export class FakeMetaGateway extends MetaGateway {
     return this.run('subscribeApp', [wabaId, token], () => {
       this.requireWaba(wabaId);
       this.subscribedWabaIds.add(wabaId);
+    });
+  }
+
+  getSubscribedApps(wabaId: string, token: string): Promise<SubscribedApp[]> {
+    return this.run('getSubscribedApps', [wabaId, token], () => {
+      this.requireWaba(wabaId);
+      const listed = this.subscribedApps.get(wabaId);
+      if (listed) {
+        return listed.map((app) => ({ ...app }));
+      }
+      return this.subscribedWabaIds.has(wabaId)
+        ? [{ appId: FAKE_APP_ID, name: 'Fake app', overrideCallbackUri: null }]
+        : [];
     });
   }
 

@@ -48,6 +48,7 @@ export function gatewayMeta(origin: string, requestTimeoutMs = TIMEOUT_MS, syste
     graphApiBaseUrl: origin.replace(/\/+$/, ''),
     graphApiVersion: 'v25.0',
     webhookVerifyToken: 'verify',
+    webhookCallbackUrl: null,
     systemUserToken,
     embeddedSignupConfigId: '',
     requestTimeoutMs,

@@ -10,4 +10,8 @@ export enum AuditEventType {
   PHONE_NUMBER_REGISTERED = 'PHONE_NUMBER_REGISTERED',
   /** A Meta-side WABA field outside the status columns changed (e.g. the account review decision). */
   WABA_UPDATED = 'WABA_UPDATED',
+  /** Whether and where Meta delivers the WABA's webhooks changed (a check of `subscribed_apps` found it). */
+  WEBHOOKS_CHANGED = 'WEBHOOKS_CHANGED',
+  /** The app's webhook subscription, found missing, was made again. */
+  WEBHOOKS_RESUBSCRIBED = 'WEBHOOKS_RESUBSCRIBED',
 }

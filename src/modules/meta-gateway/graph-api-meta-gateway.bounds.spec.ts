@@ -108,6 +108,7 @@ describe(`${GraphApiMetaGateway.name} answer size and paging`, () => {
       graphApiBaseUrl: `http://127.0.0.1:${port}`,
       graphApiVersion: 'v25.0',
       webhookVerifyToken: 'verify',
+      webhookCallbackUrl: null,
       systemUserToken: '',
       embeddedSignupConfigId: '',
       requestTimeoutMs: 5_000,

@@ -95,6 +95,7 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
       graphApiBaseUrl: origin,
       graphApiVersion: 'v25.0',
       webhookVerifyToken: 'verify',
+      webhookCallbackUrl: null,
       systemUserToken: '',
       embeddedSignupConfigId: '',
       requestTimeoutMs: 1000,
@@ -117,6 +118,48 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
       ownerBusinessTermsStatus: { status: 'TERM_OF_SERVICE_SIGNED', time: '2025-08-13' },
     });
     expect(receivedAt('GET /v25.0/102290129340398')[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it("should read subscribed_apps: Meta's 2026 example with an override, the third-party list and the empty list", async () => {
+    answer('GET /102290129340398/subscribed_apps', { body: fixture('2026/api/waba.subscribed_apps.get.json') });
+    expect(await sut.getSubscribedApps('102290129340398', TOKEN)).toEqual([
+      {
+        appId: '670843887433847',
+        name: 'Lucky Shrub',
+        overrideCallbackUri: 'https://my-waba-alternate-callback.com/webhook',
+      },
+    ]);
+    answer('GET /102290129340398/subscribed_apps', { body: fixture('api/waba.subscribed_apps.get.json') });
+    expect(await sut.getSubscribedApps('102290129340398', TOKEN)).toEqual([
+      { appId: '12345', name: 'My App', overrideCallbackUri: 'https://example.com/wa_webhook' },
+      { appId: '67890', name: 'My second app', overrideCallbackUri: null },
+    ]);
+    answer('GET /102290129340398/subscribed_apps', {
+      body: fixture('2026/derived/waba.subscribed_apps.get.empty.json'),
+    });
+    expect(await sut.getSubscribedApps('102290129340398', TOKEN)).toEqual([]);
+  });
+
+  it('should tolerate paging on subscribed_apps (§A.8) and follow it to the end', async () => {
+    answer('GET /102290129340398/subscribed_apps', {
+      body: { data: [], paging: { cursors: { before: 'QVFI', after: 'QVFI' } } },
+    });
+    expect(await sut.getSubscribedApps('102290129340398', TOKEN)).toEqual([]);
+    answer(
+      'GET /102290129340398/subscribed_apps',
+      { body: { data: [], paging: { next: `${origin}/v25.0/102290129340398/subscribed_apps?after=QVFI` } } },
+      { body: fixture('2026/api/waba.subscribed_apps.get.json') },
+    );
+    expect(await sut.getSubscribedApps('102290129340398', TOKEN)).toHaveLength(1);
+  });
+
+  it('should fail a subscribed_apps answer with an entry it cannot read rather than call our app missing', async () => {
+    answer('GET /102290129340398/subscribed_apps', {
+      body: { data: [{ override_callback_uri: 'https://elsewhere.example/hook' }] },
+    });
+    const error = await sut.getSubscribedApps('102290129340398', TOKEN).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(MetaGatewayException);
+    expect((error as MetaGatewayException).code).toBe(MetaGatewayErrorCode.TRANSIENT);
   });
 
   it('should leave absent fields undefined (no owner_business_info, no MM status, no health_status)', async () => {

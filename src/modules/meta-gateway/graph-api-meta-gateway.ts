@@ -14,6 +14,7 @@ import {
   toWabaSnapshot,
 } from './graph-api.payloads';
 import { sendTemplate } from './graph-api.send';
+import { type GraphSubscribedApp, toSubscribedApp } from './graph-api.subscribed-apps';
 import { GraphApiTransport, graphId } from './graph-api.transport';
 import type {
   GraphBusiness,
@@ -38,6 +39,7 @@ import type {
   MultiReadResult,
   PhoneNumberSnapshot,
   SentMessage,
+  SubscribedApp,
   TemplateMessage,
   TokenInspection,
   WabaSnapshot,
@@ -202,6 +204,26 @@ export class GraphApiMetaGateway extends MetaGateway {
       businessObjectId: wabaId,
     });
     this.requireSuccess(body, `POST /${wabaId}/subscribed_apps`);
+  }
+
+  /**
+   * `GET /{waba-id}/subscribed_apps` (graph-api-2026.md §A.8) → `{"data":[{"whatsapp_business_api_data":
+   * {"id","link","name"},"override_callback_uri"?}]}`, `{"data":[]}` when no app is subscribed; a `paging`
+   * block is followed to its end (Meta may send one, §A.8 "tolerate"). Retried on TRANSIENT/RATE_LIMITED.
+   * Throws as getWaba, and TRANSIENT (unreadable) for an entry without an app id.
+   */
+  async getSubscribedApps(wabaId: string, token: string): Promise<SubscribedApp[]> {
+    const operation = `GET /${wabaId}/subscribed_apps`;
+    const apps: SubscribedApp[] = [];
+    await readAllPages<GraphSubscribedApp>(
+      this.transport,
+      { url: `/${graphId(wabaId)}/subscribed_apps`, params: {}, token, businessObjectId: wabaId },
+      operation,
+      (raw) => {
+        apps.push(this.transport.readable(toSubscribedApp(raw), operation));
+      },
+    );
+    return apps;
   }
 
   /**

@@ -4,6 +4,7 @@ import type {
   MultiReadResult,
   PhoneNumberSnapshot,
   SentMessage,
+  SubscribedApp,
   TemplateMessage,
   TokenInspection,
   WabaSnapshot,
@@ -58,6 +59,13 @@ export abstract class MetaGateway {
    * Throws AUTH_INVALID, PERMISSION_DENIED, NOT_FOUND, RATE_LIMITED, TRANSIENT, UNKNOWN.
    */
   abstract subscribeApp(wabaId: string, token: string): Promise<void>;
+
+  /**
+   * `GET /{waba-id}/subscribed_apps`, following `paging.next` if Meta sends it: the apps that get the
+   * WABA's webhooks, each with its `override_callback_uri`; empty when none is subscribed. Retried as a
+   * read. Same error classes as getWaba; TRANSIENT for an entry without an app id.
+   */
+  abstract getSubscribedApps(wabaId: string, token: string): Promise<SubscribedApp[]>;
 
   /**
    * `POST /{phone-number-id}/register` `{messaging_product: "whatsapp", pin}`. Not retried.

@@ -88,6 +88,15 @@ export interface PhoneNumberSnapshot {
   healthStatus?: HealthStatus | null;
 }
 
+/** One app subscribed to a WABA's webhooks (`GET /{waba}/subscribed_apps`, graph-api-2026.md §A.8). */
+export interface SubscribedApp {
+  /** `whatsapp_business_api_data.id`: the Meta app ID. */
+  appId: string;
+  name: string | null;
+  /** Where Meta delivers the WABA's webhooks instead of the app's callback; null without an override. */
+  overrideCallbackUri: string | null;
+}
+
 /** Template reference of a send. */
 export interface TemplateMessage {
   name: string;

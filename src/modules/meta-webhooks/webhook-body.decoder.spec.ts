@@ -54,6 +54,13 @@ describe(decodeWebhookBody.name, () => {
     expect(decodeWebhookBody(raw)).toEqual({ ok: false, reason });
   });
 
+  it.each([
+    ['an escaped backslash before u0000 (a literal backslash, no U+0000)', '{"a":"\\\\u0000"}', { a: '\\u0000' }],
+    ['escapes of other characters', '{"a":"caf\\u00e9 \\u0041"}', { a: 'café A' }],
+  ])('should accept %s', (_case, text, payload) => {
+    expect(decodeWebhookBody(Buffer.from(text))).toEqual({ ok: true, payload, text });
+  });
+
   it('should accept a surrogate pair (an emoji) written as escapes', () => {
     expect(decodeWebhookBody(Buffer.from('{"a":"\\ud83d\\ude00"}'))).toMatchObject({ ok: true, payload: { a: '😀' } });
   });

@@ -8,6 +8,15 @@ export type DecodedWebhookBody =
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * A JSON text whose parsed strings could hold U+0000 or a surrogate: only an escape can put them there (raw,
+ * U+0000 is not allowed in a JSON string and a surrogate is not valid UTF-8, which the fatal decoder refuses).
+ * A text without one (Meta's usual delivery) needs no walk of its parsed value; an escaped backslash before a
+ * `u` matches too, which only costs the walk.
+ */
+const ESCAPE_OF_UNSTORABLE = /\\u(?:0000|[dD][89a-fA-F])/;
+// Stateless between calls (each decode is whole, not streamed): one decoder serves every delivery.
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reads the bytes of a signed delivery (run only after the signature matched). A UTF-8 byte order mark is
@@ -20,7 +29,7 @@ export function decodeWebhookBody(raw: Buffer): DecodedWebhookBody {
   let text: string;
   try {
     // A UTF-16/32 byte order mark (FE FF, FF FE) is not valid UTF-8 either.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    text = UTF8_DECODER.decode(bytes);
   } catch {
     return { ok: false, reason: WebhookUnprocessableReason.NOT_UTF8 };
   }
@@ -37,7 +46,7 @@ export function decodeWebhookBody(raw: Buffer): DecodedWebhookBody {
     // Every Meta delivery is an object ({ object, entry }).
     return { ok: false, reason: WebhookUnprocessableReason.NOT_AN_OBJECT };
   }
-  const unstorable = findUnstorableString(payload);
+  const unstorable = ESCAPE_OF_UNSTORABLE.test(text) ? findUnstorableString(payload) : null;
   return unstorable ? { ok: false, reason: unstorable } : { ok: true, payload, text };
 }
 

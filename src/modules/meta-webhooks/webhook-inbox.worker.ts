@@ -55,6 +55,10 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
   private claiming: Promise<void> | null = null;
   /** Asked for work while a claim was in flight: claim again once it ends. */
   private wanted = false;
+  /** The last claim took all it asked for: rows may be left, so the next claim does not wait to gather. */
+  private backlogLeft = false;
+  /** Ends the gathering of stored deliveries during a burst (see WebhookIntakeLoad.claimDelayMs). */
+  private gatherTimer: NodeJS.Timeout | null = null;
   private poller: NodeJS.Timeout | null = null;
   private stopped = true;
 
@@ -85,6 +89,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
 
   /** Asks for work now (a delivery was just stored). */
   kick(): void {
+    this.intakeLoad.noteStored();
     this.fill();
   }
 
@@ -92,6 +97,8 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
    * Claims for the free lanes, in one statement: up to {@link WEBHOOK_BATCH_WABAS} WABAs per free lane, with
    * their backlogs, then split by WABA over the lanes. A lane that finishes asks again, so a backlog keeps
    * every lane busy with about one claim per finished batch, while an idle inbox costs one claim per poll.
+   * During an intake burst the claim waits (tens of milliseconds at most) until a batch's worth of deliveries
+   * were stored, unless the last claim left rows behind.
    */
   private fill(): void {
     if (this.stopped) {
@@ -105,6 +112,16 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
     if (free <= 0) {
       return;
     }
+    const delayMs = this.backlogLeft ? 0 : this.intakeLoad.claimDelayMs();
+    if (delayMs > 0) {
+      this.gatherTimer ??= setTimeout(() => {
+        this.gatherTimer = null;
+        this.fill();
+      }, delayMs);
+      return;
+    }
+    this.clearGatherTimer();
+    this.intakeLoad.noteClaim();
     this.wanted = false;
     this.claiming = this.claimAndStart(free)
       .catch((error: unknown) => {
@@ -114,6 +131,7 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       })
       .then((claimedAll) => {
         this.claiming = null;
+        this.backlogLeft = claimedAll;
         // Every free lane got a full batch (there may be more), or someone asked meanwhile: claim again.
         if (claimedAll || this.wanted) {
           this.fill();
@@ -150,9 +168,17 @@ export class WebhookInboxWorker implements OnApplicationBootstrap, BeforeApplica
       clearInterval(this.poller);
       this.poller = null;
     }
+    this.clearGatherTimer();
     // A claim in flight starts its lanes before it settles; then every lane is awaited.
     await this.claiming;
     await Promise.all([...this.lanes]);
+  }
+
+  private clearGatherTimer(): void {
+    if (this.gatherTimer) {
+      clearTimeout(this.gatherTimer);
+      this.gatherTimer = null;
+    }
   }
 
   /** Processes a lane's rows while a heartbeat renews their leases; notes the rows a renewal finds gone. */

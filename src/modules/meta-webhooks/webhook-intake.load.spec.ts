@@ -46,4 +46,48 @@ describe('WebhookIntakeLoad', () => {
 
     expect(load.processingLanes(12)).toBe(1);
   });
+
+  describe('claimDelayMs', () => {
+    const stored = (count: number) => {
+      for (let index = 0; index < count; index += 1) {
+        load.noteDelivery();
+        load.noteStored();
+        clock += 0.5;
+      }
+    };
+
+    it('should let the worker claim at once outside a burst', () => {
+      deliveries(5, 100);
+      load.noteStored();
+
+      expect(load.claimDelayMs()).toBe(0);
+    });
+
+    it('should let the worker gather during a burst until the first stored delivery waited 50 ms', () => {
+      deliveries(60, 1);
+      stored(10);
+      clock += 20;
+
+      expect(load.claimDelayMs()).toBe(25);
+      clock += 25;
+      expect(load.claimDelayMs()).toBe(0);
+    });
+
+    it("should let the worker claim at once during a burst once a batch's worth was stored", () => {
+      deliveries(60, 1);
+      stored(64);
+
+      expect(load.claimDelayMs()).toBe(0);
+    });
+
+    it('should gather anew after each claim', () => {
+      deliveries(60, 1);
+      stored(64);
+      load.noteClaim();
+
+      expect(load.claimDelayMs()).toBe(0); // nothing stored since the claim: nothing to wait for
+      stored(1);
+      expect(load.claimDelayMs()).toBe(49.5);
+    });
+  });
 });

@@ -38,8 +38,12 @@ export class SandboxController {
   @Post('wabas/:wabaId/events')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
-    summary: 'Change the simulated WABA at Meta (sign MM Lite terms, onboard, disable, reinstate, quality)',
-    description: 'The simulator changes its state and sends the matching signed webhook to this service.',
+    summary:
+      'Change the simulated WABA at Meta (sign MM Lite terms, onboard, disable, reinstate, quality, webhook subscription)',
+    description:
+      'The simulator changes its state and sends the matching signed webhook to this service. WEBHOOKS_UNSUBSCRIBED ' +
+      "removes the app's subscription and WEBHOOKS_OVERRIDDEN sets an override callback: Meta sends no webhook for " +
+      'either; the next re-sync round that checks the WABA finds it.',
   })
   @ApiAcceptedResponse({ description: 'The change was made; the webhook is on its way' })
   @ApiProblemResponses(

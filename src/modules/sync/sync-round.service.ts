@@ -11,6 +11,7 @@ import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gat
 import type { PhoneNumberSnapshot } from 'src/modules/meta-gateway/meta-gateway.types';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
+import { WabaWebhooksService } from 'src/modules/wabas/waba-webhooks.service';
 import type { ClaimedWaba, RoundScope, SyncClaim } from 'src/modules/wabas/waba-sync.types';
 
 import {
@@ -25,6 +26,7 @@ import { SyncRoundObserver } from './sync-round.observer';
 import { LimitedSyncRoundReads, readNumbers } from './sync-round.reads';
 import type { SyncRoundResult } from './sync-round.types';
 import { type Outcome, planTasks, RoundRun, type RoundTask } from './sync-round.run';
+import { checkDueWebhooks } from './sync-round.webhooks';
 import { type WabaReading, WabaSyncService } from './waba-sync.service';
 import type { Actor } from 'src/modules/organizations/actor';
 
@@ -67,6 +69,7 @@ export class SyncRoundService {
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly secrets: SecretBox,
     private readonly config: ConfigService<AllConfig, true>,
+    private readonly webhooks: WabaWebhooksService,
     // Metrics, when the metrics module is loaded.
     @Optional() private readonly observer?: SyncRoundObserver,
   ) {}
@@ -95,7 +98,8 @@ export class SyncRoundService {
     const startedAt = Date.now();
     const concurrency = this.config.get('scheduler.syncConcurrency', { infer: true });
     const leaseMs = this.leaseMs();
-    const gateway = new LimitedSyncRoundReads(this.meta, new ConcurrencyLimiter(concurrency));
+    const limiter = new ConcurrencyLimiter(concurrency);
+    const gateway = new LimitedSyncRoundReads(this.meta, limiter);
     const run = new RoundRun(
       requestedBy,
       () =>
@@ -115,16 +119,25 @@ export class SyncRoundService {
     } finally {
       await stopRenewing();
     }
+    const { metaCalls: webhooksCalls, ...webhooks } = await checkDueWebhooks(
+      this.webhooks,
+      scope.kind === 'due' ? scope.cutoff : new Date(),
+      limiter,
+      requestedBy,
+      this.logger,
+    );
 
     const result: SyncRoundResult = {
       wabas: run.counts.succeeded + run.counts.failed + run.counts.skipped,
       ...run.counts,
-      metaCalls: gateway.calls,
+      metaCalls: gateway.calls + webhooksCalls,
+      webhooks,
       durationMs: Date.now() - startedAt,
     };
     this.logger.log(
       `Sync round ended: scope=${scope.kind} by=${requestedBy} instance=${this.instanceId} wabas=${result.wabas} ` +
         `succeeded=${result.succeeded} failed=${result.failed} skipped=${result.skipped} lost=${run.lostCount} ` +
+        `webhooksChecked=${webhooks.checked} webhooksResubscribed=${webhooks.resubscribed} ` +
         `metaCalls=${result.metaCalls} durationMs=${result.durationMs}`,
     );
     this.observer?.recordRound(result, run.claimError !== null);

@@ -54,6 +54,10 @@ export function storedWaba(overrides: Partial<Waba> = {}): Waba {
     nextSyncAt: new Date('2026-01-15T12:00:00Z'),
     syncClaimedBy: null,
     syncClaimToken: null,
+    webhooksStatus: null,
+    webhooksOverrideUri: null,
+    webhooksCheckedAt: null,
+    webhooksNextCheckAt: null,
     ...overrides,
   } as Waba;
 }

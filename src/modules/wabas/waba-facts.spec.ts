@@ -13,6 +13,7 @@ function asOf(overrides: Partial<AsOf> = {}): AsOf {
     restrictionsAt: null,
     mmLiteTermsStatusAt: null,
     snapshotAt: null,
+    webhooksCheckedAt: null,
     ...overrides,
   };
 }

@@ -17,6 +17,8 @@ export const WABA_FACT_AS_OF = {
   accountReviewStatus: 'accountReviewStatusAt',
   restrictions: 'restrictionsAt',
   mmLiteTermsStatus: 'mmLiteTermsStatusAt',
+  /** Whether Meta delivers the WABA's webhooks to us (checks of subscribed_apps, successful subscriptions). */
+  webhooks: 'webhooksCheckedAt',
   /** Everything only reads report: name, Meta's status, health, MM Lite onboarding status… */
   snapshot: 'snapshotAt',
 } as const satisfies Record<string, keyof Waba>;

@@ -1,4 +1,8 @@
+import type { ConfigService } from '@nestjs/config';
+
+import type { AllConfig } from 'config/config.type';
 import type { Transactions } from 'src/common/events/transactions';
+import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import { Actors } from 'src/modules/organizations/actor';
@@ -13,11 +17,13 @@ import {
   SUBSCRIPTION_RETRY_BASE_MS,
   WEBHOOK_SUBSCRIPTION_LEASE_MS,
   WabaConnection,
+  WebhooksStatus,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
 import type { WabasService } from './wabas.service';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
+const CHECK_INTERVAL_MINUTES = 360;
 const CONTEXT: ChangeContext = { source: ChangeSource.API, actor: Actors.apiKey('key-1') };
 
 /** A WABA whose webhook subscription is due: never attempted, or failed `attempts` times. */
@@ -63,6 +69,7 @@ function setUp(...wabas: Waba[]) {
     repository,
     recorded.changes,
     transactions as unknown as Transactions,
+    { get: () => CHECK_INTERVAL_MINUTES } as unknown as ConfigService<AllConfig, true>,
   );
   return { sut, meta, transactions, claims, ...recorded };
 }
@@ -95,6 +102,21 @@ describe(WabaSubscriptionService.name, () => {
         nextSubscriptionAttemptAt: null,
       });
       expect(contexts).toEqual([CONTEXT]);
+    });
+
+    it('should record that Meta delivers to us as of the POST, plan the next check and audit a repair', async () => {
+      const waba = dueWaba('1001', { webhooksStatus: WebhooksStatus.MISSING });
+      const { sut, audited } = setUp(waba);
+
+      expect(await sut.subscribe('1001', 'business-token', CONTEXT)).toBe(true);
+
+      expect(waba).toMatchObject({
+        webhooksStatus: WebhooksStatus.SUBSCRIBED,
+        webhooksOverrideUri: null,
+        webhooksCheckedAt: NOW,
+        webhooksNextCheckAt: new Date(NOW.getTime() + CHECK_INTERVAL_MINUTES * 60_000),
+      });
+      expect(audited).toEqual([AuditEventType.WEBHOOKS_RESUBSCRIBED]);
     });
 
     it.each([

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 
+import type { AllConfig } from 'config/config.type';
 import { Transactions } from 'src/common/events/transactions';
 import { Actors } from 'src/modules/organizations/actor';
+import { AuditEventType } from 'src/modules/audit/audit.constants';
 import { ChangeSource, type ChangeContext } from 'src/modules/audit/change-context';
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
@@ -9,12 +12,15 @@ import { retryAt } from 'src/common/retry/backoff';
 import { describeFailure } from 'src/modules/meta-gateway/meta-failure.problem';
 
 import { WabaChanges } from './waba-changes';
+import { observeFact } from './waba-facts';
+import type { Waba } from './waba.entity';
 import { requireReauthorization } from './waba-transitions';
 import { WabaRepository } from './waba.repository';
 import { WabasService } from './wabas.service';
 import {
   SUBSCRIPTION_RETRY_BASE_MS,
   WEBHOOK_SUBSCRIPTION_LEASE_MS,
+  WebhooksStatus,
   WebhookSubscriptionStatus,
 } from './wabas.constants';
 
@@ -35,11 +41,22 @@ export class WabaSubscriptionService {
     private readonly repository: WabaRepository,
     private readonly changes: WabaChanges,
     private readonly transactions: Transactions,
+    private readonly config: ConfigService<AllConfig, true>,
   ) {}
 
-  /** Subscribes the app to the WABA's webhooks with `token`, then records the attempt on the WABA. */
-  async subscribe(wabaId: string, token: string, context: ChangeContext): Promise<void> {
+  /**
+   * Subscribes the app to the WABA's webhooks with `token`, then records the attempt on the WABA; true when
+   * Meta accepted it. The rounds check the subscription again at `nextCheckAt` (default: one
+   * WEBHOOKS_CHECK_INTERVAL_MINUTES after now).
+   */
+  async subscribe(
+    wabaId: string,
+    token: string,
+    context: ChangeContext,
+    { nextCheckAt }: { nextCheckAt?: Date } = {},
+  ): Promise<boolean> {
     let failure: unknown = null;
+    const sentAt = new Date();
     try {
       await this.meta.subscribeApp(wabaId, token);
     } catch (error) {
@@ -49,7 +66,8 @@ export class WabaSubscriptionService {
         `Subscribing the app to WABA ${wabaId} failed: ${described.classification} ${described.code ?? ''}`,
       );
     }
-    await this.recordSubscriptionAttempt(wabaId, failure, context);
+    await this.recordSubscriptionAttempt(wabaId, failure, sentAt, nextCheckAt ?? this.afterInterval(sentAt), context);
+    return failure === null;
   }
 
   /**
@@ -78,9 +96,16 @@ export class WabaSubscriptionService {
   /**
    * The outcome of one subscription attempt: SUBSCRIBED, or FAILED with Meta's error and, when worth it, the
    * next attempt's time; a rejected token also marks the connection REAUTH_REQUIRED. A failure that arrives
-   * after another attempt succeeded changes nothing.
+   * after another attempt succeeded changes nothing. A success also says where the webhooks go as of
+   * `sentAt` ({@link recordSubscribed}).
    */
-  private async recordSubscriptionAttempt(wabaId: string, failure: unknown, context: ChangeContext): Promise<void> {
+  private async recordSubscriptionAttempt(
+    wabaId: string,
+    failure: unknown,
+    sentAt: Date,
+    nextCheckAt: Date,
+    context: ChangeContext,
+  ): Promise<void> {
     const attemptedAt = new Date();
     await this.changes.applyOne(wabaId, context, (waba) => {
       if (failure === null) {
@@ -88,6 +113,7 @@ export class WabaSubscriptionService {
         waba.subscriptionStatus = WebhookSubscriptionStatus.SUBSCRIBED;
         waba.subscriptionError = null;
         waba.nextSubscriptionAttemptAt = null;
+        this.recordSubscribed(waba, sentAt, nextCheckAt, context);
         return true;
       }
       if (waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED) {
@@ -106,5 +132,33 @@ export class WabaSubscriptionService {
       }
       return true;
     });
+  }
+
+  /**
+   * Meta accepted `POST subscribed_apps`, which (without a body) also removes any override (§A.8): as of
+   * `sentAt` our app gets the WABA's webhooks, and the rounds check that again at `nextCheckAt`. Audited
+   * as WEBHOOKS_RESUBSCRIBED when a check had found the subscription missing or overridden.
+   */
+  private recordSubscribed(waba: Waba, sentAt: Date, nextCheckAt: Date, context: ChangeContext): void {
+    const before = { webhooks: waba.webhooksStatus, overrideUri: waba.webhooksOverrideUri };
+    const applied = observeFact(waba, 'webhooks', sentAt, () => {
+      waba.webhooksStatus = WebhooksStatus.SUBSCRIBED;
+      waba.webhooksOverrideUri = null;
+    });
+    if (!applied) {
+      return;
+    }
+    waba.webhooksNextCheckAt = nextCheckAt;
+    if (before.webhooks !== null && before.webhooks !== WebhooksStatus.SUBSCRIBED) {
+      this.changes.recordFieldChange(waba, context, AuditEventType.WEBHOOKS_RESUBSCRIBED, before, {
+        webhooks: WebhooksStatus.SUBSCRIBED,
+        overrideUri: null,
+      });
+    }
+  }
+
+  private afterInterval(from: Date): Date {
+    const intervalMinutes = this.config.get('scheduler.webhooksCheckIntervalMinutes', { infer: true });
+    return new Date(from.getTime() + intervalMinutes * 60_000);
   }
 }

@@ -5,7 +5,14 @@ import { TenantScoped } from 'src/common/database/tenant-filter';
 import { Organization } from 'src/modules/organizations/organization.entity';
 
 import { WabaRepository } from './waba.repository';
-import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
+import {
+  MmLiteStatus,
+  WabaBanState,
+  WabaConnection,
+  WabaStatus,
+  WebhooksStatus,
+  WebhookSubscriptionStatus,
+} from './wabas.constants';
 
 /**
  * A WhatsApp Business Account connected to an organization: Meta's fields as last seen, the signals the
@@ -19,6 +26,7 @@ import { MmLiteStatus, WabaBanState, WabaConnection, WabaStatus, WebhookSubscrip
 @Index({ properties: ['organization', 'status', 'wabaId'] })
 @Index({ properties: ['organization', 'mmLiteStatus', 'wabaId'] })
 @Index({ properties: ['nextSyncAt'] })
+@Index({ properties: ['webhooksNextCheckAt'] })
 export class Waba extends BaseEntity<
   | 'name'
   | 'status'
@@ -185,6 +193,29 @@ export class Waba extends BaseEntity<
 
   @Property({ default: 0 })
   subscriptionAttempts = 0;
+
+  // ---- webhook delivery (graph-api-2026.md §A.8): checked by the rounds every few rounds ----------
+  /** What the last look at `subscribed_apps` found (a check, or a subscription that succeeded); null: never. */
+  @Enum({ items: () => WebhooksStatus, nullable: true, nativeEnumName: 'webhooks_status' })
+  webhooksStatus: WebhooksStatus | null = null;
+
+  /** Where Meta delivers the WABA's webhooks instead of our callback (`override_callback_uri`), when OVERRIDDEN. */
+  @Property({ length: 512, nullable: true })
+  webhooksOverrideUri: string | null = null;
+
+  /**
+   * As of when `webhooksStatus` is known (the `webhooks` fact, waba-facts.ts): when the check that found it
+   * began, or the successful subscription was sent.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  webhooksCheckedAt: Date | null = null;
+
+  /**
+   * When a round checks the subscription next (WEBHOOKS_CHECK_INTERVAL_MINUTES after the last look), moved
+   * forward by a lease while a check runs; null while the subscription step itself is not done.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  webhooksNextCheckAt: Date | null = null;
 
   /** SHA-256 of the last Embedded Signup code used, so a replayed request is answered without Meta. */
   @Property({ length: 64, nullable: true })

@@ -12,7 +12,13 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/co
 import type { Waba } from './waba.entity';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
-import { type MmLiteStatus, WabaConnection, type WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
+import {
+  type MmLiteStatus,
+  WabaConnection,
+  type WabaStatus,
+  type WebhooksStatus,
+  WebhookSubscriptionStatus,
+} from './wabas.constants';
 
 /** Filters of the WABA list. */
 export interface WabaListQuery {
@@ -59,6 +65,9 @@ export type WabaDetailRow = WabaRowColumns & {
     | 'mmLiteTermsStatus'
     | 'mmLiteSetupStartedAt'
     | 'mmLiteLastCheckedAt'
+    | 'webhooksStatus'
+    | 'webhooksOverrideUri'
+    | 'webhooksCheckedAt'
     | 'createdAt'
     | 'updatedAt'
   >;
@@ -87,6 +96,9 @@ interface DetailRowColumns extends ListRowColumns {
   mm_lite_terms_status: string | null;
   mm_lite_setup_started_at: Date | string | null;
   mm_lite_last_checked_at: Date | string | null;
+  webhooks_status: WebhooksStatus | null;
+  webhooks_override_uri: string | null;
+  webhooks_checked_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -163,7 +175,8 @@ export class WabaRepository extends EntityRepository<Waba> {
       `SELECT ${LIST_COLUMNS},
               w.currency, w.timezone_id, w.account_review_status, w.business_verification_status,
               w.owner_business_id, w.health, w.mm_lite_meta_status, w.mm_lite_terms_status,
-              w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.created_at, w.updated_at
+              w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.webhooks_status, w.webhooks_override_uri,
+              w.webhooks_checked_at, w.created_at, w.updated_at
          FROM wabas w
         WHERE w.organization_id = ? AND w.waba_id = ?
         LIMIT 1`,
@@ -184,6 +197,9 @@ export class WabaRepository extends EntityRepository<Waba> {
       mmLiteTermsStatus: row.mm_lite_terms_status,
       mmLiteSetupStartedAt: toDate(row.mm_lite_setup_started_at),
       mmLiteLastCheckedAt: toDate(row.mm_lite_last_checked_at),
+      webhooksStatus: row.webhooks_status,
+      webhooksOverrideUri: row.webhooks_override_uri,
+      webhooksCheckedAt: toDate(row.webhooks_checked_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
     };

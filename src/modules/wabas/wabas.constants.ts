@@ -72,6 +72,19 @@ export enum WebhookSubscriptionStatus {
 }
 
 /**
+ * Whether Meta delivers the WABA's webhooks to this service, as the last check of `GET /{waba}/subscribed_apps`
+ * found it (graph-api-2026.md §A.8); null until a check or a subscription says.
+ */
+export enum WebhooksStatus {
+  /** Our app is subscribed, with no override or with one pointing at our own callback. */
+  SUBSCRIBED = 'SUBSCRIBED',
+  /** Our app is not among the WABA's subscribed apps: Meta sends its message webhooks nowhere we see. */
+  MISSING = 'MISSING',
+  /** Our app is subscribed, but an `override_callback_uri` elsewhere receives the WABA's webhooks. */
+  OVERRIDDEN = 'OVERRIDDEN',
+}
+
+/**
  * Meta's MM Lite values (graph-api-reference.md §5.2) that the column mapping, the panel and the webhooks
  * read: `marketing_messages_onboarding_status` of the WABA and the portfolio's terms status.
  */
@@ -107,3 +120,15 @@ export const WEBHOOK_SUBSCRIPTION_LEASE_MS = 60_000;
 
 /** First retry delay of a failed webhook subscription; doubles each attempt (as the number's registration). */
 export const SUBSCRIPTION_RETRY_BASE_MS = 30_000;
+
+/**
+ * WABAs one round claims at once for a webhooks check; each is then one `GET /{waba}/subscribed_apps` with its
+ * own token, at most the round's call concurrency at a time.
+ */
+export const WEBHOOKS_CHECK_CLAIM_BATCH_SIZE = 50;
+
+/**
+ * How long a claimed webhooks check holds the WABA before another instance may check it: longer than the
+ * read and a repair with their retries, so that only a dead instance's claim comes back.
+ */
+export const WEBHOOKS_CHECK_LEASE_MS = 60_000;

@@ -8,6 +8,8 @@ import { WabaAccountStateService } from './waba-account-state.service';
 import { WabaChanges } from './waba-changes';
 import { WabaSubscriptionService } from './waba-subscription.service';
 import { WabaSyncStateService } from './waba-sync-state.service';
+import { WabaWebhooksRepository } from './waba-webhooks.repository';
+import { WabaWebhooksService } from './waba-webhooks.service';
 import { Waba } from './waba.entity';
 import { WabasController } from './wabas.controller';
 import { WabasService } from './wabas.service';
@@ -19,7 +21,15 @@ import { WabasService } from './wabas.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Waba]), AuditModule, MetaGatewayModule],
   controllers: [WabasController],
-  providers: [WabasService, WabaAccountStateService, WabaSyncStateService, WabaSubscriptionService, WabaChanges],
-  exports: [WabasService, WabaAccountStateService, WabaSyncStateService, WabaSubscriptionService],
+  providers: [
+    WabasService,
+    WabaAccountStateService,
+    WabaSyncStateService,
+    WabaSubscriptionService,
+    WabaWebhooksService,
+    WabaWebhooksRepository,
+    WabaChanges,
+  ],
+  exports: [WabasService, WabaAccountStateService, WabaSyncStateService, WabaSubscriptionService, WabaWebhooksService],
 })
 export class WabasModule {}

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
 
 import { META_ID_MESSAGE, META_ID_PATTERN } from 'src/common/http/meta-id-param.dto';
 
@@ -10,6 +10,8 @@ export const SANDBOX_EVENT_TYPES = [
   'SCHEDULE_FOR_DISABLE',
   'REINSTATE',
   'QUALITY_CHANGED',
+  'WEBHOOKS_UNSUBSCRIBED',
+  'WEBHOOKS_OVERRIDDEN',
 ] as const;
 
 export type SandboxEventType = (typeof SANDBOX_EVENT_TYPES)[number];
@@ -32,4 +34,14 @@ export class SandboxEventDto {
   @IsString()
   @IsIn(['GREEN', 'YELLOW', 'RED'])
   qualityRating?: string;
+
+  /**
+   * WEBHOOKS_OVERRIDDEN: the URL that receives the WABA's webhooks instead (Meta's `override_callback_uri`,
+   * at most 200 characters). Default: a reserved `.example` address nothing answers at.
+   */
+  @ApiPropertyOptional({ example: 'https://my-waba-alternate-callback.com/webhook' })
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(200)
+  overrideCallbackUri?: string;
 }

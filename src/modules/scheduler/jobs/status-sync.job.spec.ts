@@ -10,7 +10,15 @@ import { STATUS_SYNC_JOB_NAME } from 'src/modules/scheduler/scheduler.constants'
 
 import { StatusSyncJob } from './status-sync.job';
 
-const RESULT: SyncRoundResult = { wabas: 2, succeeded: 2, failed: 0, skipped: 0, metaCalls: 2, durationMs: 5 };
+const RESULT: SyncRoundResult = {
+  wabas: 2,
+  succeeded: 2,
+  failed: 0,
+  skipped: 0,
+  metaCalls: 2,
+  webhooks: { checked: 0, missing: 0, overridden: 0, resubscribed: 0, failed: 0, skipped: 0 },
+  durationMs: 5,
+};
 
 function config(enabled: boolean): ConfigService<AllConfig, true> {
   const values: Record<string, unknown> = { 'scheduler.enabled': enabled, 'scheduler.syncIntervalMinutes': 15 };

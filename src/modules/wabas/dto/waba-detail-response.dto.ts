@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 
 import { WabaRowResponseDto } from './waba-response.dto';
 import type { WabaDetailRow } from 'src/modules/wabas/waba.repository';
+import { WebhooksStatus } from 'src/modules/wabas/wabas.constants';
 
 /** MM Lite state inside the WABA detail. */
 export class WabaMmLiteDto {
@@ -49,6 +50,23 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
   @ApiProperty({ type: WabaMmLiteDto })
   mmLite: WabaMmLiteDto;
 
+  /**
+   * Whether Meta delivers this WABA's webhooks to the platform, as the re-sync last found it in
+   * `subscribed_apps`: SUBSCRIBED; MISSING (the app's subscription was removed: no message or status
+   * webhooks arrive until it is made again, which the re-sync does on its own while the token is valid);
+   * OVERRIDDEN (another callback URL receives them, `webhooksOverrideUri`). Null until first checked.
+   */
+  @ApiProperty({ enum: WebhooksStatus, enumName: 'WebhooksStatus', nullable: true, example: 'SUBSCRIBED' })
+  webhooks: WebhooksStatus | null;
+
+  /** Where Meta delivers the WABA's webhooks instead (its `override_callback_uri`) when OVERRIDDEN; else null. */
+  @ApiProperty({ nullable: true, type: String, example: 'https://my-waba-alternate-callback.com/webhook' })
+  webhooksOverrideUri: string | null;
+
+  /** As of when `webhooks` is known (the check of `subscribed_apps`, or the subscription, that found it). */
+  @ApiProperty({ nullable: true, type: Date })
+  webhooksCheckedAt: Date | null;
+
   createdAt: Date;
 
   updatedAt: Date;
@@ -69,6 +87,9 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
         setupStartedAt: waba.mmLiteSetupStartedAt,
         lastCheckedAt: waba.mmLiteLastCheckedAt,
       },
+      webhooks: waba.webhooksStatus,
+      webhooksOverrideUri: waba.webhooksOverrideUri,
+      webhooksCheckedAt: waba.webhooksCheckedAt,
       createdAt: waba.createdAt,
       updatedAt: waba.updatedAt,
     };

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+
+import { Pool } from 'pg';
+
+import { SecretBox } from 'src/common/security/secret-box';
+import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
+import { benchScale, type BenchScale } from 'test/bench/bench-scale';
+import { seedScale } from 'test/bench/bench-seed';
+import { createOrganization, serviceEnv } from 'test/bench/bench-service';
+import { ensureBuild, Fleet } from 'test/bench/fleet';
+import { buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
+import { runProcessingBench } from 'test/bench/webhook-processing.bench';
+import { webhookLoad } from 'test/bench/load-runner';
+import { runWhenMain } from 'test/bench/standalone';
+import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
+import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
+
+const DELIVERIES = 2_000;
+const CONCURRENCY = 32;
+const BURSTS = 2;
+
+const out = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+const fmt = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/**
+ * `npx ts-node --transpile-only -r tsconfig-paths/register test/bench/webhooks.bench.ts`: the webhook phases of
+ * `npm run bench` alone, at full size (bursts of 2,000 signed deliveries at 32 connections, then a stored backlog
+ * of 2,000 changes), on one instance from dist/ over a small seed, printing the service's CPU time per delivery
+ * (the burst: intake plus the processing that runs beside it), per delivery made visible (burst and drain) and
+ * per change processed (the backlog alone), from /proc: figures that barely move with the machine's load,
+ * unlike the rates, which it prints too. With BENCH_SERVICE_CPU_PROF=<dir> the instance writes a CPU profile.
+ */
+async function main(): Promise<void> {
+  await ensureBuild((line) => out(`build: ${line}`));
+  const scale: BenchScale = { ...benchScale(true), organizations: 100, wabas: 12_000, benchOrganizationWabas: 100 };
+  const simulator = new MetaSimulator({
+    appId: TEST_APP_ID,
+    appSecret: TEST_APP_SECRET,
+    systemUserToken: TEST_SYSTEM_USER_TOKEN,
+    latencyMs: 0,
+  });
+  const simulatorUrl = await simulator.start(0);
+  const databaseUrl = await createTestDatabase();
+  const encryptionKey = randomBytes(32).toString('base64');
+  const pool = new Pool({ connectionString: databaseUrl, max: 20 });
+  let fleet: Fleet | null = null;
+  try {
+    fleet = await Fleet.start(1, serviceEnv(databaseUrl, simulatorUrl, encryptionKey, scale));
+    fleet.phase('seed');
+    const organization = await createOrganization(fleet.url, 'Bench');
+    const secrets = new SecretBox(encryptionKey);
+    const token = simulator.issueToken({ wabaIds: [] });
+    await seedScale(pool, scale, organization.id, secrets.seal(token), token, secrets.seal('000000'));
+    out(
+      `load average at start ${loadavg()
+        .map((load) => fmt(load, 2))
+        .join(' ')}`,
+    );
+
+    let seq = 200;
+    for (let burst = 1; burst <= BURSTS; burst += 1) {
+      const built = buildDeliveries(simulator, DELIVERIES, seq);
+      seq = built.nextSeq;
+      fleet.phase(`burst ${burst}`);
+      const claimsBefore = await fleet.inboxClaims();
+      const burstStart = monotonicMicros();
+      const intake = await webhookLoad(fleet.urls, built.deliveries, CONCURRENCY);
+      fleet.phase(`drain ${burst}`);
+      const drainStart = monotonicMicros();
+      await waitUntilDisabled(
+        pool,
+        built.deliveries.map((delivery) => delivery.wabaId),
+      );
+      const claimsAfter = await fleet.inboxClaims();
+      fleet.phase('idle');
+      // The windows on the clock V8's CPU profiles use (CLOCK_MONOTONIC, µs), to cut a profile to a phase.
+      out(`window burst ${burst}: ${burstStart}-${drainStart}; drain ${burst}: ${drainStart}-${monotonicMicros()}`);
+      const burstCpu = fleet.phaseFigures(`burst ${burst}`)?.cpuSeconds ?? 0;
+      const drainCpu = fleet.phaseFigures(`drain ${burst}`)?.cpuSeconds ?? 0;
+      out(
+        `burst ${burst}: ${fmt(intake.acceptedPerSecond)} accepted/s (${intake.rejected} rejected, p50 ` +
+          `${fmt(intake.p50Ms)} ms, p99 ${fmt(intake.p99Ms)} ms); service CPU ${fmt((burstCpu * 1e6) / DELIVERIES)} µs ` +
+          `per delivery during the burst, ${fmt(((burstCpu + drainCpu) * 1e6) / DELIVERIES)} µs per delivery until all visible; ` +
+          `${claimsAfter.claims - claimsBefore.claims} claims of ${fmt((claimsAfter.rows - claimsBefore.rows) / Math.max(1, claimsAfter.claims - claimsBefore.claims), 1)} rows on average until all visible`,
+      );
+    }
+
+    const { rows } = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM webhook_inbox WHERE status = 'DONE'",
+    );
+    out(`inbox rows DONE: ${rows[0].n}`);
+    const service = fleet;
+    const processingClaimsBefore = await fleet.inboxClaims();
+    fleet.phase('processing');
+    const processingStart = monotonicMicros();
+    const processing = await runProcessingBench(fleet.url, pool, simulator, {
+      firstSeq: seq + 100,
+      changes: DELIVERIES,
+      driverCallers: 12,
+      kick: () => void service.kickInbox(),
+    });
+    const processingClaims = await fleet.inboxClaims();
+    fleet.phase('idle');
+    out(`window processing: ${processingStart}-${monotonicMicros()}`);
+    const processingCpu = fleet.phaseFigures('processing')?.cpuSeconds ?? 0;
+    out(
+      `processing: ${fmt(processing.changesPerSecond)} changes/s (driver ${fmt(processing.driverChangesPerSecond)}/s), ` +
+        `probe visible after ${fmt(processing.probeVisibleMs)} ms; service CPU ` +
+        `${fmt((processingCpu * 1e6) / processing.changes)} µs per change (the driver baseline's time included, ` +
+        'when the service idles); ' +
+        `${processingClaims.claims - processingClaimsBefore.claims} claims of ` +
+        `${fmt((processingClaims.rows - processingClaimsBefore.rows) / Math.max(1, processingClaims.claims - processingClaimsBefore.claims), 1)} rows on average (polls included)`,
+    );
+    out(
+      `load average at end ${loadavg()
+        .map((load) => fmt(load, 2))
+        .join(' ')}`,
+    );
+  } finally {
+    await fleet?.stop();
+    await pool.end();
+    await simulator.stop();
+    await dropTestDatabase(databaseUrl).catch(() => undefined);
+  }
+}
+
+function monotonicMicros(): string {
+  return String(process.hrtime.bigint() / 1000n);
+}
+
+runWhenMain(module, main);
