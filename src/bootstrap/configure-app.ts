@@ -20,7 +20,7 @@ import {
   parseContentEncoding,
   parseContentType,
 } from 'src/common/http/json-body';
-import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
+import { JsonBodyGuard } from 'src/common/http/json-body.guard';
 import { capUnreadBodies } from 'src/common/http/unread-body';
 import { createValidationPipe } from 'src/common/http/validation';
 import { findConsoleBuild, serveConsole } from 'src/bootstrap/console';
@@ -110,9 +110,9 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
     '/webhooks/meta',
     createWebhookBodyReader({ appSecret: config.get('meta.appSecret', { infer: true }) }),
   );
-  // The API's bodies are read by an interceptor, after the guards: an unauthenticated request never has
-  // its body read, inflated or parsed.
-  app.useGlobalInterceptors(new JsonBodyInterceptor(bodyLimit));
+  // The API's bodies are read by a guard after the authentication guard (APP_GUARD, which runs first): an
+  // unauthenticated request never has its body read, inflated or parsed.
+  app.useGlobalGuards(new JsonBodyGuard(bodyLimit));
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

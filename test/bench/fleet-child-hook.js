@@ -10,6 +10,8 @@
  * - `kick-inbox`: what storing a delivery does (WebhookInboxWorker.kick()), for rows the harness stored
  *   with SQL; without it the worker still finds them at its next poll;
  * - `memory-usage`: process.memoryUsage() and the V8 new space's size, to tell where the RSS goes;
+ * - `heap-snapshot`: writes a heap snapshot (V8 collects garbage first) into `message.dir`, returns its path,
+ *   to tell what the live heap holds after a phase;
  * - `inbox-claims`: how many claims the inbox worker made so far and how many rows they took (counted from the
  *   first time it is asked), to tell how large the worker's batches were during a phase.
  * Nothing else of the service is touched.
@@ -37,6 +39,8 @@ const commands = {
     const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     return { ...usage, newSpace: newSpace ? newSpace.space_size : 0 };
   },
+  'heap-snapshot': async (message) =>
+    v8.writeHeapSnapshot(join(message.dir, `service-${process.pid}-${Date.now()}.heapsnapshot`)),
   'inbox-claims': async () => {
     if (!claimCounts) {
       const { WebhookInboxRepository } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.repository'));
@@ -66,7 +70,7 @@ process.on('message', (message) => {
     reply({ error: !app ? 'the application is not created yet' : `unknown command ${String(message.command)}` });
     return;
   }
-  command().then(
+  command(message).then(
     (result) => reply({ result }),
     (error) => reply({ error: error instanceof Error ? error.message : String(error) }),
   );

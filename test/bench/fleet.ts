@@ -74,9 +74,9 @@ export function residentMiB(pid: number): number | null {
 }
 
 /**
- * N instances of the service, each its own Node process started from the production build
- * (`node dist/src/main.js`, no ts-node) on one database, with the environment `env` (database, keys,
- * the simulator's URL…). The Meta simulator and the load generators stay in the bench process and reach
+ * N instances of the service, each its own Node process started from the production build as `npm start`
+ * starts it (`node <its heap flags> dist/src/main.js`, no ts-node) on one database, with the environment
+ * `env` (database, keys, the simulator's URL…). The Meta simulator and the load generators stay in the bench process and reach
  * the instances over HTTP. While running, the fleet samples every instance's VmRSS and keeps the peak per
  * named {@link phase}. Each instance also loads test/bench/fleet-child-hook.js, which lets the bench run
  * one periodic sync-round tick ({@link syncRound}) or kick the inbox worker ({@link kickInbox}) in it.
@@ -94,9 +94,19 @@ export class Fleet {
     this.timer.unref();
   }
 
-  /** Starts `count` instances in parallel and resolves once every one listens. */
-  static async start(count: number, env: Record<string, string>): Promise<Fleet> {
-    const started = await Promise.allSettled(Array.from({ length: count }, (_, index) => startInstance(index, env)));
+  /**
+   * Starts `count` instances in parallel and resolves once every one listens. Each runs with the Node flags
+   * of `npm start` ({@link startScriptNodeFlags}) unless `nodeFlags` replaces them (a paired measurement of
+   * the flags themselves).
+   */
+  static async start(
+    count: number,
+    env: Record<string, string>,
+    nodeFlags: readonly string[] = startScriptNodeFlags(),
+  ): Promise<Fleet> {
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, (_, index) => startInstance(index, env, nodeFlags)),
+    );
     const instances = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     const failed = started.find((outcome) => outcome.status === 'rejected');
     if (failed) {
@@ -157,6 +167,14 @@ export class Fleet {
   }
 
   /**
+   * Has each instance write a heap snapshot into `dir` (V8 collects garbage first, so it holds the live heap
+   * only); resolves with their paths. For telling what a phase leaves retained.
+   */
+  async heapSnapshots(dir: string): Promise<string[]> {
+    return Promise.all(this.instances.map((instance) => this.command<string>(instance, 'heap-snapshot', { dir })));
+  }
+
+  /**
    * Claims the inbox workers of all instances made, and the rows they took, since the first time this was
    * asked (the first call starts counting and answers zeros).
    */
@@ -176,7 +194,7 @@ export class Fleet {
     await Promise.all(this.instances.map((instance) => stopInstance(instance)));
   }
 
-  private command<T>(instance: FleetInstance, command: string): Promise<T> {
+  private command<T>(instance: FleetInstance, command: string, details: Record<string, string> = {}): Promise<T> {
     const id = this.nextCommandId++;
     return new Promise<T>((resolveCommand, reject) => {
       const timer = setTimeout(
@@ -201,7 +219,7 @@ export class Fleet {
       };
       instance.child.on('message', onMessage);
       instance.child.once('exit', onExit);
-      instance.child.send({ id, command });
+      instance.child.send({ ...details, id, command });
     });
   }
 
@@ -251,7 +269,32 @@ export class Fleet {
   }
 }
 
-async function startInstance(index: number, env: Record<string, string>): Promise<FleetInstance> {
+/**
+ * The Node flags `npm start` runs the service with (package.json's `start` script, `node <flags>
+ * dist/src/main.js`): the bench's instances must run as the service does, or their RSS would say nothing
+ * about it. Throws when the script has another shape, so that a change to it cannot silently part them.
+ */
+export function startScriptNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = manifest.scripts.start.trim().split(/\s+/);
+  const entry = words.at(-1);
+  if (
+    words[0] !== 'node' ||
+    entry !== 'dist/src/main.js' ||
+    words.slice(1, -1).some((word) => !word.startsWith('--'))
+  ) {
+    throw new Error(`package.json's start script is not "node [--flags] dist/src/main.js": ${manifest.scripts.start}`);
+  }
+  return words.slice(1, -1);
+}
+
+async function startInstance(
+  index: number,
+  env: Record<string, string>,
+  nodeFlags: readonly string[],
+): Promise<FleetInstance> {
   const port = await findFreePort();
   // BENCH_SERVICE_CPU_PROF=<dir>: each instance writes a V8 CPU profile there when it stops (the bench's own
   // profile would not show the service, which runs in these processes).
@@ -259,7 +302,13 @@ async function startInstance(index: number, env: Record<string, string>): Promis
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
   const child = spawn(
     process.execPath,
-    [...profile, '--require', resolve(__dirname, 'fleet-child-hook.js'), resolve(ROOT, 'dist', 'src', 'main.js')],
+    [
+      ...nodeFlags,
+      ...profile,
+      '--require',
+      resolve(__dirname, 'fleet-child-hook.js'),
+      resolve(ROOT, 'dist', 'src', 'main.js'),
+    ],
     {
       cwd: ROOT,
       env: {

@@ -9,7 +9,7 @@ import { WEBHOOK_BATCH_LANES, WEBHOOK_BATCH_WABAS } from 'src/modules/meta-webho
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
 import { mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
-import { cpuSeconds, ensureBuild, Fleet, type FleetPhaseFigures } from 'test/bench/fleet';
+import { cpuSeconds, ensureBuild, Fleet, type FleetPhaseFigures, startScriptNodeFlags } from 'test/bench/fleet';
 import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { MemorySampler } from 'test/bench/memory-sampler';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     const machine = await describeMachine(pool);
     out(`# WhatsApp Assets bench (${quick ? 'quick' : 'full'} mode)`);
     out(`machine: ${machine}`);
+    out(`service: node ${startScriptNodeFlags().join(' ')} dist/src/main.js (as \`npm start\` runs it)`);
 
     const organization = await createOrganization(fleet.url, 'Bench');
     const secrets = new SecretBox(encryptionKey);

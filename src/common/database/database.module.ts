@@ -6,9 +6,13 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from 'config/config.type';
 import { buildMikroOrmConfig } from 'config/mikro-orm.config';
 
+import { PoolContextIsolation } from './pool-context';
 import { QueryErrorBounds } from './query-error-bounds';
 
-/** MikroORM on PostgreSQL; entities come from each module's forFeature. Failed queries log no SQL. */
+/**
+ * MikroORM on PostgreSQL; entities come from each module's forFeature. Failed queries log no SQL; the
+ * connection pool keeps no caller's async context (and with it no request's EntityManager).
+ */
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
@@ -25,6 +29,6 @@ import { QueryErrorBounds } from './query-error-bounds';
       }),
     }),
   ],
-  providers: [QueryErrorBounds],
+  providers: [QueryErrorBounds, PoolContextIsolation],
 })
 export class DatabaseModule {}

@@ -1,8 +1,9 @@
-import { Body, Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
+import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 
@@ -16,6 +17,8 @@ import { SandboxService } from './sandbox.service';
 @ApiTags('Sandbox')
 @ApiBearerAuth()
 @UseGuards(SandboxOnlyGuard)
+// Its body is read once the sandbox guard has passed (see JsonBodyGuard), as before it.
+@UseInterceptors(JsonBodyInterceptor)
 @Controller('api/v1/sandbox')
 export class SandboxController {
   constructor(private readonly sandbox: SandboxService) {}
