@@ -10,4 +10,6 @@ export enum AuditEventType {
   PHONE_NUMBER_REGISTERED = 'PHONE_NUMBER_REGISTERED',
   /** A Meta-side WABA field outside the status columns changed (e.g. the account review decision). */
   WABA_UPDATED = 'WABA_UPDATED',
+  /** Meta reported a new account alert, or a new state of one (`account_alerts`): before/after the alert. */
+  ACCOUNT_ALERT_CHANGED = 'ACCOUNT_ALERT_CHANGED',
 }

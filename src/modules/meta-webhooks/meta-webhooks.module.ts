@@ -6,6 +6,7 @@ import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.modu
 import { SyncModule } from 'src/modules/sync/sync.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
+import { AccountAlertsHandler } from './handlers/account-alerts.handler';
 import { AccountUpdateHandler } from './handlers/account-update.handler';
 import { PhoneNumberUpdateHandler } from './handlers/phone-number-update.handler';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
@@ -37,6 +38,7 @@ import { WebhookIntakeLoad } from './webhook-intake.load';
     WebhookChangeDispatcher,
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
+    AccountAlertsHandler,
   ],
   exports: [MetaWebhooksService, WebhookInboxStatsService, WebhookInboxRetentionService],
 })

@@ -37,7 +37,7 @@ export type WabaListRow = WabaRowColumns & {
 /** The columns a list row and the detail share, but the time of the last sync. */
 type WabaRowColumns = Pick<
   Waba,
-  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'associatedNumbers'
+  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'associatedNumbers' | 'criticalAlert'
 >;
 
 /**
@@ -73,6 +73,7 @@ interface ListRowColumns {
   connection: WabaConnection;
   last_synced_at: Date | string | null;
   associated_numbers: number;
+  critical_alert: string | null;
 }
 
 /** The columns of the detail as the driver returns them. */
@@ -99,7 +100,7 @@ const RELEASE_SYNC_CLAIM =
   'sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()';
 
 const LIST_COLUMNS = `w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
-              w.associated_numbers`;
+              w.associated_numbers, w.critical_alert`;
 
 /**
  * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
@@ -403,6 +404,7 @@ function toListRow(row: ListRowColumns): WabaListRow {
     connection: row.connection,
     lastSyncedAt: timestampJson(row.last_synced_at),
     associatedNumbers: Number(row.associated_numbers),
+    criticalAlert: row.critical_alert,
   };
 }
 

@@ -9,6 +9,7 @@ import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators
 import { ListWabasQueryDto } from './dto/list-wabas-query.dto';
 import { WabaDetailResponseDto } from './dto/waba-detail-response.dto';
 import { WabaListResponseDto, WabaRowResponseDto } from './dto/waba-response.dto';
+import { WabaAlertsService } from './waba-alerts.service';
 import { WabasService } from './wabas.service';
 
 /** The WABA accounts page. */
@@ -16,7 +17,10 @@ import { WabasService } from './wabas.service';
 @ApiBearerAuth()
 @Controller('api/v1/wabas')
 export class WabasController {
-  constructor(private readonly wabas: WabasService) {}
+  constructor(
+    private readonly wabas: WabasService,
+    private readonly alerts: WabaAlertsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "List the organization's WABAs (WABA ID, name, status, MM Lite, associated numbers)" })
@@ -34,13 +38,14 @@ export class WabasController {
   }
 
   @Get(':wabaId')
-  @ApiOperation({ summary: 'One WABA with its Meta fields, health and MM Lite state' })
+  @ApiOperation({ summary: 'One WABA with its Meta fields, health, MM Lite state and account alerts' })
   @ApiOkResponse({ type: WabaDetailResponseDto })
   @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
   async get(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
-    return WabaDetailResponseDto.fromWaba(await this.wabas.detail(organizationId, params.wabaId));
+    const waba = await this.wabas.detail(organizationId, params.wabaId);
+    return WabaDetailResponseDto.fromWaba(waba, await this.alerts.alertsOf(organizationId, params.wabaId));
   }
 }

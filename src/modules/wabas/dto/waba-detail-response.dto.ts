@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { WabaAlertResponseDto } from './waba-alert-response.dto';
 import { WabaRowResponseDto } from './waba-response.dto';
 import type { WabaDetailRow } from 'src/modules/wabas/waba.repository';
+import type { WabaAlertView } from 'src/modules/wabas/waba-alerts.types';
 
 /** MM Lite state inside the WABA detail. */
 export class WabaMmLiteDto {
@@ -49,12 +51,16 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
   @ApiProperty({ type: WabaMmLiteDto })
   mmLite: WabaMmLiteDto;
 
+  /** Meta's account alerts (`account_alerts`) of the WABA and its numbers: ACTIVE ones first, then newest. */
+  @ApiProperty({ type: [WabaAlertResponseDto] })
+  alerts: WabaAlertResponseDto[];
+
   createdAt: Date;
 
   updatedAt: Date;
 
-  /** From the detail row (shaped by its query) or a WABA itself. */
-  static fromWaba(waba: Readonly<WabaDetailRow>): WabaDetailResponseDto {
+  /** From the detail row (shaped by its query) or a WABA itself, with its alerts. */
+  static fromWaba(waba: Readonly<WabaDetailRow>, alerts: readonly WabaAlertView[]): WabaDetailResponseDto {
     return {
       ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,
@@ -69,6 +75,7 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
         setupStartedAt: waba.mmLiteSetupStartedAt,
         lastCheckedAt: waba.mmLiteLastCheckedAt,
       },
+      alerts: alerts.map((alert) => WabaAlertResponseDto.fromView(alert)),
       createdAt: waba.createdAt,
       updatedAt: waba.updatedAt,
     };
