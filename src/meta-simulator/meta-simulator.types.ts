@@ -316,7 +316,8 @@ export type SimEventType =
   | 'NAME_APPROVED'
   | 'NAME_REJECTED'
   | 'ACCOUNT_REVIEW'
-  | 'CAPABILITY_UPDATE';
+  | 'CAPABILITY_UPDATE'
+  | 'ACCOUNT_ALERT';
 
 /** Optional parameters of an event; which ones apply depends on the event (see README). */
 export interface SimEventParams {
@@ -340,6 +341,11 @@ export interface SimEventParams {
   initiatedBy?: string;
   maxDailyConversationsPerBusiness?: string | number;
   maxPhoneNumbersPerWaba?: number;
+  /** ACCOUNT_ALERT: `alert_type` (default INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED) and overrides of its defaults. */
+  alertType?: string;
+  alertSeverity?: string;
+  alertStatus?: string;
+  alertDescription?: string;
   /** Skip the webhook (state change only). */
   silent?: boolean;
 }

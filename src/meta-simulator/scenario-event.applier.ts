@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 
+import { accountAlertValue } from './account-alert.scenario';
 import type { JsonObject, SimEventParams, SimEventType, SimPhoneNumber, SimWaba } from './meta-simulator.types';
 import type { SimulatorStateStore } from './simulator-state.store';
 
@@ -285,6 +286,8 @@ export class ScenarioEventApplier {
         value.max_phone_numbers_per_waba = params.maxPhoneNumbersPerWaba ?? 25;
         return this.single(this.config.build('business_capability_update', value, waba.id));
       }
+      case 'ACCOUNT_ALERT':
+        return this.single(this.config.build('account_alerts', accountAlertValue(this.state, waba, params), waba.id));
       default: {
         const unknown: never = type;
         throw new Error(`Unknown event type ${String(unknown)}`);
