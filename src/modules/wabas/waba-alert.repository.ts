@@ -26,9 +26,16 @@ export interface WabaAlertState {
 }
 
 /** Alerts shown on a WABA's detail at most: one per entity and type, so a handful in practice. */
-const DETAIL_ALERTS_LIMIT = 100;
+export const DETAIL_ALERTS_LIMIT = 100;
 
-interface AlertRowColumns {
+/**
+ * The order of the detail's alerts: ACTIVE first, then newest first (then a stable order). `a` is the alerts'
+ * table alias; the status is a constant, written into the text so that the statement keeps its parameters.
+ */
+export const DETAIL_ALERTS_ORDER = `(a.status = '${AlertStatus.ACTIVE}') DESC, a.occurred_at DESC, a.alert_type, a.entity_id`;
+
+/** The columns of an alert as a statement reads them (also inside the WABA detail's statement, as JSON). */
+export interface AlertRowColumns {
   alert_type: string;
   severity: string;
   status: string;
@@ -111,23 +118,28 @@ export class WabaAlertRepository extends EntityRepository<WabaAlert> {
          FROM waba_alerts a
          JOIN wabas w ON w.id = a.waba_id
         WHERE w.organization_id = ? AND w.waba_id = ? AND a.organization_id = ?
-        ORDER BY (a.status = ?) DESC, a.occurred_at DESC, a.alert_type, a.entity_id
+        ORDER BY ${DETAIL_ALERTS_ORDER}
         LIMIT ?`,
-      [organizationId, wabaId, organizationId, AlertStatus.ACTIVE, DETAIL_ALERTS_LIMIT],
+      [organizationId, wabaId, organizationId, DETAIL_ALERTS_LIMIT],
     );
-    return rows.map((row) => ({
-      type: row.alert_type,
-      severity: row.severity,
-      status: row.status,
-      description: row.description,
-      entityType: row.entity_type,
-      entityId: row.entity_id,
-      occurredAt: new Date(row.occurred_at),
-      receivedAt: new Date(row.received_at),
-    }));
+    return rows.map(toAlertView);
   }
 
   private sql<T>(query: string, params: unknown[]): Promise<T[]> {
     return boundRows<T>(this.getEntityManager(), query, params);
   }
+}
+
+/** An alert as read (a row, or an element of the detail's JSON array) as the detail shows it. */
+export function toAlertView(row: AlertRowColumns): WabaAlertView {
+  return {
+    type: row.alert_type,
+    severity: row.severity,
+    status: row.status,
+    description: row.description,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    occurredAt: new Date(row.occurred_at),
+    receivedAt: new Date(row.received_at),
+  };
 }

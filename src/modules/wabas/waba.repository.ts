@@ -10,6 +10,8 @@ import { timestampJson } from 'src/common/database/timestamp-text';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
+import { type AlertRowColumns, DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER, toAlertView } from './waba-alert.repository';
+import type { WabaAlertView } from './waba-alerts.types';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
 import { type MmLiteStatus, WabaConnection, type WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
@@ -61,7 +63,10 @@ export type WabaDetailRow = WabaRowColumns & {
     | 'mmLiteLastCheckedAt'
     | 'createdAt'
     | 'updatedAt'
-  >;
+  > & {
+    /** The WABA's account alerts, ACTIVE first, then newest first. */
+    alerts: WabaAlertView[];
+  };
 
 /** The columns of a list row as the driver returns them. */
 interface ListRowColumns {
@@ -90,6 +95,7 @@ interface DetailRowColumns extends ListRowColumns {
   mm_lite_last_checked_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  alerts: AlertRowColumns[] | string;
 }
 
 /**
@@ -164,7 +170,14 @@ export class WabaRepository extends EntityRepository<Waba> {
       `SELECT ${LIST_COLUMNS},
               w.currency, w.timezone_id, w.account_review_status, w.business_verification_status,
               w.owner_business_id, w.health, w.mm_lite_meta_status, w.mm_lite_terms_status,
-              w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.created_at, w.updated_at
+              w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.created_at, w.updated_at,
+              (SELECT coalesce(json_agg(a), '[]'::json)
+                 FROM (SELECT a.alert_type, a.severity, a.status, a.description, a.entity_type, a.entity_id,
+                              a.occurred_at, a.received_at
+                         FROM waba_alerts a
+                        WHERE a.waba_id = w.id
+                        ORDER BY ${DETAIL_ALERTS_ORDER}
+                        LIMIT ${DETAIL_ALERTS_LIMIT}) a) AS alerts
          FROM wabas w
         WHERE w.organization_id = ? AND w.waba_id = ?
         LIMIT 1`,
@@ -187,6 +200,10 @@ export class WabaRepository extends EntityRepository<Waba> {
       mmLiteLastCheckedAt: toDate(row.mm_lite_last_checked_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
+      // The alerts come with the row (one statement per request): json_agg keeps the subquery's order.
+      alerts: (typeof row.alerts === 'string' ? (JSON.parse(row.alerts) as AlertRowColumns[]) : row.alerts).map(
+        toAlertView,
+      ),
     };
   }
 

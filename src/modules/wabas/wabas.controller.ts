@@ -9,7 +9,6 @@ import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators
 import { ListWabasQueryDto } from './dto/list-wabas-query.dto';
 import { WabaDetailResponseDto } from './dto/waba-detail-response.dto';
 import { WabaListResponseDto, WabaRowResponseDto } from './dto/waba-response.dto';
-import { WabaAlertsService } from './waba-alerts.service';
 import { WabasService } from './wabas.service';
 
 /** The WABA accounts page. */
@@ -17,10 +16,7 @@ import { WabasService } from './wabas.service';
 @ApiBearerAuth()
 @Controller('api/v1/wabas')
 export class WabasController {
-  constructor(
-    private readonly wabas: WabasService,
-    private readonly alerts: WabaAlertsService,
-  ) {}
+  constructor(private readonly wabas: WabasService) {}
 
   @Get()
   @ApiOperation({ summary: "List the organization's WABAs (WABA ID, name, status, MM Lite, associated numbers)" })
@@ -46,6 +42,6 @@ export class WabasController {
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
     const waba = await this.wabas.detail(organizationId, params.wabaId);
-    return WabaDetailResponseDto.fromWaba(waba, await this.alerts.alertsOf(organizationId, params.wabaId));
+    return WabaDetailResponseDto.fromWaba(waba, waba.alerts);
   }
 }

@@ -60,7 +60,10 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
   updatedAt: Date;
 
   /** From the detail row (shaped by its query) or a WABA itself, with its alerts. */
-  static fromWaba(waba: Readonly<WabaDetailRow>, alerts: readonly WabaAlertView[]): WabaDetailResponseDto {
+  static fromWaba(
+    waba: Readonly<Omit<WabaDetailRow, 'alerts'>>,
+    alerts: readonly WabaAlertView[],
+  ): WabaDetailResponseDto {
     return {
       ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,

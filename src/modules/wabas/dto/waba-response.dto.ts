@@ -46,7 +46,7 @@ export class WabaRowResponseDto {
   lastSyncedAt: Date | string | null;
 
   /** From a list row (already shaped by the list query) or the WABA itself. */
-  static fromRow(row: Readonly<WabaListRow | WabaDetailRow>): WabaRowResponseDto {
+  static fromRow(row: Readonly<WabaListRow | Omit<WabaDetailRow, 'alerts'>>): WabaRowResponseDto {
     return {
       wabaId: row.wabaId,
       name: row.name,
