@@ -19,7 +19,7 @@ export class Migration20261204163715_waba_alerts extends Migration {
 
     this.addSql(`alter table "wabas" add column "critical_alert" varchar(64) null;`);
 
-    this.addSql(`alter type "audit_event_type" add value if not exists 'ACCOUNT_ALERT_CHANGED' after 'WABA_UPDATED';`);
+    this.addSql(`alter type "audit_event_type" add value if not exists 'ACCOUNT_ALERT_CHANGED';`);
   }
 
   override async down(): Promise<void> {
