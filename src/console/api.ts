@@ -25,7 +25,20 @@ export interface WabaRow {
   mmLiteStatus: MmLiteStatus;
   associatedNumbers: number;
   connection: 'CONNECTED' | 'REAUTH_REQUIRED';
+  /** The type of the newest ACTIVE CRITICAL account alert (a warning, not a status), or null. */
+  criticalAlert: string | null;
   lastSyncedAt: string | null;
+}
+
+/** An account alert Meta reported (`account_alerts`). */
+export interface WabaAlert {
+  type: string;
+  severity: string;
+  status: string;
+  description: string | null;
+  entityType: string;
+  entityId: string;
+  occurredAt: string;
 }
 
 export interface WabaDetail extends WabaRow {
@@ -41,8 +54,7 @@ export interface WabaDetail extends WabaRow {
     setupStartedAt: string | null;
     lastCheckedAt: string | null;
   };
-  /** Not in every answer: the contract lists it, the service may leave it out. */
-  alerts?: { type: string; severity: string; status: string; description: string; occurredAt: string }[];
+  alerts: WabaAlert[];
   webhooks: 'SUBSCRIBED' | 'MISSING' | 'OVERRIDDEN' | null;
   /** Where Meta delivers the WABA's webhooks instead, when OVERRIDDEN. */
   webhooksOverrideUri?: string | null;

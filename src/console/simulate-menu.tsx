@@ -18,6 +18,16 @@ const EVENTS = [
   { type: 'TEMPLATE_CATEGORY_CHANGED', label: 'Recategorise a template' },
 ] as const;
 
+/** Meta's `account_alerts` types; the first three are about the portfolio, the others about a number. */
+const ALERT_TYPES = [
+  { type: 'INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED', label: 'Limit increase deferred' },
+  { type: 'INCREASED_CAPABILITIES_ELIGIBILITY_FAILED', label: 'Limit increase denied (critical)' },
+  { type: 'INCREASED_CAPABILITIES_ELIGIBILITY_NEED_MORE_INFO', label: 'Limit increase needs ID verification' },
+  { type: 'OBA_APPROVED', label: 'OBA approved' },
+  { type: 'OBA_REJECTED', label: 'OBA rejected (critical)' },
+  { type: 'PROFILE_PICTURE_LOST', label: 'Profile picture lost' },
+] as const;
+
 /** The "Simulate Meta" menu of one WABA; each action changes the simulator and Meta's webhook follows. */
 export function SimulateMetaMenu({
   wabaId,
@@ -30,6 +40,7 @@ export function SimulateMetaMenu({
   const [done, setDone] = useState<string | null>(null);
   const [phone, setPhone] = useState('');
   const [quality, setQuality] = useState('YELLOW');
+  const [alertType, setAlertType] = useState<string>(ALERT_TYPES[0].type);
 
   const send = async (body: Record<string, string>, label: string) => {
     setError(null);
@@ -98,6 +109,33 @@ export function SimulateMetaMenu({
             </button>
           </form>
         ) : null}
+        <form
+          class="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const body: Record<string, string> = { type: 'ALERT', alertType };
+            if (phone && !alertType.startsWith('INCREASED_CAPABILITIES')) {
+              body.phoneNumberId = phone;
+            }
+            void send(body, 'Account alert raised');
+          }}
+        >
+          <label for={`sim-alert-${wabaId}`}>Alert</label>
+          <select
+            id={`sim-alert-${wabaId}`}
+            value={alertType}
+            onChange={(event) => setAlertType(event.currentTarget.value)}
+          >
+            {ALERT_TYPES.map((item) => (
+              <option key={item.type} value={item.type}>
+                {item.label}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="secondary">
+            Raise alert
+          </button>
+        </form>
         <Problem message={error} />
         {done ? (
           <p class="ok" role="status">

@@ -123,15 +123,27 @@ export function reasonSentence(reason: string): string {
   return REASONS[reason] ?? `Meta reports ${reason}.`;
 }
 
-/** The Status column: the green Active badge, Disabled with its reason, warnings, re-authorization. */
+/** An alert type as people read it: `OBA_REJECTED` → "OBA rejected". */
+export function alertLabel(type: string): string {
+  const words = type.toLowerCase().split('_');
+  const text = words.map((word) => (word === 'oba' ? 'OBA' : word)).join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The Status column: the green Active badge, Disabled with its reason, warnings (a status reason, or a
+ * CRITICAL account alert, which Meta raises without disabling the account), re-authorization.
+ */
 export function StatusBadge({
   status,
   statusReason,
   connection,
+  criticalAlert = null,
 }: {
   status: 'ACTIVE' | 'DISABLED';
   statusReason: string | null;
   connection: 'CONNECTED' | 'REAUTH_REQUIRED';
+  criticalAlert?: string | null;
 }): JSX.Element {
   return (
     <span class="badges">
@@ -153,6 +165,17 @@ export function StatusBadge({
             </>
           }
           tip={reasonSentence(statusReason)}
+        />
+      ) : null}
+      {criticalAlert ? (
+        <Tip
+          class="warning warning-alert"
+          label={
+            <>
+              <span aria-hidden="true">⚠</span> Meta alert
+            </>
+          }
+          tip={`Meta raised a critical alert: ${alertLabel(criticalAlert)} (${criticalAlert}). The account is not disabled; open it for Meta's explanation.`}
         />
       ) : null}
       {connection === 'REAUTH_REQUIRED' ? (

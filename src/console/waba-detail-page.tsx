@@ -2,11 +2,20 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
-import { call, messageOf, query, type AuditEvent, type Page, type PhoneNumber, type WabaDetail } from './api';
+import {
+  call,
+  messageOf,
+  query,
+  type AuditEvent,
+  type Page,
+  type PhoneNumber,
+  type WabaAlert,
+  type WabaDetail,
+} from './api';
 import type { Context } from './main';
 import { MmLitePanelDialog } from './mm-lite-panel';
 import { SimulateMetaMenu } from './simulate-menu';
-import { Link, MmLiteDot, Problem, StatusBadge, Time, useLive } from './ui';
+import { alertLabel, Link, MmLiteDot, Problem, StatusBadge, Time, useLive } from './ui';
 
 const SOURCES = ['API', 'WEBHOOK', 'SYNC'] as const;
 const SOURCE_HINTS: Record<(typeof SOURCES)[number], string> = {
@@ -99,7 +108,14 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
             <Field name="WABA ID" value={<span class="mono">{waba.wabaId}</span>} />
             <Field
               name="Status"
-              value={<StatusBadge status={waba.status} statusReason={waba.statusReason} connection={waba.connection} />}
+              value={
+                <StatusBadge
+                  status={waba.status}
+                  statusReason={waba.statusReason}
+                  connection={waba.connection}
+                  criticalAlert={waba.criticalAlert}
+                />
+              }
             />
             <Field name="MM Lite" value={<MmLiteDot status={waba.mmLiteStatus} />} />
             <Field name="Associated Numbers" value={waba.associatedNumbers} />
@@ -116,18 +132,7 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
         <section class="card" aria-labelledby="health-title">
           <h2 id="health-title">Health</h2>
           <Health health={waba.health} />
-          {waba.alerts && waba.alerts.length > 0 ? (
-            <>
-              <h3>Alerts</h3>
-              <ul class="alerts">
-                {waba.alerts.map((alert) => (
-                  <li key={`${alert.type}-${alert.occurredAt}`}>
-                    <strong>{alert.severity}</strong> {alert.description} (<Time iso={alert.occurredAt} />)
-                  </li>
-                ))}
-              </ul>
-            </>
-          ) : null}
+          <Alerts alerts={waba.alerts} numbers={numbers} />
         </section>
       </div>
       <section aria-labelledby="audit-title" class="audit">
@@ -261,6 +266,47 @@ function Health({ health }: { health: Record<string, unknown> | null }): JSX.Ele
           ))}
         </ul>
       ) : null}
+    </>
+  );
+}
+
+const ENTITY_NAMES: Record<string, string> = {
+  WABA: 'this account',
+  BUSINESS: 'the business portfolio',
+  CURRENT_STATUS_ID: 'the business profile of',
+};
+
+/** Meta's account alerts, active ones first (the API's order), each with what it is about. */
+function Alerts({ alerts, numbers }: { alerts: WabaAlert[]; numbers: PhoneNumber[] }): JSX.Element {
+  if (alerts.length === 0) {
+    return <p class="hint">Meta has raised no account alert.</p>;
+  }
+  const about = (alert: WabaAlert): string => {
+    const number = numbers.find((item) => item.phoneNumberId === alert.entityId)?.displayPhoneNumber;
+    if (alert.entityType === 'PHONE_NUMBER') {
+      return `number ${number ?? alert.entityId}`;
+    }
+    const name = ENTITY_NAMES[alert.entityType] ?? alert.entityType;
+    return alert.entityType === 'CURRENT_STATUS_ID' ? `${name} ${number ?? alert.entityId}` : name;
+  };
+  return (
+    <>
+      <h3 id="alerts-title">Alerts</h3>
+      <ul class="alerts" aria-labelledby="alerts-title">
+        {alerts.map((alert) => (
+          <li
+            key={`${alert.entityType}-${alert.entityId}-${alert.type}`}
+            class={`alert alert-${alert.severity.toLowerCase()}${alert.status === 'ACTIVE' ? '' : ' alert-over'}`}
+          >
+            <strong>{alert.severity}</strong> {alertLabel(alert.type)}
+            {alert.status === 'ACTIVE' ? '' : ' (over)'} — {about(alert)}
+            {alert.description ? <p class="hint">{alert.description}</p> : null}
+            <span class="hint">
+              <Time iso={alert.occurredAt} />
+            </span>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

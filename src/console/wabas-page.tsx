@@ -152,7 +152,12 @@ export function WabasPage({ context }: { context: Context }): JSX.Element {
                     <Link href={`/wabas/${waba.wabaId}`}>{waba.name}</Link>
                   </td>
                   <td data-label="Status">
-                    <StatusBadge status={waba.status} statusReason={waba.statusReason} connection={waba.connection} />
+                    <StatusBadge
+                      status={waba.status}
+                      statusReason={waba.statusReason}
+                      connection={waba.connection}
+                      criticalAlert={waba.criticalAlert}
+                    />
                   </td>
                   <td data-label="MM Lite">
                     <MmLiteDot status={waba.mmLiteStatus} />

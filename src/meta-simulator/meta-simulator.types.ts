@@ -345,7 +345,8 @@ export type SimEventType =
   | 'TEMPLATE_CATEGORY_PENDING'
   | 'TEMPLATE_CATEGORY_CHANGED'
   | 'TEMPLATE_QUALITY_CHANGED'
-  | 'TEMPLATE_COMPONENTS_CHANGED';
+  | 'TEMPLATE_COMPONENTS_CHANGED'
+  | 'ACCOUNT_ALERT';
 
 /** Optional parameters of an event; which ones apply depends on the event (see README). */
 export interface SimEventParams {
@@ -381,6 +382,11 @@ export interface SimEventParams {
   qualityScore?: string;
   /** TEMPLATE_COMPONENTS_CHANGED: the new body text. */
   bodyText?: string;
+  /** ACCOUNT_ALERT: `alert_type` (default INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED) and overrides of its defaults. */
+  alertType?: string;
+  alertSeverity?: string;
+  alertStatus?: string;
+  alertDescription?: string;
   /** Skip the webhook (state change only). */
   silent?: boolean;
 }

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 
+import { accountAlertValue } from './account-alert.scenario';
 import type { JsonObject, SimEventParams, SimEventType, SimPhoneNumber, SimWaba } from './meta-simulator.types';
 import { SIM_DEFAULT_OVERRIDE_CALLBACK_URI } from './meta-simulator.constants';
 import type { SimulatorStateStore } from './simulator-state.store';
@@ -323,6 +324,8 @@ export class ScenarioEventApplier {
         );
         return this.single(this.config.build(field, value, waba.id));
       }
+      case 'ACCOUNT_ALERT':
+        return this.single(this.config.build('account_alerts', accountAlertValue(this.state, waba, params), waba.id));
       default: {
         const unknown: never = type;
         throw new Error(`Unknown event type ${String(unknown)}`);

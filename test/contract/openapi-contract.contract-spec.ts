@@ -53,8 +53,6 @@ const NOT_SERVED_YET = new Set([
  * documented, so that it leaves this list and stays checked.
  */
 const KNOWN_GAPS = new Set([
-  // WabaDetail's alerts are not read from Meta yet.
-  'WabaDetail.alerts',
   // The send answers Meta's message ID and the channel, but no `id` of its own yet.
   'POST /api/v1/phone-numbers/{phoneNumberId}/marketing-messages 202 id',
 ]);

@@ -41,6 +41,7 @@ describe('WABA accounts list, detail and sync (e2e)', () => {
           [
             'associatedNumbers',
             'connection',
+            'criticalAlert',
             'lastSyncedAt',
             'mmLiteStatus',
             'name',

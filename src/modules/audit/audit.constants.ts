@@ -14,4 +14,6 @@ export enum AuditEventType {
   WEBHOOKS_CHANGED = 'WEBHOOKS_CHANGED',
   /** The app's webhook subscription, found missing, was made again. */
   WEBHOOKS_RESUBSCRIBED = 'WEBHOOKS_RESUBSCRIBED',
+  /** Meta reported a new account alert, or a new state of one (`account_alerts`): before/after the alert. */
+  ACCOUNT_ALERT_CHANGED = 'ACCOUNT_ALERT_CHANGED',
 }

@@ -7,6 +7,7 @@ import { SyncModule } from 'src/modules/sync/sync.module';
 import { TemplatesModule } from 'src/modules/templates/templates.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
+import { AccountAlertsHandler } from './handlers/account-alerts.handler';
 import { AccountUpdateHandler } from './handlers/account-update.handler';
 import { PhoneNumberUpdateHandler } from './handlers/phone-number-update.handler';
 import { TemplateUpdateHandler } from './handlers/template-update.handler';
@@ -47,6 +48,7 @@ import { WebhookIntakeLoad } from './webhook-intake.load';
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
     TemplateUpdateHandler,
+    AccountAlertsHandler,
   ],
   exports: [MetaWebhooksService, WebhookInboxStatsService, WebhookInboxRetentionService],
 })

@@ -12,6 +12,7 @@ import { PhoneNumberIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import type { Actor } from 'src/modules/organizations/actor';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
+import { WabaAlertsService } from 'src/modules/wabas/waba-alerts.service';
 
 import { ConnectPhoneNumberDto } from './dto/connect-phone-number.dto';
 import { ConnectResponseDto } from './dto/connect-response.dto';
@@ -31,6 +32,7 @@ export class PhoneNumbersController {
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly signup: EmbeddedSignupService,
     private readonly registration: RegistrationService,
+    private readonly alerts: WabaAlertsService,
   ) {}
 
   @Post()
@@ -66,7 +68,7 @@ export class PhoneNumbersController {
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return {
       phoneNumber: PhoneNumberResponseDto.fromEntity(result.phoneNumber),
-      waba: WabaDetailResponseDto.fromWaba(result.waba),
+      waba: WabaDetailResponseDto.fromWaba(result.waba, await this.alerts.alertsOf(organizationId, body.wabaId)),
     };
   }
 

@@ -44,7 +44,9 @@ export class SandboxService {
   /** Changes the simulated WABA (of the caller's organization) and lets the simulator send the webhook. */
   async applyEvent(organizationId: string, wabaId: string, event: SandboxEventDto): Promise<void> {
     await this.wabas.getForOrganization(organizationId, wabaId);
-    await this.control('POST', `/_sim/wabas/${encodeURIComponent(wabaId)}/events`, { ...event });
+    // The simulator names Meta's event after its webhook (account_alerts).
+    const body = event.type === 'ALERT' ? { ...event, type: 'ACCOUNT_ALERT' } : { ...event };
+    await this.control('POST', `/_sim/wabas/${encodeURIComponent(wabaId)}/events`, body);
   }
 
   private async control<T>(method: 'POST', path: string, body: Record<string, unknown>): Promise<T> {

@@ -11,6 +11,7 @@ import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentActor, CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 import type { Actor } from 'src/modules/organizations/actor';
 import { WabaDetailResponseDto } from 'src/modules/wabas/dto/waba-detail-response.dto';
+import { WabaAlertsService } from 'src/modules/wabas/waba-alerts.service';
 
 import { WabaSyncService } from './waba-sync.service';
 
@@ -19,7 +20,10 @@ import { WabaSyncService } from './waba-sync.service';
 @ApiBearerAuth()
 @Controller('api/v1/wabas')
 export class SyncController {
-  constructor(private readonly sync: WabaSyncService) {}
+  constructor(
+    private readonly sync: WabaSyncService,
+    private readonly alerts: WabaAlertsService,
+  ) {}
 
   @Post(':wabaId/sync')
   @HttpCode(HttpStatus.OK)
@@ -37,6 +41,6 @@ export class SyncController {
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
     const waba = await this.sync.syncNow(organizationId, params.wabaId, actor);
-    return WabaDetailResponseDto.fromWaba(waba);
+    return WabaDetailResponseDto.fromWaba(waba, await this.alerts.alertsOf(organizationId, params.wabaId));
   }
 }

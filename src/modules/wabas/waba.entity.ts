@@ -38,6 +38,7 @@ export class Waba extends BaseEntity<
   | 'nextSyncAt'
   | 'subscriptionAttempts'
   | 'associatedNumbers'
+  | 'criticalAlert'
 > {
   [EntityRepositoryType]?: WabaRepository;
 
@@ -150,6 +151,13 @@ export class Waba extends BaseEntity<
   /** As of when the fields only reads report are known (name, Meta status, health, MM Lite status…). */
   @Property({ type: 'timestamptz', nullable: true })
   snapshotAt: Date | null = null;
+
+  /**
+   * The type of the WABA's newest ACTIVE CRITICAL account alert (waba_alerts), null when none: kept with the
+   * alerts, in their transaction, so that the list shows the warning from its own row.
+   */
+  @Property({ length: 64, nullable: true })
+  criticalAlert: string | null = null;
 
   // ---- MM Lite ------------------------------------------------------------------------------
   /** `marketing_messages_onboarding_status` as Meta spells it. */

@@ -10,6 +10,8 @@ import { timestampJson } from 'src/common/database/timestamp-text';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
+import { type AlertRowColumns, DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER, toAlertView } from './waba-alert.repository';
+import type { WabaAlertView } from './waba-alerts.types';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
 import {
@@ -43,7 +45,7 @@ export type WabaListRow = WabaRowColumns & {
 /** The columns a list row and the detail share, but the time of the last sync. */
 type WabaRowColumns = Pick<
   Waba,
-  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'associatedNumbers'
+  'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'associatedNumbers' | 'criticalAlert'
 >;
 
 /**
@@ -70,7 +72,10 @@ export type WabaDetailRow = WabaRowColumns & {
     | 'webhooksCheckedAt'
     | 'createdAt'
     | 'updatedAt'
-  >;
+  > & {
+    /** The WABA's account alerts, ACTIVE first, then newest first. */
+    alerts: WabaAlertView[];
+  };
 
 /** The columns of a list row as the driver returns them. */
 interface ListRowColumns {
@@ -82,6 +87,7 @@ interface ListRowColumns {
   connection: WabaConnection;
   last_synced_at: Date | string | null;
   associated_numbers: number;
+  critical_alert: string | null;
 }
 
 /** The columns of the detail as the driver returns them. */
@@ -101,6 +107,7 @@ interface DetailRowColumns extends ListRowColumns {
   webhooks_checked_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  alerts: AlertRowColumns[] | string;
 }
 
 /**
@@ -111,7 +118,7 @@ const RELEASE_SYNC_CLAIM =
   'sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()';
 
 const LIST_COLUMNS = `w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
-              w.associated_numbers`;
+              w.associated_numbers, w.critical_alert`;
 
 /**
  * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
@@ -176,7 +183,14 @@ export class WabaRepository extends EntityRepository<Waba> {
               w.currency, w.timezone_id, w.account_review_status, w.business_verification_status,
               w.owner_business_id, w.health, w.mm_lite_meta_status, w.mm_lite_terms_status,
               w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.webhooks_status, w.webhooks_override_uri,
-              w.webhooks_checked_at, w.created_at, w.updated_at
+              w.webhooks_checked_at, w.created_at, w.updated_at,
+              (SELECT coalesce(json_agg(a), '[]'::json)
+                 FROM (SELECT a.alert_type, a.severity, a.status, a.description, a.entity_type, a.entity_id,
+                              a.occurred_at, a.received_at
+                         FROM waba_alerts a
+                        WHERE a.waba_id = w.id
+                        ORDER BY ${DETAIL_ALERTS_ORDER}
+                        LIMIT ${DETAIL_ALERTS_LIMIT}) a) AS alerts
          FROM wabas w
         WHERE w.organization_id = ? AND w.waba_id = ?
         LIMIT 1`,
@@ -202,6 +216,10 @@ export class WabaRepository extends EntityRepository<Waba> {
       webhooksCheckedAt: toDate(row.webhooks_checked_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
+      // The alerts come with the row (one statement per request): json_agg keeps the subquery's order.
+      alerts: (typeof row.alerts === 'string' ? (JSON.parse(row.alerts) as AlertRowColumns[]) : row.alerts).map(
+        toAlertView,
+      ),
     };
   }
 
@@ -413,6 +431,7 @@ function toListRow(row: ListRowColumns): WabaListRow {
     connection: row.connection,
     lastSyncedAt: timestampJson(row.last_synced_at),
     associatedNumbers: Number(row.associated_numbers),
+    criticalAlert: row.critical_alert,
   };
 }
 

@@ -34,13 +34,14 @@ export class WabasController {
   }
 
   @Get(':wabaId')
-  @ApiOperation({ summary: 'One WABA with its Meta fields, health and MM Lite state' })
+  @ApiOperation({ summary: 'One WABA with its Meta fields, health, MM Lite state and account alerts' })
   @ApiOkResponse({ type: WabaDetailResponseDto })
   @ApiProblemResponses(ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ...COMMON_KEY_ROUTE_PROBLEMS)
   async get(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
-    return WabaDetailResponseDto.fromWaba(await this.wabas.detail(organizationId, params.wabaId));
+    const waba = await this.wabas.detail(organizationId, params.wabaId);
+    return WabaDetailResponseDto.fromWaba(waba, waba.alerts);
   }
 }

@@ -7,6 +7,7 @@ import { WabasService } from 'src/modules/wabas/wabas.service';
 import { META_WEBHOOK_ACTOR, WebhookChangeOutcome } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.router';
 
+import { AccountAlertsHandler } from './account-alerts.handler';
 import { AccountUpdateHandler, accountUpdateReadsMeta, webhookOutcomeOf } from './account-update.handler';
 import { PhoneNumberUpdateHandler, phoneNumberUpdateReadsMeta } from './phone-number-update.handler';
 import { TEMPLATE_FIELDS, TemplateUpdateHandler } from './template-update.handler';
@@ -30,6 +31,7 @@ export class WebhookChangeDispatcher {
     private readonly accountUpdates: AccountUpdateHandler,
     private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
     private readonly templateUpdates: TemplateUpdateHandler,
+    private readonly accountAlerts: AccountAlertsHandler,
   ) {}
 
   /**
@@ -93,6 +95,8 @@ export class WebhookChangeDispatcher {
         return this.phoneNumberUpdates.handle(waba, change, delivery);
       case 'account_review_update':
         return this.applyReview(waba.wabaId, change, delivery);
+      case 'account_alerts':
+        return this.accountAlerts.handle(waba, change, delivery);
       case 'business_capability_update':
         // Limits are not stored as such; the re-read picks up whatever they changed on the WABA and numbers.
         await this.sync.syncInBackground(waba.wabaId, META_WEBHOOK_ACTOR, delivery.fence);

@@ -20,11 +20,22 @@ export const SANDBOX_EVENT_TYPES = [
   'TEMPLATE_CATEGORY_CHANGED',
   'TEMPLATE_QUALITY_CHANGED',
   'TEMPLATE_COMPONENTS_CHANGED',
+  'ALERT',
 ] as const;
 
 const TEMPLATE_CATEGORIES = ['MARKETING', 'UTILITY', 'AUTHENTICATION'] as const;
 
 export type SandboxEventType = (typeof SANDBOX_EVENT_TYPES)[number];
+
+/** The `alert_type`s Meta documents for `account_alerts` (graph-api-2026.md §A.5), which ALERT can raise. */
+export const SANDBOX_ALERT_TYPES = [
+  'INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED',
+  'INCREASED_CAPABILITIES_ELIGIBILITY_FAILED',
+  'INCREASED_CAPABILITIES_ELIGIBILITY_NEED_MORE_INFO',
+  'OBA_APPROVED',
+  'OBA_REJECTED',
+  'PROFILE_PICTURE_LOST',
+] as const;
 
 /** A change to make on the simulated Meta side; Meta's matching signed webhook follows. */
 export class SandboxEventDto {
@@ -32,7 +43,7 @@ export class SandboxEventDto {
   @IsIn(SANDBOX_EVENT_TYPES)
   type: SandboxEventType;
 
-  /** QUALITY_CHANGED: the number (default: the WABA's first). */
+  /** QUALITY_CHANGED, and ALERT of a number (OBA_*, PROFILE_PICTURE_LOST): the number (default: the WABA's first). */
   @ApiPropertyOptional()
   @IsOptional()
   @Matches(META_ID_PATTERN, { message: `phoneNumberId ${META_ID_MESSAGE}` })
@@ -78,4 +89,19 @@ export class SandboxEventDto {
   @IsOptional()
   @IsIn(['GREEN', 'YELLOW', 'RED'])
   qualityScore?: string;
+
+  /**
+   * ALERT: the alert Meta raises (default INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED); limit-increase alerts are
+   * about the business portfolio, the others about a number.
+   */
+  @ApiPropertyOptional({ enum: SANDBOX_ALERT_TYPES })
+  @IsOptional()
+  @IsIn(SANDBOX_ALERT_TYPES)
+  alertType?: string;
+
+  /** ALERT: ACTIVE, or NONE to report the alert over (default: as Meta sends that type). */
+  @ApiPropertyOptional({ enum: ['ACTIVE', 'NONE'] })
+  @IsOptional()
+  @IsIn(['ACTIVE', 'NONE'])
+  alertStatus?: string;
 }

@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { WabaAlertResponseDto } from './waba-alert-response.dto';
 import { WabaRowResponseDto } from './waba-response.dto';
 import type { WabaDetailRow } from 'src/modules/wabas/waba.repository';
 import { WebhooksStatus } from 'src/modules/wabas/wabas.constants';
+import type { WabaAlertView } from 'src/modules/wabas/waba-alerts.types';
 
 /** MM Lite state inside the WABA detail. */
 export class WabaMmLiteDto {
@@ -67,12 +69,19 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
   @ApiProperty({ nullable: true, type: Date })
   webhooksCheckedAt: Date | null;
 
+  /** Meta's account alerts (`account_alerts`) of the WABA and its numbers: ACTIVE ones first, then newest. */
+  @ApiProperty({ type: [WabaAlertResponseDto] })
+  alerts: WabaAlertResponseDto[];
+
   createdAt: Date;
 
   updatedAt: Date;
 
-  /** From the detail row (shaped by its query) or a WABA itself. */
-  static fromWaba(waba: Readonly<WabaDetailRow>): WabaDetailResponseDto {
+  /** From the detail row (shaped by its query) or a WABA itself, with its alerts. */
+  static fromWaba(
+    waba: Readonly<Omit<WabaDetailRow, 'alerts'>>,
+    alerts: readonly WabaAlertView[],
+  ): WabaDetailResponseDto {
     return {
       ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,
@@ -90,6 +99,7 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
       webhooks: waba.webhooksStatus,
       webhooksOverrideUri: waba.webhooksOverrideUri,
       webhooksCheckedAt: waba.webhooksCheckedAt,
+      alerts: alerts.map((alert) => WabaAlertResponseDto.fromView(alert)),
       createdAt: waba.createdAt,
       updatedAt: waba.updatedAt,
     };

@@ -33,12 +33,20 @@ export class WabaRowResponseDto {
   @ApiProperty({ enum: WabaConnection, enumName: 'WabaConnection' })
   connection: WabaConnection;
 
+  /**
+   * The type of the WABA's newest ACTIVE CRITICAL account alert (e.g. INCREASED_CAPABILITIES_ELIGIBILITY_FAILED),
+   * shown as a warning: Meta did not disable the account, so the status does not change. Null when none; the
+   * detail's `alerts` say more.
+   */
+  @ApiProperty({ nullable: true, type: String, example: null })
+  criticalAlert: string | null;
+
   /** Last successful read from Meta. */
   @ApiProperty({ nullable: true, type: Date })
   lastSyncedAt: Date | string | null;
 
   /** From a list row (already shaped by the list query) or the WABA itself. */
-  static fromRow(row: Readonly<WabaListRow | WabaDetailRow>): WabaRowResponseDto {
+  static fromRow(row: Readonly<WabaListRow | Omit<WabaDetailRow, 'alerts'>>): WabaRowResponseDto {
     return {
       wabaId: row.wabaId,
       name: row.name,
@@ -47,6 +55,7 @@ export class WabaRowResponseDto {
       mmLiteStatus: row.mmLiteStatus,
       associatedNumbers: row.associatedNumbers,
       connection: row.connection,
+      criticalAlert: row.criticalAlert,
       lastSyncedAt: row.lastSyncedAt,
     };
   }
