@@ -152,6 +152,21 @@ describe('Marketing template sends (e2e)', () => {
       expect(sut.simulator.sentMessages.filter((message) => message.to === id)).toHaveLength(1);
     });
 
+    it('should read a null next to the other recipient field as left out', async () => {
+      sut.simulator.clearRequests();
+      const id = bsuid();
+
+      const byBsuid = await send(mmLite.phoneNumberId, { to: null, recipient: id, template: TEMPLATE }).expect(202);
+      const byPhone = await send(mmLite.phoneNumberId, { to: recipient(), recipient: null, template: TEMPLATE }).expect(
+        202,
+      );
+
+      expect(byBsuid.body.recipientType).toBe('BSUID');
+      expect(byPhone.body.recipientType).toBe('PHONE_NUMBER');
+      expect(sendBodies()[0]).not.toHaveProperty('to');
+      expect(sendBodies()[1]).not.toHaveProperty('recipient');
+    });
+
     it('should send a parent BSUID exactly as given', async () => {
       sut.simulator.clearRequests();
 

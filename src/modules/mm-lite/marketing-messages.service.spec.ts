@@ -112,6 +112,14 @@ describe(MarketingMessagesService.name, () => {
     expect(meta.calls).toEqual([]);
   });
 
+  it('should read a null recipient field as left out', async () => {
+    const { sut, meta } = setUp();
+
+    await sut.send(ORG, PHONE_ID, { to: null, recipient: 'GB.1', template: INPUT.template }, ACTOR);
+
+    expect(meta.calls[0].args[1]).toEqual({ bsuid: 'GB.1' });
+  });
+
   it('should refuse an input with both recipients rather than let Meta drop the BSUID', async () => {
     const { sut, meta } = setUp();
 

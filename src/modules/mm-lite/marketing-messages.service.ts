@@ -24,9 +24,9 @@ export interface MarketingMessageInput {
    * E.164 destination with `+` (`+447700900123`), as the send DTO normalises it: Meta reads a number
    * without `+` as national to the sending number's country (graph-api-2026 §A.9).
    */
-  to?: string;
+  to?: string | null;
   /** A business-scoped user ID (`US.13491208655302741918`) as the send DTO validated it (§A.6). */
-  recipient?: string;
+  recipient?: string | null;
   template: TemplateMessage;
 }
 
@@ -151,11 +151,14 @@ export class MarketingMessagesService {
  * bug, refused here rather than sent, since Meta would let `to` win and drop the BSUID silently.
  */
 function addressOf(input: MarketingMessageInput): MessageRecipient {
-  if (input.to !== undefined && input.recipient === undefined) {
-    return { phone: input.to };
+  // JSON null counts as left out, as the DTO reads it.
+  const to = input.to ?? undefined;
+  const bsuid = input.recipient ?? undefined;
+  if (to !== undefined && bsuid === undefined) {
+    return { phone: to };
   }
-  if (input.recipient !== undefined && input.to === undefined) {
-    return { bsuid: input.recipient };
+  if (bsuid !== undefined && to === undefined) {
+    return { bsuid };
   }
   throw new Error('A marketing send needs exactly one of to and recipient');
 }
