@@ -113,11 +113,17 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** GET /api/v1/embedded-signup/config: what launching Embedded Signup v4 takes. */
 export interface SignupConfig {
   appId: string | null;
   configId: string | null;
   graphApiVersion: string;
   sandbox: boolean;
+  version: string;
+  responseType: string;
+  overrideDefaultResponseType: boolean;
+  extras: Record<string, unknown>;
+  sessionInfoType: string;
 }
 
 export interface Organization {

@@ -1,6 +1,7 @@
 /**
  * "Add phone number": Meta's Embedded Signup. With a real Meta app, Facebook's JavaScript SDK (v4 launch:
- * FB.login with the configuration id, the session info arriving as a `message` event); in sandbox mode a
+ * FB.login with the options GET /api/v1/embedded-signup/config gives, the session info arriving as a
+ * `message` event read by signup-session.ts); in sandbox mode a
  * stand-in popup backed by POST /api/v1/sandbox/embedded-signup. Either way the code, WABA and number then go
  * to POST /api/v1/phone-numbers, which connects them.
  */
@@ -8,6 +9,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 import { call, messageOf, type PhoneNumber, type SignupConfig, type WabaRow } from './api';
+import { readSessionInfo } from './signup-session';
 import { Problem, useModalDialog } from './ui';
 
 interface SignupResult {
@@ -192,37 +194,26 @@ function loadFacebookSdk(config: SignupConfig): Promise<FacebookSdk> {
   return sdk;
 }
 
-/** Runs Embedded Signup v4; resolves with the code and the session info's WABA and number. */
+/**
+ * Runs Embedded Signup as the service's config says (v4: the configuration decides the version and products,
+ * `extras` stays as given); resolves with the code and the session info's WABA and number.
+ */
 async function launchFacebookSignup(config: SignupConfig): Promise<SignupResult> {
   if (!config.appId || !config.configId) {
     throw new Error('Embedded Signup is not configured on this service (META_ES_CONFIG_ID is missing).');
   }
   const fb = await loadFacebookSdk(config);
-  let session: { wabaId: string; phoneNumberId: string; businessId?: string } | null = null;
+  let session: { wabaId: string; phoneNumberId: string | null; businessId: string | null } | null = null;
   let cancelled: string | null = null;
   const onMessage = (event: MessageEvent) => {
     if (!/(^|\.)facebook\.com$/.test(new URL(event.origin).hostname)) {
       return;
     }
-    let data: { type?: string; event?: string; data?: Record<string, string> };
-    try {
-      data = (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as typeof data;
-    } catch {
-      return;
-    }
-    if (data.type !== 'WA_EMBEDDED_SIGNUP') {
-      return;
-    }
-    if (data.event?.startsWith('FINISH') && data.data?.waba_id && data.data.phone_number_id) {
-      session = {
-        wabaId: data.data.waba_id,
-        phoneNumberId: data.data.phone_number_id,
-        businessId: data.data.business_id,
-      };
-    } else if (data.event === 'CANCEL' || data.event === 'ERROR') {
-      cancelled =
-        data.data?.error_message ??
-        `Embedded Signup was closed before it finished${data.data?.current_step ? ` (at ${data.data.current_step})` : ''}.`;
+    const info = readSessionInfo(event.data, config.sessionInfoType);
+    if (info?.kind === 'finished') {
+      session = info;
+    } else if (info?.kind === 'cancelled') {
+      cancelled = info.message;
     }
   };
   addEventListener('message', onMessage);
@@ -235,9 +226,9 @@ async function launchFacebookSignup(config: SignupConfig): Promise<SignupResult>
             : reject(new Error(cancelled ?? 'Embedded Signup was closed before it finished.')),
         {
           config_id: config.configId,
-          response_type: 'code',
-          override_default_response_type: true,
-          extras: { setup: {} },
+          response_type: config.responseType,
+          override_default_response_type: config.overrideDefaultResponseType,
+          extras: config.extras,
         },
       ),
     );
@@ -245,11 +236,22 @@ async function launchFacebookSignup(config: SignupConfig): Promise<SignupResult>
     for (let waited = 0; !session && waited < 3000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const info = session as { wabaId: string; phoneNumberId: string; businessId?: string } | null;
+    const info = session as { wabaId: string; phoneNumberId: string | null; businessId: string | null } | null;
     if (!info) {
       throw new Error(cancelled ?? 'Meta did not say which WABA and number were shared: run Add phone number again.');
     }
-    return { code, ...info };
+    if (!info.phoneNumberId) {
+      // v4 lets a customer finish with the WABA only (FINISH_ONLY_WABA): there is no number to connect yet.
+      throw new Error(
+        `Meta shared WABA ${info.wabaId} without a phone number. Add the number to that WABA, then run Add phone number again and pick it.`,
+      );
+    }
+    return {
+      code,
+      wabaId: info.wabaId,
+      phoneNumberId: info.phoneNumberId,
+      ...(info.businessId ? { businessId: info.businessId } : {}),
+    };
   } finally {
     removeEventListener('message', onMessage);
   }

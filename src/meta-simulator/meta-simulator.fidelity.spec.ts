@@ -437,7 +437,9 @@ describe('MetaSimulator fidelity (fixtures and official OpenAPI subset)', () => 
       sut.updateWaba(SIM_DEMO_IDS.wabaId, {
         marketingMessagesOnboardingStatus: 'ONBOARDED',
         disableMarketingMessagesOnCloudApi: true,
-        templates: [{ name: 'bid_promo', usesBidSpec: true }],
+        templates: [
+          { name: 'bid_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
+        ],
       });
       const template = { name: 'promo', language: { code: 'en_US' } };
       const cases: Array<[string, unknown, string]> = [
@@ -504,16 +506,22 @@ describe('MetaSimulator fidelity (fixtures and official OpenAPI subset)', () => 
         type: 'template',
         template,
       });
-      expect(shape(byPhone.json)).toEqual(shape(readFixture('api/mm.marketing_messages.send.phone.response.json')));
+      // 2026: `/marketing_messages` answers `message_status` with the id (graph-api-2026 §A.6).
+      expect(shape(byPhone.json)).toEqual(
+        shape(readFixture('2026/api/mm.marketing_messages.send.phone.accepted.response.json')),
+      );
       expect((byPhone.json as { contacts: Array<{ wa_id: string }> }).contacts[0].wa_id).toBe('16505551234');
       expect(validate('MarketingMessageResponsePayload', byPhone.json)).toBeNull();
-      const byBsuid = await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/marketing_messages`, {
-        messaging_product: 'whatsapp',
-        recipient: 'US.13491208655302741918',
-        type: 'template',
-        template,
+      const byBsuid = await post(
+        `/v25.0/${SIM_DEMO_IDS.phoneNumberId}/marketing_messages`,
+        readFixture('2026/api/mm.marketing_messages.send.request.bsuid.json'),
+      );
+      const bsuidFixture = readFixture<{ contacts: Json }>('api/mm.marketing_messages.send.bsuid.response.json');
+      expect(shape((byBsuid.json as { contacts: Json }).contacts)).toEqual(shape(bsuidFixture.contacts));
+      expect(byBsuid.json).toMatchObject({
+        contacts: [{ input: 'US.13491208655302741918', user_id: 'US.13491208655302741918' }],
+        messages: [{ id: expect.stringMatching(/^wamid\./), message_status: 'accepted' }],
       });
-      expect(shape(byBsuid.json)).toEqual(shape(readFixture('api/mm.marketing_messages.send.bsuid.response.json')));
       const cloud = await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/messages`, {
         messaging_product: 'whatsapp',
         to: '447700900123',
@@ -521,6 +529,58 @@ describe('MetaSimulator fidelity (fixtures and official OpenAPI subset)', () => 
         template,
       });
       expect(validate('MessageResponsePayload', cloud.json)).toBeNull();
+    });
+
+    it('should answer Cloud API sends by BSUID, and by phone and BSUID together, like the 2026 fixtures', async () => {
+      const template = { name: 'seasonal_sale_promo', language: { code: 'en_US' } };
+      const send = (recipient: Record<string, string>) =>
+        post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/messages`, {
+          messaging_product: 'whatsapp',
+          recipient_type: 'individual',
+          ...recipient,
+          type: 'template',
+          template,
+        });
+
+      const byBsuid = await send({ recipient: 'US.13491208655302741918' });
+      expect(shape(byBsuid.json)).toEqual(shape(readFixture('2026/api/messages.send.bsuid.response.json')));
+      expect(byBsuid.json).toMatchObject({ contacts: [{ user_id: 'US.13491208655302741918' }] });
+      expect(validate('MessageResponsePayload', byBsuid.json)).toBeNull();
+      // Both given: `to` wins, and the answer carries no `user_id`.
+      const both = await send({ to: '+16505551234', recipient: 'US.13491208655302741918' });
+      expect(shape(both.json)).toEqual(shape(readFixture('2026/api/messages.send.phone_and_bsuid.response.json')));
+      expect(sut.sentMessages.map((message) => message.to)).toEqual(['US.13491208655302741918', '+16505551234']);
+    });
+
+    it('should refuse what a BSUID or Cloud API cannot take exactly like the 2026 derived fixtures', async () => {
+      sut.updateWaba(SIM_DEMO_IDS.wabaId, {
+        templates: [
+          { name: 'login_code', category: 'AUTHENTICATION' },
+          { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
+        ],
+      });
+      const cases: Array<[Record<string, string>, string, string]> = [
+        [{ recipient: 'US.13491208655302741918' }, 'login_code', '2026/derived/error.131062_bsuid_auth_template.json'],
+        [{ to: '+447700900123' }, 'capped_promo', '2026/derived/error.131061_max_price_template_on_cloud_api.json'],
+      ];
+      for (const [recipient, name, fixturePath] of cases) {
+        const res = await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/messages`, {
+          messaging_product: 'whatsapp',
+          ...recipient,
+          type: 'template',
+          template: { name, language: { code: 'en_US' } },
+        });
+        expectGraphError(res, 400);
+        expect(withoutTrace(res.json)).toEqual(withoutTrace(readFixture(fixturePath)));
+      }
+      // The same authentication template still goes to a phone number.
+      const byPhone = await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/messages`, {
+        messaging_product: 'whatsapp',
+        to: '+447700900123',
+        type: 'template',
+        template: { name: 'login_code', language: { code: 'en_US' } },
+      });
+      expect(byPhone.status).toBe(200);
     });
 
     it('should answer the Intent API like the fixture and the spec', async () => {
@@ -653,6 +713,29 @@ describe('MetaSimulator fidelity (fixtures and official OpenAPI subset)', () => 
           errors: (valueOf(fixture).statuses as Array<{ errors: Json }>)[0].errors,
         }),
       ]);
+    });
+
+    it('should report a send to a BSUID by recipient_user_id, without a phone number, like the 2026 fixture', async () => {
+      sut.updateWaba(SIM_DEMO_IDS.wabaId, { marketingMessagesOnboardingStatus: 'ONBOARDED' });
+      await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/marketing_messages`, {
+        messaging_product: 'whatsapp',
+        recipient: 'GB.13491208655302741918',
+        type: 'template',
+        template: { name: 'promo', language: { code: 'en_US' } },
+      });
+      await sut.flushWebhooks();
+      const delivered = receiver.received
+        .map((item) => JSON.parse(item.body) as JsonObject)
+        .map((payload) => (valueOf(payload).statuses as JsonObject[])[0])
+        .find((status) => status.status === 'delivered');
+      const fixture = readFixture<JsonObject>('2026/webhooks/messages.status.delivered.sent_to_bsuid.json');
+      const documented = (valueOf(fixture).statuses as JsonObject[])[0];
+
+      expect(delivered).toMatchObject({ recipient_user_id: 'GB.13491208655302741918' });
+      expect(delivered).not.toHaveProperty('recipient_id');
+      // Parent BSUIDs exist only for portfolios enrolled together, which the simulator does not model.
+      const { recipient_parent_user_id: _parent, ...documentedWithoutParent } = documented;
+      expect(shape(delivered)).toEqual(shape(documentedWithoutParent));
     });
 
     it('should emit sent statuses like the fixtures for v23 (with pricing) and v24+ (minimal)', async () => {

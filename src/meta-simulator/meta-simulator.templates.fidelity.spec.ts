@@ -130,6 +130,22 @@ describe('MetaSimulator templates (fidelity, fixtures/2026)', () => {
       expect(Object.keys(node.message_templates.paging)).toEqual(['cursors']);
     });
 
+    it('should read a max price as optimization_spec like the 2026 example, and no longer know bid_spec', async () => {
+      const spec = { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 87000 } as const;
+      sut.updateWaba(WABA, { templates: [{ name: 'welcome_template', optimizationSpec: spec }] });
+      const fixture = readFixture<Record<string, Json>>('2026/api/template.get.optimization_spec.json');
+
+      const res = await get(`/v25.0/${WABA}/message_templates?fields=optimization_spec`);
+      const rows = (res.json as { data: Array<Record<string, Json>> }).data;
+      const capped = rows.filter((row) => row.optimization_spec !== undefined);
+
+      expect(capped).toHaveLength(1);
+      expect(Object.keys(capped[0]).sort()).toEqual(Object.keys(fixture).sort());
+      expect(capped[0].optimization_spec).toEqual(fixture.optimization_spec);
+      const old = await get(`/v25.0/${WABA}/message_templates?fields=name,bid_spec`);
+      expect((old.json as { error: { code: number } }).error.code).toBe(100);
+    });
+
     it('should refuse a field templates do not have with error 100', async () => {
       const res = await get(`/v25.0/${WABA}/message_templates?fields=name,bid_price`);
 

@@ -68,6 +68,14 @@ export interface SimBusiness {
   mmRequestId: string | null;
 }
 
+/** A template's max price as Meta reads it back (`GET /{TEMPLATE_ID}?fields=optimization_spec`). */
+export interface SimOptimizationSpec {
+  /** The only accepted strategy. */
+  bid_strategy: 'LOWEST_COST_WITH_BID_CAP';
+  /** Most per 1,000 deliveries, in the smallest unit of the WABA's currency (`5000` = USD 0.05 each). */
+  bid_amount: number;
+}
+
 /**
  * A message template of a WABA (graph-api-2026.md §A.1): what sends care about (category, review status,
  * ad-account sync) and what `GET /{waba}/message_templates` lists. Keyed by name in its WABA (one language).
@@ -94,8 +102,12 @@ export interface SimTemplate {
   bodyText: string;
   /** Unix seconds when the template finished syncing to the linked ad account; later than now → 134101. */
   syncedAt: number;
-  /** Template carries a `bid_spec` (max-price beta); BSUID recipients then fail with 131062. */
-  usesBidSpec: boolean;
+  /**
+   * The template's max price (`optimization_spec`, which replaced `bid_spec` on templates on 2026-06-18;
+   * graph-api-2026 §A.4.2), or null for the published rate card. A template with one cannot go to Cloud API
+   * `/messages` (131061) nor to a BSUID (131062).
+   */
+  optimizationSpec: SimOptimizationSpec | null;
 }
 
 /** A WhatsApp Business Account. */

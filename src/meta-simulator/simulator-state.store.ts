@@ -282,7 +282,7 @@ export class SimulatorStateStore {
         category,
         status,
         syncedAt: template.syncedAt ?? existing?.syncedAt ?? 0,
-        usesBidSpec: template.usesBidSpec ?? existing?.usesBidSpec ?? false,
+        optimizationSpec: template.optimizationSpec ?? existing?.optimizationSpec ?? null,
         id: template.id ?? existing?.id ?? this.newTemplateId(),
         language: template.language ?? existing?.language ?? 'en_US',
         previousCategory: template.previousCategory ?? existing?.previousCategory ?? null,

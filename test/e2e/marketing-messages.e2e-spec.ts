@@ -83,7 +83,12 @@ describe('Marketing template sends (e2e)', () => {
 
     const response = await send(mmLite.phoneNumberId, { to, template: TEMPLATE }).expect(202);
 
-    expect(response.body).toEqual({ messageId: expect.stringMatching(/^wamid\./), channel: 'MM_LITE' });
+    expect(response.body).toEqual({
+      messageId: expect.stringMatching(/^wamid\./),
+      channel: 'MM_LITE',
+      recipientType: 'PHONE_NUMBER',
+      recipient: { phone: to },
+    });
     expect(sendPaths()).toEqual([`/${mmLite.phoneNumberId}/marketing_messages`]);
     const call = sut.simulator.requests.find((entry) => entry.path.endsWith('/marketing_messages'));
     expect(call?.body).toMatchObject({
@@ -98,14 +103,205 @@ describe('Marketing template sends (e2e)', () => {
     sut.simulator.clearRequests();
     const components = [{ type: 'body', parameters: [{ type: 'text', text: '20%' }] }];
 
+    const to = recipient();
     const response = await send(cloud.phoneNumberId, {
-      to: recipient().slice(1),
+      to: to.slice(1),
       template: { ...TEMPLATE, components },
     }).expect(202);
 
-    expect(response.body).toEqual({ messageId: expect.stringMatching(/^wamid\./), channel: 'CLOUD_API' });
+    expect(response.body).toEqual({
+      messageId: expect.stringMatching(/^wamid\./),
+      channel: 'CLOUD_API',
+      recipientType: 'PHONE_NUMBER',
+      recipient: { phone: to },
+    });
     expect(sendPaths()).toEqual([`/${cloud.phoneNumberId}/messages`]);
     expect(sut.simulator.requests.at(-1)?.body).toMatchObject({ template: { components } });
+  });
+
+  describe('to a business-scoped user ID (recipient)', () => {
+    let bsuidSeq = 0;
+    // A fresh BSUID per send (outside the US region), so Meta's pair rate limit never interferes.
+    const bsuid = (): string => `GB.${13491208655302741918n + BigInt(bsuidSeq++)}`;
+
+    function sendBodies(): Array<Record<string, unknown>> {
+      return sut.simulator.requests
+        .filter((entry) => entry.method === 'POST' && /\/(marketing_)?messages$/.test(entry.path))
+        .map((entry) => entry.body as Record<string, unknown>);
+    }
+
+    it.each<[string, () => Connected, string, string]>([
+      ['MM Lite', () => mmLite, 'marketing_messages', 'MM_LITE'],
+      ['Cloud API', () => cloud, 'messages', 'CLOUD_API'],
+    ])('should send through %s with recipient and without to, and say so', async (_label, number, edge, channel) => {
+      sut.simulator.clearRequests();
+      const id = bsuid();
+
+      const response = await send(number().phoneNumberId, { recipient: id, template: TEMPLATE }).expect(202);
+
+      expect(response.body).toEqual({
+        messageId: expect.stringMatching(/^wamid\./),
+        channel,
+        recipientType: 'BSUID',
+        recipient: { bsuid: id },
+      });
+      expect(sendPaths()).toEqual([`/${number().phoneNumberId}/${edge}`]);
+      const [body] = sendBodies();
+      expect(body).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual', recipient: id });
+      expect(body).not.toHaveProperty('to');
+      expect(sut.simulator.sentMessages.filter((message) => message.to === id)).toHaveLength(1);
+    });
+
+    it('should read a null next to the other recipient field as left out', async () => {
+      sut.simulator.clearRequests();
+      const id = bsuid();
+
+      const byBsuid = await send(mmLite.phoneNumberId, { to: null, recipient: id, template: TEMPLATE }).expect(202);
+      const byPhone = await send(mmLite.phoneNumberId, { to: recipient(), recipient: null, template: TEMPLATE }).expect(
+        202,
+      );
+
+      expect(byBsuid.body.recipientType).toBe('BSUID');
+      expect(byPhone.body.recipientType).toBe('PHONE_NUMBER');
+      expect(sendBodies()[0]).not.toHaveProperty('to');
+      expect(sendBodies()[1]).not.toHaveProperty('recipient');
+    });
+
+    it('should send a parent BSUID exactly as given', async () => {
+      sut.simulator.clearRequests();
+
+      const response = await send(mmLite.phoneNumberId, {
+        recipient: 'GB.ENT.11815799212886844830',
+        template: TEMPLATE,
+      }).expect(202);
+
+      expect(response.body.recipient).toEqual({ bsuid: 'GB.ENT.11815799212886844830' });
+      expect(sendBodies()).toEqual([expect.objectContaining({ recipient: 'GB.ENT.11815799212886844830' })]);
+    });
+
+    it.each<[string, Record<string, unknown>, string, string]>([
+      [
+        'both to and recipient',
+        { to: '+447700900123', recipient: 'GB.13491208655302741918' },
+        'recipient',
+        'exactly one of to',
+      ],
+      ['neither to nor recipient', {}, 'to', 'to or recipient is required'],
+      ['a lower-case region', { recipient: 'gb.13491208655302741918' }, 'recipient', 'upper-case region'],
+      ['no region', { recipient: '13491208655302741918' }, 'recipient', 'phone number goes in to'],
+      ['symbols', { recipient: 'GB.1349-1208 655' }, 'recipient', 'letters and digits'],
+      ['too long an ID', { recipient: `GB.${'1'.repeat(129)}` }, 'recipient', '128'],
+      ['a JSON number', { recipient: 1349120865530274 }, 'recipient', 'must be a string'],
+    ])('should refuse %s with 400 naming %s, without calling Meta', async (_label, body, field, explanation) => {
+      sut.simulator.clearRequests();
+
+      const response = await send(mmLite.phoneNumberId, { ...body, template: TEMPLATE }).expect(400);
+
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field, message: expect.stringContaining(explanation) }],
+      });
+      expect(response.body.errors).toHaveLength(1);
+      expect(sut.simulator.requests).toHaveLength(0);
+    });
+
+    it('should refuse a BSUID of the US region with 422 MARKETING_REGION_RESTRICTED naming recipient, before Meta', async () => {
+      sut.simulator.clearRequests();
+
+      const response = await send(mmLite.phoneNumberId, {
+        recipient: 'US.13491208655302741918',
+        template: TEMPLATE,
+      }).expect(422);
+
+      expect(response.body).toMatchObject({
+        code: 'MARKETING_REGION_RESTRICTED',
+        region: 'US',
+        errors: [{ field: 'recipient', message: expect.stringContaining('US') }],
+      });
+      expect(sut.simulator.requests).toHaveLength(0);
+    });
+
+    it('should map Meta 131062 for a max-price template to 422 saying to use the phone number or another template', async () => {
+      sut.simulator.updateWaba(mmLite.wabaId, {
+        templates: [
+          { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
+        ],
+      });
+      const capped = { name: 'capped_promo', language: 'en_US' };
+
+      const response = await send(mmLite.phoneNumberId, { recipient: bsuid(), template: capped }).expect(422);
+
+      expect(response.body).toMatchObject({
+        code: 'RECIPIENT_TYPE_NOT_SUPPORTED',
+        metaCode: 131062,
+        errors: [{ field: 'recipient', message: expect.any(String) }],
+      });
+      expect(response.body.detail).toContain('phone number');
+      expect(response.body.detail).toContain('another template');
+      // The same template to a phone number goes through.
+      await send(mmLite.phoneNumberId, { to: recipient(), template: capped }).expect(202);
+    });
+
+    it('should map Meta 131062 for an authentication template on Cloud API the same way', async () => {
+      sut.simulator.updateWaba(cloud.wabaId, { templates: [{ name: 'login_code', category: 'AUTHENTICATION' }] });
+
+      const response = await send(cloud.phoneNumberId, {
+        recipient: bsuid(),
+        template: { name: 'login_code', language: 'en_US' },
+      }).expect(422);
+
+      expect(response.body).toMatchObject({ code: 'RECIPIENT_TYPE_NOT_SUPPORTED', metaCode: 131062 });
+    });
+
+    it('should map Meta 131061 (a max-price template on Cloud API) to 409 TEMPLATE_REQUIRES_MM_LITE', async () => {
+      sut.simulator.updateWaba(cloud.wabaId, {
+        templates: [
+          { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
+        ],
+      });
+
+      const response = await send(cloud.phoneNumberId, {
+        to: recipient(),
+        template: { name: 'capped_promo', language: 'en_US' },
+      }).expect(409);
+
+      expect(response.body).toMatchObject({
+        code: 'TEMPLATE_REQUIRES_MM_LITE',
+        metaCode: 131061,
+        errors: [{ field: 'template.name', message: expect.any(String) }],
+      });
+      expect(response.body.detail).toContain('MM_LITE');
+    });
+
+    it('should answer 504 SEND_OUTCOME_UNKNOWN for a BSUID send whose answer is lost, without sending it again', async () => {
+      sut.simulator.injectFault({
+        method: 'POST',
+        path: `/${mmLite.phoneNumberId}/marketing_messages`,
+        kind: 'accept_then_hang',
+        times: 1,
+      });
+      sut.simulator.clearRequests();
+      const id = bsuid();
+
+      const response = await send(mmLite.phoneNumberId, { recipient: id, template: TEMPLATE }).expect(504);
+
+      expect(response.body).toMatchObject({ code: 'SEND_OUTCOME_UNKNOWN', channel: 'MM_LITE' });
+      expect(sut.simulator.sentMessages.filter((message) => message.to === id)).toHaveLength(1);
+      expect(sendPaths()).toEqual([`/${mmLite.phoneNumberId}/marketing_messages`]);
+    });
+
+    it('should describe recipient, and that exactly one of to and recipient is taken, in the OpenAPI document', async () => {
+      const document = (await sut.http().get('/docs-json').expect(200)).body;
+      const schema = document.components.schemas.SendMarketingMessageDto;
+
+      expect(schema.required ?? []).not.toContain('to');
+      expect(schema.properties.recipient.type).toBe('string');
+      expect(schema.properties.recipient.description).toContain('US.13491208655302741918');
+      expect(schema.properties.recipient.description).toContain('131062');
+      expect(schema.properties.to.description).toContain('`recipient`');
+      expect(document.components.schemas.MarketingMessageResponseDto.properties.recipientType).toBeDefined();
+    });
   });
 
   it('should refuse a +1 US destination with 422 before any Graph call, with or without +', async () => {

@@ -2,6 +2,7 @@ import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type {
   ExchangedToken,
+  MessageRecipient,
   MmLiteTermsStatus,
   MultiReadResult,
   PhoneNumberSnapshot,
@@ -49,7 +50,7 @@ export class FakeMetaGateway extends MetaGateway {
   readonly sentMessages: Array<{
     channel: 'messages' | 'marketing_messages';
     phoneNumberId: string;
-    to: string;
+    recipient: MessageRecipient;
     template: TemplateMessage;
     messageId: string;
   }> = [];
@@ -221,23 +222,23 @@ export class FakeMetaGateway extends MetaGateway {
 
   sendTemplateMessage(
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
   ): Promise<SentMessage> {
-    return this.run('sendTemplateMessage', [phoneNumberId, to, template, token], () =>
-      this.recordSend('messages', phoneNumberId, to, template),
+    return this.run('sendTemplateMessage', [phoneNumberId, recipient, template, token], () =>
+      this.recordSend('messages', phoneNumberId, recipient, template),
     );
   }
 
   sendMarketingMessage(
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
   ): Promise<SentMessage> {
-    return this.run('sendMarketingMessage', [phoneNumberId, to, template, token], () =>
-      this.recordSend('marketing_messages', phoneNumberId, to, template),
+    return this.run('sendMarketingMessage', [phoneNumberId, recipient, template, token], () =>
+      this.recordSend('marketing_messages', phoneNumberId, recipient, template),
     );
   }
 
@@ -291,13 +292,13 @@ export class FakeMetaGateway extends MetaGateway {
   private recordSend(
     channel: 'messages' | 'marketing_messages',
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
   ): SentMessage {
     this.requirePhoneNumber(phoneNumberId);
     this.messageCounter += 1;
     const messageId = `wamid.fake-${this.messageCounter}`;
-    this.sentMessages.push({ channel, phoneNumberId, to, template, messageId });
+    this.sentMessages.push({ channel, phoneNumberId, recipient, template, messageId });
     return { messageId };
   }
 }

@@ -47,13 +47,24 @@ export enum ErrorCode {
   RECIPIENT_OPTED_OUT = 'RECIPIENT_OPTED_OUT',
   /** 422: MM Lite sends marketing templates only (134100); send utility/authentication ones via Cloud API. */
   TEMPLATE_NOT_MARKETING = 'TEMPLATE_NOT_MARKETING',
-  /** 422: this template cannot go to a business-scoped user ID (131062); send to the phone number. */
+  /**
+   * 422: this message cannot go to a business-scoped user ID (131062: a template with a max price, or a
+   * one-tap/zero-tap/copy-code authentication template); send to the phone number or use another template.
+   */
   RECIPIENT_TYPE_NOT_SUPPORTED = 'RECIPIENT_TYPE_NOT_SUPPORTED',
+  /**
+   * 409: the template has a max price (`optimization_spec`), which Cloud API refuses (131061); send it through
+   * MM Lite or use a template without one.
+   */
+  TEMPLATE_REQUIRES_MM_LITE = 'TEMPLATE_REQUIRES_MM_LITE',
   /** 409: marketing templates are disabled on Cloud API for the WABA (131063); send through MM Lite. */
   MARKETING_DISABLED_ON_CLOUD_API = 'MARKETING_DISABLED_ON_CLOUD_API',
   /** 409: the template is still syncing to MM Lite (134101); `Retry-After` says when to try again. */
   TEMPLATE_NOT_YET_SYNCED = 'TEMPLATE_NOT_YET_SYNCED',
-  /** 409: Meta refused the send because the WABA is restricted or locked (368, 131031). */
+  /**
+   * 409: Meta refused the send because the WABA is restricted or locked (368, 131031), or its messaging limit
+   * is enforced for template-category violations (131064).
+   */
   WABA_RESTRICTED = 'WABA_RESTRICTED',
   /** 429: the public API's own rate limit (requests per organization, failed authentications per address); `Retry-After` set. */
   RATE_LIMITED = 'RATE_LIMITED',
@@ -100,6 +111,7 @@ export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.RECIPIENT_OPTED_OUT]: 422,
   [ErrorCode.TEMPLATE_NOT_MARKETING]: 422,
   [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 422,
+  [ErrorCode.TEMPLATE_REQUIRES_MM_LITE]: 409,
   [ErrorCode.MARKETING_DISABLED_ON_CLOUD_API]: 409,
   [ErrorCode.TEMPLATE_NOT_YET_SYNCED]: 409,
   [ErrorCode.WABA_RESTRICTED]: 409,
@@ -136,6 +148,7 @@ export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.RECIPIENT_OPTED_OUT]: 'Recipient opted out of marketing',
   [ErrorCode.TEMPLATE_NOT_MARKETING]: 'Not a marketing template',
   [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 'Recipient type not supported',
+  [ErrorCode.TEMPLATE_REQUIRES_MM_LITE]: 'Template requires MM Lite',
   [ErrorCode.MARKETING_DISABLED_ON_CLOUD_API]: 'Marketing disabled on Cloud API',
   [ErrorCode.TEMPLATE_NOT_YET_SYNCED]: 'Template not yet synced',
   [ErrorCode.WABA_RESTRICTED]: 'WABA restricted',

@@ -36,6 +36,8 @@ export interface AcceptedSend {
   wamid: string;
   /** `wa_id` digits for a phone-number recipient, else the BSUID as given. */
   recipientId: string;
+  /** Sent to a BSUID (`recipient`): statuses then carry `recipient_user_id`, not the unknown phone (§A.6). */
+  bsuid?: boolean;
   template: SimTemplate | null;
   /** Billed category (`marketing`, `marketing_lite`, `utility`, `service`…). */
   category: string;
@@ -60,15 +62,16 @@ export class MessageStatusEmitter {
     }
     const marketing = send.template?.category === 'MARKETING';
     let outcome = this.state.recipients.get(send.recipientId);
-    // Marketing templates to US (+1) numbers are not delivered since 2025-04-01 (§5.7).
-    if (marketing && outcome === undefined && /^1\d{10}$/.test(send.recipientId)) {
+    // Marketing templates to US (+1) numbers, and to users of the US region known by BSUID, are not delivered
+    // since 2025-04-01 (§5.7).
+    if (marketing && outcome === undefined && /^(1\d{10}$|US\.)/.test(send.recipientId)) {
       outcome = 'per_user_limit';
     }
     const status: JsonObject = {
       id: send.wamid,
       status: 'sent',
       timestamp: String(Math.floor(this.config.now().getTime() / 1000)),
-      recipient_id: send.recipientId,
+      ...(send.bsuid ? { recipient_user_id: send.recipientId } : { recipient_id: send.recipientId }),
     };
     if (outcome && outcome !== 'delivered' && marketing) {
       const failure = ASYNC_FAILURES[outcome];

@@ -46,8 +46,9 @@ export class MessagesRoute {
     const nowSeconds = Math.floor(this.config.now().getTime() / 1000);
     this.assertWabaMaySend(waba, nowSeconds);
     const to = asString(params.to);
-    const recipient = asString(params.recipient);
-    if (!to && !(endpoint === 'marketing_messages' && recipient)) {
+    // Both edges take a BSUID as `recipient` instead of `to`; when both are given `to` wins (§A.6).
+    const recipient = to ? undefined : asString(params.recipient);
+    if (!to && !recipient) {
       throw new GraphApiError({ code: 100, httpStatus: 400, message: 'The parameter to is required.' });
     }
     const type = asString(params.type) ?? 'text';
@@ -57,19 +58,10 @@ export class MessagesRoute {
     const template = type === 'template' ? this.resolveTemplate(waba, params.template) : null;
     let category = template ? template.category.toLowerCase() : 'service';
     if (endpoint === 'marketing_messages' && template) {
-      category = this.marketingCategory(waba, template, params, { to, recipient, nowSeconds }) ?? category;
+      category = this.marketingCategory(waba, template, params, { recipient, nowSeconds }) ?? category;
     }
-    if (
-      endpoint === 'messages' &&
-      template?.category === 'MARKETING' &&
-      waba.disableMarketingMessagesOnCloudApi &&
-      waba.marketingMessagesOnboardingStatus === 'ONBOARDED'
-    ) {
-      throw GraphApiError.whatsapp(
-        131063,
-        'Marketing templates disabled for Cloud API',
-        'Your template is categorized as Marketing, but marketing templates are currently disabled for your Cloud API configuration. To send this template, use the Marketing Messages API for WhatsApp or enable marketing templates on Cloud API by turning off disable_marketing_messages_on_cloud_api.',
-      );
+    if (endpoint === 'messages' && template) {
+      this.assertCloudApiTemplate(waba, template, recipient);
     }
     const target = to ?? recipient ?? '';
     this.takeRateLimits(phone, target);
@@ -84,17 +76,56 @@ export class MessagesRoute {
       category,
       at: this.config.now().toISOString(),
     });
+    // `contacts[0]` echoes the input, with `wa_id` for a phone send and `user_id` for a BSUID send (§A.6).
     const contact: JsonObject = to ? { input: to, wa_id: digits(to) } : { input: target, user_id: target };
     this.statuses.schedule(req.version, {
       waba,
       phone,
       wamid,
       recipientId: to ? digits(to) : target,
+      bsuid: !to,
       template,
       category,
       callbackData: asString(params.biz_opaque_callback_data),
     });
-    return { messaging_product: 'whatsapp', contacts: [contact], messages: [{ id: wamid }] };
+    // `/marketing_messages` adds `message_status` to the accepted message (§A.6 response).
+    const message: JsonObject =
+      endpoint === 'marketing_messages' ? { id: wamid, message_status: 'accepted' } : { id: wamid };
+    return { messaging_product: 'whatsapp', contacts: [contact], messages: [message] };
+  }
+
+  /**
+   * The Cloud API checks of a template on `/messages`: a template with a max price only goes through the
+   * Marketing Messages API (131061, §A.4.5); a BSUID cannot receive an authentication template (its OTP
+   * button is one-tap, zero-tap or copy-code) nor a max-price one (131062, §A.6); marketing templates may be
+   * switched off on Cloud API for an onboarded WABA (131063, §5.6).
+   */
+  private assertCloudApiTemplate(waba: SimWaba, template: SimTemplate, recipient: string | undefined): void {
+    if (template.optimizationSpec) {
+      throw GraphApiError.whatsapp(
+        131061,
+        'Marketing templates with max price are not supported by Cloud API',
+        'This template carries a max price; send it through the Marketing Messages API (/marketing_messages) instead.',
+      );
+    }
+    if (recipient && template.category === 'AUTHENTICATION') {
+      throw GraphApiError.whatsapp(
+        131062,
+        'Business-scoped User ID (BSUID) recipients are not supported for this message.',
+        'One-tap, zero-tap and copy-code authentication templates need a phone number recipient.',
+      );
+    }
+    if (
+      template.category === 'MARKETING' &&
+      waba.disableMarketingMessagesOnCloudApi &&
+      waba.marketingMessagesOnboardingStatus === 'ONBOARDED'
+    ) {
+      throw GraphApiError.whatsapp(
+        131063,
+        'Marketing templates disabled for Cloud API',
+        'Your template is categorized as Marketing, but marketing templates are currently disabled for your Cloud API configuration. To send this template, use the Marketing Messages API for WhatsApp or enable marketing templates on Cloud API by turning off disable_marketing_messages_on_cloud_api.',
+      );
+    }
   }
 
   /** A disabled WABA cannot send at all (368); an active messaging restriction blocks sends (131031). */
@@ -120,7 +151,7 @@ export class MessagesRoute {
     waba: SimWaba,
     template: SimTemplate,
     params: JsonObject,
-    send: { to: string | undefined; recipient: string | undefined; nowSeconds: number },
+    send: { recipient: string | undefined; nowSeconds: number },
   ): string | undefined {
     if (template.category !== 'MARKETING') {
       throw GraphApiError.whatsapp(
@@ -137,7 +168,9 @@ export class MessagesRoute {
           'Your template is still being synced. Wait up to 10 minutes and try again.',
         );
       }
-      if (!send.to && send.recipient && (template.usesBidSpec || params.bid_spec !== undefined)) {
+      // A max price is the template's `optimization_spec`, or a send-time multiplier, which keeps the name
+      // `bid_spec` on the send (§A.4.2). The details below are Meta's documented wording, old name included.
+      if (send.recipient && (template.optimizationSpec || params.bid_spec !== undefined)) {
         throw GraphApiError.whatsapp(
           131062,
           'Business-scoped User ID (BSUID) recipients are not supported for this message.',
@@ -197,7 +230,7 @@ export class MessagesRoute {
       category: 'MARKETING',
       status: 'APPROVED',
       syncedAt: 0,
-      usesBidSpec: false,
+      optimizationSpec: null,
       id: '0',
       language: raw.language.code,
       previousCategory: null,

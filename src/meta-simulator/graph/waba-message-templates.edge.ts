@@ -112,6 +112,9 @@ export function renderTemplate(template: SimTemplate, selection: FieldSelection[
         return [{ type: 'BODY', text: template.bodyText, example: { body_text: [['Pablo']] } }];
       case 'message_send_ttl_seconds':
         return undefined;
+      // The max price (graph-api-2026 §A.4.2); `bid_spec`, its name until 2026-07-31, is an unknown field now.
+      case 'optimization_spec':
+        return template.optimizationSpec ? { ...template.optimizationSpec } : undefined;
       default:
         throw GraphApiError.nonexistingField(field.name, TEMPLATE_NODE_TYPE);
     }

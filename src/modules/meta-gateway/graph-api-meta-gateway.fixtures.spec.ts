@@ -311,7 +311,9 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
       body: fixture('api/mm.marketing_messages.send.phone.response.json'),
     });
 
-    await expect(sut.sendMarketingMessage('106540352242922', '+16505551234', TEMPLATE, TOKEN)).resolves.toEqual({
+    await expect(
+      sut.sendMarketingMessage('106540352242922', { phone: '+16505551234' }, TEMPLATE, TOKEN),
+    ).resolves.toEqual({
       messageId: 'wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA',
     });
   });
@@ -320,7 +322,7 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
     answer('POST /106540352242922/messages', { body: '<html>oops</html>' });
 
     const error = await sut
-      .sendTemplateMessage('106540352242922', '+16505551234', TEMPLATE, TOKEN)
+      .sendTemplateMessage('106540352242922', { phone: '+16505551234' }, TEMPLATE, TOKEN)
       .catch((caught: unknown) => caught);
 
     // Meta may have taken the message: a transient failure would invite a second, duplicate send.

@@ -36,6 +36,7 @@ import {
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import type {
   ExchangedToken,
+  MessageRecipient,
   MmLiteTermsStatus,
   MultiReadResult,
   PhoneNumberSnapshot,
@@ -283,36 +284,38 @@ export class GraphApiMetaGateway extends MetaGateway {
   }
 
   /**
-   * `POST /{phone-number-id}/messages` with `{messaging_product:"whatsapp", recipient_type:"individual", to,
-   * type:"template", template:{name, language:{code}, components?}}` (Cloud API) → `messages[0].id`.
-   * Never retried: a repeat could deliver twice. Throws RATE_LIMITED (130429, 131056, 131048),
+   * `POST /{phone-number-id}/messages` with `{messaging_product:"whatsapp", recipient_type:"individual", to |
+   * recipient, type:"template", template:{name, language:{code}, components?}}` (Cloud API) → `messages[0].id`;
+   * `to` for a phone number, `recipient` for a BSUID (graph-api-2026 §A.6), never both.
+   * Never retried: a repeat could deliver twice. Throws RATE_LIMITED (130429, 131056, 131048, 131064),
    * ACCOUNT_RESTRICTED (368, 131031, 130497, 131042), INVALID_REQUEST (100, 131008, 131009, 131026, 131049,
-   * 131050, 131063, 132xxx…), AUTH_INVALID, PERMISSION_DENIED, UNKNOWN; OUTCOME_UNKNOWN when the POST may
-   * have reached Meta but no usable answer came back (timeout, reset, unreadable 2xx, 5xx page without a
-   * Graph error); TRANSIENT only when nothing can have happened at Meta (a transient Graph error answer, a
-   * connection refused or a DNS failure).
+   * 131050, 131061, 131062, 131063, 132xxx…), AUTH_INVALID, PERMISSION_DENIED, UNKNOWN; OUTCOME_UNKNOWN when
+   * the POST may have reached Meta but no usable answer came back (timeout, reset, unreadable 2xx, 5xx page
+   * without a Graph error); TRANSIENT only when nothing can have happened at Meta (a transient Graph error
+   * answer, a connection refused or a DNS failure).
    */
   sendTemplateMessage(
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
   ): Promise<SentMessage> {
-    return sendTemplate(this.transport, 'messages', phoneNumberId, to, template, token);
+    return sendTemplate(this.transport, 'messages', phoneNumberId, recipient, template, token);
   }
 
   /**
    * `POST /{phone-number-id}/marketing_messages` with the same template body (MM Lite, §5.5) →
-   * `messages[0].id`. Never retried. Errors as sendTemplateMessage plus INVALID_REQUEST 131055, 131062,
-   * 134100, 134101 (retryAfterSeconds 600: template still syncing), 134102.
+   * `messages[0].id`. Never retried. Errors as sendTemplateMessage plus INVALID_REQUEST 131055, 134100,
+   * 134101 (retryAfterSeconds 600: template still syncing), 134102, 134103; 131062 also for a template with
+   * a max price (`optimization_spec`) sent to a BSUID.
    */
   sendMarketingMessage(
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
   ): Promise<SentMessage> {
-    return sendTemplate(this.transport, 'marketing_messages', phoneNumberId, to, template, token);
+    return sendTemplate(this.transport, 'marketing_messages', phoneNumberId, recipient, template, token);
   }
 
   /**

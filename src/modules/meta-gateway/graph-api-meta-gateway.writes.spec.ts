@@ -80,7 +80,7 @@ describe(`${GraphApiMetaGateway.name} writes`, () => {
       const { wabaId, token } = newWaba();
       const phone = simulator.createPhoneNumber({ wabaId });
 
-      const sent = await sut.sendTemplateMessage(phone.id, '+16505551234', TEMPLATE, token);
+      const sent = await sut.sendTemplateMessage(phone.id, { phone: '+16505551234' }, TEMPLATE, token);
 
       expect(sent.messageId).toMatch(/^wamid\./);
       const [call] = requestsTo('POST', `/${phone.id}/messages`);
@@ -93,11 +93,31 @@ describe(`${GraphApiMetaGateway.name} writes`, () => {
       });
     });
 
+    it.each<[string, 'sendTemplateMessage' | 'sendMarketingMessage', string]>([
+      ['/messages', 'sendTemplateMessage', 'messages'],
+      ['/marketing_messages', 'sendMarketingMessage', 'marketing_messages'],
+    ])('should send a BSUID through %s as recipient, without to', async (_label, method, edge) => {
+      const { wabaId, token } = newWaba();
+      const phone = simulator.createPhoneNumber({ wabaId });
+
+      const sent = await sut[method](phone.id, { bsuid: 'US.13491208655302741918' }, TEMPLATE, token);
+
+      expect(sent.messageId).toMatch(/^wamid\./);
+      const [call] = requestsTo('POST', `/${phone.id}/${edge}`);
+      expect(call.body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        recipient: 'US.13491208655302741918',
+        type: 'template',
+        template: { name: TEMPLATE.name, language: { code: 'en_US' }, components: TEMPLATE.components },
+      });
+    });
+
     it('should send a template through /marketing_messages', async () => {
       const { wabaId, token } = newWaba();
       const phone = simulator.createPhoneNumber({ wabaId });
 
-      const sent = await sut.sendMarketingMessage(phone.id, '+447700900123', TEMPLATE, token);
+      const sent = await sut.sendMarketingMessage(phone.id, { phone: '+447700900123' }, TEMPLATE, token);
 
       expect(sent.messageId).toMatch(/^wamid\./);
       expect(requestsTo('POST', `/${phone.id}/marketing_messages`)).toHaveLength(1);
@@ -119,7 +139,7 @@ describe(`${GraphApiMetaGateway.name} writes`, () => {
         error: { code, httpStatus: 400, message: `(#${code}) error`, details: 'details' },
       });
 
-      const error = await rejection(sut.sendTemplateMessage(phone.id, '+16505551234', TEMPLATE, token));
+      const error = await rejection(sut.sendTemplateMessage(phone.id, { phone: '+16505551234' }, TEMPLATE, token));
 
       expect(error.code).toBe(expected);
       expect(error.metaDetails).toBe('details');
@@ -139,7 +159,7 @@ describe(`${GraphApiMetaGateway.name} writes`, () => {
       const phone = simulator.createPhoneNumber({ wabaId });
       fault({ method: 'POST', path: `/${phone.id}/marketing_messages`, kind });
 
-      const error = await rejection(sut.sendMarketingMessage(phone.id, '+447700900123', TEMPLATE, token));
+      const error = await rejection(sut.sendMarketingMessage(phone.id, { phone: '+447700900123' }, TEMPLATE, token));
 
       expect(error.code).toBe(MetaGatewayErrorCode.OUTCOME_UNKNOWN);
       expect(requestsTo('POST', `/${phone.id}/marketing_messages`)).toHaveLength(1);
@@ -150,7 +170,7 @@ describe(`${GraphApiMetaGateway.name} writes`, () => {
       const phone = simulator.createPhoneNumber({ wabaId });
       fault({ method: 'POST', path: `/${phone.id}/messages`, kind: 'http503' });
 
-      const error = await rejection(sut.sendTemplateMessage(phone.id, '+447700900123', TEMPLATE, token));
+      const error = await rejection(sut.sendTemplateMessage(phone.id, { phone: '+447700900123' }, TEMPLATE, token));
 
       expect(error.code).toBe(MetaGatewayErrorCode.TRANSIENT);
       expect(requestsTo('POST', `/${phone.id}/messages`)).toHaveLength(1);
@@ -170,7 +190,7 @@ describe(`${GraphApiMetaGateway.name} writes`, () => {
       }).compile();
       try {
         const error = await rejection(
-          refused.get(MetaGateway).sendTemplateMessage('1234567890', '+447700900123', TEMPLATE, 'token'),
+          refused.get(MetaGateway).sendTemplateMessage('1234567890', { phone: '+447700900123' }, TEMPLATE, 'token'),
         );
 
         expect(error.code).toBe(MetaGatewayErrorCode.TRANSIENT);

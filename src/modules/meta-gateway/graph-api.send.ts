@@ -2,14 +2,16 @@ import { isObject } from './graph-api.payloads';
 import { type GraphApiTransport, graphId } from './graph-api.transport';
 import type { GraphSendMessageResponse, GraphTemplateSendRequest } from './graph-api.types';
 import { MetaGatewayErrorCode } from './meta-gateway.exception';
-import type { SentMessage, TemplateMessage } from './meta-gateway.types';
+import type { MessageRecipient, SentMessage, TemplateMessage } from './meta-gateway.types';
 
 /** The Graph edges that deliver a template message: Cloud API's and MM Lite's. */
 export type SendEdge = 'messages' | 'marketing_messages';
 
 /**
- * `POST /{phone-number-id}/{edge}` with `{messaging_product:"whatsapp", recipient_type:"individual", to,
- * type:"template", template:{name, language:{code}, components?}}` → `messages[0].id`. One attempt,
+ * `POST /{phone-number-id}/{edge}` with `{messaging_product:"whatsapp", recipient_type:"individual", to |
+ * recipient, type:"template", template:{name, language:{code}, components?}}` → `messages[0].id`. A phone
+ * number goes in `to`, a BSUID in `recipient` (graph-api-2026 §A.6: Meta keeps `recipient_type: "individual"`
+ * for both); never both, since Meta would let `to` win. One attempt,
  * whatever happens: the transport never repeats a call that delivers, and classifies a failure after which
  * Meta may have sent the message as OUTCOME_UNKNOWN. So is a 2xx without a message id: Meta answered, but
  * whether it took the message cannot be read from it.
@@ -18,14 +20,14 @@ export async function sendTemplate(
   transport: GraphApiTransport,
   edge: SendEdge,
   phoneNumberId: string,
-  to: string,
+  recipient: MessageRecipient,
   template: TemplateMessage,
   token: string,
 ): Promise<SentMessage> {
   const data: GraphTemplateSendRequest = {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to,
+    ...(recipient.bsuid === undefined ? { to: recipient.phone } : { recipient: recipient.bsuid }),
     type: 'template',
     template: {
       name: template.name,

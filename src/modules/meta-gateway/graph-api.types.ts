@@ -167,11 +167,15 @@ export interface GraphSendMessageResponse {
   messages?: Array<{ id?: string; message_status?: string }>;
 }
 
-/** Body of `POST /{phone}/messages` and `/marketing_messages` with a template (§5.5). */
+/**
+ * Body of `POST /{phone}/messages` and `/marketing_messages` with a template (§5.5); exactly one of `to` (a
+ * phone number) and `recipient` (a BSUID, graph-api-2026 §A.6).
+ */
 export interface GraphTemplateSendRequest {
   messaging_product: 'whatsapp';
   recipient_type: 'individual';
-  to: string;
+  to?: string;
+  recipient?: string;
   type: 'template';
   template: { name: string; language: { code: string }; components?: unknown[] };
 }

@@ -55,6 +55,19 @@ const FIXTURE_EXPECTATIONS: Record<string, { status: number; code: MetaGatewayEr
     code: MetaGatewayErrorCode.RATE_LIMITED,
   },
   'derived/oauth.access_token.code_used.json': { status: 400, code: MetaGatewayErrorCode.INVALID_REQUEST },
+  '2026/derived/error.131061_max_price_template_on_cloud_api.json': {
+    status: 400,
+    code: MetaGatewayErrorCode.INVALID_REQUEST,
+  },
+  '2026/derived/error.131062_bsuid_auth_template.json': { status: 400, code: MetaGatewayErrorCode.INVALID_REQUEST },
+  '2026/derived/error.134100_non_marketing_on_marketing_messages.json': {
+    status: 400,
+    code: MetaGatewayErrorCode.INVALID_REQUEST,
+  },
+  '2026/derived/error.max_price_agreement_required_403.json': {
+    status: 403,
+    code: MetaGatewayErrorCode.PERMISSION_DENIED,
+  },
 };
 
 function errorFixtureFiles(): string[] {
@@ -68,7 +81,10 @@ function errorFixtureFiles(): string[] {
       return typeof body === 'object' && body !== null && 'error' in body;
     })
     .map((file) => `derived/${file}`);
-  return [...errors, ...derived].sort();
+  const derived2026 = readdirSync(path.join(META_FIXTURES, '2026', 'derived'))
+    .filter((file) => file.startsWith('error.') && file.endsWith('.json'))
+    .map((file) => `2026/derived/${file}`);
+  return [...errors, ...derived, ...derived2026].sort();
 }
 
 describe(mapGraphApiError.name, () => {
@@ -114,6 +130,7 @@ describe(mapGraphApiError.name, () => {
       [200, null, MetaGatewayErrorCode.PERMISSION_DENIED],
       [250, null, MetaGatewayErrorCode.PERMISSION_DENIED],
       [299, null, MetaGatewayErrorCode.PERMISSION_DENIED],
+      [139200, null, MetaGatewayErrorCode.PERMISSION_DENIED],
       // RATE_LIMITED
       ...[4, 17, 32, 613, 80007, 80008, 80000, 80004, 80014, 130429, 131056, 131048, 131064, 133016].map(
         (code) => [code, null, MetaGatewayErrorCode.RATE_LIMITED] as [number, number | null, MetaGatewayErrorCode],
@@ -134,9 +151,9 @@ describe(mapGraphApiError.name, () => {
       [803, null, MetaGatewayErrorCode.NOT_FOUND],
       // INVALID_REQUEST
       ...[
-        100, 131008, 131009, 131021, 131026, 131049, 131050, 131051, 131055, 131062, 131063, 132000, 132001, 132005,
-        132007, 132012, 132015, 132016, 132018, 133000, 133005, 133006, 133008, 133009, 133010, 133015, 134100, 134101,
-        134102, 135000,
+        100, 131008, 131009, 131021, 131026, 131049, 131050, 131051, 131055, 131061, 131062, 131063, 132000, 132001,
+        132005, 132007, 132012, 132015, 132016, 132018, 133000, 133005, 133006, 133008, 133009, 133010, 133015, 134100,
+        134101, 134102, 134103, 135000,
       ].map(
         (code) => [code, null, MetaGatewayErrorCode.INVALID_REQUEST] as [number, number | null, MetaGatewayErrorCode],
       ),

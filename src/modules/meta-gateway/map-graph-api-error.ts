@@ -48,7 +48,7 @@ const CODE_CLASSES: ReadonlyMap<number, MetaGatewayErrorCode> = new Map<number, 
   // The object is gone: 33 = business phone number deleted; 803 = Graph "aliases do not exist".
   [33, MetaGatewayErrorCode.NOT_FOUND],
   [803, MetaGatewayErrorCode.NOT_FOUND],
-  // Our request cannot succeed as sent (132xxx, 133005–133015, 134100–134102 are ranges below).
+  // Our request cannot succeed as sent (132xxx, 133005–133015, 134100–134103 are ranges below).
   [100, MetaGatewayErrorCode.INVALID_REQUEST],
   [130472, MetaGatewayErrorCode.INVALID_REQUEST],
   [131008, MetaGatewayErrorCode.INVALID_REQUEST],
@@ -67,6 +67,8 @@ const CODE_CLASSES: ReadonlyMap<number, MetaGatewayErrorCode> = new Map<number, 
   [131061, MetaGatewayErrorCode.INVALID_REQUEST],
   [131062, MetaGatewayErrorCode.INVALID_REQUEST],
   [131063, MetaGatewayErrorCode.INVALID_REQUEST],
+  // Direct Send's utility/authentication access is blocked for the business (graph-api-2026 §A.4.5).
+  [139200, MetaGatewayErrorCode.PERMISSION_DENIED],
   // A previous deregistration failed; deregistering first is the fix, repeating the call is not.
   [133000, MetaGatewayErrorCode.INVALID_REQUEST],
   [135000, MetaGatewayErrorCode.INVALID_REQUEST],
@@ -93,7 +95,7 @@ export function classifyGraphErrorCode(code: number, subcode: number | null = nu
   if (isBusinessUseCaseThrottleCode(code)) {
     return MetaGatewayErrorCode.RATE_LIMITED;
   }
-  if ((code >= 132000 && code <= 132999) || (code >= 133005 && code <= 133015) || (code >= 134100 && code <= 134102)) {
+  if ((code >= 132000 && code <= 132999) || (code >= 133005 && code <= 133015) || (code >= 134100 && code <= 134103)) {
     return MetaGatewayErrorCode.INVALID_REQUEST;
   }
   return null;

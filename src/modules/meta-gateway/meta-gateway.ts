@@ -1,5 +1,6 @@
 import type {
   ExchangedToken,
+  MessageRecipient,
   MmLiteTermsStatus,
   MultiReadResult,
   PhoneNumberSnapshot,
@@ -96,14 +97,15 @@ export abstract class MetaGateway {
   abstract getBusinessTermsStatus(businessId: string, token: string): Promise<MmLiteTermsStatus | null>;
 
   /**
-   * `POST /{phone-number-id}/messages` with a template. Never retried. Throws the send errors classified
-   * (RATE_LIMITED 130429/131056, ACCOUNT_RESTRICTED 368/131031, INVALID_REQUEST 131049/131050/131063/…),
-   * OUTCOME_UNKNOWN when the POST may have reached Meta but no usable answer came back (the message may have
-   * gone: do not resend), and TRANSIENT only when nothing can have happened at Meta.
+   * `POST /{phone-number-id}/messages` with a template, to a phone number (`to`) or a BSUID (`recipient`).
+   * Never retried. Throws the send errors classified (RATE_LIMITED 130429/131056/131064, ACCOUNT_RESTRICTED
+   * 368/131031, INVALID_REQUEST 131049/131050/131061/131062/131063/…), OUTCOME_UNKNOWN when the POST may have
+   * reached Meta but no usable answer came back (the message may have gone: do not resend), and TRANSIENT
+   * only when nothing can have happened at Meta.
    */
   abstract sendTemplateMessage(
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
   ): Promise<SentMessage>;
@@ -111,7 +113,7 @@ export abstract class MetaGateway {
   /** `POST /{phone-number-id}/marketing_messages` with a template. Not retried; errors as sendTemplateMessage. */
   abstract sendMarketingMessage(
     phoneNumberId: string,
-    to: string,
+    recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
   ): Promise<SentMessage>;

@@ -104,6 +104,13 @@ export interface TemplateMessage {
   components?: unknown[];
 }
 
+/**
+ * Who a send goes to (graph-api-2026 §A.6): a phone number in E.164 with `+` (sent as `to`), or a
+ * business-scoped user ID (BSUID, or parent BSUID) sent as `recipient`, exactly as Meta issued it. Never
+ * both: Meta lets `to` win when both are given, so a BSUID send would silently become a phone send.
+ */
+export type MessageRecipient = { phone: string; bsuid?: never } | { bsuid: string; phone?: never };
+
 /** Accepted send (`messages[0].id`). */
 export interface SentMessage {
   messageId: string;

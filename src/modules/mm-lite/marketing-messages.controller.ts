@@ -28,6 +28,8 @@ export class MarketingMessagesController {
     summary: "Send a marketing template through the number's channel (MM Lite or Cloud API)",
     description:
       'MM_LITE numbers of onboarded WABAs send through /marketing_messages, others through /messages. ' +
+      'The recipient is either `to` (a phone number) or `recipient` (a business-scoped user ID), never both; ' +
+      'the answer says which was used (`recipientType`, `recipient`). ' +
       'Destinations in restricted regions (US +1 since April 2025) are refused before Meta is called. ' +
       'Delivery is reported later by status webhooks. Never resend after 504 SEND_OUTCOME_UNKNOWN: the ' +
       'message may have gone; 502 META_UNAVAILABLE means it did not and can be sent again later.',
@@ -40,6 +42,7 @@ export class MarketingMessagesController {
     ErrorCode.WABA_RESTRICTED,
     ErrorCode.MM_LITE_NOT_ONBOARDED,
     ErrorCode.MARKETING_DISABLED_ON_CLOUD_API,
+    ErrorCode.TEMPLATE_REQUIRES_MM_LITE,
     ErrorCode.TEMPLATE_NOT_YET_SYNCED,
     ErrorCode.MARKETING_REGION_RESTRICTED,
     ErrorCode.MARKETING_PER_USER_LIMIT,

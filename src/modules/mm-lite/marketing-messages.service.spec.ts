@@ -12,6 +12,7 @@ import type { WabasService } from 'src/modules/wabas/wabas.service';
 import { FakeMetaGateway } from 'test/fakes/fake-meta-gateway';
 
 import { MarketingMessagesService, type MarketingMessageInput } from './marketing-messages.service';
+import { RecipientType } from './mm-lite.constants';
 
 type StoredNumber = Awaited<ReturnType<PhoneNumbersService['getForOrganization']>>;
 
@@ -65,9 +66,68 @@ describe(MarketingMessagesService.name, () => {
   ] as const)('should send through %s with one %s call', async (channel, method) => {
     const { sut, meta } = setUp({ sendingChannel: channel });
 
-    await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).resolves.toEqual({ messageId: 'wamid.fake-1', channel });
+    await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).resolves.toEqual({
+      messageId: 'wamid.fake-1',
+      channel,
+      recipientType: RecipientType.PHONE_NUMBER,
+      recipient: { phone: INPUT.to },
+    });
 
-    expect(meta.calls).toEqual([{ method, args: [PHONE_ID, INPUT.to, INPUT.template, 'business-token'] }]);
+    expect(meta.calls).toEqual([{ method, args: [PHONE_ID, { phone: INPUT.to }, INPUT.template, 'business-token'] }]);
+  });
+
+  it.each([
+    [SendingChannel.CLOUD_API, 'sendTemplateMessage'],
+    [SendingChannel.MM_LITE, 'sendMarketingMessage'],
+  ] as const)(
+    'should send a BSUID recipient through %s as a BSUID, never as a phone number',
+    async (channel, method) => {
+      const { sut, meta } = setUp({ sendingChannel: channel });
+      const input: MarketingMessageInput = { recipient: 'GB.13491208655302741918', template: INPUT.template };
+
+      await expect(sut.send(ORG, PHONE_ID, input, ACTOR)).resolves.toEqual({
+        messageId: 'wamid.fake-1',
+        channel,
+        recipientType: RecipientType.BSUID,
+        recipient: { bsuid: input.recipient },
+      });
+
+      expect(meta.calls).toEqual([
+        { method, args: [PHONE_ID, { bsuid: input.recipient }, INPUT.template, 'business-token'] },
+      ]);
+    },
+  );
+
+  it('should refuse a BSUID of a restricted region before calling Meta, naming recipient', async () => {
+    const { sut, meta } = setUp();
+
+    const error = await sut
+      .send(ORG, PHONE_ID, { recipient: 'US.13491208655302741918', template: INPUT.template }, ACTOR)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({
+      code: ErrorCode.MARKETING_REGION_RESTRICTED,
+      extras: { errors: [{ field: 'recipient', message: expect.stringContaining('US') }] },
+    });
+    expect(meta.calls).toEqual([]);
+  });
+
+  it('should read a null recipient field as left out', async () => {
+    const { sut, meta } = setUp();
+
+    await sut.send(ORG, PHONE_ID, { to: null, recipient: 'GB.1', template: INPUT.template }, ACTOR);
+
+    expect(meta.calls[0].args[1]).toEqual({ bsuid: 'GB.1' });
+  });
+
+  it('should refuse an input with both recipients rather than let Meta drop the BSUID', async () => {
+    const { sut, meta } = setUp();
+
+    await expect(sut.send(ORG, PHONE_ID, { ...INPUT, recipient: 'GB.13491208655302741918' }, ACTOR)).rejects.toThrow(
+      'exactly one',
+    );
+
+    expect(meta.calls).toEqual([]);
   });
 
   it('should mark the WABA REAUTH_REQUIRED through its owner and answer REAUTH_REQUIRED when Meta rejects the token', async () => {

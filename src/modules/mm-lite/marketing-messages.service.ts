@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
-import type { SentMessage, TemplateMessage } from 'src/modules/meta-gateway/meta-gateway.types';
+import type { MessageRecipient, SentMessage, TemplateMessage } from 'src/modules/meta-gateway/meta-gateway.types';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabaSyncService } from 'src/modules/sync/waba-sync.service';
@@ -11,26 +11,31 @@ import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/waba
 import { ReauthRequiredException, WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
-import { findMarketingRestriction } from './marketing-regions';
+import { findMarketingRestriction, findMarketingRestrictionForRegion } from './marketing-regions';
 import { ACCOUNT_STATE_SEND_ERRORS, marketingSendProblem } from './marketing-send-failure';
+import { RecipientType } from './mm-lite.constants';
 import { MarketingRegionRestrictedException } from './mm-lite.exception';
 import { ChangeSource } from 'src/modules/audit/change-context';
 import type { Actor } from 'src/modules/organizations/actor';
 
-/** A marketing template to send. */
+/** A marketing template to send, to exactly one of a phone number and a business-scoped user ID. */
 export interface MarketingMessageInput {
   /**
    * E.164 destination with `+` (`+447700900123`), as the send DTO normalises it: Meta reads a number
    * without `+` as national to the sending number's country (graph-api-2026 §A.9).
    */
-  to: string;
+  to?: string | null;
+  /** A business-scoped user ID (`US.13491208655302741918`) as the send DTO validated it (§A.6). */
+  recipient?: string | null;
   template: TemplateMessage;
 }
 
-/** An accepted send and the channel it went through. */
+/** An accepted send, the channel it went through and whom it was addressed to. */
 export interface MarketingMessageResult {
   messageId: string;
   channel: SendingChannel;
+  recipientType: RecipientType;
+  recipient: { phone: string } | { bsuid: string };
 }
 
 /**
@@ -68,9 +73,13 @@ export class MarketingMessagesService {
     if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw new ReauthRequiredException(waba.wabaId);
     }
-    const restriction = findMarketingRestriction(input.to);
+    const recipient = addressOf(input);
+    const restriction =
+      recipient.bsuid === undefined
+        ? findMarketingRestriction(recipient.phone)
+        : findMarketingRestrictionForRegion(recipient.bsuid.slice(0, 2));
     if (restriction) {
-      throw new MarketingRegionRestrictedException(restriction);
+      throw new MarketingRegionRestrictedException(restriction, recipient.bsuid === undefined ? 'to' : 'recipient');
     }
     // A number switched to MM Lite whose WABA lost the onboarding sends through Cloud API, as Meta's own
     // CLOUD_API_FALLBACK would, but visibly: the answer names the channel actually used.
@@ -83,8 +92,8 @@ export class MarketingMessagesService {
       const token = await this.wabas.revealToken(waba);
       sent =
         channel === SendingChannel.MM_LITE
-          ? await this.meta.sendMarketingMessage(phoneNumberId, input.to, input.template, token)
-          : await this.meta.sendTemplateMessage(phoneNumberId, input.to, input.template, token);
+          ? await this.meta.sendMarketingMessage(phoneNumberId, recipient, input.template, token)
+          : await this.meta.sendTemplateMessage(phoneNumberId, recipient, input.template, token);
     } catch (error) {
       if (error instanceof MetaGatewayException) {
         if (error.code === MetaGatewayErrorCode.OUTCOME_UNKNOWN) {
@@ -99,15 +108,22 @@ export class MarketingMessagesService {
             `Marketing send from ${phoneNumberId} via ${channel} failed: ${error.code}${error.metaCode ? ` (#${error.metaCode})` : ''}`,
           );
         }
-        throw await this.reactToFailure(waba, error, channel, actor);
+        throw await this.reactToFailure(waba, error, channel, recipient, actor);
       }
       throw error;
     }
     // Meta advises keeping which endpoint each message went through; status webhooks tell where it landed.
+    // The recipient stays out of the log: a number or a BSUID identifies a person.
+    const recipientType = recipient.bsuid === undefined ? RecipientType.PHONE_NUMBER : RecipientType.BSUID;
     this.logger.log(
-      `Marketing template ${input.template.name} sent from ${phoneNumberId} via ${channel}: ${sent.messageId}`,
+      `Marketing template ${input.template.name} sent from ${phoneNumberId} via ${channel} to a ${recipientType}: ${sent.messageId}`,
     );
-    return { messageId: sent.messageId, channel };
+    return {
+      messageId: sent.messageId,
+      channel,
+      recipientType,
+      recipient: recipient.bsuid === undefined ? { phone: recipient.phone } : { bsuid: recipient.bsuid },
+    };
   }
 
   /** Brings the stored WABA in line with what the failure revealed, then returns the problem to answer. */
@@ -115,6 +131,7 @@ export class MarketingMessagesService {
     waba: WabaView,
     error: MetaGatewayException,
     channel: SendingChannel,
+    recipient: MessageRecipient,
     actor: Actor,
   ): Promise<Error> {
     if (error.code === MetaGatewayErrorCode.AUTH_INVALID) {
@@ -125,6 +142,23 @@ export class MarketingMessagesService {
       // Meta says the account is restricted: re-read it now so the list and the panel show why.
       await this.sync.syncInBackground(waba.wabaId, actor);
     }
-    return marketingSendProblem(error, channel);
+    return marketingSendProblem(error, channel, recipient.bsuid === undefined ? 'to' : 'recipient');
   }
+}
+
+/**
+ * The one recipient of a send. The DTO lets exactly one through; a caller that bypasses it with both is a
+ * bug, refused here rather than sent, since Meta would let `to` win and drop the BSUID silently.
+ */
+function addressOf(input: MarketingMessageInput): MessageRecipient {
+  // JSON null counts as left out, as the DTO reads it.
+  const to = input.to ?? undefined;
+  const bsuid = input.recipient ?? undefined;
+  if (to !== undefined && bsuid === undefined) {
+    return { phone: to };
+  }
+  if (bsuid !== undefined && to === undefined) {
+    return { bsuid };
+  }
+  throw new Error('A marketing send needs exactly one of to and recipient');
 }

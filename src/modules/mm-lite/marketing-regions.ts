@@ -65,6 +65,17 @@ export function findMarketingRestriction(
   return null;
 }
 
+/**
+ * The restriction on a whole region (ISO 3166 alpha-2, the prefix of a business-scoped user ID), or null.
+ * A BSUID carries no number, so the region is all there is to check.
+ */
+export function findMarketingRestrictionForRegion(
+  region: string,
+  table: readonly MarketingRegionRestriction[] = MARKETING_REGION_RESTRICTIONS,
+): MarketingRegionRestriction | null {
+  return table.find((restriction) => restriction.region === region) ?? null;
+}
+
 /** The panel's region notice, built from the table so that both always agree. */
 export function marketingRegionNotice(
   table: readonly MarketingRegionRestriction[] = MARKETING_REGION_RESTRICTIONS,

@@ -12,8 +12,10 @@ describe(marketingSendProblem.name, () => {
   it.each<[number, ErrorCode]>([
     [131049, ErrorCode.MARKETING_PER_USER_LIMIT],
     [131050, ErrorCode.RECIPIENT_OPTED_OUT],
+    [131061, ErrorCode.TEMPLATE_REQUIRES_MM_LITE],
     [131062, ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED],
     [131063, ErrorCode.MARKETING_DISABLED_ON_CLOUD_API],
+    [131064, ErrorCode.WABA_RESTRICTED],
     [134100, ErrorCode.TEMPLATE_NOT_MARKETING],
     [134101, ErrorCode.TEMPLATE_NOT_YET_SYNCED],
     [134102, ErrorCode.MM_LITE_NOT_ONBOARDED],
@@ -48,6 +50,33 @@ describe(marketingSendProblem.name, () => {
       { field: 'template.name', message: 'refused by Meta (#134100)' },
     ]);
     expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 131063)).extras.errors).toBeUndefined();
+  });
+
+  it('should point recipient refusals at the field the send used, and 131062 at recipient', () => {
+    const bsuidSend = (metaCode: number) =>
+      marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, metaCode), SendingChannel.MM_LITE, 'recipient')
+        .extras.errors;
+
+    expect(bsuidSend(131050)).toEqual([{ field: 'recipient', message: 'refused by Meta (#131050)' }]);
+    expect(bsuidSend(131062)).toEqual([{ field: 'recipient', message: 'refused by Meta (#131062)' }]);
+    expect(marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 131050)).extras.errors).toEqual([
+      { field: 'to', message: 'refused by Meta (#131050)' },
+    ]);
+  });
+
+  it('should tell a 131062 refusal to use the phone number or another template', () => {
+    const problem = marketingSendProblem(failure(MetaGatewayErrorCode.INVALID_REQUEST, 131062));
+
+    expect(problem.detail).toContain('phone number');
+    expect(problem.detail).toContain('another template');
+  });
+
+  it("should answer 131064, a messaging-limit enforcement the gateway classes as throttling, with its own advice and not Meta's throttling problem", () => {
+    const problem = marketingSendProblem(failure(MetaGatewayErrorCode.RATE_LIMITED, 131064));
+
+    expect(problem.code).toBe(ErrorCode.WABA_RESTRICTED);
+    expect(problem.extras.retryAfterSeconds).toBeUndefined();
+    expect(problem.detail).toContain('enforcement period');
   });
 
   it('should fall back to the default mapping for other failures', () => {

@@ -6,7 +6,10 @@ import type { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.con
 
 import { TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './mm-lite.constants';
 
-/** Meta send error codes that have their own answer (graph-api-reference.md §1.5, §5.7). */
+/**
+ * Meta send error codes that have their own answer (graph-api-reference.md §1.5, §5.7; graph-api-2026
+ * §A.4.5, §A.6). `field: 'to'` names whichever recipient field the send used (`to` or `recipient`).
+ */
 export const SEND_ERROR_ANSWERS: Readonly<
   Record<number, { code: ErrorCode; advice: string; field?: string; retryAfterSeconds?: number }>
 > = {
@@ -22,11 +25,17 @@ export const SEND_ERROR_ANSWERS: Readonly<
       'The recipient opted out of marketing messages from this business. Do not retry; send again only after the user opts back in.',
     field: 'to',
   },
+  131061: {
+    code: ErrorCode.TEMPLATE_REQUIRES_MM_LITE,
+    advice:
+      "This template has a max price (optimization_spec), which only the Marketing Messages API honours: Cloud API refuses it. Switch the number's sending channel to MM_LITE (the WABA must be onboarded) and send again, or use a template without a max price.",
+    field: 'template.name',
+  },
   131062: {
     code: ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,
     advice:
-      "This template cannot be sent to a business-scoped user ID. Send it to the recipient's phone number, or use a template without bid_spec.",
-    field: 'to',
+      "Meta does not deliver this message to a business-scoped user ID (templates with a max price, and one-tap, zero-tap or copy-code authentication templates, need a phone number). Send it to the recipient's phone number in to instead of recipient, or use another template.",
+    field: 'recipient',
   },
   131063: {
     code: ErrorCode.MARKETING_DISABLED_ON_CLOUD_API,
@@ -62,6 +71,11 @@ export const SEND_ERROR_ANSWERS: Readonly<
     advice:
       'Meta temporarily blocked the WABA for a policy violation. Check the account in WhatsApp Manager; sending resumes when Meta lifts the restriction.',
   },
+  131064: {
+    code: ErrorCode.WABA_RESTRICTED,
+    advice:
+      "Meta lowered the WABA's messaging limit because its templates broke the template-category rules, and the limit is reached. Sending resumes when Meta's enforcement period ends; check the templates' categories in WhatsApp Manager.",
+  },
   131031: {
     code: ErrorCode.WABA_RESTRICTED,
     advice:
@@ -69,17 +83,25 @@ export const SEND_ERROR_ANSWERS: Readonly<
   },
 };
 
-/** Meta send codes that say the WABA itself is restricted, so its stored status should be re-read. */
-export const ACCOUNT_STATE_SEND_ERRORS: ReadonlySet<number> = new Set([368, 131031]);
+/**
+ * Meta send codes that say the WABA itself is restricted, so its stored status (and its numbers' messaging
+ * limits) should be re-read.
+ */
+export const ACCOUNT_STATE_SEND_ERRORS: ReadonlySet<number> = new Set([368, 131031, 131064]);
 
 /**
  * Turns a failed send into the problem the caller sees: the codes of {@link SEND_ERROR_ANSWERS} get their
  * own code and advice (with Meta's code and trace id for support). A send that may have gone out
  * (OUTCOME_UNKNOWN) is `504 SEND_OUTCOME_UNKNOWN`, which says not to resend; one that cannot have
  * (TRANSIENT) is `502 META_UNAVAILABLE`, which says sending again is safe. Everything else takes the default
- * mapping of Meta failures. `channel` is the channel the send went through.
+ * mapping of Meta failures. `channel` is the channel the send went through; `recipientField` the body field
+ * that named the recipient (`to` or `recipient`), which recipient-specific refusals point at.
  */
-export function marketingSendProblem(error: MetaGatewayException, channel?: SendingChannel): DomainException {
+export function marketingSendProblem(
+  error: MetaGatewayException,
+  channel?: SendingChannel,
+  recipientField: 'to' | 'recipient' = 'to',
+): DomainException {
   const metaCode = error.metaCode;
   const answer = metaCode === null ? undefined : SEND_ERROR_ANSWERS[metaCode];
   const trace = error.fbtraceId ? `, fbtrace_id ${error.fbtraceId}` : '';
@@ -102,8 +124,9 @@ export function marketingSendProblem(error: MetaGatewayException, channel?: Send
     answer.retryAfterSeconds === undefined
       ? undefined
       : Math.max(answer.retryAfterSeconds, Math.ceil(error.retryAfterSeconds ?? 0));
+  const field = answer.field === 'to' ? recipientField : answer.field;
   return new DomainException(answer.code, `${answer.advice} (Meta error #${metaCode}${trace})`, {
-    errors: answer.field ? [{ field: answer.field, message: `refused by Meta (#${metaCode})` }] : undefined,
+    errors: field ? [{ field, message: `refused by Meta (#${metaCode})` }] : undefined,
     retryAfterSeconds,
     meta: { metaCode },
   });

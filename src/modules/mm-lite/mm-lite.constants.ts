@@ -44,3 +44,14 @@ export const RECIPIENT_MAX_DIGITS = 15;
  * several times over; anything longer is not a phone number and is refused before it is scanned.
  */
 export const RECIPIENT_MAX_INPUT_LENGTH = 64;
+
+/** Most letters and digits after the region of a business-scoped user ID (graph-api-2026 §A.6). */
+export const BSUID_MAX_ID_LENGTH = 128;
+
+/** Which kind of recipient a marketing send was addressed to. */
+export enum RecipientType {
+  /** A phone number, sent to Meta as `to`. */
+  PHONE_NUMBER = 'PHONE_NUMBER',
+  /** A business-scoped user ID (or parent BSUID), sent to Meta as `recipient`. */
+  BSUID = 'BSUID',
+}

@@ -50,3 +50,13 @@ export const PENDING_CONNECTION_RETRY_AFTER_SECONDS = 10;
 
 /** Actor of the automatic switch of a disabled WABA's MM_LITE numbers back to CLOUD_API, in the audit trail. */
 export const DISABLED_WABA_CHANNEL_ACTOR = Actors.rule('waba-disabled');
+
+/**
+ * The Embedded Signup version the front end launches (graph-api-2026 §A.7). v2 and v3 ended on 2026-10-15;
+ * v4 has no end date. The version and the products come from the Login for Business configuration
+ * (`META_ES_CONFIG_ID`), not from launch options.
+ */
+export const EMBEDDED_SIGNUP_VERSION = 'v4';
+
+/** `type` of the `message` events Meta's popup posts with the session info (unchanged in v4). */
+export const EMBEDDED_SIGNUP_SESSION_INFO_TYPE = 'WA_EMBEDDED_SIGNUP';

@@ -1,6 +1,18 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+import { RecipientType } from 'src/modules/mm-lite/mm-lite.constants';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
+
+/** Who the message was sent to: exactly one of `phone` and `bsuid`, as `MarketingMessage.recipient`. */
+export class MarketingMessageRecipientDto {
+  /** The phone number Meta was sent (`to`), in E.164 with `+`; absent for a BSUID send. */
+  @ApiPropertyOptional({ example: '+447700900123' })
+  phone?: string;
+
+  /** The business-scoped user ID Meta was sent (`recipient`), as given; absent for a phone send. */
+  @ApiPropertyOptional({ example: 'US.13491208655302741918' })
+  bsuid?: string;
+}
 
 /** A send Meta accepted; delivery is reported later by status webhooks. */
 export class MarketingMessageResponseDto {
@@ -11,4 +23,12 @@ export class MarketingMessageResponseDto {
   /** The channel the message went through: MM_LITE (`/marketing_messages`) or CLOUD_API (`/messages`). */
   @ApiProperty({ enum: SendingChannel, enumName: 'SendingChannel' })
   channel: SendingChannel;
+
+  /** Which of `to` (PHONE_NUMBER) and `recipient` (BSUID) the send used. */
+  @ApiProperty({ enum: RecipientType, enumName: 'RecipientType' })
+  recipientType: RecipientType;
+
+  /** The recipient as Meta was sent it: `{ phone }` or `{ bsuid }`. */
+  @ApiProperty({ type: MarketingMessageRecipientDto })
+  recipient: MarketingMessageRecipientDto;
 }
