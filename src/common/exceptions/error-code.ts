@@ -48,6 +48,11 @@ export enum ErrorCode {
   /** 422: MM Lite sends marketing templates only (134100); send utility/authentication ones via Cloud API. */
   TEMPLATE_NOT_MARKETING = 'TEMPLATE_NOT_MARKETING',
   /**
+   * 422: the stored templates say the send cannot succeed (missing in that language, not APPROVED, or not
+   * MARKETING; the detail says which); Meta was not called.
+   */
+  TEMPLATE_NOT_SENDABLE = 'TEMPLATE_NOT_SENDABLE',
+  /**
    * 422: this message cannot go to a business-scoped user ID (131062: a template with a max price, or a
    * one-tap/zero-tap/copy-code authentication template); send to the phone number or use another template.
    */
@@ -110,6 +115,7 @@ export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.MARKETING_PER_USER_LIMIT]: 422,
   [ErrorCode.RECIPIENT_OPTED_OUT]: 422,
   [ErrorCode.TEMPLATE_NOT_MARKETING]: 422,
+  [ErrorCode.TEMPLATE_NOT_SENDABLE]: 422,
   [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 422,
   [ErrorCode.TEMPLATE_REQUIRES_MM_LITE]: 409,
   [ErrorCode.MARKETING_DISABLED_ON_CLOUD_API]: 409,
@@ -147,6 +153,7 @@ export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.MARKETING_PER_USER_LIMIT]: 'Marketing limit for this user reached',
   [ErrorCode.RECIPIENT_OPTED_OUT]: 'Recipient opted out of marketing',
   [ErrorCode.TEMPLATE_NOT_MARKETING]: 'Not a marketing template',
+  [ErrorCode.TEMPLATE_NOT_SENDABLE]: 'Template not sendable',
   [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 'Recipient type not supported',
   [ErrorCode.TEMPLATE_REQUIRES_MM_LITE]: 'Template requires MM Lite',
   [ErrorCode.MARKETING_DISABLED_ON_CLOUD_API]: 'Marketing disabled on Cloud API',

@@ -30,7 +30,9 @@ export class MarketingMessagesController {
       'MM_LITE numbers of onboarded WABAs send through /marketing_messages, others through /messages. ' +
       'The recipient is either `to` (a phone number) or `recipient` (a business-scoped user ID), never both; ' +
       'the answer says which was used (`recipientType`, `recipient`). ' +
-      'Destinations in restricted regions (US +1 since April 2025) are refused before Meta is called. ' +
+      'Destinations in restricted regions (US +1 since April 2025) are refused before Meta is called, and so ' +
+      'is a template the stored templates say is missing in that language, not APPROVED or not MARKETING ' +
+      '(422 TEMPLATE_NOT_SENDABLE; the detail says which). ' +
       'Delivery is reported later by status webhooks. Never resend after 504 SEND_OUTCOME_UNKNOWN: the ' +
       'message may have gone; 502 META_UNAVAILABLE means it did not and can be sent again later.',
   })
@@ -47,6 +49,7 @@ export class MarketingMessagesController {
     ErrorCode.MARKETING_REGION_RESTRICTED,
     ErrorCode.MARKETING_PER_USER_LIMIT,
     ErrorCode.RECIPIENT_OPTED_OUT,
+    ErrorCode.TEMPLATE_NOT_SENDABLE,
     ErrorCode.TEMPLATE_NOT_MARKETING,
     ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,
     ErrorCode.SEND_OUTCOME_UNKNOWN,

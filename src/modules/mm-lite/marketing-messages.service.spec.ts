@@ -5,6 +5,7 @@ import { Actors } from 'src/modules/organizations/actor';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import type { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import type { WabaSyncService } from 'src/modules/sync/waba-sync.service';
+import type { TemplateLookup, TemplatesService } from 'src/modules/templates/templates.service';
 import type { WabaView } from 'src/modules/wabas/waba.types';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
@@ -50,13 +51,35 @@ function setUp({ sendingChannel = SendingChannel.CLOUD_API, connection = WabaCon
     markReauthRequired: jest.fn(() => Promise.resolve()),
   };
   const sync = { syncInBackground: jest.fn(() => Promise.resolve('SYNCED')) };
+  // The stored templates know the send's template as an APPROVED MARKETING one (the send check's own cases
+  // are in template-send-check.spec.ts and the e2e).
+  const lookup: TemplateLookup = {
+    template: {
+      templateId: '1',
+      name: INPUT.template.name,
+      language: INPUT.template.language,
+      category: 'MARKETING',
+      pendingCategory: null,
+      status: 'APPROVED',
+      reason: null,
+      metaUpdatedAt: null,
+      templatesSyncedAt: new Date(),
+    },
+    languages: [],
+    templatesSyncedAt: new Date(),
+  };
+  const templates = {
+    lookupForSend: () => Promise.resolve(lookup),
+    refreshWabaTemplates: jest.fn(() => Promise.resolve('SYNCED')),
+  };
   const sut = new MarketingMessagesService(
     meta,
     wabas as unknown as WabasService,
     phoneNumbers as unknown as PhoneNumbersService,
     sync as unknown as WabaSyncService,
+    templates as unknown as TemplatesService,
   );
-  return { sut, meta, wabas, sync };
+  return { sut, meta, wabas, sync, templates };
 }
 
 describe(MarketingMessagesService.name, () => {
@@ -185,5 +208,38 @@ describe(MarketingMessagesService.name, () => {
     await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).rejects.toBeInstanceOf(ReauthRequiredException);
 
     expect(meta.calls).toEqual([]);
+  });
+
+  it("should read the WABA's templates again after Meta answers 134100, say so, and send nothing again", async () => {
+    const { sut, meta, templates } = setUp({ sendingChannel: SendingChannel.MM_LITE });
+    meta.failNext(
+      'sendMarketingMessage',
+      new MetaGatewayException(MetaGatewayErrorCode.INVALID_REQUEST, 'Only marketing messages supported', {
+        metaCode: 134100,
+      }),
+    );
+
+    const error = await sut.send(ORG, PHONE_ID, INPUT, ACTOR).catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({
+      code: ErrorCode.TEMPLATE_NOT_MARKETING,
+      detail: expect.stringContaining('read from Meta again'),
+      extras: { meta: { metaCode: 134100, templatesRefreshed: true } },
+    });
+    expect(templates.refreshWabaTemplates.mock.calls).toEqual([[WABA_ID]]);
+    expect(meta.calls).toHaveLength(1);
+  });
+
+  it('should not read the templates again when the outcome of a send is unknown', async () => {
+    const { sut, meta, templates } = setUp();
+    meta.failNext(
+      'sendTemplateMessage',
+      new MetaGatewayException(MetaGatewayErrorCode.OUTCOME_UNKNOWN, 'unreadable answer', { metaCode: 132001 }),
+    );
+
+    const error = await sut.send(ORG, PHONE_ID, INPUT, ACTOR).catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({ code: ErrorCode.SEND_OUTCOME_UNKNOWN });
+    expect(templates.refreshWabaTemplates).not.toHaveBeenCalled();
   });
 });

@@ -10,11 +10,18 @@ import type { WabaView } from 'src/modules/wabas/waba.types';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException, WabaDisabledException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
+import { TemplatesService } from 'src/modules/templates/templates.service';
 
 import { findMarketingRestriction, findMarketingRestrictionForRegion } from './marketing-regions';
-import { ACCOUNT_STATE_SEND_ERRORS, marketingSendProblem } from './marketing-send-failure';
+import {
+  ACCOUNT_STATE_SEND_ERRORS,
+  marketingSendProblem,
+  STALE_TEMPLATE_SEND_ERRORS,
+  withTemplatesRefreshed,
+} from './marketing-send-failure';
 import { RecipientType } from './mm-lite.constants';
 import { MarketingRegionRestrictedException } from './mm-lite.exception';
+import { templateRefusal } from './template-send-check';
 import { ChangeSource } from 'src/modules/audit/change-context';
 import type { Actor } from 'src/modules/organizations/actor';
 
@@ -40,7 +47,8 @@ export interface MarketingMessageResult {
 
 /**
  * Sends marketing templates through a number's channel (product-spec §2.6–2.7): refuses what cannot
- * succeed before calling Meta (disabled WABA, rejected token, restricted destination region), routes to
+ * succeed before calling Meta (disabled WABA, rejected token, restricted destination region, a template the
+ * stored templates say is missing, not APPROVED or not MARKETING), routes to
  * `/marketing_messages` for MM_LITE numbers of onboarded WABAs and to `/messages` otherwise, and maps
  * Meta's send errors to problems that say what to do.
  */
@@ -53,6 +61,7 @@ export class MarketingMessagesService {
     private readonly wabas: WabasService,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly sync: WabaSyncService,
+    private readonly templates: TemplatesService,
   ) {}
 
   /**
@@ -81,6 +90,7 @@ export class MarketingMessagesService {
     if (restriction) {
       throw new MarketingRegionRestrictedException(restriction, recipient.bsuid === undefined ? 'to' : 'recipient');
     }
+    await this.checkTemplate(waba, input.template);
     // A number switched to MM Lite whose WABA lost the onboarding sends through Cloud API, as Meta's own
     // CLOUD_API_FALLBACK would, but visibly: the answer names the channel actually used.
     const channel =
@@ -126,6 +136,29 @@ export class MarketingMessagesService {
     };
   }
 
+  /**
+   * Refuses a template the WABA's stored templates say Meta would refuse (422 TEMPLATE_NOT_SENDABLE), the
+   * same for both channels. A WABA whose templates were never read is read once now, outside any
+   * transaction, rather than refused blindly; if that read fails too, Meta decides.
+   */
+  private async checkTemplate(waba: WabaView, template: TemplateMessage): Promise<void> {
+    let lookup = await this.templates.lookupForSend(waba.wabaId, template.name, template.language);
+    if (lookup.templatesSyncedAt === null) {
+      await this.templates.refreshWabaTemplates(waba.wabaId);
+      lookup = await this.templates.lookupForSend(waba.wabaId, template.name, template.language);
+      if (lookup.templatesSyncedAt === null) {
+        return;
+      }
+    }
+    const refusal = templateRefusal(lookup, template);
+    if (refusal) {
+      this.logger.log(
+        `Marketing template ${template.name} (${template.language}) refused before Meta: ${refusal.refusal}`,
+      );
+      throw refusal;
+    }
+  }
+
   /** Brings the stored WABA in line with what the failure revealed, then returns the problem to answer. */
   private async reactToFailure(
     waba: WabaView,
@@ -142,7 +175,18 @@ export class MarketingMessagesService {
       // Meta says the account is restricted: re-read it now so the list and the panel show why.
       await this.sync.syncInBackground(waba.wabaId, actor);
     }
-    return marketingSendProblem(error, channel, recipient.bsuid === undefined ? 'to' : 'recipient');
+    const problem = marketingSendProblem(error, channel, recipient.bsuid === undefined ? 'to' : 'recipient');
+    if (
+      error.code !== MetaGatewayErrorCode.OUTCOME_UNKNOWN &&
+      error.metaCode !== null &&
+      STALE_TEMPLATE_SEND_ERRORS.has(error.metaCode)
+    ) {
+      // Meta's answer is newer evidence than the table: read the templates again (outside any transaction)
+      // so the next send is refused before Meta. The send itself is not repeated.
+      const outcome = await this.templates.refreshWabaTemplates(waba.wabaId);
+      return withTemplatesRefreshed(problem, outcome === 'SYNCED');
+    }
+    return problem;
   }
 }
 

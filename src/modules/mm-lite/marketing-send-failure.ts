@@ -90,6 +90,27 @@ export const SEND_ERROR_ANSWERS: Readonly<
 export const ACCOUNT_STATE_SEND_ERRORS: ReadonlySet<number> = new Set([368, 131031, 131064]);
 
 /**
+ * Meta send codes that say the stored templates are older than Meta's evidence (a template missing, paused,
+ * disabled, or not of the category the table says; graph-api-2026 §A.3.1, §A.4.5): the WABA's templates are
+ * read again so that the next send is checked against what Meta has now.
+ */
+export const STALE_TEMPLATE_SEND_ERRORS: ReadonlySet<number> = new Set([131063, 132001, 132015, 132016, 134100]);
+
+/**
+ * The problem of a send that revealed stale templates, saying whether the WABA's templates were read again
+ * (`templatesRefreshed`): the caller's next send is then checked against them before Meta is called.
+ */
+export function withTemplatesRefreshed(problem: DomainException, refreshed: boolean): DomainException {
+  const sentence = refreshed
+    ? " The WABA's templates were read from Meta again, so the next send is checked against them before it goes."
+    : " Reading the WABA's templates from Meta again failed; they are read again by the next sync round.";
+  return new DomainException(problem.code, `${problem.detail}${sentence}`, {
+    ...problem.extras,
+    meta: { ...problem.extras.meta, templatesRefreshed: refreshed },
+  });
+}
+
+/**
  * Turns a failed send into the problem the caller sees: the codes of {@link SEND_ERROR_ANSWERS} get their
  * own code and advice (with Meta's code and trace id for support). A send that may have gone out
  * (OUTCOME_UNKNOWN) is `504 SEND_OUTCOME_UNKNOWN`, which says not to resend; one that cannot have

@@ -23,3 +23,35 @@ export class MarketingRegionRestrictedException extends DomainException {
     );
   }
 }
+
+/** Why a template cannot be sent, as the send check found it in the stored templates. */
+export type TemplateRefusal = 'MISSING' | 'NOT_APPROVED' | 'NOT_MARKETING';
+
+/**
+ * 422 TEMPLATE_NOT_SENDABLE: the stored templates say Meta would refuse this send (contract §5); Meta was not
+ * called. The extension members name the template and what was found (status, category, languages).
+ */
+export class TemplateNotSendableException extends DomainException {
+  constructor(
+    readonly refusal: TemplateRefusal,
+    detail: string,
+    field: 'template.name' | 'template.language',
+    meta: Record<string, unknown>,
+  ) {
+    super(ErrorCode.TEMPLATE_NOT_SENDABLE, detail, {
+      errors: [{ field, message: messageOf(refusal) }],
+      meta: { reason: refusal, ...meta },
+    });
+  }
+}
+
+function messageOf(refusal: TemplateRefusal): string {
+  switch (refusal) {
+    case 'MISSING':
+      return 'names no template of the WABA in this language';
+    case 'NOT_APPROVED':
+      return 'names a template that is not APPROVED';
+    case 'NOT_MARKETING':
+      return 'names a template that is not in the MARKETING category';
+  }
+}

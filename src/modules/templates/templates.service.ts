@@ -48,6 +48,16 @@ export interface SendableTemplate {
   templatesSyncedAt: Date | null;
 }
 
+/** What the stored templates say about a send's template name and language (see `lookupForSend`). */
+export interface TemplateLookup {
+  /** The template in that language; null when the table has none. */
+  template: SendableTemplate | null;
+  /** The languages the name exists in (not DELETED), for saying where it does exist. */
+  languages: string[];
+  /** When the WABA's templates were last read in full; null: never, so the table knows nothing yet. */
+  templatesSyncedAt: Date | null;
+}
+
 /** A WABA whose templates were read, with what the read said, as of when it began. */
 export interface TemplatesReading {
   wabaId: string;
@@ -92,6 +102,23 @@ export class TemplatesService {
    * The template a send names (`name` + `language`, Graph's spelling or a webhook's `en-US`) in a WABA the
    * caller resolved, with what decides whether it can be sent; null when the WABA has no such template.
    */
+  /**
+   * What the table says about a send's template (`name` + `language`) in a WABA the caller resolved: the
+   * template, the languages the name exists in, and when the WABA's templates were last read (null: never).
+   */
+  async lookupForSend(wabaId: string, name: string, language: string): Promise<TemplateLookup> {
+    const [ref] = await this.templates.refsOf([wabaId], new Date());
+    if (!ref) {
+      return { template: null, languages: [], templatesSyncedAt: null };
+    }
+    const template = await this.findSendable(wabaId, name, language);
+    return {
+      template,
+      languages: template ? [] : await this.templates.languagesOf(ref.wabaRowId, name),
+      templatesSyncedAt: template ? template.templatesSyncedAt : await this.templates.syncedAt(ref.wabaRowId),
+    };
+  }
+
   async findSendable(wabaId: string, name: string, language: string): Promise<SendableTemplate | null> {
     const [ref] = await this.templates.refsOf([wabaId], new Date());
     if (!ref) {

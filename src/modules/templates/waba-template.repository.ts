@@ -127,6 +127,19 @@ export class WabaTemplateRepository extends EntityRepository<WabaTemplate> {
     return template ?? null;
   }
 
+  /** The languages a WABA's template name exists in (DELETED ones left out), sorted: what a refusal lists. */
+  async languagesOf(wabaRowId: string, name: string): Promise<string[]> {
+    // Across tenants: the caller resolved the WABA within its organization.
+    const rows = await boundRows<{ language: string }>(
+      this.getEntityManager(),
+      `SELECT DISTINCT language FROM waba_templates
+        WHERE waba_id = ? AND name = ? AND status IS DISTINCT FROM ? AND language <> ''
+        ORDER BY language`,
+      [wabaRowId, name, TemplateStatus.DELETED],
+    );
+    return rows.map((row) => row.language);
+  }
+
   /** How many APPROVED MARKETING templates each WABA (row ID) has; WABAs without any are absent. */
   async countApprovedMarketing(wabaRowIds: string[]): Promise<Map<string, number>> {
     if (wabaRowIds.length === 0) {
