@@ -8,6 +8,7 @@ import {
   type WebhookReceiver,
 } from './meta-simulator.testing';
 import type { JsonObject, SimEventParams, SimEventType } from './meta-simulator.types';
+import { findTemplate } from './sim-templates';
 
 type Json = unknown;
 type Envelope = {
@@ -206,7 +207,7 @@ describe('MetaSimulator templates (fidelity, fixtures/2026)', () => {
         previous_category: 'UTILITY',
         new_category: 'MARKETING',
       });
-      expect(sut.getWaba(WABA)?.templates.welcome_template.category).toBe('MARKETING');
+      expect(findTemplate(sut.getWaba(WABA)!, 'welcome_template')?.category).toBe('MARKETING');
     });
 
     it('should pause 3 h, then 6 h, then disable a template that keeps getting low quality', async () => {
@@ -217,6 +218,91 @@ describe('MetaSimulator templates (fidelity, fixtures/2026)', () => {
       }
 
       expect(titles).toEqual(['FIRST_PAUSE', 'SECOND_PAUSE', 'DISABLED']);
+    });
+  });
+
+  /**
+   * Sends name a template by name and language, as Meta keys them (graph-api-reference §1.5 template errors,
+   * §5.7 and graph-api-2026 §A.3.3): another language of the name is 132001 (HTTP 404), a paused one 132015,
+   * a disabled one 132016, a non-marketing one on `/marketing_messages` 134100.
+   */
+  describe('template sends by name and language', () => {
+    const send = (edge: string, name: string, language: string): Promise<GraphCallResult> =>
+      graphCall(base, 'POST', `/v25.0/${SIM_DEMO_IDS.phoneNumberId}/${edge}`, {
+        token,
+        body: {
+          messaging_product: 'whatsapp',
+          to: '447700900123',
+          type: 'template',
+          template: { name, language: { code: language } },
+        },
+      });
+    const errorOf = (res: GraphCallResult): Record<string, unknown> =>
+      (res.json as { error: Record<string, unknown> }).error;
+
+    beforeEach(() => {
+      sut.updateWaba(WABA, { marketingMessagesOnboardingStatus: 'ONBOARDED' });
+    });
+
+    it('should keep one template per name and language, each with its own status', async () => {
+      sut.updateWaba(WABA, {
+        templates: [
+          { name: 'spring_sale', language: 'en_US', status: 'PAUSED' },
+          { name: 'spring_sale', language: 'de' },
+        ],
+      });
+
+      const german = await send('marketing_messages', 'spring_sale', 'de');
+      const english = await send('marketing_messages', 'spring_sale', 'en_US');
+
+      expect(german.status).toBe(200);
+      expect(english.status).toBe(400);
+      expect(errorOf(english)).toMatchObject({ code: 132015, message: '(#132015) Template is Paused' });
+      const listed = (await get(`/v25.0/${WABA}/message_templates?fields=name,language,status&limit=100`)).json as {
+        data: Array<{ name: string; language: string; status: string }>;
+      };
+      expect(listed.data.filter((template) => template.name === 'spring_sale')).toEqual(
+        expect.arrayContaining([
+          { name: 'spring_sale', language: 'en_US', status: 'PAUSED', id: expect.any(String) },
+          { name: 'spring_sale', language: 'de', status: 'APPROVED', id: expect.any(String) },
+        ]),
+      );
+    });
+
+    it('should answer 132001 (HTTP 404) for a name that exists in other languages only', async () => {
+      const res = await send('messages', 'reservation_confirmation', 'pt_BR');
+
+      expect(res.status).toBe(404);
+      expect(errorOf(res)).toMatchObject({
+        code: 132001,
+        message: '(#132001) Template name does not exist in the translation',
+        error_data: { details: 'template name (reservation_confirmation) does not exist in pt_BR' },
+      });
+    });
+
+    it('should answer 132016 for a disabled template', async () => {
+      sut.updateWaba(WABA, { templates: [{ name: 'welcome_template', status: 'DISABLED' }] });
+
+      const res = await send('messages', 'welcome_template', 'en_US');
+
+      expect(res.status).toBe(400);
+      expect(errorOf(res)).toMatchObject({ code: 132016, message: '(#132016) Template is Disabled' });
+    });
+
+    it('should answer a utility template on /marketing_messages like the 134100 fixture', async () => {
+      const fixture = readFixture<{ error: { message: string; type: string; code: number } }>(
+        '2026/derived/error.134100_non_marketing_on_marketing_messages.json',
+      );
+
+      const res = await send('marketing_messages', 'reservation_confirmation', 'en_US');
+
+      expect(res.status).toBe(400);
+      // The fixture's details are paraphrased (fixtures/2026/README.md): code, message and type are Meta's.
+      expect(errorOf(res)).toMatchObject({
+        code: fixture.error.code,
+        message: fixture.error.message,
+        type: fixture.error.type,
+      });
     });
   });
 });

@@ -78,7 +78,7 @@ export interface SimOptimizationSpec {
 
 /**
  * A message template of a WABA (graph-api-2026.md §A.1): what sends care about (category, review status,
- * ad-account sync) and what `GET /{waba}/message_templates` lists. Keyed by name in its WABA (one language).
+ * ad-account sync) and what `GET /{waba}/message_templates` lists. One per name and language in its WABA, as at Meta.
  */
 export interface SimTemplate {
   name: string;
@@ -144,7 +144,11 @@ export interface SimWaba {
   sharedWithPartner: boolean;
   /** When set, `health_status` is answered verbatim with this object instead of being derived. */
   healthStatusOverride: JsonObject | null;
-  /** Templates by name; a name not listed is an approved, synced MARKETING template. */
+  /**
+   * Templates keyed by name and language (`sim-templates.ts`). A name listed in other languages only answers
+   * 132001, as Meta does; a name not listed at all is sent as an approved, synced MARKETING template (most
+   * tests name none).
+   */
   templates: Record<string, SimTemplate>;
   /** Numbers of the WABA, oldest onboarding first. */
   phoneNumberIds: string[];
@@ -222,6 +226,8 @@ export interface CreateSignupSessionInput {
   tokenExpiresInSeconds?: number | null;
   /** Send PARTNER_ADDED and PARTNER_APP_INSTALLED webhooks as Meta does when the flow finishes. */
   emitWebhooks?: boolean;
+  /** Templates the new WABA has besides the seeded samples (ignored with `existingWabaId`). */
+  templates?: Array<Partial<SimTemplate> & { name: string }>;
 }
 
 /** What the Embedded Signup popup hands to the browser (§2.3, §2.4). */
@@ -386,7 +392,7 @@ export interface SimEventParams {
   overrideCallbackUri?: string;
   /** TEMPLATE_*: the template's name (default: the WABA's first; an approval of an unknown name creates it). */
   templateName?: string;
-  /** TEMPLATE_APPROVED (new template): its language. */
+  /** TEMPLATE_*: with `templateName`, which language of it (default: its first); a new template's language. */
   language?: string;
   /** TEMPLATE_CATEGORY_*: the category to move to (default: the pending one, else the other of MARKETING/UTILITY). */
   category?: string;

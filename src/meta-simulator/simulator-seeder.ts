@@ -86,7 +86,7 @@ export class SimulatorSeeder {
       waba = this.state.createWaba({
         businessId,
         name: input.wabaName ?? `${business?.name ?? 'Business'} WhatsApp`,
-        templates: SEEDED_TEMPLATES,
+        templates: [...SEEDED_TEMPLATES, ...(input.templates ?? [])],
       });
     }
     const phone = this.state.createPhoneNumber({

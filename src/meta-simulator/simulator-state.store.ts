@@ -19,6 +19,7 @@ import type {
   UpdatePhoneNumberInput,
   UpdateWabaInput,
 } from './meta-simulator.types';
+import { findTemplate, templateKey } from './sim-templates';
 
 /** A token as kept in a snapshot: plain JSON, without the derived id set. */
 export type SimTokenSnapshot = Omit<SimToken, 'wabaIdSet'>;
@@ -274,7 +275,7 @@ export class SimulatorStateStore {
 
   private applyTemplates(waba: SimWaba, templates: UpdateWabaInput['templates']): void {
     for (const template of templates ?? []) {
-      const existing = waba.templates[template.name];
+      const existing = findTemplate(waba, template.name, template.language);
       const category = template.category ?? existing?.category ?? 'MARKETING';
       const status = template.status ?? existing?.status ?? 'APPROVED';
       const normalized: SimTemplate = {
@@ -292,7 +293,10 @@ export class SimulatorStateStore {
         pauses: template.pauses ?? existing?.pauses ?? 0,
         bodyText: template.bodyText ?? existing?.bodyText ?? `Hello {{1}}, this is ${template.name}.`,
       };
-      waba.templates[template.name] = normalized;
+      if (existing) {
+        delete waba.templates[Object.keys(waba.templates).find((key) => waba.templates[key] === existing) ?? ''];
+      }
+      waba.templates[templateKey(normalized)] = normalized;
     }
   }
 
@@ -300,7 +304,11 @@ export class SimulatorStateStore {
   addTemplate(wabaId: string, template: Partial<SimTemplate> & { name: string }): SimTemplate {
     const waba = this.requireWaba(wabaId);
     this.applyTemplates(waba, [template]);
-    return waba.templates[template.name];
+    const added = findTemplate(waba, template.name, template.language);
+    if (!added) {
+      throw new Error(`Template ${template.name} was not added`);
+    }
+    return added;
   }
 
   /** A fresh 16-digit template ID below 2^53, so that webhooks can carry it as an exact JSON number. */

@@ -1,4 +1,5 @@
 import type { JsonObject, SimEventParams, SimTemplate, SimWaba } from './meta-simulator.types';
+import { findTemplate } from './sim-templates';
 
 /** The template scenario events (graph-api-2026.md §A.2, §A.11 simulator 2). */
 export const TEMPLATE_EVENT_TYPES = [
@@ -41,7 +42,9 @@ export function applyTemplateEvent(
   nowSeconds: number,
   create: (template: Partial<SimTemplate> & { name: string }) => SimTemplate,
 ): { field: string; value: JsonObject } {
-  const existing = params.templateName ? waba.templates[params.templateName] : Object.values(waba.templates)[0];
+  const existing = params.templateName
+    ? findTemplate(waba, params.templateName, params.language)
+    : Object.values(waba.templates)[0];
   if (!existing && type !== 'TEMPLATE_APPROVED') {
     throw new Error(`WABA ${waba.id} has no template ${params.templateName ?? ''}`.trim());
   }

@@ -9,6 +9,7 @@ import type {
   SimTemplate,
   SimWaba,
 } from 'src/meta-simulator/meta-simulator.types';
+import { findTemplate } from 'src/meta-simulator/sim-templates';
 import type { SimulatorStateStore } from 'src/meta-simulator/simulator-state.store';
 
 import { GraphApiError } from './graph-api.error';
@@ -224,8 +225,14 @@ export class MessagesRoute {
         'Parameter template.language.code is required.',
       );
     }
-    // A name the WABA does not list is sent as an approved marketing template (most tests name none).
-    const template: SimTemplate = waba.templates[raw.name] ?? {
+    const listed = findTemplate(waba, raw.name, raw.language.code);
+    if (!listed && findTemplate(waba, raw.name)) {
+      // Meta keys templates by name and language: another language of the name does not stand in.
+      throw templateMissing(raw.name, raw.language.code);
+    }
+    // A name the WABA does not list in any language is sent as an approved marketing template (most tests
+    // name none): the service's own check refuses such names before Meta is called.
+    const template: SimTemplate = listed ?? {
       name: raw.name,
       category: 'MARKETING',
       status: 'APPROVED',
@@ -260,12 +267,17 @@ export class MessagesRoute {
       case 'ARCHIVED':
       case 'PENDING_DELETION':
       case 'DELETED':
-        throw GraphApiError.whatsapp(
-          132001,
-          'Template name does not exist in the translation',
-          `template name (${template.name}) does not exist in ${raw.language.code}`,
-          404,
-        );
+        throw templateMissing(template.name, raw.language.code);
     }
   }
+}
+
+/** 132001 (HTTP 404, graph-api-reference §1.5): no sendable template of that name in that language. */
+function templateMissing(name: string, language: string): GraphApiError {
+  return GraphApiError.whatsapp(
+    132001,
+    'Template name does not exist in the translation',
+    `template name (${name}) does not exist in ${language}`,
+    404,
+  );
 }
