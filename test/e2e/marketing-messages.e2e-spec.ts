@@ -1,4 +1,7 @@
-import type { FaultError } from 'src/meta-simulator/meta-simulator.types';
+import { MikroORM, RequestContext } from '@mikro-orm/core';
+
+import type { FaultError, SimTemplate } from 'src/meta-simulator/meta-simulator.types';
+import { TemplatesService } from 'src/modules/templates/templates.service';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 
 interface Connected {
@@ -22,7 +25,11 @@ describe('Marketing template sends (e2e)', () => {
   const recipient = (): string => `+4477009${String(10_000 + recipientSeq++).slice(-5)}`;
 
   async function connect(wabaName: string): Promise<Connected> {
-    const session = sut.simulator.createSignupSession({ wabaName });
+    // The WABA has the template the sends name (the service checks it before calling Meta).
+    const session = sut.simulator.createSignupSession({
+      wabaName,
+      templates: [{ ...TEMPLATE, category: 'MARKETING' }],
+    });
     await sut
       .http()
       .post('/api/v1/phone-numbers')
@@ -45,6 +52,15 @@ describe('Marketing template sends (e2e)', () => {
       .set(...auth())
       .send({ sendingChannel: 'MM_LITE' })
       .expect(200);
+  }
+
+  /** Templates changed at Meta, and read again by the service as a re-sync round would. */
+  async function atMeta(wabaId: string, templates: Array<Partial<SimTemplate> & { name: string }>): Promise<void> {
+    sut.simulator.updateWaba(wabaId, { templates });
+    const refreshed = await RequestContext.create(sut.app.get(MikroORM).em.fork(), () =>
+      sut.app.get(TemplatesService).refreshWabaTemplates(wabaId),
+    );
+    expect(refreshed).toBe('SYNCED');
   }
 
   function send(phoneNumberId: string, body: Record<string, unknown>) {
@@ -223,11 +239,9 @@ describe('Marketing template sends (e2e)', () => {
     });
 
     it('should map Meta 131062 for a max-price template to 422 saying to use the phone number or another template', async () => {
-      sut.simulator.updateWaba(mmLite.wabaId, {
-        templates: [
-          { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
-        ],
-      });
+      await atMeta(mmLite.wabaId, [
+        { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
+      ]);
       const capped = { name: 'capped_promo', language: 'en_US' };
 
       const response = await send(mmLite.phoneNumberId, { recipient: bsuid(), template: capped }).expect(422);
@@ -243,23 +257,23 @@ describe('Marketing template sends (e2e)', () => {
       await send(mmLite.phoneNumberId, { to: recipient(), template: capped }).expect(202);
     });
 
-    it('should map Meta 131062 for an authentication template on Cloud API the same way', async () => {
-      sut.simulator.updateWaba(cloud.wabaId, { templates: [{ name: 'login_code', category: 'AUTHENTICATION' }] });
+    it('should refuse an authentication template to a BSUID before Meta: it is not a marketing template', async () => {
+      await atMeta(cloud.wabaId, [{ name: 'login_code', category: 'AUTHENTICATION' }]);
+      sut.simulator.clearRequests();
 
       const response = await send(cloud.phoneNumberId, {
         recipient: bsuid(),
         template: { name: 'login_code', language: 'en_US' },
       }).expect(422);
 
-      expect(response.body).toMatchObject({ code: 'RECIPIENT_TYPE_NOT_SUPPORTED', metaCode: 131062 });
+      expect(response.body).toMatchObject({ code: 'TEMPLATE_NOT_SENDABLE', category: 'AUTHENTICATION' });
+      expect(sendPaths()).toEqual([]);
     });
 
     it('should map Meta 131061 (a max-price template on Cloud API) to 409 TEMPLATE_REQUIRES_MM_LITE', async () => {
-      sut.simulator.updateWaba(cloud.wabaId, {
-        templates: [
-          { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
-        ],
-      });
+      await atMeta(cloud.wabaId, [
+        { name: 'capped_promo', optimizationSpec: { bid_strategy: 'LOWEST_COST_WITH_BID_CAP', bid_amount: 5000 } },
+      ]);
 
       const response = await send(cloud.phoneNumberId, {
         to: recipient(),
@@ -514,12 +528,12 @@ describe('Marketing template sends (e2e)', () => {
 
   it('should map what the simulator itself answers: 134100 utility template, 134101 syncing template, 131063 on Cloud API', async () => {
     const tomorrow = Math.floor(Date.now() / 1000) + 86_400;
-    sut.simulator.updateWaba(mmLite.wabaId, {
-      templates: [
-        { name: 'order_update', category: 'UTILITY' },
-        { name: 'new_collection', category: 'MARKETING', syncedAt: tomorrow },
-      ],
-    });
+    await atMeta(mmLite.wabaId, [
+      { name: 'order_update', category: 'MARKETING' },
+      { name: 'new_collection', category: 'MARKETING', syncedAt: tomorrow },
+    ]);
+    // Recategorised at Meta without a webhook: the stored templates still say MARKETING.
+    sut.simulator.updateWaba(mmLite.wabaId, { templates: [{ name: 'order_update', category: 'UTILITY' }] });
 
     const utility = await send(mmLite.phoneNumberId, {
       to: recipient(),
@@ -528,6 +542,7 @@ describe('Marketing template sends (e2e)', () => {
     expect(utility.body).toMatchObject({
       code: 'TEMPLATE_NOT_MARKETING',
       metaCode: 134100,
+      templatesRefreshed: true,
       errors: [{ field: 'template.name', message: expect.any(String) }],
     });
 
@@ -715,7 +730,7 @@ describe('Marketing template sends with Meta unreachable (e2e)', () => {
   it('should answer 502 META_UNAVAILABLE, saying a resend is safe, when the connection to Meta is refused', async () => {
     sut = await createTestApp();
     const { key } = await sut.createOrganization('Unreachable Co');
-    const session = sut.simulator.createSignupSession({ wabaName: 'Unreachable' });
+    const session = sut.simulator.createSignupSession({ wabaName: 'Unreachable', templates: [TEMPLATE] });
     await sut
       .http()
       .post('/api/v1/phone-numbers')

@@ -63,7 +63,7 @@ describe(templateRefusal.name, () => {
 
     expect(refusal).toMatchObject({
       refusal: 'NOT_APPROVED',
-      extras: { meta: { status, statusReason: reason, category: 'MARKETING' } },
+      extras: { meta: { templateStatus: status, statusReason: reason, category: 'MARKETING' } },
     });
     expect(refusal?.detail).toContain(`is ${status}`);
     if (reason) {
@@ -74,7 +74,10 @@ describe(templateRefusal.name, () => {
   it.each(['UTILITY', 'AUTHENTICATION'])('should refuse an APPROVED %s template, naming its category', (category) => {
     const refusal = templateRefusal(stored({ category }), REQUESTED);
 
-    expect(refusal).toMatchObject({ refusal: 'NOT_MARKETING', extras: { meta: { category, status: 'APPROVED' } } });
+    expect(refusal).toMatchObject({
+      refusal: 'NOT_MARKETING',
+      extras: { meta: { category, templateStatus: 'APPROVED' } },
+    });
     expect(refusal?.detail).toContain(`is a ${category} template`);
     expect(refusal?.detail).toContain('utility and authentication templates are not sent here');
   });

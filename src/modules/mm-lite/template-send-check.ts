@@ -36,7 +36,8 @@ export function templateRefusal(
   const facts = {
     template: template.name,
     language: template.language,
-    status: template.status,
+    // `status` is the problem's HTTP status (RFC 9457): the template's goes by another name.
+    templateStatus: template.status,
     category: template.category,
     pendingCategory: template.pendingCategory,
   };
