@@ -44,7 +44,8 @@ describe('Faults (e2e)', () => {
       sut.simulator.injectFault({ kind, path, method });
     };
     const connect = async () => {
-      const session = sut.simulator.createSignupSession();
+      // The WABA has the template the sends name (the service checks it before calling Meta).
+      const session = sut.simulator.createSignupSession({ templates: [TEMPLATE] });
       await sut
         .http()
         .post('/api/v1/phone-numbers')

@@ -46,7 +46,11 @@ describe('Meta webhooks: older never overrides newer, and reconnection clears di
       .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId });
   const connect = async (name: string): Promise<Connected> => {
     const { key } = await sut.createOrganization(name);
-    const session = sut.simulator.createSignupSession({ wabaName: `${name} WABA` });
+    // The WABA has the template a send names (the service checks it before calling Meta).
+    const session = sut.simulator.createSignupSession({
+      wabaName: `${name} WABA`,
+      templates: [{ name: 'seasonal_sale_promo', language: 'en_US' }],
+    });
     expect((await signup(key, session)).status).toBe(201);
     return { key, ...session };
   };
