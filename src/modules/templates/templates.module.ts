@@ -12,7 +12,7 @@ import { WabaTemplate } from './waba-template.entity';
 /**
  * Message templates of connected WABAs, the one owner of `waba_templates` and `waba_template_syncs`: read
  * from Meta (connect, re-sync rounds, on demand), kept fresh by template webhooks, listed per WABA, and
- * looked up by sends (TemplatesService.findSendable).
+ * looked up by sends (TemplatesService.lookupForSend).
  */
 @Module({
   imports: [MikroOrmModule.forFeature([WabaTemplate, WabaTemplateSync]), WabasModule, MetaGatewayModule],

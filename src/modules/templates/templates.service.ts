@@ -99,19 +99,16 @@ export class TemplatesService {
   }
 
   /**
-   * The template a send names (`name` + `language`, Graph's spelling or a webhook's `en-US`) in a WABA the
-   * caller resolved, with what decides whether it can be sent; null when the WABA has no such template.
-   */
-  /**
    * What the table says about a send's template (`name` + `language`) in a WABA the caller resolved: the
-   * template, the languages the name exists in, and when the WABA's templates were last read (null: never).
+   * template, the languages the name exists in when it is missing, and when the WABA's templates were last
+   * read (null: never, so the table knows nothing yet).
    */
   async lookupForSend(wabaId: string, name: string, language: string): Promise<TemplateLookup> {
     const [ref] = await this.templates.refsOf([wabaId], new Date());
     if (!ref) {
       return { template: null, languages: [], templatesSyncedAt: null };
     }
-    const template = await this.findSendable(wabaId, name, language);
+    const template = await this.sendableIn(ref, name, language);
     return {
       template,
       languages: template ? [] : await this.templates.languagesOf(ref.wabaRowId, name),
@@ -119,11 +116,16 @@ export class TemplatesService {
     };
   }
 
+  /**
+   * The template a send names (`name` + `language`, Graph's spelling or a webhook's `en-US`) in a WABA the
+   * caller resolved, with what decides whether it can be sent; null when the WABA has no such template.
+   */
   async findSendable(wabaId: string, name: string, language: string): Promise<SendableTemplate | null> {
     const [ref] = await this.templates.refsOf([wabaId], new Date());
-    if (!ref) {
-      return null;
-    }
+    return ref ? this.sendableIn(ref, name, language) : null;
+  }
+
+  private async sendableIn(ref: TemplateWabaRef, name: string, language: string): Promise<SendableTemplate | null> {
     const template = await this.templates.findByNameAndLanguage(ref.wabaRowId, name, normaliseLanguage(language));
     if (!template) {
       return null;
