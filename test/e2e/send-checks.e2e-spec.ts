@@ -1,5 +1,6 @@
 import type { SimTemplate } from 'src/meta-simulator/meta-simulator.types';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+import { recordStatements } from 'test/utils/sql-statements';
 
 interface Connected {
   wabaId: string;
@@ -256,5 +257,24 @@ describe('Sends checked against the stored templates (e2e)', () => {
     expect(paths.filter((path) => path.endsWith('/message_templates'))).toHaveLength(1);
     expect(sendPaths()).toEqual([]);
     await send('cloud', { name: 'seasonal_sale_promo', language: 'en_US' }).expect(202);
+  });
+
+  it('should check a send with three reads of the templates and no transaction, refused or sent', async () => {
+    // Warm: the first request of each statement text pays for what later ones reuse.
+    await send('cloud', { name: 'seasonal_sale_promo', language: 'en_US' }).expect(202);
+    const templateReads = (texts: string[]) => texts.filter((text) => /waba_template/i.test(text));
+
+    const refused = await recordStatements(() =>
+      send('cloud', { name: 'reservation_confirmation', language: 'en_US' }).expect(422),
+    );
+    const sent = await recordStatements(() =>
+      send('cloud', { name: 'seasonal_sale_promo', language: 'en_US' }).expect(202),
+    );
+
+    // The WABA (by Meta's ID, with when its templates are due), the template, when they were last read.
+    expect(templateReads(refused.texts)).toHaveLength(3);
+    expect(templateReads(sent.texts)).toHaveLength(3);
+    expect(refused.count(/^begin/i)).toBe(0);
+    expect(sent.count(/^begin/i)).toBe(0);
   });
 });
