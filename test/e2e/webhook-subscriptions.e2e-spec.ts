@@ -158,6 +158,31 @@ describe('Webhook subscriptions (e2e)', () => {
     expect(disabled).toMatchObject({ url: `${sut.url}/webhooks/meta`, route: 'app', status: 200 });
   });
 
+  it("should check the subscription in an on-demand sync of the WABA, whatever the rounds' schedule", async () => {
+    const session = await connect('Synced On Demand');
+    await sut.simulator.applyEvent(session.wabaId, 'WEBHOOKS_OVERRIDDEN', { overrideCallbackUri: receiver.url });
+    sut.simulator.clearRequests();
+
+    const synced = await sut.http().post(`/api/v1/wabas/${session.wabaId}/sync`).set(auth()).expect(200);
+
+    // The answer already says what the check found: it ran before the WABA was read.
+    expect(synced.body).toMatchObject({ webhooks: 'OVERRIDDEN', webhooksOverrideUri: receiver.url });
+    const calls = sut.simulator.requests.filter((entry) => entry.path === `/${session.wabaId}/subscribed_apps`);
+    expect(calls.map((entry) => entry.method)).toEqual(['GET']);
+    expect(await audit(session.wabaId, 'WEBHOOKS_CHANGED')).toEqual([
+      expect.objectContaining({ source: 'SYNC', after: { webhooks: 'OVERRIDDEN', overrideUri: receiver.url } }),
+    ]);
+
+    // Removed altogether: the next on-demand sync finds it missing and subscribes the app again.
+    await sut.simulator.applyEvent(session.wabaId, 'WEBHOOKS_UNSUBSCRIBED');
+    const repaired = await sut.http().post(`/api/v1/wabas/${session.wabaId}/sync`).set(auth()).expect(200);
+    expect(repaired.body).toMatchObject({ webhooks: 'SUBSCRIBED', webhooksOverrideUri: null });
+    expect(sut.simulator.getWabaState(session.wabaId)?.subscribedApps).toEqual([
+      { appId: expect.any(String), overrideCallbackUri: null },
+    ]);
+    expect(await audit(session.wabaId, 'WEBHOOKS_RESUBSCRIBED')).toHaveLength(1);
+  });
+
   it('should check a WABA once per interval, not in every round', async () => {
     const session = await connect('Checked Every Few Rounds');
 

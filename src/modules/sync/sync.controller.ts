@@ -40,7 +40,7 @@ export class SyncController {
     @CurrentActor() actor: Actor,
     @Param() params: WabaIdParamDto,
   ): Promise<WabaDetailResponseDto> {
-    const waba = await this.sync.syncNow(organizationId, params.wabaId, actor);
+    const waba = await this.sync.syncNow(organizationId, params.wabaId, actor, { checkWebhooks: true });
     return WabaDetailResponseDto.fromWaba(waba, await this.alerts.alertsOf(organizationId, params.wabaId));
   }
 }

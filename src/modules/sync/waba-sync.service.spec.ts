@@ -9,6 +9,7 @@ import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gat
 import { Actors } from 'src/modules/organizations/actor';
 import type { PhoneNumberReading, PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import type { SyncSchedule, WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
+import type { WabaWebhooksService } from 'src/modules/wabas/waba-webhooks.service';
 import type { SyncFailure, WabaSyncReading } from 'src/modules/wabas/waba-sync.types';
 import type { WabaView } from 'src/modules/wabas/waba.types';
 import { WabaConnection } from 'src/modules/wabas/wabas.constants';
@@ -89,6 +90,8 @@ function setUp(connection?: WabaConnection) {
   const transactions = new FakeTransactions().watch(meta);
   const fakes = owners(transactions, connection);
   const config = { get: () => SYNC_INTERVAL_MINUTES } as unknown as ConfigService<AllConfig, true>;
+  // The subscription check of an on-demand sync has its own specs (waba-webhooks.service.spec.ts) and e2e.
+  const webhooks = { checkNow: jest.fn().mockResolvedValue(undefined) };
   const sut = new WabaSyncService(
     meta,
     fakes.wabas as unknown as WabasService,
@@ -96,8 +99,9 @@ function setUp(connection?: WabaConnection) {
     fakes.phoneNumbers as unknown as PhoneNumbersService,
     transactions as unknown as Transactions,
     config,
+    webhooks as unknown as WabaWebhooksService,
   );
-  return { sut, meta, transactions, ...fakes };
+  return { sut, meta, transactions, webhooks, ...fakes };
 }
 
 const syncContext = (fence?: ChangeFence): ChangeContext => ({ source: ChangeSource.SYNC, actor: ACTOR, fence });

@@ -11,9 +11,10 @@ import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.ser
 import { WabaSyncStateService } from 'src/modules/wabas/waba-sync-state.service';
 import type { SyncClaim } from 'src/modules/wabas/waba-sync.types';
 import type { WabaView } from 'src/modules/wabas/waba.types';
-import { WabaConnection } from 'src/modules/wabas/wabas.constants';
+import { WabaConnection, WebhookSubscriptionStatus } from 'src/modules/wabas/wabas.constants';
 import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import { WabasService } from 'src/modules/wabas/wabas.service';
+import { WabaWebhooksService } from 'src/modules/wabas/waba-webhooks.service';
 
 import { ChangeSource, type ChangeContext, type ChangeFence } from 'src/modules/audit/change-context';
 import type { Actor } from 'src/modules/organizations/actor';
@@ -71,21 +72,35 @@ export class WabaSyncService {
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly transactions: Transactions,
     private readonly config: ConfigService<AllConfig, true>,
+    private readonly webhooks: WabaWebhooksService,
   ) {}
 
   /**
    * `POST /wabas/{id}/sync` and friends: reads the WABA, its numbers and the MM Lite terms now with the
    * WABA's own token and applies them, audited as SYNC by `requestedBy`. Throws the public problem when
-   * Meta fails (the failure is recorded on the WABA first).
+   * Meta fails (the failure is recorded on the WABA first). With `checkWebhooks` (a person asked for Meta's
+   * whole view of this WABA: `POST /wabas/{id}/sync`) its webhook subscription is checked too, and repaired
+   * when missing, whatever the rounds' schedule; the answer then says what the check found.
    */
-  async syncNow(organizationId: string, wabaId: string, requestedBy: Actor): Promise<WabaView> {
+  async syncNow(
+    organizationId: string,
+    wabaId: string,
+    requestedBy: Actor,
+    { checkWebhooks = false }: { checkWebhooks?: boolean } = {},
+  ): Promise<WabaView> {
     const waba = await this.wabas.getForOrganization(organizationId, wabaId);
     if (waba.connection === WabaConnection.REAUTH_REQUIRED) {
       throw new ReauthRequiredException(wabaId);
     }
     try {
-      const reading = await this.read(waba, await this.wabas.revealToken(waba));
-      return (await this.applyReading(wabaId, reading, requestedBy)) ?? waba;
+      const token = await this.wabas.revealToken(waba);
+      const reading = await this.read(waba, token);
+      const applied = (await this.applyReading(wabaId, reading, requestedBy)) ?? waba;
+      if (!checkWebhooks || !hasSubscriptionToCheck(applied)) {
+        return applied;
+      }
+      // After the read, so that the read's time is not pushed back by the check's call.
+      return (await this.webhooks.checkNow(wabaId, token, readContext(requestedBy))) ?? applied;
     } catch (error) {
       await this.recordFailure(wabaId, error, requestedBy);
       if (error instanceof MetaGatewayException) {
@@ -289,4 +304,16 @@ export class WabaSyncService {
 /** The audit context of what a read of Meta finds: Meta's change, seen by a sync that `requestedBy` asked for. */
 function readContext(requestedBy: Actor, fence?: ChangeFence): ChangeContext {
   return { source: ChangeSource.SYNC, actor: requestedBy, fence };
+}
+
+/**
+ * Whether a WABA has a webhook subscription to check, as the rounds' checks choose them: subscribed (a pending
+ * one is the retry job's), connected, and not disconnected by Meta (no subscription to keep).
+ */
+function hasSubscriptionToCheck(waba: WabaView): boolean {
+  return (
+    waba.subscriptionStatus === WebhookSubscriptionStatus.SUBSCRIBED &&
+    waba.connection === WabaConnection.CONNECTED &&
+    waba.disconnectedReason === null
+  );
 }

@@ -43,10 +43,12 @@ function setUp(waba: Waba) {
     claimDue: () => Promise.resolve(due.splice(0)),
   } as unknown as WabaWebhooksRepository;
   const subscribed: Array<{ wabaId: string; nextCheckAt?: Date }> = [];
+  // The subscription's two halves: Meta's answer (accepted), then its record with the next check's time.
   const subscriptions = {
-    subscribe: (wabaId: string, _token: string, _context: ChangeContext, options: { nextCheckAt?: Date }) => {
-      subscribed.push({ wabaId, nextCheckAt: options.nextCheckAt });
-      return Promise.resolve(true);
+    requestSubscription: (wabaId: string) => Promise.resolve({ wabaId, failure: null, sentAt: new Date() }),
+    recordAttempt: (attempt: { wabaId: string }, _context: ChangeContext, options: { nextCheckAt?: Date }) => {
+      subscribed.push({ wabaId: attempt.wabaId, nextCheckAt: options.nextCheckAt });
+      return Promise.resolve(null);
     },
   } as unknown as WabaSubscriptionService;
   const settings: Record<string, unknown> = {

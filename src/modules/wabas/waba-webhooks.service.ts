@@ -15,7 +15,8 @@ import { observeFact } from './waba-facts';
 import { WabaSubscriptionService } from './waba-subscription.service';
 import { requireReauthorization } from './waba-transitions';
 import { classifySubscription, type WebhooksFinding } from './waba-webhooks';
-import { type ClaimedWebhooksCheck, WabaWebhooksRepository } from './waba-webhooks.repository';
+import { WabaWebhooksRepository } from './waba-webhooks.repository';
+import type { WabaView } from './waba.types';
 import {
   WabaConnection,
   WEBHOOK_SUBSCRIPTION_LEASE_MS,
@@ -77,15 +78,7 @@ export class WabaWebhooksService {
     context: ChangeContext,
     { limit, slot = (call) => call() }: { limit: number; slot?: CallSlot },
   ): Promise<WebhooksCheckRun> {
-    const run: WebhooksCheckRun = {
-      checked: 0,
-      missing: 0,
-      overridden: 0,
-      resubscribed: 0,
-      failed: 0,
-      skipped: 0,
-      metaCalls: 0,
-    };
+    const run = emptyRun();
     for (let taken = 0; taken < limit;) {
       const batch = await this.repository.claimDue(
         now,
@@ -96,57 +89,82 @@ export class WabaWebhooksService {
         break;
       }
       taken += batch.length;
-      await Promise.all(batch.map((due) => this.checkOne(due, now, context, slot, run)));
+      await Promise.all(
+        batch.map((due) =>
+          this.checkOne(due.wabaId, () => this.secrets.open(due.sealedToken), now, context, slot, run),
+        ),
+      );
     }
     return run;
   }
 
+  /**
+   * Checks one WABA's subscription now, with `token` (its own, which the caller just used): an on-demand
+   * re-sync, where a person asked for Meta's view of this WABA, and whether its webhooks reach the platform
+   * is part of it. Same record and repair as a round's check; the next check is planned one interval later.
+   * Returns the WABA as last written (null when nothing was: Meta throttles it, or the read failed and its
+   * failure is recorded). Must run outside any transaction; never throws for Meta's failures.
+   */
+  async checkNow(wabaId: string, token: string, context: ChangeContext): Promise<WabaView | null> {
+    return this.checkOne(
+      wabaId,
+      () => token,
+      new Date(),
+      context,
+      (call) => call(),
+      emptyRun(),
+    );
+  }
+
   private async checkOne(
-    due: ClaimedWebhooksCheck,
+    wabaId: string,
+    openToken: () => string,
     now: Date,
     context: ChangeContext,
     slot: CallSlot,
     run: WebhooksCheckRun,
-  ): Promise<void> {
-    if (this.meta.throttledUntil(due.wabaId)) {
+  ): Promise<WabaView | null> {
+    if (this.meta.throttledUntil(wabaId)) {
       run.skipped += 1;
-      return;
+      return null;
     }
     try {
-      const token = this.secrets.open(due.sealedToken);
+      const token = openToken();
       const observedAt = new Date();
       let apps: SubscribedApp[];
       try {
         run.metaCalls += 1;
-        apps = await slot(() => this.meta.getSubscribedApps(due.wabaId, token));
+        apps = await slot(() => this.meta.getSubscribedApps(wabaId, token));
       } catch (error) {
         run.failed += 1;
-        await this.recordFailedCheck(due.wabaId, error, now, context);
-        return;
+        await this.recordFailedCheck(wabaId, error, now, context);
+        return null;
       }
       const finding = classifySubscription(apps, this.config.get('meta.appId', { infer: true }), this.callbackUrl());
       run.checked += 1;
       run.missing += finding.status === WebhooksStatus.MISSING ? 1 : 0;
       run.overridden += finding.status === WebhooksStatus.OVERRIDDEN ? 1 : 0;
-      if (await this.recordCheck(due.wabaId, finding, observedAt, now, context)) {
-        run.metaCalls += 1;
-        // Planned from the round's clock, as the check itself: this round does not claim the WABA again.
-        const subscribed = await slot(() =>
-          this.subscriptions.subscribe(due.wabaId, token, context, { nextCheckAt: this.afterInterval(now) }),
-        );
-        run.resubscribed += subscribed ? 1 : 0;
+      const recorded = await this.recordCheck(wabaId, finding, observedAt, now, context);
+      if (!recorded.repair) {
+        return recorded.view;
       }
+      run.metaCalls += 1;
+      const attempt = await slot(() => this.subscriptions.requestSubscription(wabaId, token));
+      run.resubscribed += attempt.failure === null ? 1 : 0;
+      // Planned from the round's clock, as the check itself: this round does not claim the WABA again.
+      return await this.subscriptions.recordAttempt(attempt, context, { nextCheckAt: this.afterInterval(now) });
     } catch (error) {
       // The database failed while recording: the claim runs out and a later round checks the WABA again.
       run.failed += 1;
-      this.logger.error(`Webhooks check of WABA ${due.wabaId} failed: ${describe(error)}`);
+      this.logger.error(`Webhooks check of WABA ${wabaId} failed: ${describe(error)}`);
+      return null;
     }
   }
 
   /**
    * Records what a check found as of `observedAt` (unless a newer look, a subscription made meanwhile, says
    * otherwise) and plans the next check; a change of status or override is audited as WEBHOOKS_CHANGED.
-   * Returns true when the WABA is to be subscribed again: its app is MISSING while its token and connection
+   * `repair` says whether the WABA is to be subscribed again: its app is MISSING while its token and connection
    * stand (no uninstall nor removal reported). The subscription step is then due again under a short lease,
    * so the retry job completes it if this instance dies before its repair.
    */
@@ -156,9 +174,9 @@ export class WabaWebhooksService {
     observedAt: Date,
     now: Date,
     context: ChangeContext,
-  ): Promise<boolean> {
+  ): Promise<{ repair: boolean; view: WabaView | null }> {
     let repair = false;
-    await this.changes.applyOne(wabaId, context, (waba) => {
+    const view = await this.changes.applyOne(wabaId, context, (waba) => {
       const before = { webhooks: waba.webhooksStatus, overrideUri: waba.webhooksOverrideUri };
       const applied = observeFact(waba, 'webhooks', observedAt, () => {
         waba.webhooksStatus = finding.status;
@@ -191,7 +209,7 @@ export class WabaWebhooksService {
       }
       return false;
     });
-    return repair;
+    return { repair, view };
   }
 
   /**
@@ -231,4 +249,8 @@ export class WabaWebhooksService {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : 'unexpected error';
+}
+
+function emptyRun(): WebhooksCheckRun {
+  return { checked: 0, missing: 0, overridden: 0, resubscribed: 0, failed: 0, skipped: 0, metaCalls: 0 };
 }
