@@ -1,19 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
-import { HttpService } from '@nestjs/axios';
-import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import axios from 'axios';
-
-import type { AllConfig } from 'config/config.type';
-import type { MetaConfig } from 'config/meta.config';
-
 import { GraphApiMetaGateway } from './graph-api-meta-gateway';
+import { useFixtureGraph } from './graph-fixture-server.testing';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
-import { MetaThrottleRegistry } from './meta-throttle.registry';
 import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
 const META_FIXTURES = metaFixturesDir();
@@ -24,86 +14,19 @@ function fixture(file: string): unknown {
   return JSON.parse(readFileSync(path.join(META_FIXTURES, file), 'utf8'));
 }
 
-interface Answer {
-  status?: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
-
 /**
  * The real GraphApiMetaGateway's template reads against the 2026 fixtures (graph-api-2026.md §A.1) served
  * over HTTP: explicit fields, paging to the end through Meta's own `paging.next` host, the routing fields,
  * the usage headers, and the multi-ID read with the edge expanded.
  */
 describe(`${GraphApiMetaGateway.name} (message templates, 2026 fixtures)`, () => {
-  let server: Server;
-  let origin: string;
-  let routes: Map<string, Answer[]>;
-  let received: Received[];
+  const graph = useFixtureGraph();
+  const { answer, receivedAt } = graph;
   let sut: GraphApiMetaGateway;
-
-  /** Queues answers for `METHOD /path` (path without version and query); the last one repeats. */
-  function answer(route: string, ...answers: Answer[]): void {
-    routes.set(route, answers);
-  }
-
-  function receivedAt(route: string): Received[] {
-    return received.filter((request) => `${request.method} ${new URL(request.url, origin).pathname}` === route);
-  }
-
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      received.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
-      const pathname = new URL(req.url ?? '/', 'http://fixture.local').pathname.replace(/^\/v\d+\.\d+/, '');
-      const queue = routes.get(`${req.method} ${pathname}`);
-      const next = queue && (queue.length > 1 ? queue.shift() : queue[0]);
-      if (!next) {
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'no fixture' }));
-        return;
-      }
-      const body = typeof next.body === 'string' ? next.body : JSON.stringify(next.body);
-      res.writeHead(next.status ?? 200, { 'Content-Type': 'application/json', ...next.headers }).end(body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
-
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  let origin: string;
 
   beforeEach(() => {
-    // Keep test output readable; logging itself is asserted in graph-api-meta-gateway.spec.ts.
-    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    routes = new Map();
-    received = [];
-    const meta: MetaConfig = {
-      sandbox: false,
-      appId: '670843887433847',
-      appSecret: 'fixture-app-secret',
-      graphApiBaseUrl: origin,
-      graphApiVersion: 'v25.0',
-      webhookVerifyToken: 'verify',
-      systemUserToken: '',
-      embeddedSignupConfigId: '',
-      webhookCallbackUrl: null,
-      requestTimeoutMs: 1000,
-      maxRetries: 2,
-    };
-    const config = { get: () => meta } as unknown as ConfigService<AllConfig, true>;
-    const http = new HttpService(axios.create({ baseURL: `${origin}/v25.0`, timeout: meta.requestTimeoutMs }));
-    sut = new GraphApiMetaGateway(http, config, new MetaThrottleRegistry());
+    ({ sut, origin } = graph);
   });
 
   it('should list with explicit fields and follow paging.next to the end, each template once', async () => {
