@@ -191,6 +191,10 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     await panel.getByText('Onboard to MM Lite: done at Meta').waitFor();
     await panel.getByRole('button', { name: 'Refresh status' }).click();
     await panel.locator('.panel-status .dot-on').waitFor();
+    // The templates MM Lite can send: the sandbox WABA's approved MARKETING ones, read at connect.
+    expect(await panel.locator('.panel-templates').textContent()).toMatch(
+      /^[1-9]\d* approved marketing templates? can be sent through MM Lite\.$/,
+    );
     await screenshot(page, 'mm-lite-panel-onboarded');
 
     await panel.getByRole('link', { name: 'Switch a number on the Phone numbers page' }).click();
@@ -275,6 +279,40 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     ).toEqual(new Set(['API']));
     await page.getByRole('group', { name: 'Show changes from' }).getByRole('button', { name: 'All' }).click();
     await screenshot(page, 'waba-detail');
+  });
+
+  it("should show Meta's alerts on the row and the detail, and where its webhooks go after a re-sync", async () => {
+    const { wabaId, phoneNumberId } = wabas['Lucky Shrub'];
+    await api('POST', `/api/v1/sandbox/wabas/${wabaId}/events`, {
+      type: 'ALERT',
+      alertType: 'OBA_REJECTED',
+      phoneNumberId,
+    });
+    await api('POST', `/api/v1/sandbox/wabas/${wabaId}/events`, { type: 'WEBHOOKS_OVERRIDDEN' });
+    // The alert arrives by webhook through the inbox: wait for it to be applied before the page reads it.
+    for (let tries = 0; tries < 50; tries++) {
+      if ((await api<{ criticalAlert: string | null }>('GET', `/api/v1/wabas/${wabaId}`)).criticalAlert) {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    await nav('WABA Accounts').click();
+    const mark = row('Lucky Shrub').locator('.warning-alert');
+    await mark.waitFor();
+    expect(await row('Lucky Shrub').locator('.badge-active').count()).toBe(1);
+    await row('Lucky Shrub').getByRole('link', { name: 'Lucky Shrub' }).click();
+    await page.getByRole('heading', { name: 'Lucky Shrub', level: 1 }).waitFor();
+    const alert = page.locator('.alerts .alert-critical');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('+44 7700 900123');
+
+    // Meta sends no webhook for an override: a re-sync from the page looks at the subscription.
+    await page.getByRole('button', { name: 'Re-sync from Meta' }).click();
+    const webhooks = page.locator('.webhooks-overridden');
+    await webhooks.waitFor();
+    expect(await webhooks.textContent()).toContain('Meta delivers this account’s webhooks to another URL');
+    await screenshot(page, 'waba-detail-alerts-webhooks');
   });
 
   it('should stay readable at 390 px wide', async () => {
