@@ -119,17 +119,27 @@ describe('Meta webhooks with two instances on one database (e2e)', () => {
     ).toBe('PROCESSING');
     // The newer delivery reaches the other instance while the older one is still being worked on.
     await deliver(second, newer);
-    let overlapped = false;
+    // The inbox rows of this WABA as they were when both deliveries were first seen claimed at once: what a
+    // failure needs to be understood (this has failed about once in twenty runs, at any load; cause not found).
+    let overlap: unknown[] | null = null;
     const [olderRow, newerRow] = await waitFor(
       async () => {
         const rows = [await row(older), await row(newer)];
-        overlapped ||= rows.every((value) => value?.status === 'PROCESSING');
+        if (overlap === null && rows.every((value) => value?.status === 'PROCESSING')) {
+          overlap = (
+            await db.query(
+              `SELECT status, attempts, locked_by, created_at, next_attempt_at, clock_timestamp() AS read_at
+                 FROM webhook_inbox WHERE ordering_key = $1 ORDER BY created_at`,
+              [connected.wabaId],
+            )
+          ).rows;
+        }
         return rows;
       },
       (rows) => rows.every((value) => value?.status === 'DONE'),
     );
 
-    expect(overlapped).toBe(false);
+    expect(overlap).toBeNull();
     expect(olderRow).toMatchObject({ status: 'DONE', attempts: 1 });
     expect(newerRow).toMatchObject({ status: 'DONE', attempts: 1 });
     expect(newerRow?.processed_at?.getTime()).toBeGreaterThanOrEqual(olderRow?.processed_at?.getTime() ?? Infinity);
