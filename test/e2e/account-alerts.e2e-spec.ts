@@ -4,6 +4,7 @@ import { Client } from 'pg';
 
 import type { JsonObject } from 'src/meta-simulator/meta-simulator.types';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+import { waitFor } from 'test/utils/wait-for';
 
 type Connected = { key: string; wabaId: string; phoneNumberId: string; businessId: string };
 type InboxRow = { status: string; outcome: Array<Record<string, unknown>> | null };
@@ -17,18 +18,7 @@ type Alert = {
   occurredAt: string;
 };
 
-const WAIT_LIMIT_MS = 10_000;
 const HOUR = 3_600;
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
-}
 
 const seconds = (date: Date = new Date()) => Math.floor(date.getTime() / 1000);
 

@@ -7,22 +7,12 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 
 import { createTestApp, TEST_APP_SECRET, type TestApp } from 'test/utils/create-test-app';
+import { waitFor } from 'test/utils/wait-for';
 
 type InboxRow = { status: string; last_error: string | null; payload: unknown; raw_size: number | null };
 
-const WAIT_LIMIT_MS = 10_000;
 /** Meta documents deliveries of up to 3 MB; the receiver's cap sits a little above. */
 const OVER_THE_CAP_BYTES = 8 * 1024 * 1024;
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
-}
 
 const sign = (body: Buffer) => `sha256=${createHmac('sha256', TEST_APP_SECRET).update(body).digest('hex')}`;
 const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');

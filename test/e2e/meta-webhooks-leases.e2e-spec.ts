@@ -4,6 +4,7 @@ import { Client } from 'pg';
 
 import type { JsonObject } from 'src/meta-simulator/meta-simulator.types';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+import { waitFor } from 'test/utils/wait-for';
 
 type InboxRow = { status: string; attempts: number; processed_at: Date | null; locked_by: string | null };
 type Connected = { key: string; wabaId: string };
@@ -12,17 +13,6 @@ type Connected = { key: string; wabaId: string };
 const LEASE_MS = 600;
 /** Latency of the simulator's answers about the WABA under test: the re-read takes about this long. */
 const SLOW_META_MS = 1_800;
-const WAIT_LIMIT_MS = 15_000;
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
-}
 
 const sha256 = (payload: JsonObject) => createHash('sha256').update(JSON.stringify(payload), 'utf8').digest('hex');
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
