@@ -55,3 +55,39 @@ export enum RecipientType {
   /** A business-scoped user ID (or parent BSUID), sent to Meta as `recipient`. */
   BSUID = 'BSUID',
 }
+
+/**
+ * Where a recorded marketing send stands (`MarketingMessage.status`). UNKNOWN: the POST left but its answer
+ * was lost (or the service stopped mid-call), so Meta may or may not have it; a status webhook settles it.
+ * ACCEPTED: Meta answered with a message ID. SENT, DELIVERED, READ, FAILED: Meta's status webhooks.
+ */
+export enum MarketingMessageStatus {
+  UNKNOWN = 'UNKNOWN',
+  ACCEPTED = 'ACCEPTED',
+  SENT = 'SENT',
+  DELIVERED = 'DELIVERED',
+  READ = 'READ',
+  FAILED = 'FAILED',
+}
+
+/**
+ * The order statuses apply in: a status applies only over a lower rank, so a late `sent` never overwrites
+ * `read`. FAILED outranks everything and nothing outranks it (a failure is final), which also lets a
+ * `failed` that Meta reports after `delivered` apply.
+ */
+export const MARKETING_MESSAGE_STATUS_RANK: Readonly<Record<MarketingMessageStatus, number>> = {
+  [MarketingMessageStatus.UNKNOWN]: 0,
+  [MarketingMessageStatus.ACCEPTED]: 0,
+  [MarketingMessageStatus.SENT]: 1,
+  [MarketingMessageStatus.DELIVERED]: 2,
+  [MarketingMessageStatus.READ]: 3,
+  [MarketingMessageStatus.FAILED]: 4,
+};
+
+/** Why sends to a recipient of a WABA are refused before Meta (`marketing_recipient_holds.kind`). */
+export enum MarketingHoldKind {
+  /** The user stopped marketing messages (131050, or a `user_preferences` stop) until they resume. */
+  OPTED_OUT = 'OPTED_OUT',
+  /** Meta limited marketing to the user (131049): no send until `until` (the status time + 24 h). */
+  PAUSED = 'PAUSED',
+}

@@ -1,3 +1,4 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 
 import { MetaGatewayModule } from 'src/modules/meta-gateway/meta-gateway.module';
@@ -10,10 +11,22 @@ import { MarketingMessagesController } from './marketing-messages.controller';
 import { MarketingMessagesService } from './marketing-messages.service';
 import { MmLiteController } from './mm-lite.controller';
 import { MmLiteService } from './mm-lite.service';
+import { MarketingMessage } from './sends/marketing-message.entity';
+import { MarketingRecipientHold } from './sends/marketing-recipient-hold.entity';
 
-/** MM Lite: the onboarding panel of a WABA and marketing template sends through a number's channel. */
+/**
+ * MM Lite: the onboarding panel of a WABA and marketing template sends through a number's channel; the one
+ * owner of `marketing_messages` (every send and its Meta statuses) and `marketing_recipient_holds`.
+ */
 @Module({
-  imports: [MetaGatewayModule, WabasModule, PhoneNumbersModule, SyncModule, TemplatesModule],
+  imports: [
+    MikroOrmModule.forFeature([MarketingMessage, MarketingRecipientHold]),
+    MetaGatewayModule,
+    WabasModule,
+    PhoneNumbersModule,
+    SyncModule,
+    TemplatesModule,
+  ],
   controllers: [MmLiteController, MarketingMessagesController],
   providers: [MmLiteService, MarketingMessagesService],
 })
