@@ -96,3 +96,6 @@ export const SIM_RECIPIENT_OUTCOMES = [
   'read_before_delivered',
   'sent_last',
 ] as const;
+
+/** Status delays of sandbox mode: human-scale, so that a person trying a send sees it progress. */
+export const SIM_SANDBOX_STATUS_DELAYS_MS = { sent: 500, delivered: 1500, read: 4000 } as const;
