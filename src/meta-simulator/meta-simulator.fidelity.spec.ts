@@ -11,6 +11,7 @@ import {
   graphCall,
   readFixture,
   metaFixturesDir,
+  shape,
   startWebhookReceiver,
   type GraphCallResult,
   type WebhookReceiver,
@@ -21,19 +22,6 @@ type Json = unknown;
 
 const APP_SECRET = 'fidelity-secret';
 const SYSTEM_TOKEN = 'SYSTEM_USER_TOKEN_FIDELITY';
-
-/** The key structure of a JSON value: objects become sorted key → shape, arrays the shape of their items. */
-function shape(value: Json): Json {
-  if (Array.isArray(value)) {
-    const shapes = value.map(shape);
-    return shapes.length === 0 ? [] : [shapes[0]];
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b));
-    return Object.fromEntries(entries.map(([key, item]) => [key, shape(item)]));
-  }
-  return typeof value;
-}
 
 function keys(value: Json): string[] {
   return Object.keys(value as Record<string, Json>).sort();

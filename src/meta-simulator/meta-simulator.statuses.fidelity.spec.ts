@@ -1,21 +1,9 @@
 import { MetaSimulator } from './meta-simulator';
 import { SIM_DEMO_IDS } from './meta-simulator.constants';
-import { graphCall, readFixture, startWebhookReceiver, type WebhookReceiver } from './meta-simulator.testing';
+import { graphCall, readFixture, shape, startWebhookReceiver, type WebhookReceiver } from './meta-simulator.testing';
 import type { JsonObject, RecipientOutcome } from './meta-simulator.types';
 
 type Json = unknown;
-
-/** The key structure of a JSON value: objects become sorted key → shape, arrays the shape of their items. */
-function shape(value: Json): Json {
-  if (Array.isArray(value)) {
-    return value.length === 0 ? [] : [shape(value[0])];
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b));
-    return Object.fromEntries(entries.map(([key, item]) => [key, shape(item)]));
-  }
-  return typeof value;
-}
 
 /** `entry[0].changes[0].value` of a webhook body. */
 function valueOf(payload: Json): Record<string, Json> {

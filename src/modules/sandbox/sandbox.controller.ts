@@ -14,6 +14,15 @@ import { SandboxUserPreferenceDto } from './dto/sandbox-user-preference.dto';
 import { SandboxOnlyGuard } from './sandbox.guard';
 import { SandboxService } from './sandbox.service';
 
+/** What a "Simulate Meta" action may answer: bad input, not the caller's, the simulator refusing or away. */
+const SIMULATE_META_PROBLEMS = [
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.META_REQUEST_REJECTED,
+  ErrorCode.META_UNAVAILABLE,
+  ...COMMON_KEY_ROUTE_PROBLEMS,
+];
+
 /** Try every flow of the guide on one machine: the simulator stands in for Meta. */
 @ApiTags('Sandbox')
 @ApiBearerAuth()
@@ -47,13 +56,7 @@ export class SandboxController {
       'either; the next re-sync round that checks the WABA finds it.',
   })
   @ApiAcceptedResponse({ description: 'The change was made; the webhook is on its way' })
-  @ApiProblemResponses(
-    ErrorCode.VALIDATION_FAILED,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.META_REQUEST_REJECTED,
-    ErrorCode.META_UNAVAILABLE,
-    ...COMMON_KEY_ROUTE_PROBLEMS,
-  )
+  @ApiProblemResponses(...SIMULATE_META_PROBLEMS)
   async applyEvent(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,
@@ -72,13 +75,7 @@ export class SandboxController {
       'after a resume they are delivered again.',
   })
   @ApiAcceptedResponse({ description: 'The preference was set; the webhook is on its way' })
-  @ApiProblemResponses(
-    ErrorCode.VALIDATION_FAILED,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.META_REQUEST_REJECTED,
-    ErrorCode.META_UNAVAILABLE,
-    ...COMMON_KEY_ROUTE_PROBLEMS,
-  )
+  @ApiProblemResponses(...SIMULATE_META_PROBLEMS)
   async userPreference(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: PhoneNumberIdParamDto,
