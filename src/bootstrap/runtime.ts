@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { isSandbox, validate } from 'config/env.validation';
 import { EmbeddedDatabase } from 'src/common/database/embedded-postgres';
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
+import { SIM_SANDBOX_STATUS_DELAYS_MS } from 'src/meta-simulator/meta-simulator.constants';
 import { SimulatorPersistence } from 'src/meta-simulator/simulator-persistence';
 
 /** Secrets generated once for sandbox mode and kept under DATA_DIR (mode 0600). */
@@ -73,6 +74,9 @@ export async function prepareRuntime(options: { log: (line: string) => void }): 
         appSecret: secrets.metaAppSecret,
         systemUserToken: secrets.systemUserToken,
         webhookUrl,
+        // A person trying the API sees a send progress: sent, delivered, read, a few seconds apart.
+        statusWebhooks: 'all',
+        statusDelaysMs: SIM_SANDBOX_STATUS_DELAYS_MS,
         onStateChange: () => statePersistence.schedule(),
       });
       statePersistence.attach(simulator);

@@ -9,9 +9,11 @@ import type {
   IssueTokenInput,
   JsonObject,
   JsonValue,
+  MarketingPreference,
   RecipientOutcome,
   SendWebhookOptions,
   SimEventType,
+  StatusWebhookMode,
 } from './meta-simulator.types';
 
 /** A control-API failure answered as `{ "error": { "message" } }` with the given status. */
@@ -186,6 +188,24 @@ export class ControlApiHandler {
       case 'POST recipients':
         sim.setRecipientOutcome(requireString(body, 'to'), requireString(body, 'outcome') as RecipientOutcome);
         return { status: 200, body: { ok: true } };
+      case 'POST phone-numbers/:id/user-preferences': {
+        const value = requireString(body, 'value') as MarketingPreference;
+        return {
+          status: 200,
+          body: { delivery: await sim.userPreference(id, requireString(body, 'recipient'), value) },
+        };
+      }
+      case 'GET status-webhooks':
+        return { status: 200, body: sim.statusWebhooks };
+      case 'PUT status-webhooks':
+      case 'POST status-webhooks': {
+        const delays = body.delaysMs ?? {};
+        if (!isJsonObject(delays)) {
+          throw new ControlApiFailure(400, 'Body field "delaysMs" must be an object');
+        }
+        const mode = (typeof body.mode === 'string' ? body.mode : sim.statusWebhooks.mode) as StatusWebhookMode;
+        return { status: 200, body: sim.setStatusWebhooks(mode, delays) };
+      }
       case 'PUT webhook-url':
       case 'POST webhook-url':
         sim.setWebhookUrl(typeof body.url === 'string' && body.url !== '' ? body.url : null);

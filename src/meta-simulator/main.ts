@@ -1,5 +1,5 @@
 import { MetaSimulator } from './meta-simulator';
-import { SIM_DEMO_IDS, SIM_DEV_APP_SECRET } from './meta-simulator.constants';
+import { SIM_DEMO_IDS, SIM_DEV_APP_SECRET, SIM_SANDBOX_STATUS_DELAYS_MS } from './meta-simulator.constants';
 
 /** The project bans console.*; a one-line logger on stdout is all this entry point needs. */
 function log(message: string): void {
@@ -9,7 +9,8 @@ function log(message: string): void {
 /**
  * Standalone entry (`npm run meta-sim`): serves the simulator, seeds one demo business/WABA/number and
  * prints how to reach them. Configured through META_SIM_PORT, META_SIM_HOST, META_APP_ID,
- * META_APP_SECRET, META_SYSTEM_USER_TOKEN, META_SIM_WEBHOOK_URL and META_SIM_LATENCY_MS.
+ * META_APP_SECRET, META_SYSTEM_USER_TOKEN, META_SIM_WEBHOOK_URL, META_SIM_LATENCY_MS and
+ * META_SIM_STATUS_WEBHOOKS (`all`, the default, with sandbox mode's human-scale delays; `failed`; `none`).
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -18,12 +19,18 @@ async function main(): Promise<void> {
   const latencyMs = Number(env.META_SIM_LATENCY_MS ?? 0);
   const appId = env.META_APP_ID ?? SIM_DEMO_IDS.appId;
   const usesDevSecret = env.META_APP_SECRET === undefined;
+  const statusWebhooks = env.META_SIM_STATUS_WEBHOOKS ?? 'all';
+  if (statusWebhooks !== 'all' && statusWebhooks !== 'failed' && statusWebhooks !== 'none') {
+    throw new Error('META_SIM_STATUS_WEBHOOKS must be all, failed or none');
+  }
   const simulator = new MetaSimulator({
     appId,
     appSecret: env.META_APP_SECRET ?? SIM_DEV_APP_SECRET,
     systemUserToken: env.META_SYSTEM_USER_TOKEN || undefined,
     webhookUrl: env.META_SIM_WEBHOOK_URL || undefined,
     latencyMs: Number.isFinite(latencyMs) ? latencyMs : 0,
+    statusWebhooks,
+    statusDelaysMs: SIM_SANDBOX_STATUS_DELAYS_MS,
   });
   const url = await simulator.start(port, host);
   const demo = simulator.seedDemo();

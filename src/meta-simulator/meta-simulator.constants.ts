@@ -84,3 +84,18 @@ export const SIM_OVERSIZED_ITEMS = 200_000;
  * resolve (RFC 2606), so the sandbox never posts anywhere real and the deliveries just do not reach us.
  */
 export const SIM_DEFAULT_OVERRIDE_CALLBACK_URI = 'https://alternate-callback.example/webhook';
+
+/** Every `RecipientOutcome`: how a recipient's sends end (status webhooks, §5.7, §6.8). */
+export const SIM_RECIPIENT_OUTCOMES = [
+  'per_user_limit',
+  'opted_out',
+  'experiment',
+  'undeliverable',
+  'delivered',
+  'read',
+  'read_before_delivered',
+  'sent_last',
+] as const;
+
+/** Status delays of sandbox mode: human-scale, so that a person trying a send sees it progress. */
+export const SIM_SANDBOX_STATUS_DELAYS_MS = { sent: 500, delivered: 1500, read: 4000 } as const;

@@ -11,6 +11,7 @@ import {
   graphCall,
   readFixture,
   metaFixturesDir,
+  shape,
   startWebhookReceiver,
   type GraphCallResult,
   type WebhookReceiver,
@@ -21,19 +22,6 @@ type Json = unknown;
 
 const APP_SECRET = 'fidelity-secret';
 const SYSTEM_TOKEN = 'SYSTEM_USER_TOKEN_FIDELITY';
-
-/** The key structure of a JSON value: objects become sorted key → shape, arrays the shape of their items. */
-function shape(value: Json): Json {
-  if (Array.isArray(value)) {
-    const shapes = value.map(shape);
-    return shapes.length === 0 ? [] : [shapes[0]];
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b));
-    return Object.fromEntries(entries.map(([key, item]) => [key, shape(item)]));
-  }
-  return typeof value;
-}
 
 function keys(value: Json): string[] {
   return Object.keys(value as Record<string, Json>).sort();
@@ -692,80 +680,6 @@ describe('MetaSimulator fidelity (fixtures and official OpenAPI subset)', () => 
       expect(value.display_phone_number).toBe('15550783881');
       expect(keys(value)).toEqual(['display_phone_number', 'event', 'max_daily_conversations_per_business']);
       expect(shape({ ...payload, entry: [] })).toEqual(shape({ ...fixture, entry: [] }));
-    });
-
-    it('should report a marketing send to a US number as failed 131049 like the fixture', async () => {
-      const send = {
-        messaging_product: 'whatsapp',
-        to: '+16505551234',
-        type: 'template',
-        template: { name: 'promo', language: { code: 'en_US' } },
-      };
-      await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/messages`, send);
-      await sut.flushWebhooks();
-      const { body } = lastDelivery();
-      const fixture = readFixture<JsonObject>('webhooks/messages.status.failed_131049.json');
-      expect(shape(body)).toEqual(shape(fixture));
-      expect(valueOf(body).statuses).toEqual([
-        expect.objectContaining({
-          status: 'failed',
-          recipient_id: '16505551234',
-          errors: (valueOf(fixture).statuses as Array<{ errors: Json }>)[0].errors,
-        }),
-      ]);
-    });
-
-    it('should report a send to a BSUID by recipient_user_id, without a phone number, like the 2026 fixture', async () => {
-      sut.updateWaba(SIM_DEMO_IDS.wabaId, { marketingMessagesOnboardingStatus: 'ONBOARDED' });
-      await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/marketing_messages`, {
-        messaging_product: 'whatsapp',
-        recipient: 'GB.13491208655302741918',
-        type: 'template',
-        template: { name: 'promo', language: { code: 'en_US' } },
-      });
-      await sut.flushWebhooks();
-      const delivered = receiver.received
-        .map((item) => JSON.parse(item.body) as JsonObject)
-        .map((payload) => (valueOf(payload).statuses as JsonObject[])[0])
-        .find((status) => status.status === 'delivered');
-      const fixture = readFixture<JsonObject>('2026/webhooks/messages.status.delivered.sent_to_bsuid.json');
-      const documented = (valueOf(fixture).statuses as JsonObject[])[0];
-
-      expect(delivered).toMatchObject({ recipient_user_id: 'GB.13491208655302741918' });
-      expect(delivered).not.toHaveProperty('recipient_id');
-      // Parent BSUIDs exist only for portfolios enrolled together, which the simulator does not model.
-      const { recipient_parent_user_id: _parent, ...documentedWithoutParent } = documented;
-      expect(shape(delivered)).toEqual(shape(documentedWithoutParent));
-    });
-
-    it('should emit sent statuses like the fixtures for v23 (with pricing) and v24+ (minimal)', async () => {
-      const send = {
-        messaging_product: 'whatsapp',
-        to: '447700900123',
-        type: 'template',
-        template: { name: 'promo', language: { code: 'en_US' } },
-      };
-      await post(`/v23.0/${SIM_DEMO_IDS.phoneNumberId}/messages`, send);
-      await sut.flushWebhooks();
-      const v23 = lastDelivery().body;
-      expect(shape(v23)).toEqual(shape(readFixture('webhooks/messages.status.sent_marketing.json')));
-      expect((valueOf(v23).statuses as Array<{ pricing: { category: string } }>)[0].pricing.category).toBe('marketing');
-      receiver.received.length = 0;
-      sut.updateWaba(SIM_DEMO_IDS.wabaId, { marketingMessagesOnboardingStatus: 'ONBOARDED' });
-      await post(`/v25.0/${SIM_DEMO_IDS.phoneNumberId}/marketing_messages`, send);
-      await sut.flushWebhooks();
-      const payloads = receiver.received.map((item) => JSON.parse(item.body) as JsonObject);
-      const statusOf = (payload: JsonObject): Json =>
-        (valueOf(payload).statuses as Array<{ status: string }>)[0].status;
-      const sent = payloads.find((payload) => statusOf(payload) === 'sent');
-      const delivered = payloads.find((payload) => statusOf(payload) === 'delivered');
-      expect(shape(sent)).toEqual(shape(readFixture('webhooks/messages.status.sent_v24_minimal.json')));
-      const fragment = readFixture<{ pricing: Record<string, Json> }>(
-        'webhooks/messages.status.pricing_fragment.marketing_lite.json',
-      );
-      expect((valueOf(delivered).statuses as Array<{ pricing: Record<string, Json> }>)[0].pricing).toEqual(
-        expect.objectContaining(fragment.pricing),
-      );
     });
   });
 });

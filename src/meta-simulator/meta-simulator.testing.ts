@@ -34,6 +34,21 @@ export function readFixture<T = unknown>(relativePath: string): T {
   return JSON.parse(readFileSync(join(metaFixturesDir(), relativePath), 'utf8')) as T;
 }
 
+/**
+ * The key structure of a JSON value, to compare with a fixture's: objects become sorted key → shape, arrays the
+ * shape of their first item, other values their `typeof`.
+ */
+export function shape(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.length === 0 ? [] : [shape(value[0])];
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    return Object.fromEntries(entries.map(([key, item]) => [key, shape(item)]));
+  }
+  return typeof value;
+}
+
 /** Answer of {@link graphCall}. */
 export interface GraphCallResult {
   status: number;

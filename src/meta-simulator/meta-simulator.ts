@@ -19,6 +19,7 @@ import type {
   IssueTokenInput,
   JsonObject,
   JsonValue,
+  MarketingPreference,
   MetaSimulatorOptions,
   RecipientOutcome,
   SendWebhookOptions,
@@ -31,15 +32,21 @@ import type {
   SimSentMessage,
   SimWaba,
   SimWabaState,
+  StatusDelaysMs,
+  StatusWebhookMode,
+  StatusWebhookSettings,
   UpdatePhoneNumberInput,
   UpdateWabaInput,
   WebhookDelivery,
 } from './meta-simulator.types';
+import { checkedOutcome, recipientKey } from './recipient-identity';
 import { ScenarioEventApplier } from './scenario-event.applier';
 import { SimulatorHttpServer } from './simulator-http.server';
+import { configuredStatusSettings, updateStatusSettings } from './status-webhook.settings';
 import { type SimDemoSeed, SimulatorSeeder } from './simulator-seeder';
 import { checkedSnapshot, SIMULATOR_SNAPSHOT_VERSION, type SimulatorSnapshot } from './simulator-snapshot';
 import { SimulatorStateStore, tokenIdOf } from './simulator-state.store';
+import { applyUserPreference } from './user-preference.webhook';
 import { WebhookEmitter } from './webhook.emitter';
 import { routeWebhook } from './webhook-routing';
 
@@ -64,10 +71,13 @@ export class MetaSimulator {
   private readonly log: BoundedLog<SimRequestLogEntry>;
   private readonly accepted: BoundedLog<SimSentMessage>;
   private bucCallBudget: number;
+  /** Shared with the Graph handlers, changed in place by {@link setStatusWebhooks}. */
+  private readonly statusSettings: StatusWebhookSettings;
 
   constructor(private readonly options: MetaSimulatorOptions) {
     this.now = options.now ?? (() => new Date());
     this.bucCallBudget = options.bucCallBudget ?? SIM_DEFAULT_BUC_CALL_BUDGET;
+    this.statusSettings = configuredStatusSettings(this.options);
     this.log = new BoundedLog(options.maxLoggedRequests ?? 50_000);
     this.accepted = new BoundedLog(options.maxLoggedRequests ?? 50_000);
     this.state = new SimulatorStateStore(this.now, options.appId);
@@ -82,11 +92,11 @@ export class MetaSimulator {
       partnerBusinessId,
       bucCallBudget: () => this.bucCallBudget,
       throughputMps: options.throughputMps ?? SIM_DEFAULT_THROUGHPUT_MPS,
-      statusWebhooks: options.statusWebhooks ?? 'failed',
+      statusWebhooks: this.statusSettings,
       webhookUrl: () => this.emitter.url,
       now: this.now,
-      emitWebhook: (payload) => {
-        this.emitter.deliverInBackground(payload);
+      emitWebhooks: (steps) => {
+        this.emitter.deliverSequenceInBackground(steps);
       },
       buildWebhook: (field, value, entryId, time) => this.emitter.build(field, value, entryId, time),
       onMessageAccepted: (message) => {
@@ -179,8 +189,10 @@ export class MetaSimulator {
     this.faults.reset(this.options.latencyMs ?? 0);
     this.log.clear();
     this.accepted.clear();
+    this.emitter.cancelScheduled();
     this.emitter.clearDeliveries();
     this.bucCallBudget = this.options.bucCallBudget ?? SIM_DEFAULT_BUC_CALL_BUDGET;
+    Object.assign(this.statusSettings, configuredStatusSettings(this.options));
     this.seeder.ensurePartner();
     this.changed();
   }
@@ -257,10 +269,36 @@ export class MetaSimulator {
     });
   }
 
-  /** Sets how a recipient's template sends end asynchronously (status webhook, §5.7). */
+  /** Sets how a recipient's sends end (status webhooks, §5.7): a phone number or a BSUID (`US.…`). */
   setRecipientOutcome(recipient: string, outcome: RecipientOutcome): void {
-    this.state.recipients.set(recipient.replace(/\D/g, '') || recipient, outcome);
+    this.state.recipients.set(recipientKey(recipient), checkedOutcome(outcome));
     this.changed();
+  }
+
+  /**
+   * A user stops or resumes the marketing messages of the number's business (WABA): Meta's
+   * `user_preferences` webhook, and later marketing sends to them fail 131050 until they resume.
+   * Resolves to the delivery, or null without a webhook URL.
+   */
+  async userPreference(
+    phoneNumberId: string,
+    recipient: string,
+    preference: MarketingPreference,
+  ): Promise<WebhookDelivery | null> {
+    const payload = applyUserPreference(this.state, { phoneNumberId, recipient, preference }, this.now());
+    this.changed();
+    return this.emitter.url ? this.emitter.deliver(payload, { routed: true }) : null;
+  }
+
+  /** Changes which status webhooks sends produce and their delays (unnamed delays stay); until reset. */
+  setStatusWebhooks(mode: StatusWebhookMode, delaysMs: Partial<StatusDelaysMs> = {}): StatusWebhookSettings {
+    updateStatusSettings(this.statusSettings, mode, delaysMs);
+    return structuredClone(this.statusSettings);
+  }
+
+  /** Which status webhooks sends produce now, and when. */
+  get statusWebhooks(): StatusWebhookSettings {
+    return structuredClone(this.statusSettings);
   }
 
   /** Changes the BUC budget (calls per WABA per hour) at runtime. */

@@ -1,3 +1,5 @@
+import type { SIM_RECIPIENT_OUTCOMES } from './meta-simulator.constants';
+
 /**
  * Public types of the Meta simulator. Field names are camelCase here; the Graph API surface renders them
  * in Meta's snake_case (graph-api-reference.md §3.1, §4.3).
@@ -37,9 +39,11 @@ export interface MetaSimulatorOptions {
   throughputMps?: number;
   /**
    * Which `messages` status webhooks sends produce: `failed` (default) only the asynchronous failures
-   * (131049, 131050, 130472), `all` also a `sent` status per message, `none` nothing.
+   * (131049, 131050, 131026, 130472), `all` the whole lifecycle (`sent`, `delivered`, `read`), `none` nothing.
    */
-  statusWebhooks?: 'all' | 'failed' | 'none';
+  statusWebhooks?: StatusWebhookMode;
+  /** When each status of a send is delivered, from its acceptance. Default 0 for all (tests). */
+  statusDelaysMs?: Partial<StatusDelaysMs>;
   /** Request-log capacity; the oldest entries are dropped beyond it. Default 50,000. */
   maxLoggedRequests?: number;
   /**
@@ -439,8 +443,33 @@ export interface SendWebhookOptions {
   retryDelayMs?: number;
 }
 
-/** Per-recipient asynchronous outcome of template sends (status webhooks, §5.7). */
-export type RecipientOutcome = 'per_user_limit' | 'opted_out' | 'experiment' | 'delivered';
+/**
+ * How a recipient's sends end (status webhooks, §5.7, §6.8). Failures: `per_user_limit` (131049),
+ * `opted_out` (131050) and `experiment` (130472) for marketing templates, `undeliverable` (131026) for any
+ * message. Otherwise the lifecycle: `read` (the default: sent, delivered, read), `delivered` (never read),
+ * and two out-of-order ones: `read_before_delivered` (sent, read, delivered) and `sent_last` (delivered,
+ * read, sent).
+ */
+export type RecipientOutcome = (typeof SIM_RECIPIENT_OUTCOMES)[number];
+
+/** Which `messages` status webhooks sends produce (see {@link MetaSimulatorOptions.statusWebhooks}). */
+export type StatusWebhookMode = 'all' | 'failed' | 'none';
+
+/** Milliseconds from a send's acceptance to each of its statuses (a failure comes at the `sent` time). */
+export interface StatusDelaysMs {
+  sent: number;
+  delivered: number;
+  read: number;
+}
+
+/** What the simulator does with status webhooks now; the simulator's setter changes it at runtime. */
+export interface StatusWebhookSettings {
+  mode: StatusWebhookMode;
+  delaysMs: StatusDelaysMs;
+}
+
+/** A user's marketing-message preference (`user_preferences` webhook: `stop` or `resume`). */
+export type MarketingPreference = 'stop' | 'resume';
 
 /** Snapshot of a WABA with its numbers and counters, for `GET /_sim/state/wabas/:id`. */
 export interface SimWabaState {

@@ -20,6 +20,7 @@ import type {
   UpdateWabaInput,
 } from './meta-simulator.types';
 import { findTemplate, templateKey } from './sim-templates';
+import type { SimRecipient } from './recipient-identity';
 
 /** A token as kept in a snapshot: plain JSON, without the derived id set. */
 export type SimTokenSnapshot = Omit<SimToken, 'wabaIdSet'>;
@@ -32,6 +33,8 @@ export interface SimulatorStoreSnapshot {
   phoneNumbers: SimPhoneNumber[];
   subscriptions: Array<{ wabaId: string; overrideCallbackUri: string | null }>;
   recipients: Array<{ recipient: string; outcome: RecipientOutcome }>;
+  /** `${wabaId}:${phone digits or BSUID}` of users who stopped the WABA's marketing messages (absent before). */
+  marketingStops?: string[];
   tokens: SimTokenSnapshot[];
   /** Phone id → register/deregister attempts (epoch ms) of the rolling 72 h limit. */
   registrations: Record<string, number[]>;
@@ -108,6 +111,8 @@ export class SimulatorStateStore {
   /** WABA id → subscription of our app (override callback URI or null). */
   readonly subscriptions = new Map<string, { overrideCallbackUri: string | null }>();
   readonly recipients = new Map<string, RecipientOutcome>();
+  /** `${wabaId}:${phone digits or BSUID}`: users who stopped the WABA's marketing messages. */
+  private readonly marketingStops = new Set<string>();
 
   private readonly tokens = new Map<string, SimToken>();
   private readonly codes = new Map<string, SignupCode>();
@@ -132,6 +137,7 @@ export class SimulatorStateStore {
     this.wabaOrder.length = 0;
     this.subscriptions.clear();
     this.recipients.clear();
+    this.marketingStops.clear();
     this.tokens.clear();
     this.codes.clear();
     this.buc.clear();
@@ -156,6 +162,7 @@ export class SimulatorStateStore {
         overrideCallbackUri: subscription.overrideCallbackUri,
       })),
       recipients: [...this.recipients].map(([recipient, outcome]) => ({ recipient, outcome })),
+      marketingStops: [...this.marketingStops],
       tokens: [...this.tokens.values()].map(({ wabaIdSet: _derived, ...token }) => token),
       registrations: Object.fromEntries(this.registrations),
       phoneSequence: this.phoneSequence,
@@ -182,6 +189,9 @@ export class SimulatorStateStore {
     for (const { recipient, outcome } of copy.recipients) {
       this.recipients.set(recipient, outcome);
     }
+    for (const stop of copy.marketingStops ?? []) {
+      this.marketingStops.add(stop);
+    }
     for (const token of copy.tokens) {
       this.tokens.set(token.token, { ...token, wabaIdSet: new Set(token.wabaIds) });
     }
@@ -189,6 +199,30 @@ export class SimulatorStateStore {
       this.registrations.set(phoneId, attempts);
     }
     this.phoneSequence = copy.phoneSequence;
+  }
+
+  /**
+   * Records a user's marketing preference for a WABA (`user_preferences`). A user known by phone is
+   * recorded under the number and its BSUID, so that a later send by either is refused.
+   */
+  setMarketingPreference(wabaId: string, recipient: SimRecipient, stopped: boolean): void {
+    for (const id of [recipient.phone, recipient.bsuid]) {
+      if (id !== null) {
+        if (stopped) {
+          this.marketingStops.add(`${wabaId}:${id}`);
+        } else {
+          this.marketingStops.delete(`${wabaId}:${id}`);
+        }
+      }
+    }
+  }
+
+  /** Whether the user stopped the WABA's marketing messages (by phone or BSUID). */
+  hasMarketingStop(wabaId: string, recipient: SimRecipient): boolean {
+    return (
+      (recipient.phone !== null && this.marketingStops.has(`${wabaId}:${recipient.phone}`)) ||
+      this.marketingStops.has(`${wabaId}:${recipient.bsuid}`)
+    );
   }
 
   private nowSeconds(): number {

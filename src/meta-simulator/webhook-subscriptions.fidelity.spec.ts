@@ -1,24 +1,12 @@
 import { MetaSimulator } from './meta-simulator';
 import { SIM_DEFAULT_OVERRIDE_CALLBACK_URI, SIM_DEMO_IDS } from './meta-simulator.constants';
-import { graphCall, readFixture, startWebhookReceiver, type WebhookReceiver } from './meta-simulator.testing';
+import { graphCall, readFixture, shape, startWebhookReceiver, type WebhookReceiver } from './meta-simulator.testing';
 
 interface SubscribedAppsBody {
   data: Array<{
     whatsapp_business_api_data: { id: string; link: string; name: string };
     override_callback_uri?: string;
   }>;
-}
-
-/** The key structure of a JSON value (objects: sorted keys; arrays: their first item). */
-function shape(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.length === 0 ? [] : [shape(value[0])];
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-    return Object.fromEntries(entries.map(([key, item]) => [key, shape(item)]));
-  }
-  return typeof value;
 }
 
 const SEND = {

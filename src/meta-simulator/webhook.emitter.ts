@@ -20,7 +20,11 @@ const UNRESOLVABLE_SUFFIXES = ['.example', '.invalid'];
 export class WebhookEmitter {
   private readonly inFlight = new Set<AbortController>();
   private readonly sent: WebhookDelivery[] = [];
-  private readonly pending = new Set<Promise<WebhookDelivery>>();
+  private readonly pending = new Set<Promise<void>>();
+  /** Scheduled deliveries waiting for their time. */
+  private readonly waits = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  /** Bumped by {@link cancelScheduled}: sequences of an older generation stop. */
+  private generation = 0;
 
   constructor(
     private readonly appSecret: string,
@@ -81,22 +85,62 @@ export class WebhookEmitter {
     return delivery;
   }
 
-  /** Delivers without waiting (status webhooks of sends); nothing happens without a configured URL. */
+  /** Delivers without waiting (signup webhooks); nothing happens without a configured URL. */
   deliverInBackground(payload: JsonObject): void {
-    if (!this.url) {
+    this.deliverSequenceInBackground([{ payload, delayMs: 0 }]);
+  }
+
+  /**
+   * Delivers payloads one after the other without waiting (the status webhooks of a send): each once the
+   * previous one is answered and `delayMs` after this call, so that they arrive in the given order.
+   * Nothing happens without a configured URL; {@link cancelScheduled} drops what has not started.
+   */
+  deliverSequenceInBackground(steps: ReadonlyArray<{ payload: JsonObject; delayMs: number }>): void {
+    if (!this.url || steps.length === 0) {
       return;
     }
-    const promise = this.deliver(payload, { routed: true }).catch((): WebhookDelivery => ({
-      url: '',
-      body: '',
-      signature: '',
-      status: 0,
-    }));
+    const generation = this.generation;
+    const startedAt = performance.now();
+    const promise = (async (): Promise<void> => {
+      for (const step of steps) {
+        const wait = step.delayMs - (performance.now() - startedAt);
+        if (wait > 0) {
+          await this.sleep(wait);
+        }
+        if (generation !== this.generation) {
+          return;
+        }
+        await this.deliver(step.payload, { routed: true }).catch(() => undefined);
+      }
+    })();
     this.pending.add(promise);
     void promise.finally(() => this.pending.delete(promise));
   }
 
-  /** Waits for background deliveries, including those they start meanwhile. */
+  /** Drops scheduled deliveries that have not started (reset, stop); those under way finish. */
+  cancelScheduled(): void {
+    this.generation += 1;
+    for (const wait of this.waits) {
+      clearTimeout(wait.timer);
+      wait.wake();
+    }
+    this.waits.clear();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wait = {
+        timer: setTimeout(() => {
+          this.waits.delete(wait);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      this.waits.add(wait);
+    });
+  }
+
+  /** Waits for background deliveries (scheduled ones included), including those they start meanwhile. */
   async flush(): Promise<void> {
     while (this.pending.size > 0) {
       await Promise.allSettled([...this.pending]);
@@ -153,8 +197,9 @@ export class WebhookEmitter {
     }
   }
 
-  /** Aborts deliveries still waiting for the callback (on stop). */
+  /** Aborts deliveries still waiting for the callback, and scheduled ones (on stop). */
   abortAll(): void {
+    this.cancelScheduled();
     for (const controller of this.inFlight) {
       controller.abort();
     }

@@ -17,6 +17,7 @@ import { printMultiInstance, runMultiInstanceBench } from 'test/bench/multi-inst
 import { checkPlans, type PlanCheck } from 'test/bench/query-plans';
 import { runSyncRoundBench, type SyncRoundBenchResult } from 'test/bench/sync-round.bench';
 import { runWebhookBench, type WebhookBenchResult } from 'test/bench/webhook-ingestion.bench';
+import { describeMix } from 'test/bench/webhook-mix';
 import {
   type HistorySeed,
   type ProcessingBenchResult,
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
       deliveries: scale.webhookDeliveries,
       concurrency: scale.webhookConcurrency,
       lagSamples: scale.lagSamples,
+      numbersPerWaba: scale.numbersPerWaba,
     });
     printWebhooks(webhooks, live);
 
@@ -346,6 +348,7 @@ function printLoad(
 function printWebhooks(result: WebhookBenchResult, live: LoadResult): void {
   out();
   out(`## Webhook ingestion (${fmt(result.deliveries)} signed deliveries, ${result.concurrency} concurrent)`);
+  out(`mix: ${describeMix(result.mix)}`);
   out(
     `accepted: ${fmt(result.acceptedPerSecond)} deliveries/s (${result.rejected} rejected); ` +
       `database ceiling (same insert through the driver): ${fmt(result.driverInsertsPerSecond)} inserts/s ` +
@@ -357,7 +360,7 @@ function printWebhooks(result: WebhookBenchResult, live: LoadResult): void {
       `writes): ${fmt(result.driverBatchedRowsPerSecond)} rows/s → ${ratio(result.acceptedPerSecond, result.driverBatchedRowsPerSecond)}`,
   );
   out(
-    `burst fully visible (every WABA DISABLED) ${fmt(result.burstDrainMs)} ms after its first POST ` +
+    `burst fully visible (every account event's WABA DISABLED) ${fmt(result.burstDrainMs)} ms after its first POST ` +
       `= ${fmt(result.deliveries / (result.burstDrainMs / 1000))} deliveries/s processed end to end`,
   );
   out(

@@ -5,10 +5,13 @@ import type { Pool } from 'pg';
 import type { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchWabaId } from 'test/bench/bench-scale';
 import { percentile, webhookLoad } from 'test/bench/load-runner';
+import { INTAKE_STATUS_SHARE, type IntakeMix, statusDeliveries } from 'test/bench/webhook-mix';
 
 /** Ingestion throughput and lag until the change is visible. */
 export interface WebhookBenchResult {
   deliveries: number;
+  /** What the burst was made of. */
+  mix: IntakeMix;
   concurrency: number;
   /** Deliveries answered 200 per second during the burst. */
   acceptedPerSecond: number;
@@ -20,7 +23,7 @@ export interface WebhookBenchResult {
    * service's group commit does at best): the database's ceiling for batched intake.
    */
   driverBatchedRowsPerSecond: number;
-  /** From the burst's first POST until the last of its changes is visible in the `wabas` rows. */
+  /** From the burst's first POST until the last of its account events is visible in the `wabas` rows. */
   burstDrainMs: number;
   /** One delivery at a time: from its 200 until the change is visible. */
   lagP50Ms: number;
@@ -32,6 +35,8 @@ export interface WebhookBenchResult {
 
 /** One signed delivery, ready to post. */
 export interface Delivery {
+  /** An account event, whose change the bench waits for, or a message status (acknowledged, nothing to see). */
+  kind: 'account_update' | 'messages';
   wabaId: string;
   body: string;
   signature: string;
@@ -41,19 +46,22 @@ const POLL_MS = 2;
 const WAIT_LIMIT_MS = 15 * 60_000;
 
 /**
- * Posts signed `account_update` DISABLED_UPDATE deliveries for seeded ACTIVE WABAs (one per WABA, so none
- * is a duplicate) to `POST /webhooks/meta`, first as a burst at `concurrency`, then one at a time, and
- * watches the `wabas` rows until each change is visible.
+ * Posts a burst of signed deliveries to `POST /webhooks/meta` at `concurrency`, mostly `messages` status
+ * deliveries (webhook-mix.ts) and `account_update` DISABLED_UPDATE events for seeded ACTIVE WABAs (one per
+ * WABA, so none is a duplicate), and watches the `wabas` rows until each account event is visible; then
+ * account events one at a time, for the lag.
  */
 export async function runWebhookBench(
   serviceUrls: string[],
   pool: Pool,
   simulator: MetaSimulator,
-  options: { firstSeq: number; deliveries: number; concurrency: number; lagSamples: number },
+  options: { firstSeq: number; deliveries: number; concurrency: number; lagSamples: number; numbersPerWaba: number },
 ): Promise<WebhookBenchResult> {
-  const build = (count: number, fromSeq: number) => buildDeliveries(simulator, count, fromSeq);
-  const burst = build(options.deliveries, options.firstSeq);
-  const samples = build(options.lagSamples, burst.nextSeq);
+  const burst = buildDeliveries(simulator, options.deliveries, options.firstSeq, {
+    statusShare: INTAKE_STATUS_SHARE,
+    numbersPerWaba: options.numbersPerWaba,
+  });
+  const samples = buildDeliveries(simulator, options.lagSamples, burst.nextSeq);
 
   const driverInsertsPerSecond = await driverInsertRate(pool, burst.deliveries, options.concurrency);
   const driverBatchedRowsPerSecond = await driverBatchedInsertRate(pool, burst.deliveries, options.concurrency);
@@ -69,8 +77,7 @@ export async function runWebhookBench(
   const intake = await webhookLoad(serviceUrls, burst.deliveries, options.concurrency);
   // From the burst's first request (the load worker's start-up left out) until its last change is visible.
   const burstStartedAt = performance.now() - intake.seconds * 1000;
-  const burstIds = burst.deliveries.map((delivery) => delivery.wabaId);
-  await waitUntilDisabled(pool, burstIds);
+  await waitUntilDisabled(pool, accountEventWabaIds(burst.deliveries));
   const burstDrainMs = performance.now() - burstStartedAt;
 
   const lags: number[] = [];
@@ -96,6 +103,7 @@ export async function runWebhookBench(
 
   return {
     deliveries: burst.deliveries.length,
+    mix: burst.mix,
     concurrency: options.concurrency,
     acceptedPerSecond: intake.acceptedPerSecond,
     rejected: intake.rejected,
@@ -169,18 +177,24 @@ async function driverBatchedInsertRate(pool: Pool, deliveries: Delivery[], batch
 }
 
 /**
- * `count` signed `account_update` DISABLED_UPDATE deliveries for seeded ACTIVE WABAs from `fromSeq` on,
- * one per WABA (so none is a duplicate); `nextSeq` is where the next batch may start.
+ * `count` signed deliveries: `account_update` DISABLED_UPDATE events for seeded ACTIVE WABAs from `fromSeq`
+ * on, one per WABA (so none is a duplicate), and, with `statusShare`, that share of `messages` status
+ * deliveries about the same WABAs' numbers, spread evenly between them; `nextSeq` is where the next batch
+ * may start.
  */
 export function buildDeliveries(
   simulator: MetaSimulator,
   count: number,
   fromSeq: number,
-): { deliveries: Delivery[]; nextSeq: number } {
-  const deliveries: Delivery[] = [];
+  options: { statusShare?: number; numbersPerWaba?: number } = {},
+): { deliveries: Delivery[]; nextSeq: number; mix: IntakeMix } {
+  const statusCount = Math.round(count * (options.statusShare ?? 0));
+  const accountCount = Math.max(count - statusCount, statusCount > 0 ? 1 : 0);
+  const accounts: Delivery[] = [];
+  const seqs: number[] = [];
   let seq = fromSeq;
   const time = Math.floor(Date.now() / 1000);
-  while (deliveries.length < count) {
+  while (accounts.length < accountCount) {
     // Seeded WABAs with seq % 25 = 0 are DISABLED already; a change must be visible.
     if (seq % 25 !== 0) {
       const wabaId = benchWabaId(seq);
@@ -192,11 +206,30 @@ export function buildDeliveries(
           time,
         ),
       );
-      deliveries.push({ wabaId, body, signature: simulator.signWebhook(body) });
+      accounts.push({ kind: 'account_update', wabaId, body, signature: simulator.signWebhook(body) });
+      seqs.push(seq);
     }
     seq += 1;
   }
-  return { deliveries, nextSeq: seq };
+  const statuses: Delivery[] = statusDeliveries(simulator, statusCount, seqs, options.numbersPerWaba ?? 3).map(
+    (delivery) => ({ kind: 'messages', ...delivery }),
+  );
+  // Account events spread evenly through the statuses, as they would arrive among them.
+  const deliveries: Delivery[] = [];
+  const every = (statuses.length + accounts.length) / Math.max(1, accounts.length);
+  for (let index = 0, account = 0, status = 0; deliveries.length < accounts.length + statuses.length; index += 1) {
+    if (account < accounts.length && (index >= account * every || status >= statuses.length)) {
+      deliveries.push(accounts[account++]);
+    } else {
+      deliveries.push(statuses[status++]);
+    }
+  }
+  return { deliveries, nextSeq: seq, mix: { statuses: statuses.length, accountEvents: accounts.length } };
+}
+
+/** The WABAs of a burst's account events: the changes a bench waits to see. */
+export function accountEventWabaIds(deliveries: readonly Delivery[]): string[] {
+  return deliveries.filter((delivery) => delivery.kind === 'account_update').map((delivery) => delivery.wabaId);
 }
 
 /** Waits until every one of these WABAs shows DISABLED (their deliveries applied). */

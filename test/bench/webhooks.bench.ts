@@ -9,7 +9,8 @@ import { benchScale, type BenchScale } from 'test/bench/bench-scale';
 import { seedScale } from 'test/bench/bench-seed';
 import { createOrganization, serviceEnv } from 'test/bench/bench-service';
 import { ensureBuild, Fleet } from 'test/bench/fleet';
-import { buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
+import { accountEventWabaIds, buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
+import { describeMix, INTAKE_STATUS_SHARE } from 'test/bench/webhook-mix';
 import { runProcessingBench } from 'test/bench/webhook-processing.bench';
 import { webhookLoad } from 'test/bench/load-runner';
 import { runWhenMain } from 'test/bench/standalone';
@@ -28,7 +29,8 @@ const fmt = (value: number, digits = 0): string =>
 
 /**
  * `npx ts-node --transpile-only -r tsconfig-paths/register test/bench/webhooks.bench.ts`: the webhook phases of
- * `npm run bench` alone, at full size (bursts of 2,000 signed deliveries at 32 connections, then a stored backlog
+ * `npm run bench` alone, at full size (bursts of 2,000 signed deliveries at 32 connections, 9 in 10 of them
+ * `messages` statuses and the rest account events (webhook-mix.ts), then a stored backlog
  * of 2,000 changes), on one instance from dist/ over a small seed, printing the service's CPU time per delivery
  * (the burst: intake plus the processing that runs beside it), per delivery made visible (burst and drain) and
  * per change processed (the backlog alone), from /proc: figures that barely move with the machine's load,
@@ -63,18 +65,19 @@ async function main(): Promise<void> {
 
     let seq = 200;
     for (let burst = 1; burst <= BURSTS; burst += 1) {
-      const built = buildDeliveries(simulator, DELIVERIES, seq);
+      const built = buildDeliveries(simulator, DELIVERIES, seq, {
+        statusShare: INTAKE_STATUS_SHARE,
+        numbersPerWaba: scale.numbersPerWaba,
+      });
       seq = built.nextSeq;
+      out(`burst ${burst} mix: ${describeMix(built.mix)}`);
       fleet.phase(`burst ${burst}`);
       const claimsBefore = await fleet.inboxClaims();
       const burstStart = monotonicMicros();
       const intake = await webhookLoad(fleet.urls, built.deliveries, CONCURRENCY);
       fleet.phase(`drain ${burst}`);
       const drainStart = monotonicMicros();
-      await waitUntilDisabled(
-        pool,
-        built.deliveries.map((delivery) => delivery.wabaId),
-      );
+      await waitUntilDisabled(pool, accountEventWabaIds(built.deliveries));
       const claimsAfter = await fleet.inboxClaims();
       fleet.phase('idle');
       // The windows on the clock V8's CPU profiles use (CLOCK_MONOTONIC, µs), to cut a profile to a phase.

@@ -183,6 +183,17 @@ const ENDPOINTS: Endpoint[] = [
       valid: { type: 'DISABLE' },
     },
   },
+  {
+    method: 'POST',
+    path: '/api/v1/sandbox/phone-numbers/{phoneNumberId}/user-preferences',
+    auth: 'key',
+    params: { phoneNumberId: 'metaId' },
+    body: {
+      fields: { to: { pattern: 'e164' }, value: { enum: ['STOP', 'RESUME'] } },
+      required: ['to', 'value'],
+      valid: { to: '+447700900123', value: 'STOP' },
+    },
+  },
   { method: 'GET', path: '/webhooks/meta', auth: 'none' },
   { method: 'POST', path: '/webhooks/meta', auth: 'none' },
   { method: 'GET', path: '/health/live', auth: 'none' },

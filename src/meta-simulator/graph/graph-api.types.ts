@@ -1,4 +1,10 @@
-import type { JsonObject, JsonValue, SimSentMessage, SimTokenKind } from 'src/meta-simulator/meta-simulator.types';
+import type {
+  JsonObject,
+  JsonValue,
+  SimSentMessage,
+  SimTokenKind,
+  StatusWebhookSettings,
+} from 'src/meta-simulator/meta-simulator.types';
 import type { SimToken } from 'src/meta-simulator/simulator-state.store';
 
 /** A Graph request after URL, auth and body decoding. */
@@ -39,11 +45,12 @@ export interface GraphApiHandlerConfig {
   partnerBusinessId: string;
   bucCallBudget: () => number;
   throughputMps: number;
-  statusWebhooks: 'all' | 'failed' | 'none';
+  /** The live settings object: the simulator changes it in place. */
+  statusWebhooks: StatusWebhookSettings;
   webhookUrl: () => string | null;
   now: () => Date;
-  /** Fire-and-forget delivery of a `messages` status webhook. */
-  emitWebhook: (payload: JsonObject) => void;
+  /** Fire-and-forget delivery of a send's status webhooks, in order, each `delayMs` after the send. */
+  emitWebhooks: (steps: Array<{ payload: JsonObject; delayMs: number }>) => void;
   buildWebhook: (field: string, value: JsonObject, entryId: string, time?: number | null) => JsonObject;
   /** Called for every message Meta accepts, before its answer is written (which a fault may lose). */
   onMessageAccepted?: (message: SimSentMessage) => void;

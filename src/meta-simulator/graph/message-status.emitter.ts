@@ -1,43 +1,26 @@
 import { randomBytes } from 'node:crypto';
 
-import type { JsonObject, SimPhoneNumber, SimTemplate, SimWaba } from 'src/meta-simulator/meta-simulator.types';
+import type {
+  JsonObject,
+  RecipientOutcome,
+  SimPhoneNumber,
+  SimTemplate,
+  SimWaba,
+} from 'src/meta-simulator/meta-simulator.types';
+import { contactOf, type SimRecipient } from 'src/meta-simulator/recipient-identity';
 import type { SimulatorStateStore } from 'src/meta-simulator/simulator-state.store';
 
 import type { GraphApiHandlerConfig } from './graph-api.types';
 import { digits } from './graph-params.util';
-
-/** Async outcomes of template sends reported through `messages` status webhooks (§5.7). */
-const ASYNC_FAILURES: Record<
-  'per_user_limit' | 'opted_out' | 'experiment',
-  { code: number; title: string; details: string }
-> = {
-  per_user_limit: {
-    code: 131049,
-    title: 'This message was not delivered to maintain healthy ecosystem engagement.',
-    details: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.',
-  },
-  opted_out: {
-    code: 131050,
-    title:
-      'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.',
-    details: 'The recipient has opted out of marketing messages from this business.',
-  },
-  experiment: {
-    code: 130472,
-    title: "User's number is part of an experiment",
-    details: 'Failed to send message because this user’s phone number is part of an experiment.',
-  },
-};
+import { type PlannedStatus, planStatuses } from './message-status.plan';
 
 /** An accepted message whose status webhooks are due. */
 export interface AcceptedSend {
   waba: SimWaba;
   phone: SimPhoneNumber;
   wamid: string;
-  /** `wa_id` digits for a phone-number recipient, else the BSUID as given. */
-  recipientId: string;
-  /** Sent to a BSUID (`recipient`): statuses then carry `recipient_user_id`, not the unknown phone (§A.6). */
-  bsuid?: boolean;
+  /** Who it went to: the phone digits when the send named a number (`to`), and the BSUID. */
+  recipient: SimRecipient;
   template: SimTemplate | null;
   /** Billed category (`marketing`, `marketing_lite`, `utility`, `service`…). */
   category: string;
@@ -45,75 +28,115 @@ export interface AcceptedSend {
   callbackData: string | undefined;
 }
 
-/** The `messages` status webhooks of accepted sends (§5.7, §6.8), delivered in the background. */
+/**
+ * The `messages` status webhooks of accepted sends (§5.7, §6.8, graph-api-2026.md §A.6), planned at
+ * acceptance ({@link planStatuses}) and delivered in order in the background, each at its delay.
+ */
 export class MessageStatusEmitter {
   constructor(
     private readonly state: SimulatorStateStore,
     private readonly config: Pick<
       GraphApiHandlerConfig,
-      'now' | 'statusWebhooks' | 'webhookUrl' | 'emitWebhook' | 'buildWebhook'
+      'now' | 'statusWebhooks' | 'webhookUrl' | 'emitWebhooks' | 'buildWebhook'
     >,
   ) {}
 
-  /** Emits the status webhook of a send: asynchronous failures always, `sent` when configured (§5.7, §6.8). */
+  /** Plans and starts delivering the status webhooks of a send. */
   schedule(version: string, send: AcceptedSend): void {
-    if (this.config.statusWebhooks === 'none' || !this.config.webhookUrl()) {
+    if (!this.config.webhookUrl()) {
       return;
     }
     const marketing = send.template?.category === 'MARKETING';
-    let outcome = this.state.recipients.get(send.recipientId);
-    // Marketing templates to US (+1) numbers, and to users of the US region known by BSUID, are not delivered
-    // since 2025-04-01 (§5.7).
-    if (marketing && outcome === undefined && /^(1\d{10}$|US\.)/.test(send.recipientId)) {
-      outcome = 'per_user_limit';
+    const planned = planStatuses(this.config.statusWebhooks, {
+      outcome: this.outcomeOf(send, marketing),
+      marketing,
+      version: Number(version.replace(/^v/, '')),
+    });
+    if (planned.length === 0) {
+      return;
     }
-    const status: JsonObject = {
-      id: send.wamid,
-      status: 'sent',
-      timestamp: String(Math.floor(this.config.now().getTime() / 1000)),
-      ...(send.bsuid ? { recipient_user_id: send.recipientId } : { recipient_id: send.recipientId }),
-    };
-    if (outcome && outcome !== 'delivered' && marketing) {
-      const failure = ASYNC_FAILURES[outcome];
-      status.status = 'failed';
+    const acceptedAt = this.config.now().getTime();
+    // One conversation per send: before v24.0 its `sent` and `delivered` name the same one.
+    const conversationId = randomBytes(16).toString('hex');
+    this.config.emitWebhooks(
+      planned.map((step) => ({
+        payload: this.payload(send, step, acceptedAt, conversationId, version),
+        delayMs: step.delayMs,
+      })),
+    );
+  }
+
+  /**
+   * What happens to the recipient: a marketing stop (`user_preferences`) first, then the outcome set for
+   * the recipient, then the US rule: marketing templates to US (+1) numbers, and to US users known by BSUID,
+   * are not delivered since 2025-04-01 (§5.7).
+   */
+  private outcomeOf(send: AcceptedSend, marketing: boolean): RecipientOutcome | undefined {
+    const { phone, bsuid } = send.recipient;
+    if (marketing && this.state.hasMarketingStop(send.waba.id, send.recipient)) {
+      return 'opted_out';
+    }
+    const outcome = (phone === null ? undefined : this.state.recipients.get(phone)) ?? this.state.recipients.get(bsuid);
+    if (
+      marketing &&
+      outcome === undefined &&
+      (/^1\d{10}$/.test(phone ?? '') || (phone === null && /^US\./.test(bsuid)))
+    ) {
+      return 'per_user_limit';
+    }
+    return outcome;
+  }
+
+  private payload(
+    send: AcceptedSend,
+    step: PlannedStatus,
+    acceptedAt: number,
+    conversationId: string,
+    version: string,
+  ): JsonObject {
+    const { phone, bsuid } = send.recipient;
+    const timestamp = Math.floor((acceptedAt + step.delayMs) / 1000);
+    const status: JsonObject = { id: send.wamid, status: step.status, timestamp: String(timestamp) };
+    if (phone !== null) {
+      status.recipient_id = phone;
+    }
+    // Failed statuses name the BSUID only when the send used it (§A.6); the others always do.
+    if (step.status !== 'failed' || phone === null) {
+      status.recipient_user_id = bsuid;
+    }
+    if (step.failure) {
       status.errors = [
         {
-          code: failure.code,
-          title: failure.title,
-          message: failure.title,
-          error_data: { details: failure.details },
+          code: step.failure.code,
+          title: step.failure.title,
+          message: step.failure.title,
+          error_data: { details: step.failure.details },
           href: '/documentation/business-messaging/whatsapp/support/error-codes',
         },
       ];
-    } else if (this.config.statusWebhooks === 'all') {
-      const pricing: JsonObject = { billable: true, pricing_model: 'PMP', type: 'regular', category: send.category };
+    }
+    if (step.billed) {
       if (Number(version.replace(/^v/, '')) < 24) {
         status.conversation = {
-          id: randomBytes(16).toString('hex'),
-          expiration_timestamp: String(Math.floor(this.config.now().getTime() / 1000) + 86400),
+          id: conversationId,
+          expiration_timestamp: String(Math.floor(acceptedAt / 1000) + 86400),
           origin: { type: send.category },
         };
-        status.pricing = pricing;
-      } else {
-        // From v24.0 `sent` carries neither conversation nor pricing; pricing comes with `delivered` (§6.8).
-        this.emit(send, status);
-        this.emit(send, { ...status, status: 'delivered', pricing });
-        return;
       }
-    } else {
-      return;
+      status.pricing = { billable: true, pricing_model: 'PMP', type: 'regular', category: send.category };
     }
-    this.emit(send, status);
-  }
-
-  private emit(send: AcceptedSend, status: JsonObject): void {
-    const statusWithCallback: JsonObject =
-      send.callbackData === undefined ? status : { ...status, biz_opaque_callback_data: send.callbackData };
+    if (send.callbackData !== undefined) {
+      status.biz_opaque_callback_data = send.callbackData;
+    }
     const value: JsonObject = {
       messaging_product: 'whatsapp',
       metadata: { display_phone_number: digits(send.phone.displayPhoneNumber), phone_number_id: send.phone.id },
-      statuses: [statusWithCallback],
     };
-    this.config.emitWebhook(this.config.buildWebhook('messages', value, send.waba.id, null));
+    // No `contacts` on failed statuses; a username only after `sent`, for a user who hides the phone (§A.6).
+    if (step.status !== 'failed') {
+      value.contacts = [contactOf(send.recipient, step.status !== 'sent' && phone === null)];
+    }
+    value.statuses = [status];
+    return this.config.buildWebhook('messages', value, send.waba.id, null);
   }
 }

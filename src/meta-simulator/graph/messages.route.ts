@@ -9,6 +9,7 @@ import type {
   SimTemplate,
   SimWaba,
 } from 'src/meta-simulator/meta-simulator.types';
+import { recipientOf } from 'src/meta-simulator/recipient-identity';
 import { findTemplate } from 'src/meta-simulator/sim-templates';
 import type { SimulatorStateStore } from 'src/meta-simulator/simulator-state.store';
 
@@ -83,8 +84,7 @@ export class MessagesRoute {
       waba,
       phone,
       wamid,
-      recipientId: to ? digits(to) : target,
-      bsuid: !to,
+      recipient: recipientOf(waba.businessId, to ? { phone: digits(to) } : { bsuid: target }),
       template,
       category,
       callbackData: asString(params.biz_opaque_callback_data),

@@ -4,14 +4,24 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOperation, A
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
 import { JsonBodyInterceptor } from 'src/common/http/json-body.interceptor';
-import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
+import { PhoneNumberIdParamDto, WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 
 import { CreateSandboxSignupDto } from './dto/create-sandbox-signup.dto';
 import { SandboxEventDto } from './dto/sandbox-event.dto';
 import { SandboxSignupResponseDto } from './dto/sandbox-signup-response.dto';
+import { SandboxUserPreferenceDto } from './dto/sandbox-user-preference.dto';
 import { SandboxOnlyGuard } from './sandbox.guard';
 import { SandboxService } from './sandbox.service';
+
+/** What a "Simulate Meta" action may answer: bad input, not the caller's, the simulator refusing or away. */
+const SIMULATE_META_PROBLEMS = [
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.META_REQUEST_REJECTED,
+  ErrorCode.META_UNAVAILABLE,
+  ...COMMON_KEY_ROUTE_PROBLEMS,
+];
 
 /** Try every flow of the guide on one machine: the simulator stands in for Meta. */
 @ApiTags('Sandbox')
@@ -46,18 +56,31 @@ export class SandboxController {
       'either; the next re-sync round that checks the WABA finds it.',
   })
   @ApiAcceptedResponse({ description: 'The change was made; the webhook is on its way' })
-  @ApiProblemResponses(
-    ErrorCode.VALIDATION_FAILED,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.META_REQUEST_REJECTED,
-    ErrorCode.META_UNAVAILABLE,
-    ...COMMON_KEY_ROUTE_PROBLEMS,
-  )
+  @ApiProblemResponses(...SIMULATE_META_PROBLEMS)
   async applyEvent(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,
     @Body() body: SandboxEventDto,
   ): Promise<void> {
     await this.sandbox.applyEvent(organizationId, params.wabaId, body);
+  }
+
+  @Post('phone-numbers/:phoneNumberId/user-preferences')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'A recipient stops or resumes marketing messages from the number (sandbox mode only)',
+    description:
+      "The simulator sends Meta's signed user_preferences webhook to this service. After a stop, marketing sends " +
+      'to that recipient from the WABA are accepted by Meta and then fail with 131050 in their status webhook; ' +
+      'after a resume they are delivered again.',
+  })
+  @ApiAcceptedResponse({ description: 'The preference was set; the webhook is on its way' })
+  @ApiProblemResponses(...SIMULATE_META_PROBLEMS)
+  async userPreference(
+    @CurrentOrganizationId() organizationId: string,
+    @Param() params: PhoneNumberIdParamDto,
+    @Body() body: SandboxUserPreferenceDto,
+  ): Promise<void> {
+    await this.sandbox.userPreference(organizationId, params.phoneNumberId, body);
   }
 }

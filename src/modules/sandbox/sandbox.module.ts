@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 
+import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
 import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { SandboxController } from './sandbox.controller';
@@ -9,7 +10,7 @@ import { SandboxService } from './sandbox.service';
 
 /** Sandbox-mode endpoints (404 outside sandbox mode). */
 @Module({
-  imports: [HttpModule, WabasModule],
+  imports: [HttpModule, WabasModule, PhoneNumbersModule],
   controllers: [SandboxController],
   providers: [SandboxService, SandboxOnlyGuard],
 })

@@ -7,10 +7,12 @@ import { firstValueFrom } from 'rxjs';
 import type { AllConfig } from 'config/config.type';
 import { DomainException } from 'src/common/exceptions/domain.exception';
 import { ErrorCode } from 'src/common/exceptions/error-code';
+import { PhoneNumbersService } from 'src/modules/phone-numbers/phone-numbers.service';
 import { WabasService } from 'src/modules/wabas/wabas.service';
 
 import type { SandboxEventDto } from './dto/sandbox-event.dto';
 import type { SandboxSignupResponseDto } from './dto/sandbox-signup-response.dto';
+import type { SandboxUserPreferenceDto } from './dto/sandbox-user-preference.dto';
 
 /**
  * Sandbox-mode helpers that drive the Meta simulator through its control API (`/_sim/…` on the Graph
@@ -22,6 +24,7 @@ export class SandboxService {
     private readonly http: HttpService,
     private readonly config: ConfigService<AllConfig, true>,
     private readonly wabas: WabasService,
+    private readonly phoneNumbers: PhoneNumbersService,
   ) {}
 
   /** Creates a business, WABA and number at the simulator and a fresh 30-second signup code. */
@@ -47,6 +50,19 @@ export class SandboxService {
     // The simulator names Meta's event after its webhook (account_alerts).
     const body = event.type === 'ALERT' ? { ...event, type: 'ACCOUNT_ALERT' } : { ...event };
     await this.control('POST', `/_sim/wabas/${encodeURIComponent(wabaId)}/events`, body);
+  }
+
+  /**
+   * A recipient stops or resumes the marketing messages of the number's business (of the caller's
+   * organization): the simulator sends Meta's `user_preferences` webhook, and fails later marketing sends
+   * to a stopped recipient with 131050 until they resume.
+   */
+  async userPreference(organizationId: string, phoneNumberId: string, input: SandboxUserPreferenceDto): Promise<void> {
+    await this.phoneNumbers.getForOrganization(organizationId, phoneNumberId);
+    await this.control('POST', `/_sim/phone-numbers/${encodeURIComponent(phoneNumberId)}/user-preferences`, {
+      recipient: input.to ?? input.recipient,
+      value: input.value.toLowerCase(),
+    });
   }
 
   private async control<T>(method: 'POST', path: string, body: Record<string, unknown>): Promise<T> {
