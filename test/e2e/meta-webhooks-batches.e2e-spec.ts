@@ -35,6 +35,7 @@ describe('Meta webhooks applied in batches (e2e)', () => {
   let inbox: WebhookInboxRepository;
   let processor: WebhookLaneProcessor;
   const wabaIds: string[] = [];
+  const orgs: Array<{ id: string; key: string }> = [];
   let nextOffsetMs = 0;
 
   /** Stores deliveries as PENDING rows in this order, one WABA (ordering key) each; returns their ids. */
@@ -84,12 +85,34 @@ describe('Meta webhooks applied in batches (e2e)', () => {
     ),
   });
 
+  const ban = (wabaId: string, state: string, at: Date) => ({
+    wabaId,
+    payload: sut.simulator.buildWebhook(
+      'account_update',
+      { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: state, waba_ban_date: 'today' } },
+      wabaId,
+      seconds(at),
+    ),
+  });
+  const statusTrail = async (wabaId: string) =>
+    (
+      await db.query<{ organization_id: string; before: unknown; after: unknown; source: string }>(
+        `SELECT organization_id, before, after, source FROM audit_events
+          WHERE waba_id = $1 AND type = 'WABA_STATUS_CHANGED' ORDER BY occurred_at, id`,
+        [wabaId],
+      )
+    ).rows;
+  const xminOf = async (wabaId: string) =>
+    (await db.query<{ xmin: string }>('SELECT xmin::text AS xmin FROM wabas WHERE waba_id = $1', [wabaId])).rows[0]
+      .xmin;
+
   beforeAll(async () => {
     sut = await createTestApp();
     db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
     for (const name of ['Batch A', 'Batch B', 'Batch C']) {
-      const { key } = await sut.createOrganization(name);
+      const { id, key } = await sut.createOrganization(name);
+      orgs.push({ id, key });
       const session = sut.simulator.createSignupSession({ wabaName: name });
       await sut
         .http()
@@ -231,6 +254,80 @@ describe('Meta webhooks applied in batches (e2e)', () => {
     expect((await rows(ids)).map((row) => [row.status, row.attempts])).toEqual(ids.map(() => ['DONE', 1]));
     for (const wabaId of wabaIds) {
       expect(await waba(wabaId)).toMatchObject({ account_review_status: 'REJECTED' });
+    }
+  });
+
+  it("should apply a WABA's changes of one batch in delivery order, keep an older one STALE, and write the WABA once", async () => {
+    const [, , c] = wabaIds;
+    const t = new Date(Date.now() + 700_000);
+    const ids = await store(
+      ban(c, 'DISABLE', t),
+      ban(c, 'REINSTATE', new Date(t.getTime() + 5_000)),
+      ban(c, 'DISABLE', new Date(t.getTime() - 5_000)),
+      country(c, 'NL', new Date(t.getTime() + 6_000)),
+    );
+
+    const claims = await inbox.claimBatch('test', LEASE_MS, 10, 16);
+    expect(claims.map((claim) => claim.id)).toEqual(ids);
+    await processor.process(claims, HELD);
+
+    const done = await rows(ids);
+    expect(done.map((row) => [row.status, row.attempts, row.outcome?.[0]?.outcome])).toEqual([
+      ['DONE', 1, 'APPLIED'],
+      ['DONE', 1, 'APPLIED'],
+      ['DONE', 1, 'STALE'],
+      ['DONE', 1, 'APPLIED'],
+    ]);
+    const stored = await db.query<{ status: string; status_reason: string | null; ban_state: string; country: string }>(
+      'SELECT status, status_reason, ban_state, country FROM wabas WHERE waba_id = $1',
+      [c],
+    );
+    expect(stored.rows[0]).toEqual({ status: 'ACTIVE', status_reason: null, ban_state: 'REINSTATE', country: 'NL' });
+    // Disabled, then active again, in delivery order; the older DISABLE changed nothing and recorded nothing.
+    expect(await statusTrail(c)).toEqual([
+      {
+        organization_id: orgs[2].id,
+        before: { status: 'ACTIVE', statusReason: null },
+        after: { status: 'DISABLED', statusReason: 'BANNED' },
+        source: 'WEBHOOK',
+      },
+      {
+        organization_id: orgs[2].id,
+        before: { status: 'DISABLED', statusReason: 'BANNED' },
+        after: { status: 'ACTIVE', statusReason: null },
+        source: 'WEBHOOK',
+      },
+    ]);
+    // Written once, by the batch's transaction, which also finished the rows.
+    expect(new Set([...done.map((row) => row.xmin), await xminOf(c)]).size).toBe(1);
+  });
+
+  it('should audit each WABA of a batch mixing two organizations under its own organization', async () => {
+    const [a, b] = wabaIds;
+    const t = new Date(Date.now() + 700_000);
+    const ids = await store(ban(a, 'DISABLE', t), ban(b, 'DISABLE', t));
+
+    await processor.process(await inbox.claimBatch('test', LEASE_MS, 10, 16), HELD);
+
+    const done = await rows(ids);
+    expect(done.map((row) => row.status)).toEqual(['DONE', 'DONE']);
+    expect(new Set([...done.map((row) => row.xmin), await xminOf(a), await xminOf(b)]).size).toBe(1);
+    expect((await statusTrail(a)).map((record) => record.organization_id)).toEqual([orgs[0].id]);
+    expect((await statusTrail(b)).map((record) => record.organization_id)).toEqual([orgs[1].id]);
+    // Each organization sees its own WABA's record, and not the other's.
+    for (const [index, wabaId] of [a, b].entries()) {
+      const own = await sut
+        .http()
+        .get(`/api/v1/audit-events?wabaId=${wabaId}&type=WABA_STATUS_CHANGED`)
+        .set('Authorization', `Bearer ${orgs[index].key}`)
+        .expect(200);
+      expect(own.body.data).toHaveLength(1);
+      const other = await sut
+        .http()
+        .get(`/api/v1/audit-events?wabaId=${wabaId}&type=WABA_STATUS_CHANGED`)
+        .set('Authorization', `Bearer ${orgs[1 - index].key}`)
+        .expect(200);
+      expect(other.body.data).toEqual([]);
     }
   });
 });

@@ -161,6 +161,21 @@ export class ColumnMap<F extends string> {
     return fields;
   }
 
+  /**
+   * A copy of a row read with {@link select} to compare with it once changed ({@link changedValues}): its
+   * JSON fields copied deeply, since a change may edit them in place. Dates are kept (changes replace them).
+   */
+  copy<T extends object>(row: T): T {
+    const copy = { ...row } as Record<string, unknown>;
+    for (const field of this.fields) {
+      const value = copy[field];
+      if (this.columns[field].kind === 'json' && value !== null && value !== undefined) {
+        copy[field] = JSON.parse(JSON.stringify(value)) as unknown;
+      }
+    }
+    return copy as T;
+  }
+
   /** Whether a field may be written in bulk. */
   writableInBulk(field: F): boolean {
     return this.columns[field].bulk;

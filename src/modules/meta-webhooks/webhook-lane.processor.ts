@@ -49,9 +49,10 @@ interface ChangeResult {
  *
  * The rows whose changes need no read of Meta are applied together, in ONE transaction: the rows' leases are
  * checked (and locked against new claims) with one statement, the batch's WABAs are locked with one statement
- * in WABA-ID order (no deadlock between lanes or instances), each WABA's changes run through the owners'
- * commands in delivery order (their as-of rules keep an older event from overriding a newer one, inside a
- * batch as across batches), their row writes and audit records are flushed together at the commit, the rows
+ * in WABA-ID order (no deadlock between lanes or instances) and read as plain rows, each WABA's changes run
+ * through the owners' commands in delivery order (their as-of rules keep an older event from overriding a newer
+ * one, inside a batch as across batches), the changed WABAs and their audit records are written by multi-row
+ * statements before the commit (WabasService.inBatch), the rows
  * are marked DONE by one statement in the same transaction, and the domain events are published after the
  * commit. When the batch fails, nothing of it is kept and its rows are applied again one at a time, each in
  * its own transactions with the retry, FAILED and lease semantics of a single row; so are the rows that read

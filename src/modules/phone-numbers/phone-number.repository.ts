@@ -175,10 +175,16 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
       return [];
     }
     // Across tenants: the WABAs, already locked by the caller, bound the rows. Number rows only, in ID order.
-    return this.find(
+    const phones = await this.find(
       { waba: { $in: [...wabaRowIds] }, sendingChannel: channel },
       { ...ACROSS_TENANTS, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { phoneNumberId: 'asc' } },
     );
+    if (phones.length > 0) {
+      // Their records name the WABA by Meta ID: a batch of webhook changes reads its WABAs as plain rows, so
+      // the unit of work may hold no entity of them. Nothing is read when it holds them all already.
+      await this.getEntityManager().populate(phones, ['waba'], { ...ACROSS_TENANTS });
+    }
+    return phones;
   }
 
   /**

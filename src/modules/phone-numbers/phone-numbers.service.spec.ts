@@ -58,7 +58,7 @@ function setUp(stored: PhoneNumber[]) {
   } as unknown as PhoneNumberRepository;
   const sut = new PhoneNumbersService(
     repository,
-    new PhoneNumberChanges(new AuditService(em)),
+    new PhoneNumberChanges(new AuditService(em, transactions as unknown as Transactions)),
     transactions as unknown as Transactions,
     null as never,
     null as never,

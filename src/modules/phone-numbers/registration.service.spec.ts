@@ -73,7 +73,7 @@ function setUp(connection = WabaConnection.CONNECTED) {
     wabas as unknown as WabasService,
     null as unknown as PhoneNumbersService,
     repository,
-    new PhoneNumberChanges(new AuditService(em)),
+    new PhoneNumberChanges(new AuditService(em, transactions as unknown as Transactions)),
     transactions as unknown as Transactions,
     { open: () => PIN } as unknown as SecretBox,
   );

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 
 import { Transactions } from 'src/common/events/transactions';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
-import { AuditService } from 'src/modules/audit/audit.service';
+import { type AuditRecordInput, AuditService } from 'src/modules/audit/audit.service';
 import type { ChangeContext } from 'src/modules/audit/change-context';
 
 import { ConnectionChangedEvent } from './events/connection-changed.event';
@@ -16,6 +16,7 @@ import { changedValues } from 'src/common/database/bulk-update';
 
 import { rederive, visibleState, type WabaVisibleState } from './waba-transitions';
 import type { Waba } from './waba.entity';
+import { WABA_CHANGE_COLUMNS, type WabaChangeRow } from './waba-change-columns';
 import type { WabaSyncField, WabaSyncRow } from './waba-sync-columns';
 import type { SyncClaim } from './waba-sync.types';
 import { WabaRepository } from './waba.repository';
@@ -44,14 +45,19 @@ export interface DisabledChange {
 export type WabaDisabledRule = (disabled: readonly DisabledChange[]) => Promise<void>;
 
 /**
- * The WABAs a batch ({@link WabaChanges.inBatch}) locked in its transaction, and the disabled rules its
- * changes left due, run once per WABA at the batch's end.
+ * The WABAs a batch ({@link WabaChanges.inBatch}) locked in its transaction, as plain rows the commands change
+ * in place, what they were when read, the audit records and the disabled rules the changes left due: the
+ * rows are written back, the records inserted and the rules run once at the batch's end.
  */
 interface WabaBatch {
   /** The WABA IDs the batch asked for, found or not. */
   requested: ReadonlySet<string>;
-  /** The locked entities by WABA ID (an unknown WABA is absent). */
+  /** The locked rows by WABA ID (an unknown WABA is absent), as the commands see them. */
   locked: ReadonlyMap<string, Waba>;
+  /** The rows as read, by WABA ID: what {@link WabaRepository.changedRowsWrite} compares with. */
+  read: ReadonlyMap<string, WabaChangeRow>;
+  /** The audit records of the batch's changes, in the order they were made. */
+  audits: AuditRecordInput[];
   /** The first change of each WABA left DISABLED, by WABA ID. */
   disabled: Map<string, DisabledChange>;
 }
@@ -188,19 +194,23 @@ export class WabaChanges {
 
   /**
    * Runs `work` in one transaction (the caller's, or one of its own) with these WABAs locked first, with one
-   * statement in WABA-ID order (as every change locks them, so concurrent batches cannot deadlock): the
-   * commands `work` runs on them change the locked entities without locking them again, their writes and
-   * audit records are flushed together at the commit (multi-row statements), and the disabled rules their
-   * changes left due run once per WABA, for all of them at once, at the end of `work`. A command on a WABA
-   * outside the batch takes the usual path.
+   * statement in WABA-ID order (as every change locks them, so concurrent batches cannot deadlock), and read
+   * as plain rows: the commands `work` runs on them apply the same transitions to the rows, without an entity,
+   * a lock or a unit of work per change. At the end of `work` the disabled rules their changes left due run
+   * once per WABA, for all of them at once; then the changed rows are written back with one statement and the
+   * audit records inserted with another, both sent before the commit (Transactions.writeBeforeCommit). A
+   * command on a WABA outside the batch takes the usual path.
    */
   async inBatch<T>(wabaIds: readonly string[], work: () => Promise<T>): Promise<T> {
     return this.transactions.run(async () => {
       const requested = new Set(wabaIds);
-      const locked = requested.size > 0 ? await this.repository.lockForChange([...requested]) : [];
+      const rows = requested.size > 0 ? await this.repository.lockForBatch([...requested]) : [];
       const batch: WabaBatch = {
         requested,
-        locked: new Map(locked.map((waba) => [waba.wabaId, waba])),
+        // The rows carry every field the commands' transitions, the derivation and the audit read.
+        locked: new Map(rows.map((row) => [row.wabaId, row as unknown as Waba])),
+        read: new Map(rows.map((row) => [row.wabaId, WABA_CHANGE_COLUMNS.copy(row)])),
+        audits: [],
         disabled: new Map(),
       };
       const result = await batches.run(batch, work);
@@ -210,6 +220,16 @@ export class WabaChanges {
           await rule(disabled);
         }
       }
+      const write = this.repository.changedRowsWrite(
+        [...batch.read.values()].map((read) => ({
+          read,
+          now: batch.locked.get(read.wabaId) as unknown as WabaChangeRow,
+        })),
+      );
+      if (write) {
+        await this.transactions.writeBeforeCommit(write);
+      }
+      await this.audit.recordAll(batch.audits);
       return result;
     });
   }
@@ -269,7 +289,7 @@ export class WabaChanges {
     before: Record<string, unknown> | null,
     after: Record<string, unknown>,
   ): void {
-    this.audit.record({
+    const record: AuditRecordInput = {
       organizationId: waba.organization.id,
       wabaId: waba.wabaId,
       phoneNumberId: null,
@@ -279,7 +299,14 @@ export class WabaChanges {
       occurredAt: context.occurredAt,
       before,
       after,
-    });
+    };
+    const batch = batches.getStore();
+    if (batch?.locked.get(waba.wabaId) === waba) {
+      // A batch's row is no entity: its records are inserted together at the batch's end.
+      batch.audits.push(record);
+    } else {
+      this.audit.record(record);
+    }
   }
 
   /** These WABAs as the running batch locked them, in WABA-ID order; undefined when the batch did not ask for all. */

@@ -8,14 +8,15 @@ import type { Waba } from './waba.entity';
  * whether the round's bulk statement may write them. The derived and audited columns (`status`,
  * `statusReason`, `mmLiteStatus`, `connection`) are not writable in bulk: a WABA whose visible state
  * changes goes through the named command path (WabaChanges), which audits it (Meta's MM Lite status alone
- * is audited only with a change of `mmLiteStatus`).
+ * is audited only with a change of `mmLiteStatus`). Types are the columns' own (native enums included), as
+ * WABA_CHANGE_COLUMNS writes them all.
  */
-const SYNC_COLUMNS = {
+export const SYNC_COLUMNS = {
   name: { column: 'name', type: 'varchar(512)', kind: 'value', bulk: true },
-  status: { column: 'status', type: 'text', kind: 'value', bulk: false },
+  status: { column: 'status', type: 'waba_status', kind: 'value', bulk: false },
   statusReason: { column: 'status_reason', type: 'text', kind: 'value', bulk: false },
-  mmLiteStatus: { column: 'mm_lite_status', type: 'text', kind: 'value', bulk: false },
-  connection: { column: 'connection', type: 'text', kind: 'value', bulk: false },
+  mmLiteStatus: { column: 'mm_lite_status', type: 'mm_lite_status', kind: 'value', bulk: false },
+  connection: { column: 'connection', type: 'waba_connection', kind: 'value', bulk: false },
   mmLiteMetaStatus: { column: 'mm_lite_meta_status', type: 'varchar(64)', kind: 'value', bulk: true },
   metaStatus: { column: 'meta_status', type: 'varchar(64)', kind: 'value', bulk: true },
   currency: { column: 'currency', type: 'varchar(8)', kind: 'value', bulk: true },
@@ -32,7 +33,7 @@ const SYNC_COLUMNS = {
   ownerBusinessName: { column: 'owner_business_name', type: 'varchar(512)', kind: 'value', bulk: true },
   health: { column: 'health', type: 'jsonb', kind: 'json', bulk: true },
   healthWabaCanSend: { column: 'health_waba_can_send', type: 'varchar(16)', kind: 'value', bulk: true },
-  banState: { column: 'ban_state', type: 'text', kind: 'value', bulk: false },
+  banState: { column: 'ban_state', type: 'waba_ban_state', kind: 'value', bulk: false },
   restrictionExpiresAt: { column: 'restriction_expires_at', type: 'timestamptz', kind: 'date', bulk: false },
   disconnectedReason: { column: 'disconnected_reason', type: 'varchar(32)', kind: 'value', bulk: true },
   disconnectedAt: { column: 'disconnected_at', type: 'timestamptz', kind: 'date', bulk: true },
@@ -48,8 +49,8 @@ const SYNC_COLUMNS = {
   nextSyncAt: { column: 'next_sync_at', type: 'timestamptz', kind: 'date', bulk: true },
   syncFailureCount: { column: 'sync_failure_count', type: 'int', kind: 'value', bulk: true },
   lastSyncErrorCode: { column: 'last_sync_error_code', type: 'varchar(32)', kind: 'value', bulk: true },
-  syncClaimedBy: { column: 'sync_claimed_by', type: 'text', kind: 'value', bulk: false },
-  syncClaimToken: { column: 'sync_claim_token', type: 'text', kind: 'value', bulk: false },
+  syncClaimedBy: { column: 'sync_claimed_by', type: 'varchar(64)', kind: 'value', bulk: false },
+  syncClaimToken: { column: 'sync_claim_token', type: 'uuid', kind: 'value', bulk: false },
 } as const satisfies Partial<Record<keyof Waba, MappedColumn>>;
 
 /** A property of {@link WabaSyncRow} read from the row. */

@@ -4,7 +4,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
 import { type BoundWrite, boundRows, preparedRead } from 'src/common/database/bound-sql';
-import { bulkUpdate } from 'src/common/database/bulk-update';
+import { bulkUpdate, changedValues, type ColumnMap } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { timestampJson } from 'src/common/database/timestamp-text';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
@@ -12,6 +12,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/co
 import type { Waba } from './waba.entity';
 import { type AlertRowColumns, DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER, toAlertView } from './waba-alert.repository';
 import type { WabaAlertView } from './waba-alerts.types';
+import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
 import {
@@ -243,27 +244,43 @@ export class WabaRepository extends EntityRepository<Waba> {
    * transaction) and reads the fields a sync applies to, as plain rows.
    */
   async lockForSync(wabaIds: string[]): Promise<WabaSyncRow[]> {
-    if (wabaIds.length === 0) {
-      return [];
-    }
-    // Raw SQL, across tenants: the sync comes by Meta ID (the round's claims span every organization).
-    const rows = await this.sql<Record<string, unknown>>(
-      `SELECT id, organization_id, waba_id, ${WABA_SYNC_COLUMNS.select()}
-         FROM wabas
-        WHERE waba_id = ANY(?)
-        ORDER BY waba_id
-          FOR UPDATE`,
-      [wabaIds],
-    );
+    // The sync comes by Meta ID (the round's claims span every organization).
+    const rows = await this.lockRows(wabaIds, WABA_SYNC_COLUMNS);
+    return rows.map(({ organizationId, ...row }) => ({ ...row, organizationId }) as WabaSyncRow);
+  }
+
+  /**
+   * Locks these WABAs FOR UPDATE in WABA-ID order (as {@link lockForChange} does, inside the caller's
+   * transaction) and reads every field a command may change, as plain rows: a batch of webhook changes
+   * applies the commands' transitions to them and writes them back with {@link changedRowsWrite}.
+   */
+  async lockForBatch(wabaIds: string[]): Promise<WabaChangeRow[]> {
+    // Webhooks come by Meta ID; each row carries its organization as the entity's reference would.
+    const rows = await this.lockRows(wabaIds, WABA_CHANGE_COLUMNS);
     return rows.map(
-      (row) =>
-        ({
-          id: row.id,
-          organizationId: row.organization_id,
-          wabaId: row.waba_id,
-          ...WABA_SYNC_COLUMNS.decode(row),
-        }) as WabaSyncRow,
+      ({ organizationId, ...row }) => ({ ...row, organization: { id: organizationId } }) as WabaChangeRow,
     );
+  }
+
+  /**
+   * The one statement that writes what commands changed on WABAs read by {@link lockForBatch}, for the
+   * caller to run in its transaction (null when nothing changed): per row, only the columns that differ
+   * from what was read. A change of a field the batch does not write (the token, the numbers' count) throws:
+   * nothing of such a batch may be kept.
+   */
+  changedRowsWrite(rows: ReadonlyArray<{ read: WabaChangeRow; now: WabaChangeRow }>): BoundWrite | null {
+    const changes = rows.map(({ read, now }) => {
+      const extra = Object.keys(now).find((key) => !(key in read));
+      if (extra !== undefined) {
+        throw new Error(`WABA ${read.wabaId}: ${extra} cannot be written by a batch`);
+      }
+      return {
+        id: read.id,
+        fields: changedValues<WabaChangeRow, WabaChangeField>(read, now, WABA_CHANGE_COLUMNS.fields),
+      };
+    });
+    const bulkRows = WABA_CHANGE_COLUMNS.bulkRows(changes);
+    return bulkRows.length > 0 ? bulkUpdate('wabas', WABA_CHANGE_COLUMNS.bulkColumns, bulkRows) : null;
   }
 
   /**
@@ -414,6 +431,31 @@ export class WabaRepository extends EntityRepository<Waba> {
                  FOR UPDATE)`,
       [wabaIds, claim.owner, claim.token],
     );
+  }
+
+  /** These WABAs' mapped fields, locked FOR UPDATE in WABA-ID order, as plain rows (none for no IDs). */
+  private async lockRows<F extends string>(
+    wabaIds: string[],
+    columns: ColumnMap<F>,
+  ): Promise<Array<Record<F, unknown> & { id: string; organizationId: string; wabaId: string }>> {
+    if (wabaIds.length === 0) {
+      return [];
+    }
+    // Raw SQL, across tenants: callers come by Meta ID, and API callers checked ownership first.
+    const rows = await this.sql<Record<string, unknown>>(
+      `SELECT id, organization_id, waba_id, ${columns.select()}
+         FROM wabas
+        WHERE waba_id = ANY(?)
+        ORDER BY waba_id
+          FOR UPDATE`,
+      [wabaIds],
+    );
+    return rows.map((row) => ({
+      id: row.id as string,
+      organizationId: row.organization_id as string,
+      wabaId: row.waba_id as string,
+      ...columns.decode(row),
+    }));
   }
 
   private sql<T>(query: string, params: unknown[]): Promise<T[]> {
