@@ -15,7 +15,8 @@ import {
 import type { Context } from './main';
 import { MmLitePanelDialog } from './mm-lite-panel';
 import { SimulateMetaMenu } from './simulate-menu';
-import { alertLabel, Link, MmLiteDot, Problem, StatusBadge, Time, useLive } from './ui';
+import { alertLabel } from './status-text';
+import { Link, MmLiteDot, Problem, StatusBadge, Time, useLive } from './ui';
 
 const SOURCES = ['API', 'WEBHOOK', 'SYNC'] as const;
 const SOURCE_HINTS: Record<(typeof SOURCES)[number], string> = {
