@@ -32,6 +32,9 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
   const [audit, setAudit] = useState<AuditEvent[] | null>(null);
   const [source, setSource] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // A refused action's sentence stays until the next action: a live refresh (which clears `error`) must not
+  // wipe it, e.g. the connection change that a refused re-sync itself causes.
+  const [actionError, setActionError] = useState<string | null>(null);
   const [panelOpen, setPanelOpen] = useState(false);
   const [syncing, setSyncing] = useState(false);
 
@@ -58,12 +61,13 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
 
   const resync = async () => {
     setSyncing(true);
-    setError(null);
+    setActionError(null);
     try {
       setWaba(await call<WabaDetail>('POST', `/api/v1/wabas/${wabaId}/sync`));
       load();
     } catch (failure) {
-      setError(messageOf(failure));
+      setActionError(messageOf(failure));
+      load();
     } finally {
       setSyncing(false);
     }
@@ -100,6 +104,7 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
           </button>
         </div>
       </div>
+      <Problem message={actionError} />
       <Problem message={error} />
       {context.config.sandbox ? <SimulateMetaMenu wabaId={wabaId} numbers={numbers} /> : null}
       <div class="detail-grid">

@@ -42,8 +42,12 @@ export function WabasPage({ context }: { context: Context }): JSX.Element {
   useEffect(load, [status, mmLite, q, cursor]);
   useLive(() => load());
 
-  // Search as the user types, once they pause.
+  // Search as the user types, once they pause (and only when the text changed: going back to page 1 just
+  // after the page opened would undo a Next page clicked meanwhile).
   useEffect(() => {
+    if (search.trim() === q) {
+      return;
+    }
     const timer = setTimeout(() => {
       setQ(search.trim());
       setCursors([null]);
