@@ -243,7 +243,8 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     await number.getByRole('button', { name: 'MM Lite' }).click();
     const reason = number.getByRole('alert');
     await reason.waitFor();
-    await page.unroute(wabaList);
+    // After the handlers under way are done: removing a route mid-way would fail the request it holds.
+    await page.unrouteAll({ behavior: 'wait' });
     expect(await reason.textContent()).toBe(
       `WABA ${wabas['Green Leaf'].wabaId} is not onboarded to MM Lite yet; finish "Set up MM Lite" first`,
     );
@@ -501,7 +502,19 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     await Promise.all(
       indexes.map((index) => connect(`Paged ${index}`, `+44 7700 901${String(index).padStart(3, '0')}`)),
     );
+    // While the list is on its way the page says so (the answer is held back until the test has seen it).
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const wabaList = (url: URL) => url.pathname === '/api/v1/wabas';
+    await page.route(wabaList, async (route) => {
+      await held;
+      await route.continue();
+    });
     await nav('WABA Accounts').click();
+    await page.getByText('Loading WABA accounts…').waitFor();
+    release();
+    // After the handlers under way are done: removing a route mid-way would fail the request it holds.
+    await page.unrouteAll({ behavior: 'wait' });
     const pager = page.getByRole('navigation', { name: 'Pages' });
     await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 20);
     const first = await rows().locator('td[data-label="WABA ID"]').allTextContents();

@@ -35,9 +35,11 @@ export function describeEmbeddedSignupWithMeta(): void {
         addEventListener('message', function delivered(event) {
           if (event.origin !== 'https://www.facebook.com') return;
           removeEventListener('message', delivered);
+          frame.remove();
           setTimeout(() => callback(window.fbCode ? { authResponse: { code: window.fbCode } } : { authResponse: null, status: 'unknown' }));
         });
         const frame = document.createElement('iframe');
+        frame.hidden = true;
         frame.src = 'https://www.facebook.com/v4/embedded-signup-stub';
         document.body.append(frame);
       },
