@@ -6,7 +6,7 @@ import { call, messageOf, query, type Page, type PhoneNumber, type SendingChanne
 import type { Context } from './main';
 import { AddPhoneNumber } from './signup';
 import { reasonSentence } from './status-text';
-import { Link, navigate, Problem, useLive } from './ui';
+import { Link, navigate, Pager, Problem, useLive } from './ui';
 
 const PAGE_SIZE = 50;
 
@@ -238,25 +238,7 @@ export function PhoneNumbersPage({
         </table>
       )}
       {numbers && (cursors.length > 1 || nextCursor) ? (
-        <nav class="pager" aria-label="Pages">
-          <button
-            type="button"
-            class="secondary"
-            disabled={cursors.length === 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Previous page
-          </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            class="secondary"
-            disabled={!nextCursor}
-            onClick={() => setCursors([...cursors, nextCursor])}
-          >
-            Next page
-          </button>
-        </nav>
+        <Pager cursors={cursors} nextCursor={nextCursor} onChange={setCursors} />
       ) : null}
     </section>
   );

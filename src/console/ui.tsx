@@ -85,6 +85,37 @@ export function Problem({ message }: { message: string | null }): JSX.Element | 
   ) : null;
 }
 
+/**
+ * Previous / Next page of a cursor-paged list. `cursors` holds the cursor of every page up to the current one
+ * (null for the first): going back drops the last, going on adds the answer's `nextCursor`.
+ */
+export function Pager({
+  cursors,
+  nextCursor,
+  onChange,
+}: {
+  cursors: (string | null)[];
+  nextCursor: string | null;
+  onChange: (cursors: (string | null)[]) => void;
+}): JSX.Element {
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button
+        type="button"
+        class="secondary"
+        disabled={cursors.length === 1}
+        onClick={() => onChange(cursors.slice(0, -1))}
+      >
+        Previous page
+      </button>
+      <span>Page {cursors.length}</span>
+      <button type="button" class="secondary" disabled={!nextCursor} onClick={() => onChange([...cursors, nextCursor])}>
+        Next page
+      </button>
+    </nav>
+  );
+}
+
 /** Text with an explanation shown on hover and on keyboard focus. */
 export function Tip({
   label,
