@@ -26,18 +26,21 @@ export function describeEmbeddedSignupWithMeta(): void {
     let sessionInfo: Record<string, unknown>;
     let loginCode: string | null;
 
-    // Calls back once the frame's session info has reached the page (the console listens from before login).
+    // Calls back once the frame's session info has reached the page (the console listens from before login), or,
+    // with `fbCallbackFirst`, before the frame even loads: Meta does not promise which of the two comes first.
     const STUB_SDK = `
     window.FB = {
       init(options) { window.fbInit = options; },
       login(callback, options) {
         window.fbLogin = options;
+        const answer = () => callback(window.fbCode ? { authResponse: { code: window.fbCode } } : { authResponse: null, status: 'unknown' });
         addEventListener('message', function delivered(event) {
           if (event.origin !== 'https://www.facebook.com') return;
           removeEventListener('message', delivered);
           frame.remove();
-          setTimeout(() => callback(window.fbCode ? { authResponse: { code: window.fbCode } } : { authResponse: null, status: 'unknown' }));
+          if (!window.fbCallbackFirst) setTimeout(answer);
         });
+        if (window.fbCallbackFirst) setTimeout(answer);
         const frame = document.createElement('iframe');
         frame.hidden = true;
         frame.src = 'https://www.facebook.com/v4/embedded-signup-stub';
@@ -97,6 +100,8 @@ export function describeEmbeddedSignupWithMeta(): void {
         event: 'CANCEL',
         data: { current_step: 'PHONE_NUMBER_SETUP' },
       };
+      // The popup closed (no code) before its CANCEL message arrived: the console still says where it stopped.
+      await page.evaluate(() => ((window as unknown as { fbCallbackFirst: boolean }).fbCallbackFirst = true));
       await page.getByRole('button', { name: 'Add phone number' }).click();
       const problem = page.locator('.add-number [role="alert"]');
       await problem.waitFor();
@@ -117,8 +122,12 @@ export function describeEmbeddedSignupWithMeta(): void {
         event: 'FINISH',
         data: { phone_number_id: signup.phoneNumberId, waba_id: signup.wabaId, business_id: signup.businessId },
       };
-      // The stand-in SDK is already loaded: hand it the new code.
-      await page.evaluate((code) => ((window as unknown as { fbCode: string }).fbCode = code), signup.code);
+      // The stand-in SDK is already loaded: hand it the new code; this time the session info comes first.
+      await page.evaluate((code) => {
+        const stub = window as unknown as { fbCode: string; fbCallbackFirst: boolean };
+        stub.fbCode = code;
+        stub.fbCallbackFirst = false;
+      }, signup.code);
 
       await page.getByRole('button', { name: 'Add phone number' }).click();
       await page.getByText('Connected +44 7700 900123 with WABA account Lucky Shrub.').waitFor();
