@@ -112,7 +112,7 @@ function App(): JSX.Element {
 function Page({ route, params, context }: { route: string; params: URLSearchParams; context: Context }): JSX.Element {
   const detail = /^\/wabas\/([0-9]+)$/.exec(route);
   if (detail) {
-    return <WabaDetailPage wabaId={detail[1]} context={context} />;
+    return <WabaDetailPage key={detail[1]} wabaId={detail[1]} context={context} />;
   }
   if (route === '/phone-numbers') {
     return <PhoneNumbersPage wabaId={params.get('wabaId')} openAdd={params.get('add') === '1'} context={context} />;

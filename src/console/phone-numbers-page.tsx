@@ -5,7 +5,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, messageOf, query, type Page, type PhoneNumber, type SendingChannel, type WabaRow } from './api';
 import type { Context } from './main';
 import { AddPhoneNumber } from './signup';
-import { Link, navigate, Problem, useLive } from './ui';
+import { reasonSentence } from './status-text';
+import { Link, navigate, Pager, Problem, useLive } from './ui';
+
+const PAGE_SIZE = 50;
 
 const CHANNELS: { value: SendingChannel; label: string }[] = [
   { value: 'CLOUD_API', label: 'Cloud API' },
@@ -30,20 +33,23 @@ export function PhoneNumbersPage({
   const [busy, setBusy] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const latest = useRef(0);
+  // Cursors of the pages before the current one, and the current one's.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const cursor = cursors[cursors.length - 1];
 
   const load = () => {
     const ticket = ++latest.current;
-    Promise.all([
-      call<Page<PhoneNumber>>('GET', `/api/v1/phone-numbers${query({ wabaId, limit: '100' })}`),
-      call<Page<WabaRow>>('GET', '/api/v1/wabas?limit=100'),
-    ])
+    call<Page<PhoneNumber>>('GET', `/api/v1/phone-numbers${query({ wabaId, limit: String(PAGE_SIZE), cursor })}`)
+      .then(async (phoneNumbers) => [phoneNumbers, await wabasOf(phoneNumbers.data)] as const)
       .then(([phoneNumbers, wabaRows]) => {
         if (ticket === latest.current) {
           setNumbers(phoneNumbers.data);
-          setWabas(wabaRows.data);
+          setNextCursor(phoneNumbers.nextCursor);
+          setWabas(wabaRows);
           setError(null);
           // A refusal stands until the WABA changes so that MM Lite is available: then the switch opens again.
-          const eligible = new Set(wabaRows.data.filter((row) => channelHint(row) === null).map((row) => row.wabaId));
+          const eligible = new Set(wabaRows.filter((row) => channelHint(row) === null).map((row) => row.wabaId));
           setRefusals((all) =>
             Object.fromEntries(
               Object.entries(all).filter(([id]) => {
@@ -56,7 +62,8 @@ export function PhoneNumbersPage({
       })
       .catch((failure: unknown) => ticket === latest.current && setError(messageOf(failure)));
   };
-  useEffect(load, [wabaId]);
+  useEffect(load, [wabaId, cursor]);
+  useEffect(() => setCursors([null]), [wabaId]);
   useLive((frame) => {
     if (frame.kind === 'poll' || !wabaId || frame.wabaId === wabaId) {
       load();
@@ -202,7 +209,9 @@ export function PhoneNumbersPage({
                           aria-pressed={number.sendingChannel === channel.value}
                           disabled={
                             busy === number.phoneNumberId ||
-                            (channel.value === 'MM_LITE' && number.sendingChannel !== 'MM_LITE' && Boolean(refusal))
+                            (channel.value === 'MM_LITE' &&
+                              number.sendingChannel !== 'MM_LITE' &&
+                              Boolean(refusal || hint))
                           }
                           onClick={() =>
                             number.sendingChannel !== channel.value && void switchChannel(number, channel.value)
@@ -228,14 +237,33 @@ export function PhoneNumbersPage({
           </tbody>
         </table>
       )}
+      {numbers && (cursors.length > 1 || nextCursor) ? (
+        <Pager cursors={cursors} nextCursor={nextCursor} onChange={setCursors} />
+      ) : null}
     </section>
   );
 }
 
-/** Why MM Lite is not available for this WABA's numbers yet; the API's own refusal replaces it once tried. */
+/**
+ * The organization's WABAs for the filter (the first page), and those of the numbers shown that are not on it,
+ * read one by one: a number's WABA name and MM Lite eligibility must not depend on the list's first page.
+ */
+async function wabasOf(numbers: PhoneNumber[]): Promise<WabaRow[]> {
+  const first = await call<Page<WabaRow>>('GET', '/api/v1/wabas?limit=100');
+  const known = new Set(first.data.map((waba) => waba.wabaId));
+  const missing = [...new Set(numbers.map((number) => number.wabaId))].filter((id) => !known.has(id));
+  const more = await Promise.all(missing.map((id) => call<WabaRow>('GET', `/api/v1/wabas/${id}`)));
+  return [...first.data, ...more];
+}
+
+/**
+ * Why MM Lite is not available for this WABA's numbers, shown beside the switch it disables (the same rule as
+ * the API's 409, whose own sentence replaces it when a switch is refused anyway, e.g. from a stale page).
+ */
 function channelHint(waba: WabaRow): string | null {
   if (waba.status === 'DISABLED') {
-    return 'MM Lite is not available while this WABA account is disabled.';
+    const why = waba.statusReason ? ` ${reasonSentence(waba.statusReason)}` : '';
+    return `MM Lite is not available while this WABA account is disabled.${why}`;
   }
   if (waba.mmLiteStatus !== 'ONBOARDED') {
     return 'MM Lite becomes available once this WABA account is onboarded (Set up MM Lite on WABA Accounts).';

@@ -218,23 +218,20 @@ async function launchFacebookSignup(config: SignupConfig): Promise<SignupResult>
   };
   addEventListener('message', onMessage);
   try {
-    const code = await new Promise<string>((resolve, reject) =>
-      fb.login(
-        (response) =>
-          response.authResponse?.code
-            ? resolve(response.authResponse.code)
-            : reject(new Error(cancelled ?? 'Embedded Signup was closed before it finished.')),
-        {
-          config_id: config.configId,
-          response_type: config.responseType,
-          override_default_response_type: config.overrideDefaultResponseType,
-          extras: config.extras,
-        },
-      ),
+    const code = await new Promise<string | null>((resolve) =>
+      fb.login((response) => resolve(response.authResponse?.code ?? null), {
+        config_id: config.configId,
+        response_type: config.responseType,
+        override_default_response_type: config.overrideDefaultResponseType,
+        extras: config.extras,
+      }),
     );
-    // The session info may arrive just after the login callback.
-    for (let waited = 0; !session && waited < 3000; waited += 100) {
+    // The session info (FINISH, or CANCEL / ERROR with where and why) may arrive just after the login callback.
+    for (let waited = 0; !session && !cancelled && waited < 3000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!code) {
+      throw new Error(cancelled ?? 'Embedded Signup was closed before it finished.');
     }
     const info = session as { wabaId: string; phoneNumberId: string | null; businessId: string | null } | null;
     if (!info) {

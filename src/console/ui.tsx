@@ -3,6 +3,7 @@ import type { AnchorHTMLAttributes, ComponentChildren, JSX, RefObject, TargetedM
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 
 import { subscribe, type LiveFrame } from './live';
+import { alertLabel, reasonSentence } from './status-text';
 
 /** The path and query the console shows; a console route is a plain URL the service answers with the app. */
 export interface Route {
@@ -84,6 +85,37 @@ export function Problem({ message }: { message: string | null }): JSX.Element | 
   ) : null;
 }
 
+/**
+ * Previous / Next page of a cursor-paged list. `cursors` holds the cursor of every page up to the current one
+ * (null for the first): going back drops the last, going on adds the answer's `nextCursor`.
+ */
+export function Pager({
+  cursors,
+  nextCursor,
+  onChange,
+}: {
+  cursors: (string | null)[];
+  nextCursor: string | null;
+  onChange: (cursors: (string | null)[]) => void;
+}): JSX.Element {
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button
+        type="button"
+        class="secondary"
+        disabled={cursors.length === 1}
+        onClick={() => onChange(cursors.slice(0, -1))}
+      >
+        Previous page
+      </button>
+      <span>Page {cursors.length}</span>
+      <button type="button" class="secondary" disabled={!nextCursor} onClick={() => onChange([...cursors, nextCursor])}>
+        Next page
+      </button>
+    </nav>
+  );
+}
+
 /** Text with an explanation shown on hover and on keyboard focus. */
 export function Tip({
   label,
@@ -105,29 +137,6 @@ export function Tip({
       </span>
     </span>
   );
-}
-
-const REASONS: Record<string, string> = {
-  BANNED: 'Meta disabled (banned) this account.',
-  DISCONNECTED: 'The account was disconnected from this platform at Meta (removed, deleted or offboarded).',
-  BLOCKED: "Meta's health check reports the account blocked from sending.",
-  SCHEDULED_FOR_DISABLE: 'Meta has scheduled this account to be disabled.',
-  RESTRICTED: 'Meta restricted what this account can send.',
-};
-
-/** Why a WABA has its status, as a sentence. */
-export function reasonSentence(reason: string): string {
-  if (reason.startsWith('META_STATUS_')) {
-    return `Meta reports the account status as ${reason.slice('META_STATUS_'.length)}.`;
-  }
-  return REASONS[reason] ?? `Meta reports ${reason}.`;
-}
-
-/** An alert type as people read it: `OBA_REJECTED` → "OBA rejected". */
-export function alertLabel(type: string): string {
-  const words = type.toLowerCase().split('_');
-  const text = words.map((word) => (word === 'oba' ? 'OBA' : word)).join(' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

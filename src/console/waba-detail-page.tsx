@@ -15,7 +15,8 @@ import {
 import type { Context } from './main';
 import { MmLitePanelDialog } from './mm-lite-panel';
 import { SimulateMetaMenu } from './simulate-menu';
-import { alertLabel, Link, MmLiteDot, Problem, StatusBadge, Time, useLive } from './ui';
+import { alertLabel } from './status-text';
+import { Link, MmLiteDot, Problem, StatusBadge, Time, useLive } from './ui';
 
 const SOURCES = ['API', 'WEBHOOK', 'SYNC'] as const;
 const SOURCE_HINTS: Record<(typeof SOURCES)[number], string> = {
@@ -31,6 +32,9 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
   const [audit, setAudit] = useState<AuditEvent[] | null>(null);
   const [source, setSource] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // A refused action's sentence stays until the next action: a live refresh (which clears `error`) must not
+  // wipe it, e.g. the connection change that a refused re-sync itself causes.
+  const [actionError, setActionError] = useState<string | null>(null);
   const [panelOpen, setPanelOpen] = useState(false);
   const [syncing, setSyncing] = useState(false);
 
@@ -57,12 +61,13 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
 
   const resync = async () => {
     setSyncing(true);
-    setError(null);
+    setActionError(null);
     try {
       setWaba(await call<WabaDetail>('POST', `/api/v1/wabas/${wabaId}/sync`));
       load();
     } catch (failure) {
-      setError(messageOf(failure));
+      setActionError(messageOf(failure));
+      load();
     } finally {
       setSyncing(false);
     }
@@ -99,6 +104,7 @@ export function WabaDetailPage({ wabaId, context }: { wabaId: string; context: C
           </button>
         </div>
       </div>
+      <Problem message={actionError} />
       <Problem message={error} />
       {context.config.sandbox ? <SimulateMetaMenu wabaId={wabaId} numbers={numbers} /> : null}
       <div class="detail-grid">

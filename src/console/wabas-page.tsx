@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, messageOf, query, type Page, type WabaRow } from './api';
 import type { Context } from './main';
 import { MmLitePanelDialog } from './mm-lite-panel';
-import { Link, MmLiteDot, navigate, Problem, StatusBadge, useLive } from './ui';
+import { Link, MmLiteDot, navigate, Pager, Problem, StatusBadge, useLive } from './ui';
 
 const PAGE_SIZE = 20;
 
@@ -42,8 +42,12 @@ export function WabasPage({ context }: { context: Context }): JSX.Element {
   useEffect(load, [status, mmLite, q, cursor]);
   useLive(() => load());
 
-  // Search as the user types, once they pause.
+  // Search as the user types, once they pause (and only when the text changed: going back to page 1 just
+  // after the page opened would undo a Next page clicked meanwhile).
   useEffect(() => {
+    if (search.trim() === q) {
+      return;
+    }
     const timer = setTimeout(() => {
       setQ(search.trim());
       setCursors([null]);
@@ -179,25 +183,7 @@ export function WabasPage({ context }: { context: Context }): JSX.Element {
               ))}
             </tbody>
           </table>
-          <nav class="pager" aria-label="Pages">
-            <button
-              type="button"
-              class="secondary"
-              disabled={cursors.length === 1}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </button>
-            <span>Page {cursors.length}</span>
-            <button
-              type="button"
-              class="secondary"
-              disabled={!page.nextCursor}
-              onClick={() => setCursors([...cursors, page.nextCursor])}
-            >
-              Next page
-            </button>
-          </nav>
+          <Pager cursors={cursors} nextCursor={page.nextCursor} onChange={setCursors} />
         </>
       )}
       {panelFor ? (

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { collectErrors, launchBrowser, screenshot } from 'test/browser/browser';
+import { describeEmbeddedSignupWithMeta } from 'test/browser/embedded-signup-meta.suite';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from 'test/utils/create-test-app';
 
 /**
@@ -13,6 +14,8 @@ describe('Console (headless Chromium, sandbox mode)', () => {
   let context: BrowserContext;
   let page: Page;
   let errors: string[];
+  // Every request the console makes: all to the service itself (no CDN, no remote font).
+  const elsewhere: string[] = [];
   let key: string;
   const wabas: Record<string, { wabaId: string; phoneNumberId: string }> = {};
 
@@ -49,6 +52,11 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     errors = collectErrors(page);
+    page.on('request', (request) => {
+      if (!request.url().startsWith(`${sut.url}/`) && !request.url().startsWith('data:')) {
+        elsewhere.push(request.url());
+      }
+    });
   });
 
   afterAll(async () => {
@@ -57,7 +65,10 @@ describe('Console (headless Chromium, sandbox mode)', () => {
   });
 
   it('should create a demo organization with the admin token and sign in with its key', async () => {
-    await page.goto(`${sut.url}/`);
+    const response = await page.goto(`${sut.url}/`);
+    // Strict: nothing inline, nothing from elsewhere (sandbox mode needs no Facebook origin either).
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'; style-src 'self';");
+    expect(response?.headers()['content-security-policy']).not.toContain('unsafe-inline');
     await page.getByLabel('Organization API key').waitFor();
     await screenshot(page, 'sign-in');
 
@@ -209,15 +220,34 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     await screenshot(page, 'phone-numbers');
   });
 
-  it('should show the reason sentence when a switch to MM Lite is refused', async () => {
+  it('should disable the switch to MM Lite with the reason, and show the API reason when a stale page tries it', async () => {
     await page.getByLabel('WABA', { exact: true }).selectOption(wabas['Green Leaf'].wabaId);
     const number = page.locator('table.numbers tbody tr', { hasText: '+44 7700 900200' });
-    await number.getByRole('button', { name: 'MM Lite' }).click();
+    await number.getByRole('button', { name: 'Cloud API' }).waitFor();
+    // Not onboarded: MM Lite cannot be chosen, and the sentence beside it says why.
+    expect(await number.getByRole('button', { name: 'MM Lite' }).isDisabled()).toBe(true);
+    expect(await number.locator('.hint').textContent()).toContain('once this WABA account is onboarded');
 
+    // A page whose list says Onboarded (stale: Meta's news has not reached it) lets the switch be tried, and
+    // the API refuses it: its problem's detail, a sentence with no code in it, shows under the switch.
+    const wabaList = (url: URL) => url.pathname === '/api/v1/wabas';
+    await page.route(wabaList, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { data: { wabaId: string; mmLiteStatus: string | null }[] };
+      body.data = body.data.map((row) =>
+        row.wabaId === wabas['Green Leaf'].wabaId ? { ...row, mmLiteStatus: 'ONBOARDED' } : row,
+      );
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    await number.getByRole('button', { name: 'MM Lite' }).click();
     const reason = number.getByRole('alert');
     await reason.waitFor();
-    expect(await reason.textContent()).toMatch(/is not onboarded to MM Lite .*finish "Set up MM Lite" first/);
-    expect(await reason.textContent()).not.toContain('MM_LITE_NOT_ONBOARDED');
+    // After the handlers under way are done: removing a route mid-way would fail the request it holds.
+    await page.unrouteAll({ behavior: 'wait' });
+    expect(await reason.textContent()).toBe(
+      `WABA ${wabas['Green Leaf'].wabaId} is not onboarded to MM Lite yet; finish "Set up MM Lite" first`,
+    );
     expect(await number.getByRole('button', { name: 'MM Lite' }).isDisabled()).toBe(true);
     await screenshot(page, 'phone-numbers-refused');
   });
@@ -315,6 +345,144 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     await screenshot(page, 'waba-detail-alerts-webhooks');
   });
 
+  it("should move the Status column with Simulate Meta on a WABA's page: scheduled, disabled, reinstated, restricted", async () => {
+    await connect('Red Rock', '+44 7700 900400');
+    await nav('WABA Accounts').click();
+    await row('Red Rock').getByRole('link', { name: 'Red Rock' }).click();
+    await page.getByRole('heading', { name: 'Red Rock', level: 1 }).waitFor();
+    const status = page.locator('.fields .badges');
+    await status.locator('.badge-active').waitFor();
+    const menu = page.locator('details.simulate');
+    await menu.locator('summary').click();
+
+    // Each button changes the simulator, whose signed webhook the open page follows.
+    await menu.getByRole('button', { name: 'Schedule for disable' }).click();
+    const scheduled = status.locator('.warning', { hasText: 'Scheduled for disable' });
+    await scheduled.waitFor();
+    expect(await status.locator('.badge-active').count()).toBe(1);
+    await scheduled.focus();
+    expect(await status.getByRole('tooltip').textContent()).toBe('Meta has scheduled this account to be disabled.');
+    await screenshot(page, 'waba-detail-scheduled');
+
+    await menu.getByRole('button', { name: 'Disable', exact: true }).click();
+    await status.locator('.badge-disabled').waitFor();
+    await menu.getByRole('button', { name: 'Reinstate' }).click();
+    await status.locator('.badge-active').waitFor();
+    await status.locator('.warning').waitFor({ state: 'detached' });
+
+    // Meta's ACCOUNT_RESTRICTION (not in the menu: the simulator sends it as Meta would).
+    await sut.simulator.applyEvent(wabas['Red Rock'].wabaId, 'ACCOUNT_RESTRICTION');
+    const restricted = status.locator('.warning', { hasText: 'Restricted' });
+    await restricted.waitFor();
+    await restricted.focus();
+    expect(await status.getByRole('tooltip').textContent()).toBe('Meta restricted what this account can send.');
+  });
+
+  it("should show Re-authorization required, and a refused re-sync as the API problem's detail", async () => {
+    const { wabaId } = wabas['Red Rock'];
+    sut.simulator.injectFault({ path: `/${wabaId}`, kind: 'expired_token' });
+    try {
+      const [answer] = await Promise.all([
+        page.waitForResponse((response) => response.url().endsWith(`/api/v1/wabas/${wabaId}/sync`)),
+        page.getByRole('button', { name: 'Re-sync from Meta' }).click(),
+      ]);
+      expect(answer.status()).toBe(409);
+      const { detail } = (await answer.json()) as { detail: string };
+      await page.locator('p.problem[role="alert"]', { hasText: detail }).waitFor();
+      expect(await page.locator('p.problem[role="alert"]').textContent()).toBe(detail);
+    } finally {
+      sut.simulator.clearFaults();
+    }
+    const reauth = page.locator('.fields .badge-reauth');
+    await reauth.waitFor();
+    await reauth.focus();
+    expect(await page.locator('.fields').getByRole('tooltip').last().textContent()).toContain(
+      'Meta rejected the stored access token',
+    );
+
+    await nav('WABA Accounts').click();
+    const marks = row('Red Rock').locator('td[data-label="Status"]');
+    await marks.locator('.badge-reauth').waitFor();
+    expect(await marks.locator('.badge-active, .warning, .badge-reauth').allInnerTexts()).toEqual([
+      'Active',
+      '⚠ Restricted',
+      'Re-authorization required',
+    ]);
+    await screenshot(page, 'wabas-marks');
+  });
+
+  it('should show a change that a re-sync round finds on the open list within 2 s, without re-drawing the table', async () => {
+    await row('Green Leaf').waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { keptTable: Element | null }).keptTable = document.querySelector('table.wabas');
+    });
+    // Meta's own status changes without a webhook: only a re-sync can find it.
+    sut.simulator.updateWaba(wabas['Green Leaf'].wabaId, { status: 'SUSPENDED' });
+    const round = await fetch(`${sut.url}/api/v1/admin/sync-rounds`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(round.status).toBe(200);
+
+    const disabled = row('Green Leaf').locator('.badge-disabled');
+    await disabled.waitFor({ timeout: 2000 });
+    await disabled.focus();
+    expect(await row('Green Leaf').getByRole('tooltip').textContent()).toBe(
+      'Meta reports the account status as SUSPENDED.',
+    );
+    // The list refreshed in place: the same table element, no loading state in between.
+    expect(await page.evaluate(() => (window as unknown as { keptTable: Element | null }).keptTable?.isConnected)).toBe(
+      true,
+    );
+  });
+
+  it("should show a failed registration with Meta's reason, and register the number again on Retry", async () => {
+    const signup = await api<{ code: string; wabaId: string; phoneNumberId: string }>(
+      'POST',
+      '/api/v1/sandbox/embedded-signup',
+      { wabaName: 'Amber Field', displayPhoneNumber: '+44 7700 900500' },
+    );
+    sut.simulator.injectFault({
+      path: `/${signup.phoneNumberId}/register`,
+      kind: 'meta_error',
+      times: 1,
+      error: { code: 133005, httpStatus: 400, message: 'Two step verification PIN Mismatch' },
+    });
+    await api('POST', '/api/v1/phone-numbers', signup);
+    wabas['Amber Field'] = { wabaId: signup.wabaId, phoneNumberId: signup.phoneNumberId };
+
+    await nav('Phone numbers').click();
+    const number = page.locator('table.numbers tbody tr', { hasText: '+44 7700 900500' });
+    const registration = number.locator('td[data-label="Registration"]');
+    await registration.getByRole('button', { name: 'Retry registration' }).waitFor();
+    expect(await registration.locator('.registration').textContent()).toBe('FAILED');
+    expect(await registration.locator('.hint').textContent()).toContain('PIN Mismatch');
+    await screenshot(page, 'phone-numbers-registration-failed');
+
+    await registration.getByRole('button', { name: 'Retry registration' }).click();
+    await registration.locator('.registration-registered').waitFor();
+    expect(await registration.getByRole('button').count()).toBe(0);
+  });
+
+  it("should change a number's quality through Simulate Meta", async () => {
+    await page.locator('table.numbers tbody tr', { hasText: '+44 7700 900500' }).getByRole('link').click();
+    await page.getByRole('heading', { name: 'Amber Field', level: 1 }).waitFor();
+    const menu = page.locator('details.simulate');
+    await menu.locator('summary').click();
+    await menu.getByLabel('Number').selectOption({ label: '+44 7700 900500' });
+    await menu.getByLabel('Quality').selectOption('RED');
+    await menu.getByRole('button', { name: 'Change number quality' }).click();
+    await menu.getByText('Number quality changed: done at Meta').waitFor();
+    // Meta's quality webhook names the change; the number re-read from Meta lands in the open audit trail.
+    await page.locator('.audit-table tbody tr', { hasText: '"qualityRating":"RED"' }).waitFor();
+
+    await page.getByRole('link', { name: 'Phone numbers', exact: true }).last().click();
+    const quality = page.locator('table.numbers tbody tr', { hasText: '+44 7700 900500' }).locator('.quality');
+    await quality.waitFor();
+    expect(await quality.textContent()).toBe('RED');
+    expect(await quality.getAttribute('class')).toContain('quality-red');
+  });
+
   it('should stay readable at 390 px wide', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await nav('WABA Accounts').click();
@@ -327,7 +495,47 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     await screenshot(page, 'phone-numbers-390');
   });
 
-  it('should have logged no console error on any page', () => {
+  it('should page through the WABA list, 20 a page', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    const before = (await api<{ data: unknown[] }>('GET', '/api/v1/wabas?limit=100')).data.length;
+    const indexes = Array.from({ length: 21 - before }, (_, offset) => before + offset);
+    await Promise.all(
+      indexes.map((index) => connect(`Paged ${index}`, `+44 7700 901${String(index).padStart(3, '0')}`)),
+    );
+    // While the list is on its way the page says so (the answer is held back until the test has seen it).
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const wabaList = (url: URL) => url.pathname === '/api/v1/wabas';
+    await page.route(wabaList, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await nav('WABA Accounts').click();
+    await page.getByText('Loading WABA accounts…').waitFor();
+    release();
+    // After the handlers under way are done: removing a route mid-way would fail the request it holds.
+    await page.unrouteAll({ behavior: 'wait' });
+    const pager = page.getByRole('navigation', { name: 'Pages' });
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 20);
+    const first = await rows().locator('td[data-label="WABA ID"]').allTextContents();
+    expect(await pager.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+
+    await pager.getByRole('button', { name: 'Next page' }).click();
+    await pager.getByText('Page 2').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 1);
+    const second = await rows().locator('td[data-label="WABA ID"]').allTextContents();
+    expect(await pager.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    expect(new Set([...first, ...second]).size).toBe(21);
+
+    await pager.getByRole('button', { name: 'Previous page' }).click();
+    await pager.getByText('Page 1').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('table.wabas tbody tr').length === 20);
+  });
+
+  it('should have logged no console error on any page, and asked nothing of another origin', () => {
     expect(errors).toEqual([]);
+    expect(elsewhere).toEqual([]);
   });
 });
+
+describeEmbeddedSignupWithMeta();

@@ -70,7 +70,7 @@ describe(buildMmLitePanel.name, () => {
   it('should block the terms and switch steps of a disabled WABA, naming the reason', () => {
     const panel = buildMmLitePanel(waba({ status: WabaStatus.DISABLED, statusReason: 'BANNED' }), NUMBERS);
     expect(panel.steps.map((step) => step.state)).toEqual(['BLOCKED', 'TODO', 'BLOCKED']);
-    expect(panel.steps[0]?.detail).toContain('is disabled (BANNED)');
+    expect(panel.steps[0]?.detail).toContain('is disabled (Meta banned it)');
     expect(panel.steps[2]?.detail).toContain('Cloud API stays possible');
   });
 

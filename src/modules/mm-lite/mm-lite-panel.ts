@@ -1,5 +1,6 @@
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 import type { WabaView } from 'src/modules/wabas/waba.types';
+import { wabaDisabledSentence } from 'src/modules/wabas/wabas.exception';
 import {
   META_MM_LITE_PENDING_INTERNAL_SETUP,
   META_MM_LITE_PENDING_PAYMENT_METHOD,
@@ -86,7 +87,7 @@ function isDisabled(waba: MmLitePanelWaba): boolean {
 }
 
 function disabledText(waba: MmLitePanelWaba): string {
-  return `WABA ${waba.wabaId} is disabled${waba.statusReason ? ` (${waba.statusReason})` : ''}`;
+  return wabaDisabledSentence(waba.wabaId, waba.statusReason);
 }
 
 function ineligibility(metaStatus: string | null): string | null {

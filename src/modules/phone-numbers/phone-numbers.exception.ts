@@ -42,7 +42,7 @@ export class MmLiteNotOnboardedException extends DomainException {
   constructor(wabaId: string, mmLiteStatus: string | null) {
     super(
       ErrorCode.MM_LITE_NOT_ONBOARDED,
-      `WABA ${wabaId} is not onboarded to MM Lite (${mmLiteStatus ?? 'not started'}); finish "Set up MM Lite" first`,
+      `WABA ${wabaId} is not onboarded to MM Lite${mmLiteStatus === null ? ': its onboarding has not started' : ' yet'}; finish "Set up MM Lite" first`,
     );
   }
 }
