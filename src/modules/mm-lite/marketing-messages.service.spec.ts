@@ -317,6 +317,16 @@ describe(MarketingMessagesService.name, () => {
       expect(log.accepted).not.toHaveBeenCalled();
     });
 
+    it('should still answer an accepted send when its record cannot be updated, so that nobody resends it', async () => {
+      const { sut, log } = setUp();
+      log.accepted.mockRejectedValueOnce(new Error('connection terminated'));
+
+      await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).resolves.toMatchObject({
+        id: SEND_ID,
+        messageId: 'wamid.fake-1',
+      });
+    });
+
     it('should leave a send whose outcome is unknown UNKNOWN and name its ID in the problem', async () => {
       const { sut, meta, log } = setUp();
       meta.failNext(

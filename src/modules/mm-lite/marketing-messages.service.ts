@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+import { describeError } from 'src/common/logging/describe-error';
+
 import { MetaGateway } from 'src/modules/meta-gateway/meta-gateway';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import type { MessageRecipient, SentMessage, TemplateMessage } from 'src/modules/meta-gateway/meta-gateway.types';
@@ -149,18 +151,15 @@ export class MarketingMessagesService {
           );
         }
         if (error.code !== MetaGatewayErrorCode.OUTCOME_UNKNOWN) {
-          await this.log.refused(
-            id,
-            { code: error.metaCode, title: error.message.slice(0, 512), details: error.metaDetails },
-            new Date(),
-          );
+          const refusal = { code: error.metaCode, title: error.message.slice(0, 512), details: error.metaDetails };
+          await this.keepRecord(id, 'FAILED', () => this.log.refused(id, refusal, new Date()));
         }
         throw await this.reactToFailure(waba, error, channel, recipient, actor, id);
       }
       // Not the gateway's: whether the POST left is not known, so the record stays UNKNOWN.
       throw error;
     }
-    await this.log.accepted(id, sent.messageId);
+    await this.keepRecord(id, 'ACCEPTED', () => this.log.accepted(id, sent.messageId));
     // Meta advises keeping which endpoint each message went through; status webhooks tell where it landed.
     // The recipient stays out of the log: a number or a BSUID identifies a person.
     this.logger.log(
@@ -173,6 +172,21 @@ export class MarketingMessagesService {
       recipientType,
       recipient: recipient.bsuid === undefined ? { phone: recipient.phone } : { bsuid: recipient.bsuid },
     };
+  }
+
+  /**
+   * Writes the outcome of a send that has already happened at Meta. A failure to write it must not change the
+   * answer (an error after Meta accepted would invite a resend, which could deliver twice): the record stays
+   * UNKNOWN, which its status webhook settles, and the failure is logged.
+   */
+  private async keepRecord(id: string, outcome: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      // The error's type and code only: a driver message can quote the row's values (a recipient).
+      const { type, code } = describeError(error);
+      this.logger.warn(`Marketing send ${id}: recording it as ${outcome} failed (${type}${code ? ` ${code}` : ''})`);
+    }
   }
 
   /**
