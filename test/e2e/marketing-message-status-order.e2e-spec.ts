@@ -9,6 +9,7 @@ import { MarketingMessageStatus as S } from 'src/modules/mm-lite/mm-lite.constan
 import type { MessageStatusReport } from 'src/modules/mm-lite/mm-lite.types';
 import { statusApplies } from 'src/modules/mm-lite/sends/status-order';
 import { Actors } from 'src/modules/organizations/actor';
+import { connectNumber } from 'test/utils/connect-number';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 
 interface SendRow {
@@ -69,14 +70,7 @@ describe('Marketing send statuses: the order rules as PostgreSQL applies them (e
     db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
     const { key } = await sut.createOrganization('Status order Co');
-    const session = sut.simulator.createSignupSession({ wabaName: 'Status order WABA' });
-    await sut
-      .http()
-      .post('/api/v1/phone-numbers')
-      .set('Authorization', `Bearer ${key}`)
-      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
-      .expect(201);
-    ({ wabaId, phoneNumberId } = session);
+    ({ wabaId, phoneNumberId } = await connectNumber(sut, key, { wabaName: 'Status order WABA' }));
   });
 
   afterAll(async () => {

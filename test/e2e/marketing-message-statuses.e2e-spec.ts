@@ -3,13 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 import type { JsonObject } from 'src/meta-simulator/meta-simulator.types';
+import { type ConnectedNumber, connectNumber, onboardToMmLite } from 'test/utils/connect-number';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 import { waitFor } from 'test/utils/wait-for';
 
-interface Connected {
-  wabaId: string;
-  phoneNumberId: string;
-}
+type Connected = ConnectedNumber;
 
 interface SendRow {
   id: string;
@@ -69,20 +67,6 @@ describe('Marketing sends recorded and followed by Meta status webhooks (e2e)', 
   const auth = (): [string, string] => ['Authorization', `Bearer ${key}`];
   // A fresh UK recipient per test: the simulator reports nothing by itself for them, and holds stay apart.
   const recipient = (): string => `+4477008${String(10_000 + recipientSeq++).slice(-5)}`;
-
-  async function connect(wabaName: string): Promise<Connected> {
-    const session = sut.simulator.createSignupSession({
-      wabaName,
-      templates: [{ ...TEMPLATE, category: 'MARKETING' }],
-    });
-    await sut
-      .http()
-      .post('/api/v1/phone-numbers')
-      .set(...auth())
-      .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
-      .expect(201);
-    return { wabaId: session.wabaId, phoneNumberId: session.phoneNumberId };
-  }
 
   function send(number: Connected, to: string) {
     return sut
@@ -156,20 +140,10 @@ describe('Marketing sends recorded and followed by Meta status webhooks (e2e)', 
     db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
     key = (await sut.createOrganization('Statuses Co')).key;
-    cloud = await connect('Cloud API statuses WABA');
-    mmLite = await connect('MM Lite statuses WABA');
-    await sut.simulator.applyEvent(mmLite.wabaId, 'MM_LITE_ONBOARDED', { silent: true });
-    await sut
-      .http()
-      .post(`/api/v1/wabas/${mmLite.wabaId}/mm-lite/refresh`)
-      .set(...auth())
-      .expect(200);
-    await sut
-      .http()
-      .patch(`/api/v1/phone-numbers/${mmLite.phoneNumberId}`)
-      .set(...auth())
-      .send({ sendingChannel: 'MM_LITE' })
-      .expect(200);
+    const templates = [{ ...TEMPLATE, category: 'MARKETING' as const }];
+    cloud = await connectNumber(sut, key, { wabaName: 'Cloud API statuses WABA', templates });
+    mmLite = await connectNumber(sut, key, { wabaName: 'MM Lite statuses WABA', templates });
+    await onboardToMmLite(sut, key, mmLite);
   });
 
   afterAll(async () => {

@@ -7,18 +7,11 @@ import {
 } from 'src/modules/mm-lite/mm-lite.constants';
 import type { MarketingPreferenceReport } from 'src/modules/mm-lite/mm-lite.types';
 
+import type { StatusTarget } from './marketing-message.repository';
 import type { HoldFact } from './marketing-recipient-hold.repository';
 
 /** A send as a hold reads it: who it went to, its status, Meta's code and time of its failure. */
-export interface FailedSend {
-  organizationId: string;
-  wabaId: string;
-  recipient: string;
-  messageId: string | null;
-  status: MarketingMessageStatus;
-  failureCode: number | null;
-  failedAt: Date | null;
-}
+export type FailedSend = Omit<StatusTarget, 'id'>;
 
 /**
  * The holds a failed send sets: 131050 → OPTED_OUT (until the user resumes), 131049 → PAUSED until Meta's
