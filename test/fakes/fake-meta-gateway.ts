@@ -225,10 +225,10 @@ export class FakeMetaGateway extends MetaGateway {
     recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
+    callbackData?: string,
   ): Promise<SentMessage> {
-    return this.run('sendTemplateMessage', [phoneNumberId, recipient, template, token], () =>
-      this.recordSend('messages', phoneNumberId, recipient, template),
-    );
+    const args = [phoneNumberId, recipient, template, token, ...(callbackData === undefined ? [] : [callbackData])];
+    return this.run('sendTemplateMessage', args, () => this.recordSend('messages', phoneNumberId, recipient, template));
   }
 
   sendMarketingMessage(

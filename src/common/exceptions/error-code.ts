@@ -45,6 +45,11 @@ export enum ErrorCode {
   MARKETING_PER_USER_LIMIT = 'MARKETING_PER_USER_LIMIT',
   /** 422: the recipient opted out of this business's marketing messages (131050); do not retry. */
   RECIPIENT_OPTED_OUT = 'RECIPIENT_OPTED_OUT',
+  /**
+   * 422: Meta limited marketing to this recipient (a 131049 failure) less than 24 h ago; `Retry-After` says
+   * when a send may go again. Refused before Meta.
+   */
+  RECIPIENT_PAUSED = 'RECIPIENT_PAUSED',
   /** 422: MM Lite sends marketing templates only (134100); send utility/authentication ones via Cloud API. */
   TEMPLATE_NOT_MARKETING = 'TEMPLATE_NOT_MARKETING',
   /**
@@ -114,6 +119,7 @@ export const ERROR_CODE_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.META_REQUEST_REJECTED]: 422,
   [ErrorCode.MARKETING_PER_USER_LIMIT]: 422,
   [ErrorCode.RECIPIENT_OPTED_OUT]: 422,
+  [ErrorCode.RECIPIENT_PAUSED]: 422,
   [ErrorCode.TEMPLATE_NOT_MARKETING]: 422,
   [ErrorCode.TEMPLATE_NOT_SENDABLE]: 422,
   [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 422,
@@ -152,6 +158,7 @@ export const ERROR_CODE_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.META_REQUEST_REJECTED]: 'Meta rejected the request',
   [ErrorCode.MARKETING_PER_USER_LIMIT]: 'Marketing limit for this user reached',
   [ErrorCode.RECIPIENT_OPTED_OUT]: 'Recipient opted out of marketing',
+  [ErrorCode.RECIPIENT_PAUSED]: 'Marketing to this recipient paused',
   [ErrorCode.TEMPLATE_NOT_MARKETING]: 'Not a marketing template',
   [ErrorCode.TEMPLATE_NOT_SENDABLE]: 'Template not sendable',
   [ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED]: 'Recipient type not supported',

@@ -292,15 +292,16 @@ export class GraphApiMetaGateway extends MetaGateway {
    * 131050, 131061, 131062, 131063, 132xxx…), AUTH_INVALID, PERMISSION_DENIED, UNKNOWN; OUTCOME_UNKNOWN when
    * the POST may have reached Meta but no usable answer came back (timeout, reset, unreadable 2xx, 5xx page
    * without a Graph error); TRANSIENT only when nothing can have happened at Meta (a transient Graph error
-   * answer, a connection refused or a DNS failure).
+   * answer, a connection refused or a DNS failure). `callbackData` is sent as `biz_opaque_callback_data`.
    */
   sendTemplateMessage(
     phoneNumberId: string,
     recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
+    callbackData?: string,
   ): Promise<SentMessage> {
-    return sendTemplate(this.transport, 'messages', phoneNumberId, recipient, template, token);
+    return sendTemplate(this.transport, 'messages', phoneNumberId, recipient, template, token, callbackData);
   }
 
   /**

@@ -14,7 +14,9 @@ export type SendEdge = 'messages' | 'marketing_messages';
  * for both); never both, since Meta would let `to` win. One attempt,
  * whatever happens: the transport never repeats a call that delivers, and classifies a failure after which
  * Meta may have sent the message as OUTCOME_UNKNOWN. So is a 2xx without a message id: Meta answered, but
- * whether it took the message cannot be read from it.
+ * whether it took the message cannot be read from it. `callbackData` (Cloud API `/messages` only) goes out as
+ * `biz_opaque_callback_data`: Meta's OpenAPI closes MM Lite's request body (additionalProperties: false) and
+ * the reference leaves the field UNCONFIRMED there, so `/marketing_messages` never gets it.
  */
 export async function sendTemplate(
   transport: GraphApiTransport,
@@ -23,6 +25,7 @@ export async function sendTemplate(
   recipient: MessageRecipient,
   template: TemplateMessage,
   token: string,
+  callbackData?: string,
 ): Promise<SentMessage> {
   const data: GraphTemplateSendRequest = {
     messaging_product: 'whatsapp',
@@ -34,6 +37,7 @@ export async function sendTemplate(
       language: { code: template.language },
       ...(template.components === undefined ? {} : { components: template.components }),
     },
+    ...(callbackData === undefined || edge !== 'messages' ? {} : { biz_opaque_callback_data: callbackData }),
   };
   const body = await transport.call<GraphSendMessageResponse>({
     method: 'POST',

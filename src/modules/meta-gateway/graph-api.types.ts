@@ -178,6 +178,8 @@ export interface GraphTemplateSendRequest {
   recipient?: string;
   type: 'template';
   template: { name: string; language: { code: string }; components?: unknown[] };
+  /** Cloud API `/messages` only: echoed in the message's status webhooks (§6.8). */
+  biz_opaque_callback_data?: string;
 }
 
 /** One `X-Business-Use-Case-Usage` entry, as sent inside the header's JSON (§1.6). */

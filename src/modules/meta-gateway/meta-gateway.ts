@@ -101,13 +101,15 @@ export abstract class MetaGateway {
    * Never retried. Throws the send errors classified (RATE_LIMITED 130429/131056/131064, ACCOUNT_RESTRICTED
    * 368/131031, INVALID_REQUEST 131049/131050/131061/131062/131063/…), OUTCOME_UNKNOWN when the POST may have
    * reached Meta but no usable answer came back (the message may have gone: do not resend), and TRANSIENT
-   * only when nothing can have happened at Meta.
+   * only when nothing can have happened at Meta. `callbackData` goes out as `biz_opaque_callback_data`,
+   * which Meta echoes in the message's status webhooks (the caller's own ID of the send).
    */
   abstract sendTemplateMessage(
     phoneNumberId: string,
     recipient: MessageRecipient,
     template: TemplateMessage,
     token: string,
+    callbackData?: string,
   ): Promise<SentMessage>;
 
   /** `POST /{phone-number-id}/marketing_messages` with a template. Not retried; errors as sendTemplateMessage. */

@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 
 import { AuditModule } from 'src/modules/audit/audit.module';
+import { MmLiteModule } from 'src/modules/mm-lite/mm-lite.module';
 import { PhoneNumbersModule } from 'src/modules/phone-numbers/phone-numbers.module';
 import { SyncModule } from 'src/modules/sync/sync.module';
 import { TemplatesModule } from 'src/modules/templates/templates.module';
@@ -9,6 +10,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { AccountAlertsHandler } from './handlers/account-alerts.handler';
 import { AccountUpdateHandler } from './handlers/account-update.handler';
+import { MessageStatusHandler } from './handlers/message-status.handler';
 import { PhoneNumberUpdateHandler } from './handlers/phone-number-update.handler';
 import { TemplateUpdateHandler } from './handlers/template-update.handler';
 import { WebhookChangeDispatcher } from './handlers/webhook-change.dispatcher';
@@ -34,6 +36,7 @@ import { WebhookIntakeLoad } from './webhook-intake.load';
     PhoneNumbersModule,
     SyncModule,
     TemplatesModule,
+    MmLiteModule,
   ],
   controllers: [MetaWebhooksController],
   providers: [
@@ -48,6 +51,7 @@ import { WebhookIntakeLoad } from './webhook-intake.load';
     AccountUpdateHandler,
     PhoneNumberUpdateHandler,
     TemplateUpdateHandler,
+    MessageStatusHandler,
     AccountAlertsHandler,
   ],
   exports: [MetaWebhooksService, WebhookInboxStatsService, WebhookInboxRetentionService],

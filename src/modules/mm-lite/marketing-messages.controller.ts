@@ -33,8 +33,13 @@ export class MarketingMessagesController {
       'Destinations in restricted regions (US +1 since April 2025) are refused before Meta is called, and so ' +
       'is a template the stored templates say is missing in that language, not APPROVED or not MARKETING ' +
       '(422 TEMPLATE_NOT_SENDABLE; the detail says which). ' +
-      'Delivery is reported later by status webhooks. Never resend after 504 SEND_OUTCOME_UNKNOWN: the ' +
-      'message may have gone; 502 META_UNAVAILABLE means it did not and can be sent again later.',
+      'A recipient who stopped marketing messages from this WABA (Meta error 131050, or a user_preferences ' +
+      'stop) is refused before Meta with 422 RECIPIENT_OPTED_OUT until a user_preferences resume arrives; one ' +
+      'Meta limited (131049) with 422 RECIPIENT_PAUSED and Retry-After for 24 h from the failure. ' +
+      'Every send that reaches Meta is recorded: the answer carries its `id`; delivery is reported later by ' +
+      'status webhooks, which update the record. Never resend after 504 SEND_OUTCOME_UNKNOWN: the message ' +
+      'may have gone (the problem names its `id`, UNKNOWN until a status webhook settles it); ' +
+      '502 META_UNAVAILABLE means it did not and can be sent again later.',
   })
   @ApiAcceptedResponse({ type: MarketingMessageResponseDto })
   @ApiProblemResponses(
@@ -49,6 +54,7 @@ export class MarketingMessagesController {
     ErrorCode.MARKETING_REGION_RESTRICTED,
     ErrorCode.MARKETING_PER_USER_LIMIT,
     ErrorCode.RECIPIENT_OPTED_OUT,
+    ErrorCode.RECIPIENT_PAUSED,
     ErrorCode.TEMPLATE_NOT_SENDABLE,
     ErrorCode.TEMPLATE_NOT_MARKETING,
     ErrorCode.RECIPIENT_TYPE_NOT_SUPPORTED,

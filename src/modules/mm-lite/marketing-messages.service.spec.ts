@@ -12,8 +12,10 @@ import { ReauthRequiredException } from 'src/modules/wabas/wabas.exception';
 import type { WabasService } from 'src/modules/wabas/wabas.service';
 import { FakeMetaGateway } from 'test/fakes/fake-meta-gateway';
 
+import type { MarketingSendLogService } from './marketing-send-log.service';
 import { MarketingMessagesService, type MarketingMessageInput } from './marketing-messages.service';
-import { RecipientType } from './mm-lite.constants';
+import { MarketingHoldKind, RecipientType } from './mm-lite.constants';
+import type { ActiveHold } from './sends/marketing-recipient-hold.repository';
 
 type StoredNumber = Awaited<ReturnType<PhoneNumbersService['getForOrganization']>>;
 
@@ -21,6 +23,7 @@ const ORG = 'org-1';
 const WABA_ID = '102290129340398';
 const PHONE_ID = '106540352242922';
 const ACTOR = Actors.apiKey('key-1');
+const SEND_ID = '5d0c1a8e-3c1b-4b55-9a43-1f1f5f0a7c11';
 const INPUT: MarketingMessageInput = {
   to: '+447700900123',
   template: { name: 'spring_sale', language: 'en_US' },
@@ -30,7 +33,11 @@ const INPUT: MarketingMessageInput = {
  * A send on fakes: Meta is the in-memory gateway; the owners of the number, the WABA and the sync are faked
  * at the public methods the send uses, recording what they were asked.
  */
-function setUp({ sendingChannel = SendingChannel.CLOUD_API, connection = WabaConnection.CONNECTED } = {}) {
+function setUp({
+  sendingChannel = SendingChannel.CLOUD_API,
+  connection = WabaConnection.CONNECTED,
+  holds = [] as ActiveHold[],
+} = {}) {
   const meta = new FakeMetaGateway();
   meta.setWaba({ id: WABA_ID });
   meta.setPhoneNumber(WABA_ID, { id: PHONE_ID });
@@ -72,14 +79,22 @@ function setUp({ sendingChannel = SendingChannel.CLOUD_API, connection = WabaCon
     lookupForSend: () => Promise.resolve(lookup),
     refreshWabaTemplates: jest.fn(() => Promise.resolve('SYNCED')),
   };
+  // The record of sends, faked at what the send asks of it.
+  const log = {
+    record: jest.fn((_send: unknown) => Promise.resolve(SEND_ID)),
+    accepted: jest.fn((_id: string, _messageId: string) => Promise.resolve()),
+    refused: jest.fn((_id: string, _refusal: unknown, _at: Date) => Promise.resolve()),
+    activeHolds: jest.fn(() => Promise.resolve(holds)),
+  };
   const sut = new MarketingMessagesService(
     meta,
     wabas as unknown as WabasService,
     phoneNumbers as unknown as PhoneNumbersService,
     sync as unknown as WabaSyncService,
     templates as unknown as TemplatesService,
+    log as unknown as MarketingSendLogService,
   );
-  return { sut, meta, wabas, sync, templates };
+  return { sut, meta, wabas, sync, templates, log };
 }
 
 describe(MarketingMessagesService.name, () => {
@@ -90,13 +105,18 @@ describe(MarketingMessagesService.name, () => {
     const { sut, meta } = setUp({ sendingChannel: channel });
 
     await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).resolves.toEqual({
+      id: SEND_ID,
       messageId: 'wamid.fake-1',
       channel,
       recipientType: RecipientType.PHONE_NUMBER,
       recipient: { phone: INPUT.to },
     });
 
-    expect(meta.calls).toEqual([{ method, args: [PHONE_ID, { phone: INPUT.to }, INPUT.template, 'business-token'] }]);
+    // Cloud API sends carry our ID as biz_opaque_callback_data; /marketing_messages takes no such field.
+    const callback = method === 'sendTemplateMessage' ? [SEND_ID] : [];
+    expect(meta.calls).toEqual([
+      { method, args: [PHONE_ID, { phone: INPUT.to }, INPUT.template, 'business-token', ...callback] },
+    ]);
   });
 
   it.each([
@@ -109,14 +129,16 @@ describe(MarketingMessagesService.name, () => {
       const input: MarketingMessageInput = { recipient: 'GB.13491208655302741918', template: INPUT.template };
 
       await expect(sut.send(ORG, PHONE_ID, input, ACTOR)).resolves.toEqual({
+        id: SEND_ID,
         messageId: 'wamid.fake-1',
         channel,
         recipientType: RecipientType.BSUID,
         recipient: { bsuid: input.recipient },
       });
 
+      const callback = method === 'sendTemplateMessage' ? [SEND_ID] : [];
       expect(meta.calls).toEqual([
-        { method, args: [PHONE_ID, { bsuid: input.recipient }, INPUT.template, 'business-token'] },
+        { method, args: [PHONE_ID, { bsuid: input.recipient }, INPUT.template, 'business-token', ...callback] },
       ]);
     },
   );
@@ -241,5 +263,115 @@ describe(MarketingMessagesService.name, () => {
 
     expect(error).toMatchObject({ code: ErrorCode.SEND_OUTCOME_UNKNOWN });
     expect(templates.refreshWabaTemplates).not.toHaveBeenCalled();
+  });
+
+  describe('the record of sends', () => {
+    it('should record the send before calling Meta and mark it accepted with the message ID', async () => {
+      const { sut, meta, log } = setUp();
+      let recordedAtCall = -1;
+      meta.onCall(() => {
+        recordedAtCall = log.record.mock.calls.length;
+      });
+
+      await sut.send(ORG, PHONE_ID, INPUT, ACTOR);
+
+      expect(recordedAtCall).toBe(1);
+      expect(log.record.mock.calls).toEqual([
+        [
+          expect.objectContaining({
+            organizationId: ORG,
+            wabaId: WABA_ID,
+            phoneNumberId: PHONE_ID,
+            channel: SendingChannel.CLOUD_API,
+            templateName: INPUT.template.name,
+            templateCategory: 'MARKETING',
+            recipientType: RecipientType.PHONE_NUMBER,
+            recipient: INPUT.to,
+            recipientCountryCallingCode: '44',
+            recipientRegion: null,
+            sentBy: ACTOR,
+          }),
+        ],
+      ]);
+      expect(log.accepted.mock.calls).toEqual([[SEND_ID, 'wamid.fake-1']]);
+      expect(log.refused).not.toHaveBeenCalled();
+    });
+
+    it('should record Meta refusal as FAILED with its code', async () => {
+      const { sut, meta, log } = setUp();
+      meta.failNext(
+        'sendTemplateMessage',
+        new MetaGatewayException(MetaGatewayErrorCode.INVALID_REQUEST, 'opted out', {
+          metaCode: 131050,
+          metaDetails: 'The user opted out',
+        }),
+      );
+
+      await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).rejects.toMatchObject({
+        code: ErrorCode.RECIPIENT_OPTED_OUT,
+      });
+
+      expect(log.refused.mock.calls).toEqual([
+        [SEND_ID, { code: 131050, title: 'opted out', details: 'The user opted out' }, expect.any(Date)],
+      ]);
+      expect(log.accepted).not.toHaveBeenCalled();
+    });
+
+    it('should still answer an accepted send when its record cannot be updated, so that nobody resends it', async () => {
+      const { sut, log } = setUp();
+      log.accepted.mockRejectedValueOnce(new Error('connection terminated'));
+
+      await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).resolves.toMatchObject({
+        id: SEND_ID,
+        messageId: 'wamid.fake-1',
+      });
+    });
+
+    it('should leave a send whose outcome is unknown UNKNOWN and name its ID in the problem', async () => {
+      const { sut, meta, log } = setUp();
+      meta.failNext(
+        'sendTemplateMessage',
+        new MetaGatewayException(MetaGatewayErrorCode.OUTCOME_UNKNOWN, 'timed out', { httpStatus: null }),
+      );
+
+      await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).rejects.toMatchObject({
+        code: ErrorCode.SEND_OUTCOME_UNKNOWN,
+        extras: { meta: { id: SEND_ID } },
+      });
+
+      expect(log.refused).not.toHaveBeenCalled();
+      expect(log.accepted).not.toHaveBeenCalled();
+    });
+
+    it('should refuse an opted-out recipient before recording or calling Meta', async () => {
+      const { sut, meta, log } = setUp({
+        holds: [{ kind: MarketingHoldKind.OPTED_OUT, until: null, reasonCode: 131050 }],
+      });
+
+      await expect(sut.send(ORG, PHONE_ID, INPUT, ACTOR)).rejects.toMatchObject({
+        code: ErrorCode.RECIPIENT_OPTED_OUT,
+        extras: { errors: [{ field: 'to' }] },
+      });
+
+      expect(meta.calls).toEqual([]);
+      expect(log.record).not.toHaveBeenCalled();
+    });
+
+    it('should refuse a paused recipient with the seconds left as Retry-After', async () => {
+      const until = new Date(Date.now() + 3_600_000);
+      const { sut, meta } = setUp({ holds: [{ kind: MarketingHoldKind.PAUSED, until, reasonCode: 131049 }] });
+
+      const refusal = sut.send(ORG, PHONE_ID, { recipient: 'GB.1349', template: INPUT.template }, ACTOR);
+
+      await expect(refusal).rejects.toMatchObject({
+        code: ErrorCode.RECIPIENT_PAUSED,
+        extras: { errors: [{ field: 'recipient' }], retryAfterSeconds: expect.any(Number) },
+      });
+      const seconds = ((await refusal.catch((error: unknown) => error)) as { extras: { retryAfterSeconds: number } })
+        .extras.retryAfterSeconds;
+      expect(seconds).toBeGreaterThan(3_500);
+      expect(seconds).toBeLessThanOrEqual(3_600);
+      expect(meta.calls).toEqual([]);
+    });
   });
 });

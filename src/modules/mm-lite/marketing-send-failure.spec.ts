@@ -2,7 +2,12 @@ import { ErrorCode } from 'src/common/exceptions/error-code';
 import { MetaGatewayErrorCode, MetaGatewayException } from 'src/modules/meta-gateway/meta-gateway.exception';
 import { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 
-import { marketingSendProblem, SEND_ERROR_ANSWERS } from './marketing-send-failure';
+import {
+  explainMarketingFailure,
+  MARKETING_FAILURE_REASONS,
+  marketingSendProblem,
+  SEND_ERROR_ANSWERS,
+} from './marketing-send-failure';
 
 function failure(code: MetaGatewayErrorCode, metaCode: number | null, extra: Record<string, unknown> = {}) {
   return new MetaGatewayException(code, `(#${metaCode}) failed`, { metaCode, fbtraceId: 'Atrace', ...extra });
@@ -112,5 +117,42 @@ describe(marketingSendProblem.name, () => {
       expect(problem.detail).toContain('not sent');
       expect(problem.detail).toContain('again later is safe');
     }
+  });
+});
+
+describe(explainMarketingFailure.name, () => {
+  it.each<[number, string, string]>([
+    [131049, 'per-user limit', 'Do not retry for 24 h'],
+    [131049, 'US numbers since April 2025', 'RECIPIENT_PAUSED'],
+    [131050, 'stopped marketing messages', 'Stop sending to them'],
+    [131026, 'not on WhatsApp or cannot receive', 'Check the number'],
+    [130472, 'experiment', 'Do not retry it now'],
+    [131063, 'disabled on Cloud API', 'MM_LITE'],
+    [134100, 'marketing templates only', 'Cloud API'],
+  ])('should explain Meta failure %i with its reason and action', (code, reason, action) => {
+    const failure = explainMarketingFailure(code, "Meta's title", "Meta's details");
+
+    expect(failure).toEqual({
+      code,
+      title: "Meta's title",
+      reason: MARKETING_FAILURE_REASONS[code].reason,
+      action: MARKETING_FAILURE_REASONS[code].action,
+    });
+    expect(failure.reason).toContain(reason);
+    expect(failure.action).toContain(action);
+  });
+
+  it("should keep Meta's details as the reason of a code the table does not know", () => {
+    expect(explainMarketingFailure(131000, 'Something went wrong', 'Message failed to send')).toEqual({
+      code: 131000,
+      title: 'Something went wrong',
+      reason: 'Message failed to send',
+      action: expect.stringContaining("Meta's error code reference"),
+    });
+  });
+
+  it("should fall back to Meta's title, then the code, when Meta gave no details", () => {
+    expect(explainMarketingFailure(131000, 'Something went wrong', null).reason).toBe('Something went wrong');
+    expect(explainMarketingFailure(131000, null, null).reason).toBe('Meta error #131000.');
   });
 });

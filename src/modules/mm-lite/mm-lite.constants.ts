@@ -91,3 +91,12 @@ export enum MarketingHoldKind {
   /** Meta limited marketing to the user (131049): no send until `until` (the status time + 24 h). */
   PAUSED = 'PAUSED',
 }
+
+/** Meta's code of a marketing send to a user who stopped marketing messages from the business. */
+export const META_CODE_RECIPIENT_OPTED_OUT = 131050;
+
+/** Meta's code of a marketing send withheld by the per-user marketing limit (or a blocked region). */
+export const META_CODE_MARKETING_LIMITED = 131049;
+
+/** How long sends to a recipient stay paused after a 131049, from Meta's time of the failure. */
+export const MARKETING_PAUSE_MS = 24 * 60 * 60 * 1000;

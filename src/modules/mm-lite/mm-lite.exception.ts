@@ -55,3 +55,38 @@ function messageOf(refusal: TemplateRefusal): string {
       return 'names a template that is not in the MARKETING category';
   }
 }
+
+/**
+ * 422 RECIPIENT_OPTED_OUT before Meta: the user stopped marketing messages from this business (a 131050
+ * failure or a `user_preferences` stop), so a send would fail. `field` is the body field that named them.
+ */
+export class RecipientOptedOutException extends DomainException {
+  constructor(wabaId: string, field: 'to' | 'recipient') {
+    super(
+      ErrorCode.RECIPIENT_OPTED_OUT,
+      `The recipient stopped marketing messages from this business (WABA ${wabaId}), so the message was not ` +
+        'sent. Sends to them are refused until they resume marketing messages in WhatsApp: Meta then sends a ' +
+        'user_preferences "resume" webhook, which clears this.',
+      { errors: [{ field, message: 'opted out of marketing messages from this business' }] },
+    );
+  }
+}
+
+/**
+ * 422 RECIPIENT_PAUSED before Meta, with `Retry-After`: Meta limited marketing to this user (a 131049 failure)
+ * less than 24 h ago. `until` is when sends may go again.
+ */
+export class RecipientPausedException extends DomainException {
+  constructor(until: Date, now: Date, field: 'to' | 'recipient') {
+    super(
+      ErrorCode.RECIPIENT_PAUSED,
+      'Meta limited marketing messages to this recipient (per-user marketing limit, or a region where marketing ' +
+        `is blocked) less than 24 h ago, so the message was not sent. Send again after ${until.toISOString()}.`,
+      {
+        errors: [{ field, message: 'marketing to this recipient is paused by Meta for 24 h' }],
+        retryAfterSeconds: Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)),
+        meta: { pausedUntil: until.toISOString() },
+      },
+    );
+  }
+}

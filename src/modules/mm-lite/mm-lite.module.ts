@@ -9,6 +9,7 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
 
 import { MarketingMessagesController } from './marketing-messages.controller';
 import { MarketingMessagesService } from './marketing-messages.service';
+import { MarketingSendLogService } from './marketing-send-log.service';
 import { MmLiteController } from './mm-lite.controller';
 import { MmLiteService } from './mm-lite.service';
 import { MarketingMessage } from './sends/marketing-message.entity';
@@ -28,6 +29,7 @@ import { MarketingRecipientHold } from './sends/marketing-recipient-hold.entity'
     TemplatesModule,
   ],
   controllers: [MmLiteController, MarketingMessagesController],
-  providers: [MmLiteService, MarketingMessagesService],
+  providers: [MmLiteService, MarketingMessagesService, MarketingSendLogService],
+  exports: [MarketingSendLogService],
 })
 export class MmLiteModule {}

@@ -34,3 +34,40 @@ export interface MarketingMessageView {
   sentAt: Date;
   updatedAt: Date;
 }
+
+/** One `statuses[]` entry of a `messages` webhook (graph-api-reference.md §6.8), as its receiver read it. */
+export interface MessageStatusReport {
+  /** `id`: Meta's message ID (`wamid…`). */
+  messageId: string;
+  /** `status`: only SENT, DELIVERED, READ or FAILED (the receiver drops Meta's other statuses). */
+  status: MarketingMessageStatus;
+  /** `timestamp`: Meta's time of the status. */
+  at: Date;
+  /** `biz_opaque_callback_data` when it is one of our send IDs (a UUID), else null. */
+  callbackData: string | null;
+  /**
+   * Whom it went to, as sends name recipients: `+` and `recipient_id`, `recipient_user_id`,
+   * `recipient_parent_user_id` (whichever are present; graph-api-2026 §A.6).
+   */
+  recipients: string[];
+  /** `errors[0]` of a `failed` status: code, title, `error_data.details` (or `message`). */
+  error: { code: number; title: string | null; details: string | null } | null;
+  /** `pricing.category` (`marketing`, `marketing_lite` …). */
+  pricingCategory: string | null;
+}
+
+/** One `user_preferences[]` entry about marketing messages: a user stopped or resumed them. */
+export interface MarketingPreferenceReport {
+  /** `+` and `wa_id`, `user_id`, `parent_user_id` (whichever are present). */
+  recipients: string[];
+  /** `value`: true for `stop`, false for `resume`. */
+  stop: boolean;
+  /** `timestamp`: Meta's time of the user's choice. */
+  at: Date;
+}
+
+/** What applying a change's statuses came to: sends updated, statuses matching no send of ours. */
+export interface StatusesApplied {
+  matched: number;
+  ignored: number;
+}

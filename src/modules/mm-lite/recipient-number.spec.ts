@@ -1,5 +1,5 @@
 import { RECIPIENT_MAX_INPUT_LENGTH } from './mm-lite.constants';
-import { parseRecipientNumber, RecipientNumberError } from './recipient-number';
+import { countryCallingCode, parseRecipientNumber, RecipientNumberError } from './recipient-number';
 
 describe(parseRecipientNumber.name, () => {
   it.each<[string, string]>([
@@ -147,5 +147,19 @@ describe(parseRecipientNumber.name, () => {
     const result = parseRecipientNumber('+44\u00007700900123');
 
     expect(!result.ok && result.message).not.toContain('\u0000');
+  });
+});
+
+describe(countryCallingCode.name, () => {
+  it.each([
+    ['+16505551234', '1'],
+    ['+79161234567', '7'],
+    ['+447700900123', '44'],
+    ['+5511987654321', '55'],
+    ['+35312345678', '353'],
+    ['+9715012345678', '971'],
+    ['+2348012345678', '234'],
+  ])('should read the calling code of %s as %s', (e164, code) => {
+    expect(countryCallingCode(e164)).toBe(code);
   });
 });

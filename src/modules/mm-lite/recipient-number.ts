@@ -188,3 +188,24 @@ function describe(char: string): string {
   const codePoint = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
   return VISIBLE.test(char) ? `"${char}", ${codePoint}` : codePoint;
 }
+
+// ITU-T E.164 country calling codes of one and two digits; every other code has three (the codes are a
+// prefix code: no code is the prefix of another, so the first match is the code).
+const ONE_DIGIT_CODES = new Set(['1', '7']);
+const TWO_DIGIT_CODES = new Set([
+  ...['20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45', '46', '47', '48', '49'],
+  ...['51', '52', '53', '54', '55', '56', '57', '58', '60', '61', '62', '63', '64', '65', '66', '81', '82', '84'],
+  ...['86', '90', '91', '92', '93', '94', '95', '98'],
+]);
+
+/** The country calling code (digits, no `+`) of an E.164 number (`+447700900123` → `44`). */
+export function countryCallingCode(e164: string): string {
+  const digits = e164.replace(/^\+/, '');
+  if (ONE_DIGIT_CODES.has(digits.slice(0, 1))) {
+    return digits.slice(0, 1);
+  }
+  if (TWO_DIGIT_CODES.has(digits.slice(0, 2))) {
+    return digits.slice(0, 2);
+  }
+  return digits.slice(0, 3);
+}

@@ -9,6 +9,7 @@ import type { RoutedChange } from 'src/modules/meta-webhooks/webhook-change.rout
 
 import { AccountAlertsHandler } from './account-alerts.handler';
 import { AccountUpdateHandler, accountUpdateReadsMeta, webhookOutcomeOf } from './account-update.handler';
+import { MESSAGE_FIELDS, MessageStatusHandler } from './message-status.handler';
 import { PhoneNumberUpdateHandler, phoneNumberUpdateReadsMeta } from './phone-number-update.handler';
 import { TEMPLATE_FIELDS, TemplateUpdateHandler } from './template-update.handler';
 import { type WebhookDelivery, webhookContext } from './webhook-change-context';
@@ -32,6 +33,7 @@ export class WebhookChangeDispatcher {
     private readonly phoneNumberUpdates: PhoneNumberUpdateHandler,
     private readonly templateUpdates: TemplateUpdateHandler,
     private readonly accountAlerts: AccountAlertsHandler,
+    private readonly messageStatuses: MessageStatusHandler,
   ) {}
 
   /**
@@ -43,7 +45,7 @@ export class WebhookChangeDispatcher {
   async inBatch<T>(changes: readonly RoutedChange[], work: () => Promise<T>): Promise<T> {
     const wabaIds = new Set<string>();
     for (const change of changes) {
-      if (change.wabaId && change.field !== 'messages') {
+      if (change.wabaId && !MESSAGE_FIELDS.has(change.field)) {
         wabaIds.add(change.wabaId);
       }
     }
@@ -55,7 +57,7 @@ export class WebhookChangeDispatcher {
    * cannot be applied inside a batch's transaction, since no Graph call runs inside one.
    */
   readsMeta(change: RoutedChange): boolean {
-    if (change.field === 'messages' || !change.wabaId) {
+    if (MESSAGE_FIELDS.has(change.field) || !change.wabaId) {
       return false;
     }
     switch (change.field) {
@@ -72,9 +74,9 @@ export class WebhookChangeDispatcher {
   }
 
   async dispatch(change: RoutedChange, delivery: WebhookDelivery): Promise<WebhookChangeOutcome> {
-    if (change.field === 'messages') {
-      // Message statuses belong to the sending side; nothing in WhatsApp Assets changes with them.
-      return WebhookChangeOutcome.IGNORED;
+    if (MESSAGE_FIELDS.has(change.field)) {
+      // Statuses of marketing sends and users' marketing choices: the mm-lite module's, set-based.
+      return this.messageStatuses.handle(change, delivery);
     }
     if (!change.wabaId) {
       return WebhookChangeOutcome.MALFORMED;

@@ -16,6 +16,10 @@ export class MarketingMessageRecipientDto {
 
 /** A send Meta accepted; delivery is reported later by status webhooks. */
 export class MarketingMessageResponseDto {
+  /** Our ID of the recorded send, to follow it (its status, Meta's failure) as status webhooks arrive. */
+  @ApiProperty({ format: 'uuid', example: '5d0c1a8e-3c1b-4b55-9a43-1f1f5f0a7c11' })
+  id: string;
+
   /** Meta's message ID (`wamid…`). */
   @ApiProperty({ example: 'wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA' })
   messageId: string;
