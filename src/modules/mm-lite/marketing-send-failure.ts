@@ -5,6 +5,7 @@ import { MetaGatewayErrorCode, type MetaGatewayException } from 'src/modules/met
 import type { SendingChannel } from 'src/modules/phone-numbers/phone-numbers.constants';
 
 import { TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './mm-lite.constants';
+import type { MarketingMessageFailure } from './mm-lite.types';
 
 /**
  * Meta send error codes that have their own answer (graph-api-reference.md §1.5, §5.7; graph-api-2026
@@ -122,12 +123,13 @@ export function marketingSendProblem(
   error: MetaGatewayException,
   channel?: SendingChannel,
   recipientField: 'to' | 'recipient' = 'to',
+  sendId?: string,
 ): DomainException {
   const metaCode = error.metaCode;
   const answer = metaCode === null ? undefined : SEND_ERROR_ANSWERS[metaCode];
   const trace = error.fbtraceId ? `, fbtrace_id ${error.fbtraceId}` : '';
   if (error.code === MetaGatewayErrorCode.OUTCOME_UNKNOWN) {
-    return sendOutcomeUnknownProblem(error, channel);
+    return sendOutcomeUnknownProblem(error, channel, sendId);
   }
   if (!answer && error.code === MetaGatewayErrorCode.TRANSIENT) {
     const cause =
@@ -156,10 +158,14 @@ export function marketingSendProblem(
 /**
  * The problem of a send whose POST left but whose answer was lost: the message may have been delivered, so
  * the caller must not send it again (a resend could reach the recipient twice). The service keeps no record
- * of sends; the request id the problem carries is what ties it to the service log, which names the number,
- * template and channel.
+ * for the caller to follow the send: the recorded send's `id` (given by the service), else the request id,
+ * under which the service log names the number, template and channel.
  */
-function sendOutcomeUnknownProblem(error: MetaGatewayException, channel: SendingChannel | undefined): DomainException {
+function sendOutcomeUnknownProblem(
+  error: MetaGatewayException,
+  channel: SendingChannel | undefined,
+  sendId: string | undefined,
+): DomainException {
   const via = channel ? ` through ${channel}` : '';
   const lost =
     error.httpStatus === null
@@ -169,8 +175,74 @@ function sendOutcomeUnknownProblem(error: MetaGatewayException, channel: Sending
   return new DomainException(
     ErrorCode.SEND_OUTCOME_UNKNOWN,
     `The message may have been sent: it left for Meta${via} but ${lost}${trace}. Do not send it again, ` +
-      "since a resend could reach the recipient twice; follow it up by this answer's requestId, under which " +
-      'the service logged the number, template and channel.',
-    { meta: channel ? { channel } : undefined },
+      'since a resend could reach the recipient twice; ' +
+      (sendId === undefined
+        ? "follow it up by this answer's requestId, under which the service logged the number, template and channel."
+        : "follow it up by this answer's id: the send is recorded with status UNKNOWN until Meta's status " +
+          'webhook for it says what became of it.'),
+    { meta: { ...(sendId === undefined ? {} : { id: sendId }), ...(channel ? { channel } : {}) } },
   );
+}
+
+/**
+ * The one table of why a marketing send failed and what to do about it (`MarketingMessage.failure`), for
+ * the failures Meta reports in `failed` status webhooks (graph-api-reference.md §5.7) and the refusals of the
+ * send call that a recorded send can end in. A code without a row keeps Meta's title and details.
+ */
+export const MARKETING_FAILURE_REASONS: Readonly<Record<number, { reason: string; action: string }>> = {
+  131049: {
+    reason:
+      'Meta limited marketing to this user (per-user limit, or a region where marketing is blocked — US numbers since April 2025).',
+    action: 'Do not retry for 24 h: sends to this recipient are refused until then (RECIPIENT_PAUSED).',
+  },
+  131050: {
+    reason: 'The user stopped marketing messages from this business.',
+    action: 'Stop sending to them: sends are refused (RECIPIENT_OPTED_OUT) until the user resumes marketing messages.',
+  },
+  131026: {
+    reason: 'The recipient is not on WhatsApp or cannot receive this message (old app version, or not accepted terms).',
+    action: 'Check the number; do not retry to it until the user is reachable on WhatsApp.',
+  },
+  130472: {
+    reason: "The user is part of Meta's marketing message experiment (a hold-out group).",
+    action: 'Nothing to fix: Meta withheld it on purpose. Do not retry it now.',
+  },
+  131063: {
+    reason: 'Marketing templates are disabled on Cloud API for this WABA.',
+    action:
+      "Switch the number's sending channel to MM_LITE, or turn disable_marketing_messages_on_cloud_api off at Meta.",
+  },
+  134100: {
+    reason: 'MM Lite sends marketing templates only, and this template is not MARKETING.',
+    action: 'Use a MARKETING template, or send utility and authentication templates through Cloud API.',
+  },
+  131061: {
+    reason: 'The template has a max price, which only the Marketing Messages API honours.',
+    action: "Switch the number's sending channel to MM_LITE, or use a template without a max price.",
+  },
+  131062: {
+    reason: 'Meta does not deliver this template to a business-scoped user ID.',
+    action: "Send it to the recipient's phone number instead.",
+  },
+};
+
+/**
+ * A failure as the API and the console show it: the table's reason and action for a known code, else Meta's
+ * details (or its title) as the reason and a generic action.
+ */
+export function explainMarketingFailure(
+  code: number,
+  title: string | null,
+  details: string | null,
+): MarketingMessageFailure {
+  const known = MARKETING_FAILURE_REASONS[code];
+  if (known) {
+    return { code, title, ...known };
+  }
+  return {
+    code,
+    title,
+    reason: details ?? title ?? `Meta error #${code}.`,
+    action: "See Meta's error code reference for this code before sending to this recipient again.",
+  };
 }
