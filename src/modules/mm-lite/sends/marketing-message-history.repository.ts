@@ -241,20 +241,22 @@ export class MarketingMessageHistoryRepository {
   }
 
   /**
-   * Deletes up to `limit` PAUSED holds that ended before `now` (through the partial
-   * `marketing_recipient_holds_paused_until_index`), as {@link pruneSends} does. OPTED_OUT holds are never
-   * pruned: they last until the user resumes, however old they are.
+   * Deletes up to `limit` PAUSED holds that ended before `now` (found through the partial
+   * `marketing_recipient_holds_paused_until_index`), as {@link pruneSends} does but by row address (`ctid`):
+   * the key has three columns, and a row-value `IN` let the planner scan the whole table to join them. The
+   * rows are locked by the same statement, so their addresses cannot move before the delete. OPTED_OUT holds
+   * are never pruned: they last until the user resumes, however old they are.
    */
   async pruneEndedPauses(now: Date, limit: number): Promise<number> {
     const rows = await boundRows<{ waba_id: string }>(
       this.em,
       `DELETE FROM marketing_recipient_holds
-        WHERE (waba_id, recipient, kind) IN (
-              SELECT waba_id, recipient, kind FROM marketing_recipient_holds
+        WHERE ctid = ANY(ARRAY(
+              SELECT ctid FROM marketing_recipient_holds
                WHERE kind = '${MarketingHoldKind.PAUSED}' AND until < ?
                ORDER BY until
                LIMIT ?
-                 FOR UPDATE SKIP LOCKED)
+                 FOR UPDATE SKIP LOCKED))
     RETURNING waba_id`,
       [now.toISOString(), limit],
     );
