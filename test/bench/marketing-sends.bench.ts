@@ -1,5 +1,10 @@
 import type { Pool } from 'pg';
 
+import {
+  MARKETING_MESSAGE_COLUMNS,
+  marketingCountsSql,
+} from 'src/modules/mm-lite/sends/marketing-message-history.repository';
+
 /** What {@link seedMarketingSends} stored. */
 export interface MarketingSendSeed {
   sends: number;
@@ -72,24 +77,12 @@ export async function seedMarketingSends(
   };
 }
 
-const LIST_COLUMNS = `m.id, m.organization_id, m.waba_id, m.phone_number_id, m.channel, m.template_name,
-       m.template_language, m.template_category, m.recipient_type, m.recipient, m.recipient_country_calling_code,
-       m.message_id, m.status, m.status_at, m.delivered_at, m.read_at, m.failed_at, m.failure_code, m.failure_title,
-       m.failure_details, m.pricing_category, m.sent_by, m.created_at, m.updated_at`;
+const LIST_COLUMNS = MARKETING_MESSAGE_COLUMNS;
 
-/** The counts statement of MarketingMessageHistoryRepository, over the window picked by `scope`. */
+/** The repository's counts statement over the window picked by `scope`, in the driver's `$n` placeholders. */
 function countsText(scope: string): string {
-  return `WITH w AS MATERIALIZED (
-            SELECT m.status, m.failure_code, m.failure_title, m.failure_details, m.created_at
-              FROM marketing_messages m
-             WHERE ${scope} AND m.created_at >= now() - interval '24 hours' AND m.created_at < now())
-          SELECT w.status, NULL::int AS code, NULL AS title, NULL AS details, count(*) AS count
-            FROM w GROUP BY w.status
-          UNION ALL
-          (SELECT NULL, w.failure_code, (array_agg(w.failure_title ORDER BY w.created_at DESC))[1],
-                  (array_agg(w.failure_details ORDER BY w.created_at DESC))[1], count(*)
-             FROM w WHERE w.status = 'FAILED' AND w.failure_code IS NOT NULL
-            GROUP BY w.failure_code ORDER BY count(*) DESC, w.failure_code LIMIT 5)`;
+  let index = 0;
+  return marketingCountsSql(scope).replace(/\?/g, () => `$${++index}`);
 }
 
 /**
@@ -102,6 +95,9 @@ export function marketingSendPlanStatements(
 ): Array<{ name: string; text: string; values: unknown[]; index: string }> {
   // `index`: the index (a regular expression where the planner may rightly choose between two) it must use.
   const number = [organizationId, seed.hotPhoneNumberId];
+  // The summaries' window (the last 24 h) and their count of failure codes, as the service binds them.
+  const now = Date.now();
+  const last24h = [new Date(now - 24 * 60 * 60_000).toISOString(), new Date(now).toISOString(), 5];
   return [
     {
       name: 'marketing sends of a number, first page',
@@ -139,8 +135,8 @@ export function marketingSendPlanStatements(
     {
       name: 'marketing 24 h summary of a number',
       index: 'marketing_messages_number_list_index',
-      text: countsText('m.organization_id = $1 AND m.phone_number_id = $2'),
-      values: [organizationId, TYPICAL_PHONE_NUMBER_ID],
+      text: countsText('m.organization_id = ? AND m.phone_number_id = ?'),
+      values: [organizationId, TYPICAL_PHONE_NUMBER_ID, ...last24h],
     },
     {
       // A tenth of the window is this number's (and WABA's): the planner may read the whole window by time
@@ -148,20 +144,20 @@ export function marketingSendPlanStatements(
       // number's scattered ones.
       name: 'marketing 24 h summary of the hot number',
       index: 'marketing_messages_(number_list|created)_index',
-      text: countsText('m.organization_id = $1 AND m.phone_number_id = $2'),
-      values: number,
+      text: countsText('m.organization_id = ? AND m.phone_number_id = ?'),
+      values: [...number, ...last24h],
     },
     {
       name: 'marketing 24 h summary of a WABA',
       index: 'marketing_messages_waba_created_index',
-      text: countsText('m.waba_id = $2 AND m.organization_id = $1'),
-      values: [organizationId, TYPICAL_WABA_ID],
+      text: countsText('m.waba_id = ? AND m.organization_id = ?'),
+      values: [TYPICAL_WABA_ID, organizationId, ...last24h],
     },
     {
       name: 'marketing 24 h summary of the hot WABA',
       index: 'marketing_messages_(waba_created|created)_index',
-      text: countsText('m.waba_id = $2 AND m.organization_id = $1'),
-      values: [organizationId, seed.hotWabaId],
+      text: countsText('m.waba_id = ? AND m.organization_id = ?'),
+      values: [seed.hotWabaId, organizationId, ...last24h],
     },
     {
       name: 'marketing sends retention batch (30 days)',

@@ -185,6 +185,21 @@ describe('Marketing send history (e2e)', () => {
       expect(foreign.body.code).toBe('NOT_FOUND');
     });
 
+    it('should explain a send that failed before Meta answered, without a code', async () => {
+      const [id] = await createMarketingMessages(sut.app, [
+        { ...sendsOf(acme), failure: { code: null, title: null, details: 'Meta could not be reached' } },
+      ]);
+
+      const response = await get(acme, `/api/v1/marketing-messages/${id}`).expect(200);
+
+      expect(response.body.failure).toEqual({
+        code: null,
+        title: null,
+        reason: 'Meta could not be reached',
+        action: expect.stringContaining('sending it again is safe'),
+      });
+    });
+
     it('should answer a 400 naming id for an ID that is not a UUID, and 404 for an unknown one', async () => {
       const bad = await get(acme, '/api/v1/marketing-messages/wamid.123');
       const unknown = await get(acme, '/api/v1/marketing-messages/0b6f5a3e-5d7c-4c1e-9a51-2f4b3c6d7e8f');

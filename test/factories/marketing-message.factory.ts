@@ -16,7 +16,7 @@ export interface MarketingMessageOverrides {
   recipient?: string;
   recipientType?: RecipientType;
   templateName?: string;
-  failure?: { code: number; title?: string | null; details?: string | null; at?: Date };
+  failure?: { code: number | null; title?: string | null; details?: string | null; at?: Date };
 }
 
 let sequence = 0;

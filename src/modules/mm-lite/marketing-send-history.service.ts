@@ -12,7 +12,7 @@ import {
   MarketingMessageStatus,
   RecipientType,
 } from './mm-lite.constants';
-import type { MarketingMessageView } from './mm-lite.types';
+import type { MarketingMessageFailure, MarketingMessageView } from './mm-lite.types';
 import {
   type MarketingMessageCounts,
   MarketingMessageHistoryRepository,
@@ -20,8 +20,15 @@ import {
   type MarketingMessageRow,
 } from './sends/marketing-message-history.repository';
 
+/**
+ * Why a send failed. `code` is null only for a send that failed before Meta answered with a code (it cannot
+ * have left: Meta unreachable), whose reason is the gateway's.
+ */
+export type MarketingSendFailure = Omit<MarketingMessageFailure, 'code'> & { code: number | null };
+
 /** A recorded send with what the contract's `MarketingMessage` leaves out: each status's time, pricing, sender. */
-export interface MarketingMessageDetails extends MarketingMessageView {
+export interface MarketingMessageDetails extends Omit<MarketingMessageView, 'failure'> {
+  failure: MarketingSendFailure | null;
   /** Meta's time of the status applied; null while UNKNOWN or ACCEPTED. */
   statusAt: Date | null;
   deliveredAt: Date | null;
@@ -127,9 +134,7 @@ function detailsOf(row: MarketingMessageRow): MarketingMessageDetails {
         : { phone: row.recipient, countryCallingCode: row.recipientCountryCallingCode },
     recipientType,
     status: row.status,
-    // A failure without Meta's code (the gateway's own reason) has nothing the table can explain.
-    failure:
-      row.failureCode === null ? null : explainMarketingFailure(row.failureCode, row.failureTitle, row.failureDetails),
+    failure: failureOf(row),
     sentAt: row.createdAt,
     updatedAt: row.updatedAt,
     statusAt: row.statusAt,
@@ -138,6 +143,22 @@ function detailsOf(row: MarketingMessageRow): MarketingMessageDetails {
     failedAt: row.failedAt,
     pricingCategory: row.pricingCategory,
     sentBy: row.sentBy,
+  };
+}
+
+function failureOf(row: MarketingMessageRow): MarketingSendFailure | null {
+  if (row.failureCode !== null) {
+    return explainMarketingFailure(row.failureCode, row.failureTitle, row.failureDetails);
+  }
+  if (row.status !== MarketingMessageStatus.FAILED) {
+    return null;
+  }
+  // No code of Meta's: the send failed before Meta took it (unreachable), so the table has nothing to say.
+  return {
+    code: null,
+    title: row.failureTitle,
+    reason: row.failureDetails ?? row.failureTitle ?? 'The send failed before Meta answered.',
+    action: 'Meta did not take the message, so sending it again is safe.',
   };
 }
 

@@ -35,9 +35,9 @@ export class MarketingMessageRecipientDetailsDto {
 
 /** Why a send failed, in words a user can act on. */
 export class MarketingMessageFailureDto {
-  /** Meta's error code (131049, 131050, 131026 …). */
-  @ApiProperty({ example: 131049 })
-  code: number;
+  /** Meta's error code (131049, 131050, 131026 …); null when the send failed before Meta answered. */
+  @ApiProperty({ nullable: true, type: Number, example: 131049 })
+  code: number | null;
 
   /** Meta's error title. */
   @ApiProperty({
