@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { call, messageOf, query, type Page, type PhoneNumber, type SendingChannel, type WabaRow } from './api';
 import type { Context } from './main';
+import { MarketingSendsDialog } from './marketing-sends-panel';
 import { AddPhoneNumber } from './signup';
 import { Link, navigate, Problem, useLive } from './ui';
 
@@ -29,6 +30,7 @@ export function PhoneNumbersPage({
   const [refusals, setRefusals] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
+  const [sendsOf, setSendsOf] = useState<PhoneNumber | null>(null);
   const latest = useRef(0);
 
   const load = () => {
@@ -147,6 +149,7 @@ export function PhoneNumbersPage({
               <th scope="col">Status</th>
               <th scope="col">Registration</th>
               <th scope="col">Sending channel</th>
+              <th scope="col">Marketing sends</th>
             </tr>
           </thead>
           <tbody>
@@ -222,12 +225,23 @@ export function PhoneNumbersPage({
                       </p>
                     ) : null}
                   </td>
+                  <td data-label="Marketing sends">
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-label={`Marketing sends of ${number.displayPhoneNumber}`}
+                      onClick={() => setSendsOf(number)}
+                    >
+                      Sends
+                    </button>
+                  </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
       )}
+      {sendsOf ? <MarketingSendsDialog number={sendsOf} onClose={() => setSendsOf(null)} /> : null}
     </section>
   );
 }
