@@ -17,6 +17,12 @@ describe('validate (environment)', () => {
     expect(sut).toMatchObject({ PORT: 8080, SCHEDULER_ENABLED: false, SYNC_CONCURRENCY: 4, MIGRATE_ON_START: false });
   });
 
+  it('should keep marketing sends 30 days by default and refuse a retention under one day', () => {
+    expect(validate({}).MARKETING_MESSAGES_RETENTION_DAYS).toBe(30);
+    expect(validate({ MARKETING_MESSAGES_RETENTION_DAYS: '7' }).MARKETING_MESSAGES_RETENTION_DAYS).toBe(7);
+    expect(() => validate({ MARKETING_MESSAGES_RETENTION_DAYS: '0' })).toThrow(/- MARKETING_MESSAGES_RETENTION_DAYS:/);
+  });
+
   it('should list every bad variable in one error, without echoing secret values', () => {
     let error: unknown;
     try {

@@ -174,6 +174,15 @@ export class EnvironmentVariables {
   TEMPLATE_SYNC_INTERVAL_HOURS: number = 24;
 
   /**
+   * Days a recorded marketing send (and its statuses) is kept; the scheduler deletes older ones in small
+   * batches. Ended PAUSED holds go with them; OPTED_OUT holds are kept until the user resumes.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  MARKETING_MESSAGES_RETENTION_DAYS: number = 30;
+
+  /**
    * Lease of the WABAs a round claims, in milliseconds: renewed every third of it while the round holds
    * them, so it runs out only when the instance is gone or stalled (then another instance takes them over).
    */

@@ -9,6 +9,8 @@ export interface SchedulerConfig {
   webhooksCheckIntervalMinutes: number;
   /** Hours after which a round reads a WABA's templates again. */
   templateSyncIntervalHours: number;
+  /** Days a recorded marketing send is kept before the retention job deletes it. */
+  marketingMessagesRetentionDays: number;
   /** Lease of a round's claim on a WABA (renewed while the round holds it). */
   syncClaimLeaseMs: number;
   syncConcurrency: number;
@@ -23,6 +25,7 @@ export default registerAs('scheduler', (): SchedulerConfig => {
     syncIntervalMinutes: env.SYNC_INTERVAL_MINUTES,
     webhooksCheckIntervalMinutes: env.WEBHOOKS_CHECK_INTERVAL_MINUTES,
     templateSyncIntervalHours: env.TEMPLATE_SYNC_INTERVAL_HOURS,
+    marketingMessagesRetentionDays: env.MARKETING_MESSAGES_RETENTION_DAYS,
     syncClaimLeaseMs: env.SYNC_CLAIM_LEASE_MS,
     syncConcurrency: env.SYNC_CONCURRENCY,
     webhookLeaseMs: env.WEBHOOK_LEASE_MS,

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { call, messageOf, query, type Page, type PhoneNumber, type SendingChannel, type WabaRow } from './api';
 import type { Context } from './main';
+import { MarketingSendsDialog } from './marketing-sends-panel';
 import { AddPhoneNumber } from './signup';
 import { reasonSentence } from './status-text';
 import { Link, navigate, Pager, Problem, useLive } from './ui';
@@ -32,6 +33,7 @@ export function PhoneNumbersPage({
   const [refusals, setRefusals] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
+  const [sendsOf, setSendsOf] = useState<PhoneNumber | null>(null);
   const latest = useRef(0);
   // Cursors of the pages before the current one, and the current one's.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -154,6 +156,7 @@ export function PhoneNumbersPage({
               <th scope="col">Status</th>
               <th scope="col">Registration</th>
               <th scope="col">Sending channel</th>
+              <th scope="col">Marketing sends</th>
             </tr>
           </thead>
           <tbody>
@@ -231,6 +234,16 @@ export function PhoneNumbersPage({
                       </p>
                     ) : null}
                   </td>
+                  <td data-label="Marketing sends">
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-label={`Marketing sends of ${number.displayPhoneNumber}`}
+                      onClick={() => setSendsOf(number)}
+                    >
+                      Sends
+                    </button>
+                  </td>
                 </tr>
               );
             })}
@@ -240,6 +253,7 @@ export function PhoneNumbersPage({
       {numbers && (cursors.length > 1 || nextCursor) ? (
         <Pager cursors={cursors} nextCursor={nextCursor} onChange={setCursors} />
       ) : null}
+      {sendsOf ? <MarketingSendsDialog number={sendsOf} onClose={() => setSendsOf(null)} /> : null}
     </section>
   );
 }

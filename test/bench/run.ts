@@ -14,6 +14,7 @@ import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.ben
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { MemorySampler } from 'test/bench/memory-sampler';
 import { printMultiInstance, runMultiInstanceBench } from 'test/bench/multi-instance.bench';
+import { marketingSendPlanStatements, seedMarketingSends } from 'test/bench/marketing-sends.bench';
 import { checkPlans, type PlanCheck } from 'test/bench/query-plans';
 import { runSyncRoundBench, type SyncRoundBenchResult } from 'test/bench/sync-round.bench';
 import { runWebhookBench, type WebhookBenchResult } from 'test/bench/webhook-ingestion.bench';
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
     printSeed(seed);
     const history = quick ? 100_000 : 1_000_000;
     printHistory(await seedHistory(pool, history, history));
+    const sends = await seedMarketingSends(pool, organization.id, history);
+    out(
+      `seeded marketing sends: ${fmt(sends.sends)} over 35 days, holds: ${fmt(sends.sends / 100)} in ${fmt(sends.seconds, 1)} s`,
+    );
 
     memory.phase('query plans');
     fleet.phase('query plans');
@@ -104,7 +109,11 @@ async function main(): Promise<void> {
     ).rows[0].key_hash;
     const statements = hotStatements(organization.id, keyHash, benchWabaId(7));
     printPlans(
-      await checkPlans(pool, [...statements.plans, ...processingPlanStatements(organization.id, benchWabaId(7))]),
+      await checkPlans(pool, [
+        ...statements.plans,
+        ...processingPlanStatements(organization.id, benchWabaId(7)),
+        ...marketingSendPlanStatements(organization.id, sends),
+      ]),
     );
 
     memory.phase('HTTP load');

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { collectErrors, launchBrowser, screenshot } from 'test/browser/browser';
 import { describeEmbeddedSignupWithMeta } from 'test/browser/embedded-signup-meta.suite';
+import { createMarketingMessages } from 'test/factories/marketing-message.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from 'test/utils/create-test-app';
 
 /**
@@ -250,6 +251,55 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     );
     expect(await number.getByRole('button', { name: 'MM Lite' }).isDisabled()).toBe(true);
     await screenshot(page, 'phone-numbers-refused');
+  });
+
+  it("should show a number's marketing sends: the 24 h counts, each send masked, a failure's reason and action", async () => {
+    const luckyShrub = wabas['Lucky Shrub'];
+    const templates = await api<{ data: { name: string; language: string }[] }>(
+      'GET',
+      `/api/v1/wabas/${luckyShrub.wabaId}/templates?category=MARKETING&status=APPROVED`,
+    );
+    const template = { name: templates.data[0].name, language: templates.data[0].language };
+    // A sandbox send through the API (recorded by the send once issue 16's recording lands) …
+    await api('POST', `/api/v1/phone-numbers/${luckyShrub.phoneNumberId}/marketing-messages`, {
+      to: '+447700900555',
+      template,
+    });
+    // … and a send Meta failed later (131049), as its status webhook leaves the record.
+    const organization = await api<{ id: string }>('GET', '/api/v1/organization');
+    const [failedId] = await createMarketingMessages(sut.app, [
+      {
+        organizationId: organization.id,
+        wabaId: luckyShrub.wabaId,
+        phoneNumberId: luckyShrub.phoneNumberId,
+        recipient: '+447700900777',
+        templateName: template.name,
+        failure: { code: 131049, title: 'This message was not delivered to maintain healthy ecosystem engagement.' },
+      },
+    ]);
+    await page.getByLabel('WABA', { exact: true }).selectOption(luckyShrub.wabaId);
+
+    await page.getByRole('button', { name: 'Marketing sends of +44 7700 900123' }).click();
+    const panel = page.getByRole('dialog', { name: 'Marketing sends · +44 7700 900123' });
+    const failed = panel.locator(`tr[data-send-id="${failedId}"]`);
+    await failed.waitFor();
+
+    expect(Number(await panel.locator('dd[data-count="FAILED"]').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await panel.getByRole('list', { name: 'Top failure reasons' }).textContent()).toContain('#131049');
+    expect(await failed.locator('td[data-label="Recipient"]').textContent()).toBe('•••• 0777');
+    expect(await failed.locator('.badge').textContent()).toBe('Failed');
+    expect(await failed.locator('td[data-label="Why"]').textContent()).toMatch(
+      /Meta limited marketing to this user.*Do not retry for 24 h/,
+    );
+    // No whole recipient number anywhere in the panel.
+    expect(await panel.textContent()).not.toMatch(/7700900(555|777)/);
+    await screenshot(page, 'marketing-sends');
+
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      'Marketing sends of +44 7700 900123',
+    );
   });
 
   it('should go through the panel with the keyboard only', async () => {

@@ -42,10 +42,7 @@ interface OpenApiDocument {
  * Contract operations this service does not serve yet; each is checked as soon as it is served (the test
  * fails until it leaves this list).
  */
-const NOT_SERVED_YET = new Set([
-  'GET /api/v1/phone-numbers/{phoneNumberId}/marketing-messages',
-  'GET /api/v1/marketing-messages/{id}',
-]);
+const NOT_SERVED_YET = new Set<string>([]);
 
 /**
  * Properties the contract documents that the service does not answer yet, by the contract type they belong

@@ -28,6 +28,7 @@ type FieldKind =
   | 'uuid'
   | 'limit'
   | 'cursor'
+  | 'timestamp'
   | { enum: string[] }
   | { maxLength: number }
   | { pattern: 'phone' | 'templateName' | 'language' | 'e164' }
@@ -136,6 +137,31 @@ const ENDPOINTS: Endpoint[] = [
       valid: { to: '+447700900123', template: { name: 'seasonal_sale_promo', language: 'en_US' } },
     },
   },
+  {
+    method: 'GET',
+    path: '/api/v1/phone-numbers/{phoneNumberId}/marketing-messages',
+    auth: 'key',
+    params: { phoneNumberId: 'metaId' },
+    query: {
+      limit: 'limit',
+      cursor: 'cursor',
+      status: { enum: ['UNKNOWN', 'ACCEPTED', 'SENT', 'DELIVERED', 'READ', 'FAILED'] },
+      since: 'timestamp',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/phone-numbers/{phoneNumberId}/marketing-messages/summary',
+    auth: 'key',
+    params: { phoneNumberId: 'metaId' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/wabas/{wabaId}/marketing-messages/summary',
+    auth: 'key',
+    params: { wabaId: 'metaId' },
+  },
+  { method: 'GET', path: '/api/v1/marketing-messages/{id}', auth: 'key', params: { id: 'uuid' } },
   { method: 'GET', path: '/api/v1/embedded-signup/config', auth: 'key' },
   { method: 'POST', path: '/api/v1/wabas/{wabaId}/sync', auth: 'key', params: { wabaId: 'metaId' } },
   { method: 'POST', path: '/api/v1/admin/sync-rounds', auth: 'admin' },
@@ -290,7 +316,7 @@ function badValues(kind: FieldKind): unknown[] {
       { name: 'ok_name', language: 'en_US', components: [{ type: 'body', parameters: [{ text: '\ud83d' }] }] },
     ];
   }
-  if (kind === 'limit' || kind === 'cursor') {
+  if (kind === 'limit' || kind === 'cursor' || kind === 'timestamp') {
     return [];
   }
   if ('enum' in kind) {
@@ -347,6 +373,21 @@ function badQueryValues(kind: FieldKind): string[] {
   }
   if (kind === 'metaId') {
     return ['abc', '١٢٣٤٥٦', '9'.repeat(40), '\u0000', '102290129340398\u0000', ...INJECTIONS];
+  }
+  if (kind === 'timestamp') {
+    // An ISO 8601 time only: not a word, an impossible date, a number, a year PostgreSQL or JavaScript cannot hold.
+    return [
+      'yesterday',
+      '2026-02-30T00:00:00Z',
+      '2026-13-01',
+      '1733356800',
+      '2026-12-04T25:00:00Z',
+      '+275760-09-13T00:00:00.000Z',
+      '-100000-01-01T00:00:00Z',
+      '2026-12-04T00:00:00Z\u0000',
+      '',
+      ...INJECTIONS,
+    ];
   }
   if (typeof kind === 'object' && 'enum' in kind) {
     return ['NOT_A_VALUE', `${kind.enum[0]}\u200b`, kind.enum[0].toLowerCase(), ...INJECTIONS];

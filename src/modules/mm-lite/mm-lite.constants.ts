@@ -56,6 +56,18 @@ export enum RecipientType {
   BSUID = 'BSUID',
 }
 
+/** The window of a number's or a WABA's marketing send counts (`…/marketing-messages/summary`): the last 24 h. */
+export const MARKETING_SUMMARY_WINDOW_MS = 24 * 60 * 60_000;
+
+/** Failure codes a send summary lists, the most frequent first. */
+export const MARKETING_SUMMARY_TOP_FAILURES = 5;
+
+/** Rows one retention statement deletes: short statements that hold few row locks, never the table. */
+export const MARKETING_PRUNE_BATCH = 1_000;
+
+/** Batches one retention run deletes at most per table; what remains waits for the next run. */
+export const MARKETING_PRUNE_MAX_BATCHES = 100;
+
 /**
  * Where a recorded marketing send stands (`MarketingMessage.status`). UNKNOWN: the POST left but its answer
  * was lost (or the service stopped mid-call), so Meta may or may not have it; a status webhook settles it.

@@ -10,9 +10,13 @@ import { WabasModule } from 'src/modules/wabas/wabas.module';
 import { MarketingMessagesController } from './marketing-messages.controller';
 import { MarketingMessagesService } from './marketing-messages.service';
 import { MarketingSendLogService } from './marketing-send-log.service';
+import { MarketingSendHistoryController } from './marketing-send-history.controller';
+import { MarketingSendHistoryService } from './marketing-send-history.service';
+import { MarketingSendRetentionService } from './marketing-send-retention.service';
 import { MmLiteController } from './mm-lite.controller';
 import { MmLiteService } from './mm-lite.service';
 import { MarketingMessage } from './sends/marketing-message.entity';
+import { MarketingMessageHistoryRepository } from './sends/marketing-message-history.repository';
 import { MarketingRecipientHold } from './sends/marketing-recipient-hold.entity';
 
 /**
@@ -28,8 +32,15 @@ import { MarketingRecipientHold } from './sends/marketing-recipient-hold.entity'
     SyncModule,
     TemplatesModule,
   ],
-  controllers: [MmLiteController, MarketingMessagesController],
-  providers: [MmLiteService, MarketingMessagesService, MarketingSendLogService],
-  exports: [MarketingSendLogService],
+  controllers: [MmLiteController, MarketingMessagesController, MarketingSendHistoryController],
+  providers: [
+    MmLiteService,
+    MarketingMessagesService,
+    MarketingSendLogService,
+    MarketingSendHistoryService,
+    MarketingSendRetentionService,
+    MarketingMessageHistoryRepository,
+  ],
+  exports: [MarketingSendLogService, MarketingSendRetentionService],
 })
 export class MmLiteModule {}

@@ -26,3 +26,9 @@ export const WEBHOOK_INBOX_PRUNE_JOB_NAME = 'webhook-inbox-prune';
 
 /** How often processed webhook deliveries past their retention are pruned (in small batches). */
 export const WEBHOOK_INBOX_PRUNE_TICK_MS = 10 * 60_000;
+
+/** Name of the marketing sends' retention interval in the SchedulerRegistry. */
+export const MARKETING_SEND_PRUNE_JOB_NAME = 'marketing-send-prune';
+
+/** How often marketing sends past their retention (and ended pauses) are pruned (in small batches). */
+export const MARKETING_SEND_PRUNE_TICK_MS = 10 * 60_000;

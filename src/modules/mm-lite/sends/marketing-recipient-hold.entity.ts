@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 import { TenantScoped } from 'src/common/database/tenant-filter';
 import { MarketingHoldKind } from 'src/modules/mm-lite/mm-lite.constants';
@@ -13,6 +13,12 @@ import { MarketingRecipientHoldRepository } from './marketing-recipient-hold.rep
  */
 @Entity({ tableName: 'marketing_recipient_holds', repository: () => MarketingRecipientHoldRepository })
 @TenantScoped('organizationId')
+// Retention finds PAUSED holds that ended without reading the OPTED_OUT ones, which are never pruned by age.
+@Index({
+  name: 'marketing_recipient_holds_paused_until_index',
+  expression:
+    'create index "marketing_recipient_holds_paused_until_index" on "marketing_recipient_holds" ("until") where "kind" = \'PAUSED\'',
+})
 export class MarketingRecipientHold {
   [EntityRepositoryType]?: MarketingRecipientHoldRepository;
 
