@@ -356,7 +356,9 @@ function printLoad(
 
 function printWebhooks(result: WebhookBenchResult, live: LoadResult): void {
   out();
-  out(`## Webhook ingestion (${fmt(result.deliveries)} signed deliveries, ${result.concurrency} concurrent)`);
+  out(
+    `## Webhook ingestion (${fmt(result.deliveries)} signed deliveries, ${result.concurrency} concurrent, after an unmeasured warm-up burst of a quarter of that)`,
+  );
   out(`mix: ${describeMix(result.mix)}`);
   out(
     `accepted: ${fmt(result.acceptedPerSecond)} deliveries/s (${result.rejected} rejected); ` +
