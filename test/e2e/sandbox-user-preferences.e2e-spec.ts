@@ -1,4 +1,5 @@
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+import { waitFor } from 'test/utils/wait-for';
 
 const TEMPLATE = { name: 'seasonal_sale_promo', language: 'en_US' };
 
@@ -28,15 +29,12 @@ describe('Sandbox: a recipient stops and resumes marketing messages (e2e)', () =
       .map((delivery) => (changeOf(delivery.body).value.statuses as Array<Record<string, unknown>>)[0])
       .filter((status) => status.id === wamid);
   };
-  const send = async (to: string): Promise<string> => {
-    const response = await sut
+  const attempt = (to: string) =>
+    sut
       .http()
       .post(`/api/v1/phone-numbers/${phoneNumberId}/marketing-messages`)
       .set(...auth())
-      .send({ to, template: TEMPLATE })
-      .expect(202);
-    return (response.body as { messageId: string }).messageId;
-  };
+      .send({ to, template: TEMPLATE });
 
   beforeAll(async () => {
     sut = await createTestApp({ env: { META_SANDBOX: 'true' } });
@@ -58,22 +56,29 @@ describe('Sandbox: a recipient stops and resumes marketing messages (e2e)', () =
     await sut.close();
   });
 
-  it('should deliver the user_preferences webhook, then fail marketing sends with 131050 until a resume', async () => {
+  it('should deliver the user_preferences webhook, after which the service refuses marketing sends to that recipient until a resume', async () => {
     await preference({ to: '+44 7700 900555', value: 'STOP' }).expect(202);
     const delivered = sut.simulator.webhooks.filter((item) => changeOf(item.body).field === 'user_preferences');
-    const stopped = await statusesOf(await send('+447700900555'));
+    // Until the inbox has applied the stop, Meta takes the send and fails it 131050 (which holds the recipient too).
+    const refused = await waitFor(
+      () => attempt('+447700900555'),
+      (response) => response.status === 422,
+    );
     await preference({ to: '+447700900555', value: 'RESUME' }).expect(202);
-    const resumed = await statusesOf(await send('+447700900555'));
+    const accepted = await waitFor(
+      () => attempt('+447700900555'),
+      (response) => response.status === 202,
+    );
 
     expect(delivered).toEqual([expect.objectContaining({ status: 200, route: 'app' })]);
     expect(changeOf(delivered[0].body).value.user_preferences).toEqual([
       expect.objectContaining({ wa_id: '447700900555', value: 'stop', category: 'marketing_messages' }),
     ]);
-    expect(stopped).toEqual([
-      expect.objectContaining({ status: 'failed', errors: [expect.objectContaining({ code: 131050 })] }),
-    ]);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'RECIPIENT_OPTED_OUT' });
+    expect(accepted.status).toBe(202);
     // The test app's simulator reports failures only (its default); the resumed send has none.
-    expect(resumed).toEqual([]);
+    expect(await statusesOf((accepted.body as { messageId: string }).messageId)).toEqual([]);
   });
 
   it("should refuse a number of another organization, and bad input naming the field, before Meta's side changes", async () => {
