@@ -15,7 +15,8 @@
  * - `inbox-claims`: how many claims the inbox worker made so far and how many rows they took (counted from the
  *   first time it is asked), to tell how large the worker's batches were during a phase;
  * - `pg-statements`: the statements this process sent through `pg` since the previous ask, by their first 70
- *   characters (counted from the first time it is asked), to tell how many round trips a phase cost;
+ *   characters, and the characters of their texts and parameters (counted from the first time it is asked), to
+ *   tell how many round trips a phase cost and how much it sent;
  * - `cpu-profile`: starts V8's CPU profiler (`message.start` set) or stops it and writes the profile to
  *   `message.path`, to profile one phase rather than the instance's whole life (`--cpu-prof`).
  * Nothing else of the service is touched.
@@ -29,6 +30,7 @@ const create = core.NestFactory.create.bind(core.NestFactory);
 let app = null;
 let claimCounts = null;
 let statementCounts = null;
+let statementChars = 0;
 let profiler = null;
 core.NestFactory.create = async (...args) => {
   app = await create(...args);
@@ -71,12 +73,15 @@ const commands = {
         const text = typeof first === 'string' ? first : (first && first.text) || '?';
         const key = text.replace(/\s+/g, ' ').trim().slice(0, 70);
         statementCounts.set(key, (statementCounts.get(key) || 0) + 1);
+        const values = Array.isArray(args[1]) ? args[1] : (first && first.values) || [];
+        statementChars += text.length + values.reduce((sum, value) => sum + String(value ?? '').length, 0);
         return query.apply(this, args);
       };
     }
-    const counts = Object.fromEntries(statementCounts || []);
+    const reply = { counts: Object.fromEntries(statementCounts || []), chars: statementChars };
     statementCounts = new Map();
-    return counts;
+    statementChars = 0;
+    return reply;
   },
   'cpu-profile': async (message) => {
     if (message.start) {

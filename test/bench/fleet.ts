@@ -186,18 +186,20 @@ export class Fleet {
   }
 
   /**
-   * The statements the instances sent through `pg` since the previous ask, summed by their first 70 characters
-   * (the first call starts counting and answers nothing).
+   * The statements the instances sent through `pg` since the previous ask, summed by their first 70 characters,
+   * and the characters of their texts and parameters (the first call starts counting and answers nothing).
    */
-  async pgStatements(): Promise<Map<string, number>> {
+  async pgStatements(): Promise<{ counts: Map<string, number>; chars: number }> {
     const replies = await Promise.all(
-      this.instances.map((instance) => this.command<Record<string, number>>(instance, 'pg-statements')),
+      this.instances.map((instance) =>
+        this.command<{ counts: Record<string, number>; chars: number }>(instance, 'pg-statements'),
+      ),
     );
     const counts = new Map<string, number>();
-    for (const [key, count] of replies.flatMap((reply) => Object.entries(reply))) {
+    for (const [key, count] of replies.flatMap((reply) => Object.entries(reply.counts))) {
       counts.set(key, (counts.get(key) ?? 0) + count);
     }
-    return counts;
+    return { counts, chars: replies.reduce((sum, reply) => sum + reply.chars, 0) };
   }
 
   /** Starts V8's CPU profiler in the first instance; {@link stopCpuProfile} writes what it sampled. */

@@ -22,9 +22,10 @@ const out = (line = ''): void => {
  * a busy machine: one instance of the production build (test/bench/fleet.ts) on its own seeded database, a
  * warm-up round (it applies the renames the seed left at Meta), then `BENCH_ROUNDS` (default 3) rounds of the
  * same `BENCH_WABAS` (default 10,000) due WABAs, three numbers each, each printing the instance's CPU time per
- * 1,000 WABAs (from /proc) and the statements it sent per 50 WABAs (one multi-ID chunk), by kind. The wall
- * time is printed too, but it moves with the machine's load. `ROUND_PROFILE=<file>` writes a CPU profile of
- * the instance during the last round (sampled every 200 µs).
+ * 1,000 WABAs (from /proc), and the statements it sent per 50 WABAs (one multi-ID chunk), by kind, with the
+ * characters of their texts and parameters. The wall time is printed too, but it moves with the machine's
+ * load. `ROUND_PROFILE=<file>` writes a CPU profile of the instance during the last round (sampled every
+ * 200 µs).
  *
  * `npx ts-node --transpile-only -r tsconfig-paths/register test/bench/round-cost.bench.ts`
  */
@@ -74,14 +75,15 @@ async function main(): Promise<void> {
       if (profile) {
         await fleet.stopCpuProfile(profile);
       }
-      const statements = await fleet.pgStatements();
       // makeDue's UPDATE goes through the bench's own pool, not the instance's.
+      const { counts: statements, chars } = await fleet.pgStatements();
       const total = [...statements.values()].reduce((sum, count) => sum + count, 0);
       out(
         `${round === 0 ? 'warm-up' : `round ${round}`}: ${figures.succeeded} of ${figures.wabas} succeeded, ` +
           `${figures.graphCalls} Graph calls, wall ${Math.round(figures.wallMs)} ms, load ${loadavg()[0].toFixed(1)}; ` +
           `service CPU ${Math.round(cpuMs)} ms = ${((cpuMs * 1000) / figures.wabas).toFixed(1)} ms per 1,000 WABAs; ` +
-          `${total} statements = ${((total * 50) / figures.wabas).toFixed(2)} per 50 WABAs`,
+          `${total} statements = ${((total * 50) / figures.wabas).toFixed(2)} per 50 WABAs, ` +
+          `${Math.round((chars * 50) / figures.wabas / 1000)} k characters sent per 50 WABAs`,
       );
       if (round === rounds) {
         for (const [key, count] of [...statements].sort((a, b) => b[1] - a[1])) {
