@@ -4,13 +4,11 @@ import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 
 import { SecretBox } from 'src/common/security/secret-box';
-import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale } from 'test/bench/bench-scale';
 import { mirrorInSimulator, seedScale } from 'test/bench/bench-seed';
-import { createOrganization, measureRound, serviceEnv } from 'test/bench/bench-service';
+import { createOrganization, measureRound, serviceEnv, startBenchSimulator } from 'test/bench/bench-service';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
 import { runWhenMain } from 'test/bench/standalone';
-import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
 import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
 
 const out = (line = ''): void => {
@@ -44,13 +42,7 @@ async function main(): Promise<void> {
   await ensureBuild((line) => out(`build: ${line}`));
   const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
   await setUpTestDatabase();
-  const simulator = new MetaSimulator({
-    appId: TEST_APP_ID,
-    appSecret: TEST_APP_SECRET,
-    systemUserToken: TEST_SYSTEM_USER_TOKEN,
-    latencyMs: 0,
-  });
-  const simulatorUrl = await simulator.start(0);
+  const { simulator, url: simulatorUrl } = await startBenchSimulator();
   const databaseUrl = await createTestDatabase();
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   const encryptionKey = randomBytes(32).toString('base64');
