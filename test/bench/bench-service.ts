@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 
-import type { MetaSimulator } from 'src/meta-simulator/meta-simulator';
+import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import type { BenchScale } from 'test/bench/bench-scale';
 import { makeDue } from 'test/bench/bench-seed';
 import type { Fleet } from 'test/bench/fleet';
@@ -55,6 +55,17 @@ export function serviceEnv(
     AUTH_FAILURES_PER_MINUTE: '100000',
     ...extra,
   };
+}
+
+/** The bench's Meta simulator: the test app's credentials, answering at once, started on a free port. */
+export async function startBenchSimulator(): Promise<{ simulator: MetaSimulator; url: string }> {
+  const simulator = new MetaSimulator({
+    appId: TEST_APP_ID,
+    appSecret: TEST_APP_SECRET,
+    systemUserToken: TEST_SYSTEM_USER_TOKEN,
+    latencyMs: 0,
+  });
+  return { simulator, url: await simulator.start(0) };
 }
 
 /** Creates an organization through an instance's admin API; returns its id and bearer key. */

@@ -13,7 +13,12 @@
  * - `heap-snapshot`: writes a heap snapshot (V8 collects garbage first) into `message.dir`, returns its path,
  *   to tell what the live heap holds after a phase;
  * - `inbox-claims`: how many claims the inbox worker made so far and how many rows they took (counted from the
- *   first time it is asked), to tell how large the worker's batches were during a phase.
+ *   first time it is asked), to tell how large the worker's batches were during a phase;
+ * - `pg-statements`: the statements this process sent through `pg` since the previous ask, by their first 70
+ *   characters, and the characters of their texts and parameters (counted from the first time it is asked), to
+ *   tell how many round trips a phase cost and how much it sent;
+ * - `cpu-profile`: starts V8's CPU profiler (`message.start` set) or stops it and writes the profile to
+ *   `message.path`, to profile one phase rather than the instance's whole life (`--cpu-prof`).
  * Nothing else of the service is touched.
  */
 const { join } = require('node:path');
@@ -24,6 +29,9 @@ const core = require(require.resolve('@nestjs/core', { paths: [dist] }));
 const create = core.NestFactory.create.bind(core.NestFactory);
 let app = null;
 let claimCounts = null;
+let statementCounts = null;
+let statementChars = 0;
+let profiler = null;
 core.NestFactory.create = async (...args) => {
   app = await create(...args);
   return app;
@@ -55,6 +63,41 @@ const commands = {
       };
     }
     return { ...claimCounts };
+  },
+  'pg-statements': async () => {
+    if (!statementCounts) {
+      const { Client } = require(require.resolve('pg', { paths: [dist] }));
+      const query = Client.prototype.query;
+      Client.prototype.query = function (...args) {
+        const first = args[0];
+        const text = typeof first === 'string' ? first : (first && first.text) || '?';
+        const key = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+        statementCounts.set(key, (statementCounts.get(key) || 0) + 1);
+        const values = Array.isArray(args[1]) ? args[1] : (first && first.values) || [];
+        statementChars += text.length + values.reduce((sum, value) => sum + String(value ?? '').length, 0);
+        return query.apply(this, args);
+      };
+    }
+    const reply = { counts: Object.fromEntries(statementCounts || []), chars: statementChars };
+    statementCounts = new Map();
+    statementChars = 0;
+    return reply;
+  },
+  'cpu-profile': async (message) => {
+    if (message.start) {
+      const { Session } = require('node:inspector/promises');
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+      await profiler.post('Profiler.start');
+      return null;
+    }
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    profiler = null;
+    require('node:fs').writeFileSync(message.path, JSON.stringify(profile));
+    return message.path;
   },
   'kick-inbox': async () => {
     const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));

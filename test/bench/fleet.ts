@@ -185,6 +185,33 @@ export class Fleet {
     return counts.reduce((sum, count) => ({ claims: sum.claims + count.claims, rows: sum.rows + count.rows }));
   }
 
+  /**
+   * The statements the instances sent through `pg` since the previous ask, summed by their first 70 characters,
+   * and the characters of their texts and parameters (the first call starts counting and answers nothing).
+   */
+  async pgStatements(): Promise<{ counts: Map<string, number>; chars: number }> {
+    const replies = await Promise.all(
+      this.instances.map((instance) =>
+        this.command<{ counts: Record<string, number>; chars: number }>(instance, 'pg-statements'),
+      ),
+    );
+    const counts = new Map<string, number>();
+    for (const [key, count] of replies.flatMap((reply) => Object.entries(reply.counts))) {
+      counts.set(key, (counts.get(key) ?? 0) + count);
+    }
+    return { counts, chars: replies.reduce((sum, reply) => sum + reply.chars, 0) };
+  }
+
+  /** Starts V8's CPU profiler in the first instance; {@link stopCpuProfile} writes what it sampled. */
+  async startCpuProfile(): Promise<void> {
+    await this.command(this.instances[0], 'cpu-profile', { start: 'yes' });
+  }
+
+  /** Stops the first instance's CPU profiler and writes its profile to `path` (a `.cpuprofile` for DevTools). */
+  async stopCpuProfile(path: string): Promise<void> {
+    await this.command(this.instances[0], 'cpu-profile', { path: resolve(path) });
+  }
+
   /** Stops every instance (SIGTERM, then SIGKILL after 10 s) and the sampling. */
   async stop(): Promise<void> {
     this.endPhase();

@@ -1,4 +1,4 @@
-/** A column a {@link bulkUpdate} may write: its name and its SQL type (as `jsonb_to_recordset` reads it). */
+/** A column a {@link bulkUpdate} may write: its name and its SQL type (the type of its `unnest` array). */
 export interface BulkColumn {
   column: string;
   type: string;
@@ -11,13 +11,18 @@ export interface BulkRow {
   changes: Record<string, unknown>;
 }
 
+// Bit k of a row's mask says its column k changed; a JS number holds 53 bits exactly.
+const MAX_BULK_COLUMNS = 53;
+
 /**
- * One `UPDATE … FROM jsonb_to_recordset(…)` statement that writes many rows of `table` (keyed by a uuid `id`),
- * each with its own values, and only the columns that changed on each row (as the unit of work would, so a
- * value the statement did not mean to touch is never written back, not even rounded). `updated_at` is
- * stamped on every row written. The values travel as one JSON parameter: dates as ISO strings, JSON columns
- * as JSON. The caller runs it (in its transaction) and owns the table; `columns` come from its code, never
- * from input.
+ * One `UPDATE … FROM unnest(…)` statement that writes many rows of `table` (keyed by a uuid `id`), each with
+ * its own values, and only the columns that changed on each row (as the unit of work would, so a value the
+ * statement did not mean to touch is never written back, not even rounded). `updated_at` is stamped on every
+ * row written. The values travel column by column, one array parameter each (a column no row changes sends
+ * an empty one, which `unnest` pads with NULLs), beside an `int8` mask per row of the columns it changed:
+ * dates as ISO strings, JSON columns as JSON text. That is a third of the bytes of one JSON document of
+ * records, and no JSON for PostgreSQL to parse. The caller runs it (in its transaction) and owns the table;
+ * `columns` come from its code, never from input.
  */
 export function bulkUpdate(
   table: string,
@@ -26,27 +31,58 @@ export function bulkUpdate(
   /** SQL assignments applied to every row written, beside its own values (from the caller's code, never input). */
   also?: string,
 ): { sql: string; params: unknown[] } {
-  const known = new Set(columns.map((column) => column.column));
-  const records = rows.map((row) => {
-    const changed = Object.keys(row.changes);
-    const unknown = changed.find((column) => !known.has(column));
-    if (unknown) {
-      throw new Error(`bulkUpdate(${table}): column ${unknown} is not writable here`);
+  if (columns.length > MAX_BULK_COLUMNS) {
+    throw new Error(`bulkUpdate(${table}): at most ${MAX_BULK_COLUMNS} columns`);
+  }
+  const index = new Map(columns.map((column, position) => [column.column, position]));
+  const values: Array<Array<string | null> | null> = columns.map(() => null);
+  const masks: number[] = [];
+  rows.forEach((row, rowIndex) => {
+    let mask = 0;
+    for (const column in row.changes) {
+      const position = index.get(column);
+      if (position === undefined) {
+        throw new Error(`bulkUpdate(${table}): column ${column} is not writable here`);
+      }
+      mask += 2 ** position;
+      const list = (values[position] ??= new Array<string | null>(rows.length).fill(null));
+      list[rowIndex] = arrayElement(row.changes[column]);
     }
-    return { ...row.changes, id: row.id, changed };
+    masks.push(mask);
   });
   const sets = columns.map(
-    ({ column }) => `${column} = CASE WHEN '${column}' = ANY(v.changed) THEN v.${column} ELSE t.${column} END`,
+    ({ column }, position) =>
+      `${column} = CASE WHEN v.changed & ${2 ** position} <> 0 THEN v.${column} ELSE t.${column} END`,
   );
-  const shape = columns.map(({ column, type }) => `${column} ${type}`);
+  const arrays = columns.map(({ type }) => `?::${type}[]`);
   return {
     sql: `UPDATE ${table} AS t
              SET ${sets.join(',\n                 ')},${also ? `\n                 ${also},` : ''}
                  updated_at = now()
-            FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id uuid, changed text[], ${shape.join(', ')})
+            FROM unnest(?::uuid[], ?::int8[], ${arrays.join(', ')})
+                 AS v(id, changed, ${columns.map(({ column }) => column).join(', ')})
            WHERE t.id = v.id`,
-    params: [JSON.stringify(records)],
+    params: [
+      `{${rows.map((row) => row.id).join(',')}}`,
+      `{${masks.join(',')}}`,
+      ...values.map((list) => (list ? `{${list.map((value) => value ?? 'NULL').join(',')}}` : '{}')),
+    ],
   };
+}
+
+/** One value as an element of a PostgreSQL array literal: quoted and escaped, NULL unquoted. */
+function arrayElement(value: unknown): string | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return String(value);
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return `"${text.replace(/[\\"]/g, '\\$&')}"`;
 }
 
 /**

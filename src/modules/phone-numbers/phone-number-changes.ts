@@ -9,7 +9,7 @@ import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
 import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
 import { RegistrationChangedEvent } from './events/registration-changed.event';
 import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
-import { changedFields, type PhoneState, phoneState } from './phone-number-snapshot';
+import { changedFields, type PhoneState } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';
 import type { RegistrationStatus } from './phone-numbers.constants';
 
@@ -23,11 +23,10 @@ export class PhoneNumberChanges {
   constructor(private readonly audit: AuditService) {}
 
   /**
-   * What changed since `before` (a {@link phoneState}): the Meta fields as one PHONE_NUMBER_UPDATED record,
+   * What changed since `before` (the number's `phoneState` then): the Meta fields as one PHONE_NUMBER_UPDATED record,
    * a channel switch as SENDING_CHANNEL_CHANGED; nothing when neither changed.
    */
   record(phone: PhoneNumber, before: PhoneState, context: ChangeContext): DomainEvent[] {
-    const after = phoneState(phone);
     const events: DomainEvent[] = [];
     const base = this.base(phone, context);
     const fields = changedFields(before.fields, phone);
@@ -40,12 +39,12 @@ export class PhoneNumberChanges {
         new PhoneNumberUpdatedEvent(base.organizationId, base.wabaId, base.phoneNumberId, changes, context.source),
       );
     }
-    if (before.sendingChannel !== after.sendingChannel) {
+    if (before.sendingChannel !== phone.sendingChannel) {
       this.audit.record({
         ...base,
         type: AuditEventType.SENDING_CHANNEL_CHANGED,
         before: { sendingChannel: before.sendingChannel },
-        after: { sendingChannel: after.sendingChannel },
+        after: { sendingChannel: phone.sendingChannel },
       });
       events.push(
         new SendingChannelChangedEvent(
@@ -53,7 +52,7 @@ export class PhoneNumberChanges {
           base.wabaId,
           base.phoneNumberId,
           before.sendingChannel,
-          after.sendingChannel,
+          phone.sendingChannel,
           context.source,
         ),
       );

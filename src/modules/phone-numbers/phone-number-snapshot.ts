@@ -32,6 +32,8 @@ export const PHONE_FACT_AS_OF = {
 
 export type PhoneFact = keyof typeof PHONE_FACT_AS_OF;
 
+const PHONE_FACTS = Object.keys(PHONE_FACT_AS_OF) as PhoneFact[];
+
 const PHONE_FACT_FIELDS: Record<PhoneFact, readonly PhoneMetaField[]> = {
   nameStatus: ['nameStatus', 'verifiedName'],
   quality: ['qualityRating', 'messagingLimitTier'],
@@ -96,23 +98,27 @@ export function phoneDigits(display: string | null): string | null {
  * keep their value, and so do the facts a newer report set ({@link PHONE_FACT_AS_OF}).
  */
 export function applyPhoneSnapshot(phone: PhoneNumber, snapshot: PhoneNumberSnapshot, observedAt = new Date()): void {
-  const stale = new Set(
-    (Object.keys(PHONE_FACT_AS_OF) as PhoneFact[]).filter((fact) => isPhoneFactStale(phone, fact, observedAt)),
-  );
-  const reported = new Set<PhoneFact>();
+  // Decided before any field moves; plain flags, not sets: a sync chunk applies hundreds of numbers.
+  const stale: Record<PhoneFact, boolean> = { nameStatus: false, quality: false, throughput: false };
+  const reported: Record<PhoneFact, boolean> = { nameStatus: false, quality: false, throughput: false };
+  for (const fact of PHONE_FACTS) {
+    stale[fact] = isPhoneFactStale(phone, fact, observedAt);
+  }
   for (const field of PHONE_META_FIELDS) {
     const value = snapshot[field];
     const fact = FACT_OF_FIELD.get(field);
-    if (value === null || value === undefined || (fact && stale.has(fact))) {
+    if (value === null || value === undefined || (fact && stale[fact])) {
       continue;
     }
     phone[field] = value;
     if (fact) {
-      reported.add(fact);
+      reported[fact] = true;
     }
   }
-  for (const fact of reported) {
-    observePhoneFact(phone, fact, observedAt, () => undefined);
+  for (const fact of PHONE_FACTS) {
+    if (reported[fact]) {
+      observePhoneFact(phone, fact, observedAt, () => undefined);
+    }
   }
   phone.displayPhoneDigits = phoneDigits(phone.displayPhoneNumber);
   if (snapshot.healthStatus) {
@@ -129,10 +135,11 @@ export interface PhoneState {
 
 /** The number's {@link PhoneState} now, to compare with after a transition. */
 export function phoneState(phone: PhoneNumber): PhoneState {
-  return {
-    fields: Object.fromEntries(PHONE_META_FIELDS.map((field) => [field, phone[field]])),
-    sendingChannel: phone.sendingChannel,
-  };
+  const fields: Record<string, unknown> = {};
+  for (const field of PHONE_META_FIELDS) {
+    fields[field] = phone[field];
+  }
+  return { fields, sendingChannel: phone.sendingChannel };
 }
 
 /** The Meta fields that differ from `before` (a {@link phoneState}`.fields`), before and after. */
@@ -140,10 +147,13 @@ export function changedFields(
   before: Record<string, unknown>,
   phone: PhoneNumber,
 ): { before: Record<string, unknown>; after: Record<string, unknown> } {
-  const after = phoneState(phone).fields;
-  const keys = Object.keys(after).filter((key) => before[key] !== after[key]);
-  return {
-    before: Object.fromEntries(keys.map((key) => [key, before[key]])),
-    after: Object.fromEntries(keys.map((key) => [key, after[key]])),
-  };
+  // Walks the fields without building the number's state: a sync chunk compares hundreds of numbers, most unchanged.
+  const changed: { before: Record<string, unknown>; after: Record<string, unknown> } = { before: {}, after: {} };
+  for (const field of PHONE_META_FIELDS) {
+    if (before[field] !== phone[field]) {
+      changed.before[field] = before[field];
+      changed.after[field] = phone[field];
+    }
+  }
+  return changed;
 }

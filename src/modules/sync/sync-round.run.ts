@@ -3,10 +3,18 @@ import type { Actor } from 'src/modules/organizations/actor';
 
 /**
  * Unit of work of a round: several WABAs read with one token, or one WABA read with its own. A group may
- * carry the numbers stored under its WABAs (Meta IDs by WABA), read once for the whole claim.
+ * carry the numbers stored under its WABAs (Meta IDs by WABA) and the WABAs whose templates are due, both
+ * read once for the whole claim.
  */
 export type RoundTask =
-  | { kind: 'group'; wabas: ClaimedWaba[]; token: string; ownToken: boolean; numbers?: ReadonlyMap<string, string[]> }
+  | {
+      kind: 'group';
+      wabas: ClaimedWaba[];
+      token: string;
+      ownToken: boolean;
+      numbers?: ReadonlyMap<string, string[]>;
+      templatesDue?: ReadonlySet<string>;
+    }
   | { kind: 'single'; waba: ClaimedWaba };
 
 /**

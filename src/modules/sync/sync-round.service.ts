@@ -157,9 +157,9 @@ export class SyncRoundService {
   }
 
   /**
-   * The tasks of a claimed batch ({@link planTasks}), its groups with the numbers stored under their WABAs,
-   * read with one statement for the whole claim rather than one per group. Should that read fail, each group
-   * reads its own (and a failure there is the group's, as before).
+   * The tasks of a claimed batch ({@link planTasks}), its groups with the numbers stored under their WABAs and
+   * the WABAs whose templates are due, each read with one statement for the whole claim rather than one per
+   * group. Should such a read fail, each group reads its own (and a failure there is the group's, as before).
    */
   private async plan(claimed: ClaimedWaba[]): Promise<RoundTask[]> {
     const tasks = planTasks(
@@ -172,17 +172,28 @@ export class SyncRoundService {
     if (groups.length === 0) {
       return tasks;
     }
-    try {
-      const numbers = await this.phoneNumbers.phoneNumberIdsByWaba(
-        groups.flatMap((group) => group.wabas.map((waba) => waba.wabaId)),
-      );
-      for (const group of groups) {
-        group.numbers = numbers;
+    const wabaIds = groups.flatMap((group) => group.wabas.map((waba) => waba.wabaId));
+    const [numbers, templatesDue] = await Promise.allSettled([
+      this.phoneNumbers.phoneNumberIdsByWaba(wabaIds),
+      this.templates.dueForRead(wabaIds),
+    ]);
+    for (const group of groups) {
+      if (numbers.status === 'fulfilled') {
+        group.numbers = numbers.value;
       }
-    } catch (error) {
-      this.logger.warn(
-        `Sync round: reading the claimed WABAs' numbers failed (${describe(error)}); each group reads its own`,
-      );
+      if (templatesDue.status === 'fulfilled') {
+        group.templatesDue = new Set(templatesDue.value);
+      }
+    }
+    for (const [what, read] of [
+      ['numbers', numbers],
+      ['templates due', templatesDue],
+    ] as const) {
+      if (read.status === 'rejected') {
+        this.logger.warn(
+          `Sync round: reading the claimed WABAs' ${what} failed (${describe(read.reason)}); each group reads its own`,
+        );
+      }
     }
     return tasks;
   }
@@ -292,7 +303,9 @@ export class SyncRoundService {
     const activeIds = active.map((waba) => waba.wabaId);
     const [numbersByWaba, templatesDue] = await Promise.all([
       task.numbers ?? this.phoneNumbers.phoneNumberIdsByWaba(activeIds),
-      this.templates.dueForRead(activeIds),
+      task.templatesDue
+        ? activeIds.filter((wabaId) => task.templatesDue?.has(wabaId))
+        : this.templates.dueForRead(activeIds),
     ]);
     const observedAt = new Date();
     const [fields, phones, templates] = await Promise.all([
