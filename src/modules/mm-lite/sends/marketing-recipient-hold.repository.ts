@@ -56,8 +56,10 @@ export class MarketingRecipientHoldRepository extends EntityRepository<Marketing
 
   /**
    * Records facts in one statement: each sets its (WABA, recipient, kind) hold, or clears it, unless the row
-   * holds a fact of Meta's as new or newer (`observed_at`), so a fact delivered late never overrides a newer
-   * one. A clearing fact with no row yet is kept too (cleared), for the same reason. At most one fact per key.
+   * holds a newer fact of Meta's (`observed_at`), so a fact delivered late never overrides a newer one. Meta's
+   * times are whole seconds: of two facts of the same second the later delivered wins (a stop and its resume
+   * can share one; the inbox already drops a redelivered payload). A clearing fact with no row yet is kept too
+   * (cleared), for the same reason. At most one fact per key.
    */
   async record(facts: readonly HoldFact[]): Promise<void> {
     if (facts.length === 0) {
@@ -76,7 +78,7 @@ export class MarketingRecipientHoldRepository extends EntityRepository<Marketing
        ON CONFLICT (waba_id, recipient, kind) DO UPDATE
           SET until = excluded.until, reason_code = excluded.reason_code, message_id = excluded.message_id,
               observed_at = excluded.observed_at, cleared_at = excluded.cleared_at, updated_at = now()
-        WHERE marketing_recipient_holds.observed_at < excluded.observed_at`,
+        WHERE marketing_recipient_holds.observed_at <= excluded.observed_at`,
       [
         column((f) => f.wabaId),
         column((f) => f.recipient),
