@@ -63,6 +63,17 @@ describe('Marketing message lifecycle driven by the simulator (e2e)', () => {
     return response.body as SendDetails;
   }
 
+  /** The sandbox's stand-in for the recipient's choice in WhatsApp: the simulator sends Meta's webhook. */
+  async function choose(number: ConnectedNumber, to: string, value: 'STOP' | 'RESUME'): Promise<void> {
+    await sut
+      .http()
+      .post(`/api/v1/sandbox/phone-numbers/${number.phoneNumberId}/user-preferences`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ to, value })
+      .expect(202);
+    await processedDeliveries(`"${value.toLowerCase()}"`);
+  }
+
   const settled = (id: string, status: string): Promise<SendDetails> =>
     waitFor(
       () => details(id),
@@ -97,7 +108,8 @@ describe('Marketing message lifecycle driven by the simulator (e2e)', () => {
   }
 
   beforeAll(async () => {
-    sut = await createTestApp({ env: { META_REQUEST_TIMEOUT_MS: String(GATEWAY_TIMEOUT_MS) } });
+    // Sandbox mode for its user-preferences stand-in; the gateway still speaks HTTP to the simulator.
+    sut = await createTestApp({ env: { META_SANDBOX: 'true', META_REQUEST_TIMEOUT_MS: String(GATEWAY_TIMEOUT_MS) } });
     db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
     key = (await sut.createOrganization('Lifecycle Co')).key;
@@ -169,21 +181,18 @@ describe('Marketing message lifecycle driven by the simulator (e2e)', () => {
     expect(sut.simulator.sentMessages.filter((message) => message.to === to)).toHaveLength(1);
 
     sut.simulator.setRecipientOutcome(to, 'read');
-    const resume = await sut.simulator.userPreference(cloud.phoneNumberId, to, 'resume');
-    expect(resume?.status).toBe(200);
-    await processedDeliveries('"resume"');
+    await choose(cloud, to, 'RESUME');
 
     await send(cloud, to).expect(202);
   });
 
-  it('should hold a recipient who stopped marketing at the simulator until they resume', async () => {
+  it('should hold a recipient who stopped marketing through the sandbox until they resume', async () => {
     const to = recipient();
 
-    await sut.simulator.userPreference(mmLite.phoneNumberId, to, 'stop');
-    await processedDeliveries('"stop"');
+    await choose(mmLite, to, 'STOP');
     expect((await send(mmLite, to).expect(422)).body).toMatchObject({ code: 'RECIPIENT_OPTED_OUT' });
-    await sut.simulator.userPreference(mmLite.phoneNumberId, to, 'resume');
-    await processedDeliveries('"resume"');
+    expect(sut.simulator.sentMessages.filter((message) => message.to === to)).toEqual([]);
+    await choose(mmLite, to, 'RESUME');
 
     const { id } = (await send(mmLite, to).expect(202)).body as { id: string };
     expect((await settled(id, 'READ')).failure).toBeNull();
