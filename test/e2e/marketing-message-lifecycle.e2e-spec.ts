@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-
 import { Client } from 'pg';
 
 import { type ConnectedNumber, connectNumber, onboardToMmLite } from 'test/utils/connect-number';
 import { createTestApp, TEST_SYSTEM_USER_TOKEN, type TestApp } from 'test/utils/create-test-app';
 import { waitFor } from 'test/utils/wait-for';
+import { type InboxRow, processedInboxRows } from 'test/utils/webhook-inbox';
 
 interface SendDetails {
   id: string;
@@ -22,8 +21,6 @@ interface StatusEntry {
   status: string;
   timestamp: string;
 }
-
-type InboxRow = { status: string; outcome: Array<{ field: string; outcome: string }> | null };
 
 const TEMPLATE = { name: 'seasonal_sale_promo', language: 'en_US' };
 const DAY_SECONDS = 24 * 60 * 60;
@@ -98,13 +95,7 @@ describe('Marketing message lifecycle driven by the simulator (e2e)', () => {
     await sut.simulator.flushWebhooks();
     const deliveries = sut.simulator.webhooks.filter((delivery) => delivery.body.includes(needle));
     expect(deliveries.map((delivery) => delivery.status)).toEqual(deliveries.map(() => 200));
-    const hashes = deliveries.map((delivery) => createHash('sha256').update(delivery.body, 'utf8').digest('hex'));
-    return waitFor(
-      async () =>
-        (await db.query<InboxRow>('SELECT status, outcome FROM webhook_inbox WHERE payload_sha256 = ANY($1)', [hashes]))
-          .rows,
-      (rows) => rows.length === hashes.length && rows.every((row) => row.status === 'DONE'),
-    );
+    return processedInboxRows(db, deliveries);
   }
 
   beforeAll(async () => {
