@@ -4,6 +4,7 @@ import { collectErrors, launchBrowser, screenshot } from 'test/browser/browser';
 import { describeEmbeddedSignupWithMeta } from 'test/browser/embedded-signup-meta.suite';
 import { createMarketingMessages } from 'test/factories/marketing-message.factory';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from 'test/utils/create-test-app';
+import { waitFor } from 'test/utils/wait-for';
 
 /**
  * The user guide walked in the console, as a new user would, in sandbox mode: one browser session through
@@ -260,11 +261,22 @@ describe('Console (headless Chromium, sandbox mode)', () => {
       `/api/v1/wabas/${luckyShrub.wabaId}/templates?category=MARKETING&status=APPROVED`,
     );
     const template = { name: templates.data[0].name, language: templates.data[0].language };
-    // A sandbox send through the API (recorded by the send once issue 16's recording lands) …
-    await api('POST', `/api/v1/phone-numbers/${luckyShrub.phoneNumberId}/marketing-messages`, {
-      to: '+447700900555',
-      template,
+    // A send through the API, followed to READ by the simulator's own status webhooks …
+    const statusWebhooks = sut.simulator.statusWebhooks;
+    sut.simulator.setStatusWebhooks('all', { sent: 0, delivered: 0, read: 0 });
+    const sent = await fetch(`${sut.url}/api/v1/phone-numbers/${luckyShrub.phoneNumberId}/marketing-messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: '+447700900555', template }),
     });
+    expect(sent.status).toBe(202);
+    const sentId = ((await sent.json()) as { id: string }).id;
+    const read = await waitFor(
+      () => api<{ status: string }>('GET', `/api/v1/marketing-messages/${sentId}`),
+      (send) => send.status === 'READ',
+    );
+    sut.simulator.setStatusWebhooks(statusWebhooks.mode, statusWebhooks.delaysMs);
+    expect(read.status).toBe('READ');
     // … and a send Meta failed later (131049), as its status webhook leaves the record.
     const organization = await api<{ id: string }>('GET', '/api/v1/organization');
     const [failedId] = await createMarketingMessages(sut.app, [
@@ -287,6 +299,10 @@ describe('Console (headless Chromium, sandbox mode)', () => {
     expect(Number(await panel.locator('dd[data-count="FAILED"]').textContent())).toBeGreaterThanOrEqual(1);
     expect(await panel.getByRole('list', { name: 'Top failure reasons' }).textContent()).toContain('#131049');
     expect(await failed.locator('td[data-label="Recipient"]').textContent()).toBe('•••• 0777');
+    const delivered = panel.locator(`tr[data-send-id="${sentId}"]`);
+    expect(await delivered.locator('td[data-label="Recipient"]').textContent()).toBe('•••• 0555');
+    expect(await delivered.locator('.badge').textContent()).toBe('Read');
+    expect(Number(await panel.locator('dd[data-count="READ"]').textContent())).toBeGreaterThanOrEqual(1);
     expect(await failed.locator('.badge').textContent()).toBe('Failed');
     expect(await failed.locator('td[data-label="Why"]').textContent()).toMatch(
       /Meta limited marketing to this user.*Do not retry for 24 h/,
