@@ -228,13 +228,22 @@ export const MARKETING_FAILURE_REASONS: Readonly<Record<number, { reason: string
 
 /**
  * A failure as the API and the console show it: the table's reason and action for a known code, else Meta's
- * details (or its title) as the reason and a generic action.
+ * details (or its title) as the reason and a generic action. A null code is a send that failed before Meta
+ * answered with one: it cannot have left (a lost answer stays UNKNOWN instead), so sending again is safe.
  */
 export function explainMarketingFailure(
-  code: number,
+  code: number | null,
   title: string | null,
   details: string | null,
 ): MarketingMessageFailure {
+  if (code === null) {
+    return {
+      code,
+      title,
+      reason: details ?? title ?? 'The send failed before Meta answered.',
+      action: 'Meta did not take the message, so sending it again is safe.',
+    };
+  }
   const known = MARKETING_FAILURE_REASONS[code];
   if (known) {
     return { code, title, ...known };

@@ -20,15 +20,8 @@ import {
   type MarketingMessageRow,
 } from './sends/marketing-message-history.repository';
 
-/**
- * Why a send failed. `code` is null only for a send that failed before Meta answered with a code (it cannot
- * have left: Meta unreachable), whose reason is the gateway's.
- */
-export type MarketingSendFailure = Omit<MarketingMessageFailure, 'code'> & { code: number | null };
-
 /** A recorded send with what the contract's `MarketingMessage` leaves out: each status's time, pricing, sender. */
-export interface MarketingMessageDetails extends Omit<MarketingMessageView, 'failure'> {
-  failure: MarketingSendFailure | null;
+export interface MarketingMessageDetails extends MarketingMessageView {
   /** Meta's time of the status applied; null while UNKNOWN or ACCEPTED. */
   statusAt: Date | null;
   deliveredAt: Date | null;
@@ -146,20 +139,11 @@ function detailsOf(row: MarketingMessageRow): MarketingMessageDetails {
   };
 }
 
-function failureOf(row: MarketingMessageRow): MarketingSendFailure | null {
-  if (row.failureCode !== null) {
-    return explainMarketingFailure(row.failureCode, row.failureTitle, row.failureDetails);
-  }
-  if (row.status !== MarketingMessageStatus.FAILED) {
+function failureOf(row: MarketingMessageRow): MarketingMessageFailure | null {
+  if (row.failureCode === null && row.status !== MarketingMessageStatus.FAILED) {
     return null;
   }
-  // No code of Meta's: the send failed before Meta took it (unreachable), so the table has nothing to say.
-  return {
-    code: null,
-    title: row.failureTitle,
-    reason: row.failureDetails ?? row.failureTitle ?? 'The send failed before Meta answered.',
-    action: 'Meta did not take the message, so sending it again is safe.',
-  };
+  return explainMarketingFailure(row.failureCode, row.failureTitle, row.failureDetails);
 }
 
 function summaryOf(since: Date, until: Date, counts: MarketingMessageCounts): MarketingSendSummary {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { MARKETING_PRUNE_BATCH, MARKETING_PRUNE_MAX_BATCHES } from './mm-lite.constants';
 import { MarketingMessageHistoryRepository } from './sends/marketing-message-history.repository';
+import { MarketingRecipientHoldRepository } from './sends/marketing-recipient-hold.repository';
 
 /** What one retention run deleted. */
 export interface MarketingSendPruneResult {
@@ -26,7 +27,10 @@ const DAY_MS = 24 * 60 * 60_000;
 export class MarketingSendRetentionService {
   private readonly logger = new Logger(MarketingSendRetentionService.name);
 
-  constructor(private readonly history: MarketingMessageHistoryRepository) {}
+  constructor(
+    private readonly history: MarketingMessageHistoryRepository,
+    private readonly holds: MarketingRecipientHoldRepository,
+  ) {}
 
   async prune(
     retentionDays: number,
@@ -36,7 +40,7 @@ export class MarketingSendRetentionService {
   ): Promise<MarketingSendPruneResult> {
     const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
     const sends = await this.inBatches((limit) => this.history.pruneSends(cutoff, limit), batchSize, maxBatches);
-    const pauses = await this.inBatches((limit) => this.history.pruneEndedPauses(now, limit), batchSize, maxBatches);
+    const pauses = await this.inBatches((limit) => this.holds.pruneEndedPauses(now, limit), batchSize, maxBatches);
     if (sends.deleted + pauses.deleted > 0) {
       this.logger.log(
         `Marketing sends: ${sends.deleted} sends older than ${retentionDays} days and ${pauses.deleted} ended pauses pruned`,

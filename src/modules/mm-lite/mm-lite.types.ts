@@ -8,7 +8,8 @@ import type { MarketingMessageStatus, RecipientType } from './mm-lite.constants'
  * has no row of its own.
  */
 export interface MarketingMessageFailure {
-  code: number;
+  /** Meta's error code; null only for a send that failed before Meta answered with one (Meta unreachable). */
+  code: number | null;
   title: string | null;
   reason: string;
   action: string;

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 
 import { boundRows, preparedRead } from 'src/common/database/bound-sql';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, type Page } from 'src/common/http/pagination';
-import { MarketingHoldKind, MarketingMessageStatus } from 'src/modules/mm-lite/mm-lite.constants';
+import { MarketingMessageStatus } from 'src/modules/mm-lite/mm-lite.constants';
 
 /** Filters of a number's send list. */
 export interface MarketingMessageListQuery {
@@ -237,29 +237,6 @@ export class MarketingMessageHistoryRepository {
                  FOR UPDATE SKIP LOCKED))
     RETURNING id`,
       [cutoff.toISOString(), limit],
-    );
-    return rows.length;
-  }
-
-  /**
-   * Deletes up to `limit` PAUSED holds that ended before `now` (found through the partial
-   * `marketing_recipient_holds_paused_until_index`), as {@link pruneSends} does but by row address (`ctid`):
-   * the key has three columns, and a row-value `IN` let the planner scan the whole table to join them. The
-   * rows are locked by the same statement, so their addresses cannot move before the delete. OPTED_OUT holds
-   * are never pruned: they last until the user resumes, however old they are.
-   */
-  async pruneEndedPauses(now: Date, limit: number): Promise<number> {
-    const rows = await boundRows<{ waba_id: string }>(
-      this.em,
-      `DELETE FROM marketing_recipient_holds
-        WHERE ctid = ANY(ARRAY(
-              SELECT ctid FROM marketing_recipient_holds
-               WHERE kind = '${MarketingHoldKind.PAUSED}' AND until < ?
-               ORDER BY until
-               LIMIT ?
-                 FOR UPDATE SKIP LOCKED))
-    RETURNING waba_id`,
-      [now.toISOString(), limit],
     );
     return rows.length;
   }

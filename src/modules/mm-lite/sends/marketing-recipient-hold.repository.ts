@@ -1,7 +1,7 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 
 import { boundRows } from 'src/common/database/bound-sql';
-import type { MarketingHoldKind } from 'src/modules/mm-lite/mm-lite.constants';
+import { MarketingHoldKind } from 'src/modules/mm-lite/mm-lite.constants';
 
 import type { MarketingRecipientHold } from './marketing-recipient-hold.entity';
 
@@ -92,5 +92,28 @@ export class MarketingRecipientHoldRepository extends EntityRepository<Marketing
         column((f) => f.cleared),
       ],
     );
+  }
+
+  /**
+   * Deletes up to `limit` PAUSED holds that ended before `now` (found through the partial
+   * `marketing_recipient_holds_paused_until_index`), as `MarketingMessageHistoryRepository.pruneSends` does but by row address (`ctid`):
+   * the key has three columns, and a row-value `IN` let the planner scan the whole table to join them. The
+   * rows are locked by the same statement, so their addresses cannot move before the delete. OPTED_OUT holds
+   * are never pruned: they last until the user resumes, however old they are.
+   */
+  async pruneEndedPauses(now: Date, limit: number): Promise<number> {
+    const rows = await boundRows<{ waba_id: string }>(
+      this.getEntityManager(),
+      `DELETE FROM marketing_recipient_holds
+        WHERE ctid = ANY(ARRAY(
+              SELECT ctid FROM marketing_recipient_holds
+               WHERE kind = '${MarketingHoldKind.PAUSED}' AND until < ?
+               ORDER BY until
+               LIMIT ?
+                 FOR UPDATE SKIP LOCKED))
+    RETURNING waba_id`,
+      [now.toISOString(), limit],
+    );
+    return rows.length;
   }
 }
