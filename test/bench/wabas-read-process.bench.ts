@@ -28,7 +28,9 @@ interface PhaseFigures extends LoadResult {
  * Seeds once, then runs every service checkout of `BENCH_ROOTS` (`label=path,label=path`, default this one) in
  * turn, `BENCH_ROUNDS` times (default 2), so that two versions are compared back to back on one database.
  * `BENCH_FULL=1` for the full scale (2,800-WABA organization, 50k/150k), `BENCH_SECONDS` per phase,
- * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each service process there.
+ * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each service process there, `BENCH_PHASES=list` runs only
+ * the phases named (probe, list, detail), so that a profile holds one path; `BENCH_LIST_QUERY=?limit=1` is
+ * appended to the list's URL (the cost of a page's rows against the request's own).
  */
 async function main(): Promise<void> {
   process.env.TZ = 'UTC';
@@ -41,6 +43,8 @@ async function main(): Promise<void> {
   const scale = benchScale(process.env.BENCH_FULL !== '1');
   const seconds = Number(process.env.BENCH_SECONDS ?? scale.loadSeconds);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  // `BENCH_PHASES=list` (or `probe,detail`, …): only those phases, e.g. for a CPU profile of one path.
+  const only = process.env.BENCH_PHASES?.split(',');
   const roots = (process.env.BENCH_ROOTS ?? `this=${resolve(__dirname, '..', '..')}`).split(',').map((entry) => {
     const [label, path] = entry.split('=');
     return { label, path };
@@ -68,14 +72,17 @@ async function main(): Promise<void> {
           const load = { connections: scale.connections, seconds };
           // Warm-up: JIT, pools and plans, not measured.
           await httpLoad('warm', `${service.url}/api/v1/wabas`, { ...load, seconds: 2, headers: auth });
-          const phases = [
-            await phase(stats, service.child, 'routed probe', `${service.url}/health/live?route`, load),
-            await phase(stats, service.child, 'list', `${service.url}/api/v1/wabas`, { ...load, headers: auth }),
-            await phase(stats, service.child, 'detail', `${service.url}/api/v1/wabas/${benchWabaId(7)}`, {
-              ...load,
-              headers: auth,
-            }),
-          ];
+          const targets = [
+            { label: 'routed probe', url: `${service.url}/health/live?route`, headers: {} },
+            { label: 'list', url: `${service.url}/api/v1/wabas${process.env.BENCH_LIST_QUERY ?? ''}`, headers: auth },
+            { label: 'detail', url: `${service.url}/api/v1/wabas/${benchWabaId(7)}`, headers: auth },
+          ].filter((target) => !only || only.includes(target.label.split(' ').pop() as string));
+          const phases: PhaseFigures[] = [];
+          for (const target of targets) {
+            phases.push(
+              await phase(stats, service.child, target.label, target.url, { ...load, headers: target.headers }),
+            );
+          }
           const probe = phases[0].requestsPerSecond;
           for (const figures of phases) {
             out(

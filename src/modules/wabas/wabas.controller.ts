@@ -1,14 +1,17 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
+import { sendJsonText } from 'src/common/http/json-answer';
 import { ApiProblemResponses, COMMON_KEY_ROUTE_PROBLEMS } from 'src/common/http/api-problem-responses.decorator';
 import { WabaIdParamDto } from 'src/common/http/meta-id-param.dto';
 import { CurrentOrganizationId } from 'src/modules/organizations/auth.decorators';
 
 import { ListWabasQueryDto } from './dto/list-wabas-query.dto';
 import { WabaDetailResponseDto } from './dto/waba-detail-response.dto';
-import { WabaListResponseDto, WabaRowResponseDto } from './dto/waba-response.dto';
+import { WabaListResponseDto } from './dto/waba-response.dto';
 import { WabasService } from './wabas.service';
 
 /** The WABA accounts page. */
@@ -25,12 +28,9 @@ export class WabasController {
   async list(
     @CurrentOrganizationId() organizationId: string,
     @Query() query: ListWabasQueryDto,
-  ): Promise<WabaListResponseDto> {
-    const page = await this.wabas.list(organizationId, query);
-    return {
-      data: page.data.map((row) => WabaRowResponseDto.fromRow(row)),
-      nextCursor: page.nextCursor,
-    };
+    @Res() response: Response,
+  ): Promise<void> {
+    sendJsonText(response, await this.wabas.listJson(organizationId, query));
   }
 
   @Get(':wabaId')

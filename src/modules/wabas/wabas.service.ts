@@ -7,7 +7,6 @@ import { Injectable } from '@nestjs/common';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
-import type { Page } from 'src/common/http/pagination';
 import { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import type { ChangeContext } from 'src/modules/audit/change-context';
@@ -18,7 +17,7 @@ import { WabaChanges, type WabaDisabledRule } from './waba-changes';
 import { observeFact } from './waba-facts';
 import { applySnapshot, markReconnected, rederive, requireReauthorization, visibleState } from './waba-transitions';
 import { Waba } from './waba.entity';
-import { WabaRepository, type WabaDetailRow, type WabaListQuery, type WabaListRow } from './waba.repository';
+import { WabaRepository, type WabaDetailRow, type WabaListQuery } from './waba.repository';
 import { ReconnectionEvidence, WabaConnection, WebhookSubscriptionStatus } from './wabas.constants';
 import type { WabaView } from './waba.types';
 
@@ -123,9 +122,12 @@ export class WabasService {
     return this.changes.inBatch(wabaIds, work);
   }
 
-  /** One page of the organization's WABAs ordered by WABA ID, with the count of their numbers. */
-  async list(organizationId: string, query: WabaListQuery): Promise<Page<WabaListRow>> {
-    return this.repository.list(organizationId, query);
+  /**
+   * One page of the organization's WABAs ordered by WABA ID, with the count of their numbers, as the answer's
+   * JSON text (shaped by PostgreSQL, see WabaRepository.listJson).
+   */
+  async listJson(organizationId: string, query: WabaListQuery): Promise<string> {
+    return this.repository.listJson(organizationId, query);
   }
 
   /** Decrypts the WABA's business token just before a Graph call. */
