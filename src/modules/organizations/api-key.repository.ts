@@ -1,8 +1,9 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { preparedRead } from 'src/common/database/bound-sql';
+import { boundRows, preparedRead } from 'src/common/database/bound-sql';
 
 import type { ApiKey } from './api-key.entity';
+import { API_KEY_REVOKED_CHANNEL } from './organizations.constants';
 
 /** An active key as authentication needs it: no managed entity, no identity map. */
 export interface ActiveApiKeyRow {
@@ -13,7 +14,7 @@ export interface ActiveApiKeyRow {
 }
 
 /**
- * The queries on `api_keys` that run on every request: the lookup by hash and the `lastUsedAt` stamp. Raw
+ * The queries on `api_keys` that run on requests: the lookup by hash, the `lastUsedAt` stamp, the revocation. Raw
  * SQL, so not tenant filtered; both are across tenants by design (the key is what tells whose request it is).
  */
 export class ApiKeyRepository extends EntityRepository<ApiKey> {
@@ -38,6 +39,23 @@ export class ApiKeyRepository extends EntityRepository<ApiKey> {
       keyHash: row.key_hash,
       lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
     };
+  }
+
+  /**
+   * Revokes the organization's key if active, and notifies {@link API_KEY_REVOKED_CHANNEL} with its hash in the
+   * same statement, so that every instance hears it exactly when it commits; returns the hash, or null when no
+   * such active key.
+   */
+  async revoke(organizationId: string, apiKeyId: string, at: Date): Promise<string | null> {
+    const [row] = await boundRows<{ key_hash: string }>(
+      this.getEntityManager(),
+      `WITH revoked AS (
+         UPDATE api_keys SET revoked_at = ? WHERE id = ? AND organization_id = ? AND revoked_at IS NULL
+         RETURNING key_hash)
+       SELECT key_hash, pg_notify(?, key_hash) FROM revoked`,
+      [at, apiKeyId, organizationId, API_KEY_REVOKED_CHANNEL],
+    );
+    return row?.key_hash ?? null;
   }
 
   /** Stamps the key's last use. */

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
 
 import { ApiKey } from './api-key.entity';
+import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyRepository } from './api-key.repository';
 import {
   API_KEY_LAST_USED_RESOLUTION_MS,
@@ -28,6 +29,7 @@ export class OrganizationsService {
   constructor(
     private readonly em: EntityManager,
     private readonly apiKeys: ApiKeyRepository,
+    private readonly keyCache: ApiKeyCache,
   ) {}
 
   /** Creates an organization together with its first API key. */
@@ -79,16 +81,16 @@ export class OrganizationsService {
     );
   }
 
-  /** Revokes a key of the organization; from the next request on it no longer authenticates. */
+  /**
+   * Revokes a key of the organization; from the next request on it no longer authenticates, on this instance at
+   * once and on the others as soon as PostgreSQL's notification of the commit reaches them (ApiKeyRevocations).
+   */
   async revokeApiKey(organizationId: string, apiKeyId: string): Promise<void> {
-    const updated = await this.em.nativeUpdate(
-      ApiKey,
-      { id: apiKeyId, organization: organizationId, revokedAt: null },
-      { revokedAt: new Date() },
-    );
-    if (updated === 0) {
+    const keyHash = await this.apiKeys.revoke(organizationId, apiKeyId, new Date());
+    if (keyHash === null) {
       throw new NotFoundDomainException('API key', apiKeyId);
     }
+    this.keyCache.forget(keyHash);
   }
 
   /**
@@ -101,9 +103,16 @@ export class OrganizationsService {
     }
     const digest = hashKey(presentedKey);
     // Across tenants: the key is what tells whose request this is; no organization is known yet. One
-    // statement shaped without an entity, on every request; never cached, so a revocation holds at once on
-    // every instance.
-    const apiKey = await this.apiKeys.findActiveByHash(digest);
+    // statement shaped without an entity, unless this instance looked the key up moments ago and has heard
+    // every revocation since (ApiKeyCache): a revocation still holds at once on every instance.
+    let apiKey = this.keyCache.find(digest);
+    if (!apiKey) {
+      const generation = this.keyCache.generation;
+      apiKey = await this.apiKeys.findActiveByHash(digest);
+      if (apiKey) {
+        this.keyCache.remember(apiKey, generation);
+      }
+    }
     if (!apiKey || !timingSafeEqual(Buffer.from(apiKey.keyHash, 'hex'), Buffer.from(digest, 'hex'))) {
       return null;
     }
@@ -111,6 +120,7 @@ export class OrganizationsService {
     if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > API_KEY_LAST_USED_RESOLUTION_MS) {
       // Across tenants: still before the request is scoped; the row is the key that just authenticated.
       await this.apiKeys.touchLastUsed(apiKey.id, new Date(now));
+      this.keyCache.touched(digest, new Date(now));
     }
     return { apiKeyId: apiKey.id, organizationId: apiKey.organizationId };
   }
