@@ -34,3 +34,11 @@ function isCanonicalUtc(value: string): boolean {
     !value.startsWith('00')
   );
 }
+
+/**
+ * The SQL expression that writes a timestamptz `expression` as {@link timestampJson} does (UTC, milliseconds cut,
+ * not rounded, as `to_char`'s MS cuts them), for answers PostgreSQL shapes itself; NULL stays NULL.
+ */
+export function timestampJsonSql(expression: string): string {
+  return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}

@@ -6,22 +6,16 @@ import { EntityRepository } from '@mikro-orm/postgresql';
 import { type BoundWrite, boundRows, preparedRead } from 'src/common/database/bound-sql';
 import { bulkUpdate, changedValues, type ColumnMap } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
-import { timestampJson } from 'src/common/database/timestamp-text';
+import { timestampJsonSql } from 'src/common/database/timestamp-text';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
-import { type AlertRowColumns, DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER, toAlertView } from './waba-alert.repository';
+import { DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER } from './waba-alert.repository';
 import type { WabaAlertView } from './waba-alerts.types';
 import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
-import {
-  type MmLiteStatus,
-  WabaConnection,
-  type WabaStatus,
-  type WebhooksStatus,
-  WebhookSubscriptionStatus,
-} from './wabas.constants';
+import { type MmLiteStatus, WabaConnection, type WabaStatus, WebhookSubscriptionStatus } from './wabas.constants';
 
 /** Filters of the WABA list. */
 export interface WabaListQuery {
@@ -39,7 +33,7 @@ export interface WabaListQuery {
  * benchmark).
  */
 export type WabaListRow = WabaRowColumns & {
-  /** As the answer shows it (ISO 8601, UTC, milliseconds): see {@link timestampJson}. */
+  /** As the answer shows it (ISO 8601, UTC, milliseconds): see timestampJson (timestamp-text.ts). */
   lastSyncedAt: string | null;
 };
 
@@ -78,39 +72,6 @@ export type WabaDetailRow = WabaRowColumns & {
     alerts: WabaAlertView[];
   };
 
-/** The columns of a list row as the driver returns them. */
-interface ListRowColumns {
-  waba_id: string;
-  name: string | null;
-  status: WabaStatus;
-  status_reason: string | null;
-  mm_lite_status: MmLiteStatus | null;
-  connection: WabaConnection;
-  last_synced_at: Date | string | null;
-  associated_numbers: number;
-  critical_alert: string | null;
-}
-
-/** The columns of the detail as the driver returns them. */
-interface DetailRowColumns extends ListRowColumns {
-  currency: string | null;
-  timezone_id: string | null;
-  account_review_status: string | null;
-  business_verification_status: string | null;
-  owner_business_id: string | null;
-  health: Record<string, unknown> | string | null;
-  mm_lite_meta_status: string | null;
-  mm_lite_terms_status: string | null;
-  mm_lite_setup_started_at: Date | string | null;
-  mm_lite_last_checked_at: Date | string | null;
-  webhooks_status: WebhooksStatus | null;
-  webhooks_override_uri: string | null;
-  webhooks_checked_at: Date | string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  alerts: AlertRowColumns[] | string;
-}
-
 /**
  * Ends a round's claim on a row and stamps it handled with the database's clock (a full round compares
  * `sync_handled_at` with its own start, read from the same clock).
@@ -118,19 +79,38 @@ interface DetailRowColumns extends ListRowColumns {
 const RELEASE_SYNC_CLAIM =
   'sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()';
 
-const LIST_COLUMNS = `w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
-              w.associated_numbers, w.critical_alert`;
-
 /**
  * A list row as the answer spells it, for PostgreSQL to shape ({@link WabaRepository.listJson}): the keys and
- * their order of {@link WabaListRow}, `lastSyncedAt` as {@link timestampJson} writes it (UTC, milliseconds cut,
+ * their order of {@link WabaListRow}, `lastSyncedAt` as timestampJson (timestamp-text.ts) writes it (UTC, milliseconds cut,
  * not rounded, like `to_char`'s MS).
  */
 const LIST_ROW_JSON = `w.waba_id AS "wabaId", w.name AS "name", w.status AS "status",
               w.status_reason AS "statusReason", w.mm_lite_status AS "mmLiteStatus",
               w.associated_numbers AS "associatedNumbers", w.connection AS "connection",
               w.critical_alert AS "criticalAlert",
-              to_char(w.last_synced_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastSyncedAt"`;
+              ${timestampJsonSql('w.last_synced_at')} AS "lastSyncedAt"`;
+
+/**
+ * The detail as the answer spells it ({@link WabaRepository.detailJson}): WabaDetailResponseDto.fromWaba's keys in
+ * its order, the alerts as WabaAlertResponseDto.fromView writes them, ACTIVE first then newest.
+ */
+const DETAIL_JSON = `${LIST_ROW_JSON},
+              w.currency AS "currency", w.timezone_id AS "timezoneId",
+              w.account_review_status AS "accountReviewStatus",
+              w.business_verification_status AS "businessVerificationStatus",
+              w.owner_business_id AS "ownerBusinessId", w.health AS "health",
+              json_build_object('metaStatus', w.mm_lite_meta_status, 'termsStatus', w.mm_lite_terms_status,
+                'setupStartedAt', ${timestampJsonSql('w.mm_lite_setup_started_at')},
+                'lastCheckedAt', ${timestampJsonSql('w.mm_lite_last_checked_at')}) AS "mmLite",
+              w.webhooks_status AS "webhooks", w.webhooks_override_uri AS "webhooksOverrideUri",
+              ${timestampJsonSql('w.webhooks_checked_at')} AS "webhooksCheckedAt",
+              (SELECT coalesce(array_to_json(array_agg(json_build_object('type', a.alert_type, 'severity', a.severity,
+                        'status', a.status, 'description', a.description, 'entityType', a.entity_type,
+                        'entityId', a.entity_id, 'occurredAt', ${timestampJsonSql('a.occurred_at')})
+                        ORDER BY ${DETAIL_ALERTS_ORDER})), '[]')
+                 FROM (SELECT a.* FROM waba_alerts a WHERE a.waba_id = w.id
+                        ORDER BY ${DETAIL_ALERTS_ORDER} LIMIT ${DETAIL_ALERTS_LIMIT}) a) AS "alerts",
+              ${timestampJsonSql('w.created_at')} AS "createdAt", ${timestampJsonSql('w.updated_at')} AS "updatedAt"`;
 
 /** The list's WHERE (organization first: raw SQL is not tenant filtered) and its parameters. */
 function listConditions(organizationId: string, query: WabaListQuery): { conditions: string; params: unknown[] } {
@@ -194,55 +174,21 @@ export class WabaRepository extends EntityRepository<Waba> {
   }
 
   /**
-   * The organization's WABA as the detail shows it, in one prepared statement shaped without an entity; null
-   * when unknown or another organization's.
+   * The organization's WABA as `GET /wabas/{id}` answers it, as JSON text shaped by PostgreSQL in one prepared
+   * statement (as {@link listJson}, for the same reason); null when unknown or another organization's. The
+   * shape is WabaDetailResponseDto.fromWaba's, which the answers of the connect and the sync still build.
    */
-  async detail(organizationId: string, wabaId: string): Promise<WabaDetailRow | null> {
+  async detailJson(organizationId: string, wabaId: string): Promise<string | null> {
     // Raw SQL is not covered by the tenant filter: the organization condition is the scope.
-    const [row] = await preparedRead<DetailRowColumns>(
+    const [row] = await preparedRead<{ body: string }>(
       this.getEntityManager(),
-      `SELECT ${LIST_COLUMNS},
-              w.currency, w.timezone_id, w.account_review_status, w.business_verification_status,
-              w.owner_business_id, w.health, w.mm_lite_meta_status, w.mm_lite_terms_status,
-              w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.webhooks_status, w.webhooks_override_uri,
-              w.webhooks_checked_at, w.created_at, w.updated_at,
-              (SELECT coalesce(json_agg(a), '[]'::json)
-                 FROM (SELECT a.alert_type, a.severity, a.status, a.description, a.entity_type, a.entity_id,
-                              a.occurred_at, a.received_at
-                         FROM waba_alerts a
-                        WHERE a.waba_id = w.id
-                        ORDER BY ${DETAIL_ALERTS_ORDER}
-                        LIMIT ${DETAIL_ALERTS_LIMIT}) a) AS alerts
+      `SELECT (SELECT row_to_json(r) FROM (SELECT ${DETAIL_JSON}) r)::text AS body
          FROM wabas w
         WHERE w.organization_id = ? AND w.waba_id = ?
         LIMIT 1`,
       [organizationId, wabaId],
     );
-    if (!row) {
-      return null;
-    }
-    return {
-      ...toListRow(row),
-      currency: row.currency,
-      timezoneId: row.timezone_id,
-      accountReviewStatus: row.account_review_status,
-      businessVerificationStatus: row.business_verification_status,
-      ownerBusinessId: row.owner_business_id,
-      health: typeof row.health === 'string' ? (JSON.parse(row.health) as Record<string, unknown>) : row.health,
-      mmLiteMetaStatus: row.mm_lite_meta_status,
-      mmLiteTermsStatus: row.mm_lite_terms_status,
-      mmLiteSetupStartedAt: toDate(row.mm_lite_setup_started_at),
-      mmLiteLastCheckedAt: toDate(row.mm_lite_last_checked_at),
-      webhooksStatus: row.webhooks_status,
-      webhooksOverrideUri: row.webhooks_override_uri,
-      webhooksCheckedAt: toDate(row.webhooks_checked_at),
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
-      // The alerts come with the row (one statement per request): json_agg keeps the subquery's order.
-      alerts: (typeof row.alerts === 'string' ? (JSON.parse(row.alerts) as AlertRowColumns[]) : row.alerts).map(
-        toAlertView,
-      ),
-    };
+    return row?.body ?? null;
   }
 
   /** Any organization's WABA by Meta ID, locked as asked (inside the caller's transaction); null when unknown. */
@@ -482,22 +428,4 @@ export class WabaRepository extends EntityRepository<Waba> {
   private sql<T>(query: string, params: unknown[]): Promise<T[]> {
     return boundRows<T>(this.getEntityManager(), query, params);
   }
-}
-
-function toListRow(row: ListRowColumns): WabaListRow {
-  return {
-    wabaId: row.waba_id,
-    name: row.name,
-    status: row.status,
-    statusReason: row.status_reason,
-    mmLiteStatus: row.mm_lite_status,
-    connection: row.connection,
-    lastSyncedAt: timestampJson(row.last_synced_at),
-    associatedNumbers: Number(row.associated_numbers),
-    criticalAlert: row.critical_alert,
-  };
-}
-
-function toDate(value: Date | string | null): Date | null {
-  return value === null ? null : new Date(value);
 }

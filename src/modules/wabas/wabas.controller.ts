@@ -40,8 +40,8 @@ export class WabasController {
   async get(
     @CurrentOrganizationId() organizationId: string,
     @Param() params: WabaIdParamDto,
-  ): Promise<WabaDetailResponseDto> {
-    const waba = await this.wabas.detail(organizationId, params.wabaId);
-    return WabaDetailResponseDto.fromWaba(waba, waba.alerts);
+    @Res() response: Response,
+  ): Promise<void> {
+    sendJsonText(response, await this.wabas.detailJson(organizationId, params.wabaId));
   }
 }

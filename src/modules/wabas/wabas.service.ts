@@ -17,7 +17,7 @@ import { WabaChanges, type WabaDisabledRule } from './waba-changes';
 import { observeFact } from './waba-facts';
 import { applySnapshot, markReconnected, rederive, requireReauthorization, visibleState } from './waba-transitions';
 import { Waba } from './waba.entity';
-import { WabaRepository, type WabaDetailRow, type WabaListQuery } from './waba.repository';
+import { WabaRepository, type WabaListQuery } from './waba.repository';
 import { ReconnectionEvidence, WabaConnection, WebhookSubscriptionStatus } from './wabas.constants';
 import type { WabaView } from './waba.types';
 
@@ -80,15 +80,15 @@ export class WabasService {
   }
 
   /**
-   * What `GET /wabas/{id}` shows of the organization's WABA, read in one statement without an entity;
-   * another organization's WABA is a 404 like a missing one.
+   * What `GET /wabas/{id}` shows of the organization's WABA, as the answer's JSON text (shaped by PostgreSQL in
+   * one statement, see WabaRepository.detailJson); another organization's WABA is a 404 like a missing one.
    */
-  async detail(organizationId: string, wabaId: string): Promise<WabaDetailRow> {
-    const row = await this.repository.detail(organizationId, wabaId);
-    if (!row) {
+  async detailJson(organizationId: string, wabaId: string): Promise<string> {
+    const body = await this.repository.detailJson(organizationId, wabaId);
+    if (body === null) {
       throw new NotFoundDomainException('WABA', wabaId);
     }
-    return row;
+    return body;
   }
 
   /**

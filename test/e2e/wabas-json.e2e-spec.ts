@@ -3,10 +3,11 @@ import { Pool } from 'pg';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 
 /**
- * The WABA list's JSON is written by PostgreSQL (WabaRepository.listJson) and passed on as it is: these checks
- * hold it to what the service wrote itself before, value for value, whatever the stored text.
+ * The WABA list's and detail's JSON is written by PostgreSQL (WabaRepository.listJson, detailJson) and passed on
+ * as it is: these checks hold it to what the service writes itself (the connect's and the sync's answers build
+ * the same detail from the entity), value for value, whatever the stored text.
  */
-describe('WABA list shaped by PostgreSQL (e2e)', () => {
+describe('WABA list and detail shaped by PostgreSQL (e2e)', () => {
   let sut: TestApp;
   let pool: Pool;
   let org: { id: string; key: string };
@@ -88,5 +89,35 @@ describe('WABA list shaped by PostgreSQL (e2e)', () => {
     expect(empty.body).toEqual({ data: [], nextCursor: null });
     const filtered = await get('/api/v1/wabas?status=DISABLED').expect(200);
     expect(filtered.body).toEqual({ data: [], nextCursor: null });
+  });
+
+  it("should answer the detail as the sync's answer builds it from the entity, alerts, health and escapes included", async () => {
+    const wabaId = wabaIds[1];
+    await pool.query(
+      `INSERT INTO waba_alerts (id, organization_id, waba_id, entity_type, entity_id, alert_type, severity, status,
+                                description, occurred_at, received_at)
+       SELECT gen_random_uuid(), w.organization_id, w.id, 'WABA', w.waba_id, t.type, t.severity, t.status, t.description,
+              t.occurred_at, now()
+         FROM wabas w,
+              (VALUES ('OLD_RESOLVED', 'INFO', 'RESOLVED', NULL, timestamptz '2026-12-04 20:00:00.999999+00'),
+                      ('NEW_ACTIVE', 'CRITICAL', 'ACTIVE', 'Say "hi" \\ ok', timestamptz '2026-12-04 21:00:00.5+00'),
+                      ('OLDER_ACTIVE', 'WARNING', 'ACTIVE', 'x', timestamptz '2026-12-03 21:00:00+00'))
+                AS t(type, severity, status, description, occurred_at)
+        WHERE w.waba_id = $1`,
+      [wabaId],
+    );
+    const synced = await sut
+      .http()
+      .post(`/api/v1/wabas/${wabaId}/sync`)
+      .set('Authorization', `Bearer ${org.key}`)
+      .expect(200);
+    const detail = await get(`/api/v1/wabas/${wabaId}`).expect(200);
+    expect(detail.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(detail.body).toEqual(synced.body);
+    const alerts = (detail.body as { alerts: Array<{ type: string; occurredAt: string }> }).alerts;
+    expect(alerts.map((alert) => alert.type)).toEqual(['NEW_ACTIVE', 'OLDER_ACTIVE', 'OLD_RESOLVED']);
+    expect(alerts[2]?.occurredAt).toBe('2026-12-04T20:00:00.999Z');
+    expect(Object.keys(detail.body as object)).toEqual(Object.keys(synced.body as object));
+    await get('/api/v1/wabas/999999999999999').expect(404);
   });
 });
