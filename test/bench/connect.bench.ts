@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { SignupSession } from 'src/meta-simulator/meta-simulator.types';
 import { percentile } from 'test/bench/load-runner';
 import { createTestApp } from 'test/utils/create-test-app';
@@ -42,6 +44,13 @@ export interface ConnectBenchResult {
    * on a busy machine.
    */
   cpuMsPerConnect: number;
+  /**
+   * CPU time of the whole machine (every process: service, PostgreSQL, the simulator and this bench) per
+   * connect in the concurrent phase, in ms, from /proc/stat; null where it cannot be read.
+   */
+  machineCpuMsPerConnect: number | null;
+  /** Cores the machine has: with all of them busy, no more than cores ÷ machine CPU per connect can complete. */
+  cores: number;
   /** Connects answered anything but 201. */
   failures: number;
   connects: number;
@@ -93,6 +102,7 @@ export async function runConnectBench(
   const together: number[] = [];
   let left = concurrent;
   const cpuBefore = target.cpuSeconds();
+  const machineBefore = machineBusyMs();
   const startedAt = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -104,6 +114,8 @@ export async function runConnectBench(
   );
   const elapsedMs = performance.now() - startedAt;
   const cpuMs = (target.cpuSeconds() - cpuBefore) * 1000;
+  const machineAfter = machineBusyMs();
+  const machineMs = machineBefore === null || machineAfter === null ? null : machineAfter - machineBefore;
 
   const latencyP50Ms = percentile(alone, 50);
   return {
@@ -115,6 +127,8 @@ export async function runConnectBench(
     concurrentP50Ms: percentile(together, 50),
     concurrentP99Ms: percentile(together, 99),
     cpuMsPerConnect: cpuMs / Math.max(1, together.length),
+    machineCpuMsPerConnect: machineMs === null ? null : machineMs / Math.max(1, together.length),
+    cores: availableParallelism(),
     failures,
     connects: alone.length + together.length,
   };
@@ -136,7 +150,32 @@ export function printConnectBench(result: ConnectBenchResult, out: (line?: strin
       `(${result.connects} connects, ${result.failures} not 201) → ` +
       `${fmt(result.connectsPerSecond / result.idealPerSecond, 2)}× of ideal (target ≥ 0.5×)`,
   );
+  if (result.machineCpuMsPerConnect !== null) {
+    // With Meta at 0 ms a lone connect waits on nothing but its own processes' CPU, so its latency is about its
+    // CPU: 8 in flight cannot be 8 times as fast on 2 cores. This is the machine's ceiling, measured.
+    const bound = result.cores / (result.machineCpuMsPerConnect / 1000);
+    out(
+      `machine ceiling: ${result.cores} cores ÷ ${fmt(result.machineCpuMsPerConnect, 1)} ms of CPU per connect (all ` +
+        `processes) = ${fmt(bound, 1)} connects/s = ${fmt(bound / result.idealPerSecond, 2)}× of ideal; reached ` +
+        `${fmt(result.connectsPerSecond / bound, 2)}× of that ceiling`,
+    );
+  }
 }
+
+/** Busy CPU time of the whole machine so far (all cores, every process), in ms; null without /proc/stat. */
+function machineBusyMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+    const busy = fields.slice(0, 8).reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + value), 0);
+    return (busy * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
+
+// Linux reports /proc/stat in USER_HZ ticks, 100 per second.
+const USER_HZ = 100;
 
 async function main(): Promise<void> {
   const sut = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000000' } });
