@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
@@ -96,11 +96,11 @@ async function main(): Promise<void> {
       const claimsBefore = await fleet.inboxClaims();
       const burstStart = monotonicMicros();
       const machineBefore = machineCpu();
-      const postgresBefore = postgresCpuSeconds();
+      const postgresBefore = await databaseBackendsCpuSeconds(pool);
       const benchBefore = process.cpuUsage();
       const intake = await webhookLoad(fleet.urls, built.deliveries, CONCURRENCY);
       const benchCpu = process.cpuUsage(benchBefore);
-      const postgresCpu = postgresCpuSeconds() - postgresBefore;
+      const postgresCpu = backendsCpuSince(postgresBefore);
       const machineAfter = machineCpu();
       fleet.phase(`drain ${burst}`);
       const drainStart = monotonicMicros();
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       out(
         `  → ${fmt(intake.acceptedPerSecond / driverInserts, 2)}× the single-row ceiling; machine CPU busy ` +
           `${fmt(100 * (1 - (machineAfter.idle - machineBefore.idle) / Math.max(1, machineAfter.total - machineBefore.total)))} % during the burst; ` +
-          `CPU per delivery of PostgreSQL (all its processes, other databases' included) ${fmt((postgresCpu * 1e6) / DELIVERIES)} µs, ` +
+          `CPU per delivery of the database's PostgreSQL backends ${fmt((postgresCpu * 1e6) / DELIVERIES)} µs, ` +
           `of the load generator (this process) ${fmt((benchCpu.user + benchCpu.system) / DELIVERIES)} µs`,
       );
     }
@@ -170,20 +170,22 @@ function machineCpu(): { idle: number; total: number } {
   return { idle: fields[3] + fields[4], total: fields.reduce((sum, value) => sum + value, 0) };
 }
 
-/** CPU time of every process named `postgres` (the server and its backends), in seconds, from /proc. */
-function postgresCpuSeconds(): number {
+/**
+ * CPU time of the PostgreSQL backends serving this database (the instance's pool and the bench's own), in
+ * seconds, from /proc: the server's shared processes (WAL writer, checkpointer) and other databases' left out.
+ */
+async function databaseBackendsCpuSeconds(pool: Pool): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  return new Map(rows.map((row) => [row.pid, cpuSeconds(row.pid) ?? 0]));
+}
+
+/** CPU the backends of `before` used since, in seconds (a backend gone meanwhile counts what it had used). */
+function backendsCpuSince(before: Map<number, number>): number {
   let seconds = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') {
-        seconds += cpuSeconds(Number(entry)) ?? 0;
-      }
-    } catch {
-      // Gone meanwhile.
-    }
+  for (const [pid, at] of before) {
+    seconds += (cpuSeconds(pid) ?? at) - at;
   }
   return seconds;
 }
