@@ -35,8 +35,9 @@ export type StoredDelivery =
 
 /**
  * How deliveries are gathered into one INSERT: up to 100 deliveries or 1 MiB of JSON (a larger delivery
- * alone), waiting at most 2 ms for company, at most 4 INSERTs in flight (the pool has 20 connections,
- * which the worker and the API share).
+ * alone); those of one I/O round when no INSERT is in flight, else waiting at most 2 ms for company (or
+ * for the INSERT in flight to end); at most 4 INSERTs in flight (the pool has 20 connections, which the
+ * worker and the API share).
  */
 const INBOX_GROUP_COMMIT: GroupCommitOptions = { maxItems: 100, maxWeight: 1024 * 1024, windowMs: 2, maxInFlight: 4 };
 
