@@ -128,7 +128,7 @@ export async function runWebhookBench(
 }
 
 /** The inbox insert the service makes, into a throwaway table of the same shape, at the same concurrency. */
-async function driverInsertRate(pool: Pool, deliveries: Delivery[], concurrency: number): Promise<number> {
+export async function driverInsertRate(pool: Pool, deliveries: Delivery[], concurrency: number): Promise<number> {
   await pool.query('CREATE TABLE bench_inbox (LIKE webhook_inbox INCLUDING ALL)');
   try {
     let next = 0;
@@ -153,7 +153,7 @@ async function driverInsertRate(pool: Pool, deliveries: Delivery[], concurrency:
 }
 
 /** The same rows as multi-row INSERTs of `batch` rows, four statements in flight (the service's group commit). */
-async function driverBatchedInsertRate(pool: Pool, deliveries: Delivery[], batch: number): Promise<number> {
+export async function driverBatchedInsertRate(pool: Pool, deliveries: Delivery[], batch: number): Promise<number> {
   await pool.query('CREATE TABLE bench_inbox (LIKE webhook_inbox INCLUDING ALL)');
   try {
     const chunks: Delivery[][] = [];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
@@ -8,8 +9,14 @@ import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale, type BenchScale } from 'test/bench/bench-scale';
 import { seedScale } from 'test/bench/bench-seed';
 import { createOrganization, serviceEnv } from 'test/bench/bench-service';
-import { ensureBuild, Fleet } from 'test/bench/fleet';
-import { accountEventWabaIds, buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
+import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
+import {
+  accountEventWabaIds,
+  buildDeliveries,
+  driverBatchedInsertRate,
+  driverInsertRate,
+  waitUntilDisabled,
+} from 'test/bench/webhook-ingestion.bench';
 import { describeMix, INTAKE_STATUS_SHARE } from 'test/bench/webhook-mix';
 import { runProcessingBench } from 'test/bench/webhook-processing.bench';
 import { webhookLoad } from 'test/bench/load-runner';
@@ -64,6 +71,20 @@ async function main(): Promise<void> {
     );
 
     let seq = 200;
+    // The database's ceilings for the same rows (service idle), as `npm run bench` measures them: the
+    // intake target is a share of the single-row one.
+    const ceilingRows = buildDeliveries(simulator, DELIVERIES, 1_000_000, {
+      statusShare: INTAKE_STATUS_SHARE,
+      numbersPerWaba: scale.numbersPerWaba,
+    }).deliveries;
+    fleet.phase('database ceilings');
+    const driverInserts = await driverInsertRate(pool, ceilingRows, CONCURRENCY);
+    const driverBatchedRows = await driverBatchedInsertRate(pool, ceilingRows, CONCURRENCY);
+    fleet.phase('idle');
+    out(
+      `database ceilings (driver, service idle): ${fmt(driverInserts)} single-row inserts/s, ` +
+        `${fmt(driverBatchedRows)} rows/s in INSERTs of ${CONCURRENCY}`,
+    );
     for (let burst = 1; burst <= BURSTS; burst += 1) {
       const built = buildDeliveries(simulator, DELIVERIES, seq, {
         statusShare: INTAKE_STATUS_SHARE,
@@ -74,7 +95,13 @@ async function main(): Promise<void> {
       fleet.phase(`burst ${burst}`);
       const claimsBefore = await fleet.inboxClaims();
       const burstStart = monotonicMicros();
+      const machineBefore = machineCpu();
+      const postgresBefore = await databaseBackendsCpuSeconds(pool);
+      const benchBefore = process.cpuUsage();
       const intake = await webhookLoad(fleet.urls, built.deliveries, CONCURRENCY);
+      const benchCpu = process.cpuUsage(benchBefore);
+      const postgresCpu = backendsCpuSince(postgresBefore);
+      const machineAfter = machineCpu();
       fleet.phase(`drain ${burst}`);
       const drainStart = monotonicMicros();
       await waitUntilDisabled(pool, accountEventWabaIds(built.deliveries));
@@ -89,6 +116,12 @@ async function main(): Promise<void> {
           `${fmt(intake.p50Ms)} ms, p99 ${fmt(intake.p99Ms)} ms); service CPU ${fmt((burstCpu * 1e6) / DELIVERIES)} µs ` +
           `per delivery during the burst, ${fmt(((burstCpu + drainCpu) * 1e6) / DELIVERIES)} µs per delivery until all visible; ` +
           `${claimsAfter.claims - claimsBefore.claims} claims of ${fmt((claimsAfter.rows - claimsBefore.rows) / Math.max(1, claimsAfter.claims - claimsBefore.claims), 1)} rows on average until all visible`,
+      );
+      out(
+        `  → ${fmt(intake.acceptedPerSecond / driverInserts, 2)}× the single-row ceiling; machine CPU busy ` +
+          `${fmt(100 * (1 - (machineAfter.idle - machineBefore.idle) / Math.max(1, machineAfter.total - machineBefore.total)))} % during the burst; ` +
+          `CPU per delivery of the database's PostgreSQL backends ${fmt((postgresCpu * 1e6) / DELIVERIES)} µs, ` +
+          `of the load generator (this process) ${fmt((benchCpu.user + benchCpu.system) / DELIVERIES)} µs`,
       );
     }
 
@@ -129,6 +162,32 @@ async function main(): Promise<void> {
     await simulator.stop();
     await dropTestDatabase(databaseUrl).catch(() => undefined);
   }
+}
+
+/** The machine's CPU time since boot, all cores (ticks): idle (iowait included) and total, from /proc/stat. */
+function machineCpu(): { idle: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: fields[3] + fields[4], total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving this database (the instance's pool and the bench's own), in
+ * seconds, from /proc: the server's shared processes (WAL writer, checkpointer) and other databases' left out.
+ */
+async function databaseBackendsCpuSeconds(pool: Pool): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  return new Map(rows.map((row) => [row.pid, cpuSeconds(row.pid) ?? 0]));
+}
+
+/** CPU the backends of `before` used since, in seconds (a backend gone meanwhile counts what it had used). */
+function backendsCpuSince(before: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, at] of before) {
+    seconds += (cpuSeconds(pid) ?? at) - at;
+  }
+  return seconds;
 }
 
 function monotonicMicros(): string {

@@ -9,8 +9,16 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
  * liveness probe answered in front of the framework.
  */
 export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
-  const incoming = request.headers['x-request-id'];
-  const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
-  response.setHeader('X-Request-Id', id);
+  const id = requestIdOf(request);
+  response.setHeader(REQUEST_ID_HEADER, id);
   return id;
+}
+
+/** The answer's header that echoes the request's ID. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** The request's ID as {@link assignRequestId} chooses it, for an answer that writes its headers itself. */
+export function requestIdOf(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
 }

@@ -7,7 +7,12 @@ export interface GroupCommitOptions {
   maxItems: number;
   /** Write as soon as the waiting items weigh this much (an item heavier than this is written alone). */
   maxWeight: number;
-  /** Longest an item waits for others before the batch is written (when a write slot is free). */
+  /**
+   * Longest an item waits for others before the batch is written (when a write slot is free) while another
+   * batch is being written. With no write in flight, a batch is written as soon as the callbacks of the
+   * current I/O round have run (`setImmediate`): the items that arrived together go together, and none waits
+   * for a timer while the database idles.
+   */
   windowMs: number;
   /** Batches written at once; beyond, items keep gathering until a write ends. */
   maxInFlight: number;
@@ -21,8 +26,8 @@ interface Waiting<I, O> {
 }
 
 /**
- * Group commit: concurrent callers' items are gathered for a few milliseconds (or until `maxItems` or
- * `maxWeight` wait) and written by one call of `write`, which reports an outcome per item, so that each
+ * Group commit: concurrent callers' items are gathered (those of one I/O round when the database idles,
+ * else for a few milliseconds, or until `maxItems` or `maxWeight` wait) and written by one call of `write`, which reports an outcome per item, so that each
  * caller's promise settles with its own item's value or error and a failure of one item fails only its
  * caller. Items are handed to `write` in the order they were submitted. Holds nothing durable: a caller
  * is answered only once `write` has settled its item.
@@ -31,6 +36,7 @@ export class GroupCommit<I, O> {
   private waiting: Array<Waiting<I, O>> = [];
   private waitingWeight = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -47,6 +53,11 @@ export class GroupCommit<I, O> {
       this.waitingWeight += weight;
       if (this.waiting.length >= this.options.maxItems || this.waitingWeight >= this.options.maxWeight) {
         this.flush();
+      } else if (this.inFlight.size === 0) {
+        this.immediate ??= setImmediate(() => {
+          this.immediate = null;
+          this.flush();
+        });
       } else {
         this.timer ??= setTimeout(() => {
           this.timer = null;
@@ -69,6 +80,10 @@ export class GroupCommit<I, O> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
     }
     while (this.waiting.length > 0 && this.inFlight.size < this.options.maxInFlight) {
       this.start(this.takeBatch());

@@ -85,11 +85,9 @@ export class MetaWebhooksService {
       return this.park(sha256, body.raw, WebhookUnprocessableReason.NOT_STORABLE);
     }
     const duplicate = stored.ids.length === 0;
-    // Debug only: the request's own log line already says it was answered (one line per request at info).
-    if (duplicate) {
-      this.logger.debug(`Webhook delivery ${sha256.slice(0, 12)} is a duplicate; stored once`);
-    } else {
-      this.logger.debug(`Webhook delivery ${sha256.slice(0, 12)} stored as ${stored.ids.join(', ')}`);
+    // Nothing logged here: the request's own line says it was answered (one line per request), and a line at
+    // any level, even one the level filters out, builds the request's child logger on a delivery's hot path.
+    if (!duplicate) {
       this.worker.kick();
     }
     return { duplicate };

@@ -62,23 +62,29 @@ export function createWebhookBodyReader(options: WebhookBodyReaderOptions): Requ
  * the inbox deduplicates on) is computed while the body streams in, one chunk at a time, so that no step
  * hashes a whole 3.5 MiB body at once (a body that grows over the cap is cut off with 413), and only a
  * matching signature calls `onVerified` with the bytes. Refusals are answered here and close the connection
- * so that nothing more of the body is read; they log the size and reason, never bytes.
+ * so that nothing more of the body is read (`beforeRefusal` runs first, to set headers the caller left
+ * unset); they log the size and reason, never bytes.
  */
 export function readSignedWebhookBody(
   request: IncomingMessage,
   response: ServerResponse,
   options: WebhookBodyReaderOptions,
   onVerified: (body: VerifiedWebhookBody) => void,
+  beforeRefusal: () => void = () => undefined,
 ): void {
+  const refuse = (code: ErrorCode, detail: string, error?: { field: string; message: string }): void => {
+    beforeRefusal();
+    answerRefusal(request, response, code, detail, error);
+  };
   const maxBytes = options.maxBytes ?? WEBHOOK_MAX_BODY_BYTES;
   const expected = parseMetaSignatureHeader(request.headers[META_SIGNATURE_HEADER]);
   if (!expected || !options.appSecret) {
-    refuse(request, response, ErrorCode.UNAUTHENTICATED, 'X-Hub-Signature-256 is missing or malformed');
+    refuse(ErrorCode.UNAUTHENTICATED, 'X-Hub-Signature-256 is missing or malformed');
     return;
   }
   const encoding = request.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    refuse(request, response, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Webhook deliveries are not compressed', {
+    refuse(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Webhook deliveries are not compressed', {
       field: 'content-encoding',
       message: 'must be identity',
     });
@@ -86,7 +92,7 @@ export function readSignedWebhookBody(
   }
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
-    refuse(request, response, ErrorCode.PAYLOAD_TOO_LARGE, `A delivery is at most ${maxBytes} bytes`);
+    refuse(ErrorCode.PAYLOAD_TOO_LARGE, `A delivery is at most ${maxBytes} bytes`);
     return;
   }
 
@@ -103,7 +109,7 @@ export function readSignedWebhookBody(
     if (size > maxBytes) {
       settled = true;
       chunks.length = 0;
-      refuse(request, response, ErrorCode.PAYLOAD_TOO_LARGE, `A delivery is at most ${maxBytes} bytes`);
+      refuse(ErrorCode.PAYLOAD_TOO_LARGE, `A delivery is at most ${maxBytes} bytes`);
       return;
     }
     hmac.update(chunk);
@@ -123,7 +129,7 @@ export function readSignedWebhookBody(
     const actual = hmac.digest();
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
       logger.warn(`Webhook delivery of ${size} bytes refused: signature does not match`);
-      refuse(request, response, ErrorCode.UNAUTHENTICATED, 'X-Hub-Signature-256 does not match the body');
+      refuse(ErrorCode.UNAUTHENTICATED, 'X-Hub-Signature-256 does not match the body');
       return;
     }
     onVerified({ raw: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), sha256: digest.digest('hex') });
@@ -141,7 +147,7 @@ export function sendProblem(
   response.end(body);
 }
 
-function refuse(
+function answerRefusal(
   request: IncomingMessage,
   response: ServerResponse,
   code: ErrorCode,
