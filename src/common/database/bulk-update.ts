@@ -30,7 +30,7 @@ export function bulkUpdate(
   rows: readonly BulkRow[],
   /** SQL assignments applied to every row written, beside its own values (from the caller's code, never input). */
   also?: string,
-): { sql: string; params: unknown[] } {
+): { sql: string; params: unknown[]; prepared: true } {
   if (columns.length > MAX_BULK_COLUMNS) {
     throw new Error(`bulkUpdate(${table}): at most ${MAX_BULK_COLUMNS} columns`);
   }
@@ -62,6 +62,8 @@ export function bulkUpdate(
             FROM unnest(?::uuid[], ?::int8[], ${arrays.join(', ')})
                  AS v(id, changed, ${columns.map(({ column }) => column).join(', ')})
            WHERE t.id = v.id`,
+    // The text depends on the table, its columns and `also` only: the values travel as parameters.
+    prepared: true,
     params: [
       `{${rows.map((row) => row.id).join(',')}}`,
       `{${masks.join(',')}}`,
