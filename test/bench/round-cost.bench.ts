@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
@@ -21,7 +22,8 @@ const out = (line = ''): void => {
  * warm-up round (it applies the renames the seed left at Meta), then `BENCH_ROUNDS` (default 3) rounds of the
  * same `BENCH_WABAS` (default 10,000) due WABAs, three numbers each, each printing the instance's CPU time per
  * 1,000 WABAs (from /proc), and the statements it sent per 50 WABAs (one multi-ID chunk), by kind, with the
- * characters of their texts and parameters. The wall time is printed too, but it moves with the machine's
+ * characters of their texts and parameters, and the CPU time of PostgreSQL (this bench's embedded cluster) and of
+ * the bench process (the simulator) in the round. The wall time is printed too, but it moves with the machine's
  * load. `ROUND_PROFILE=<file>` writes a CPU profile of the instance during the last round (sampled every
  * 200 µs).
  *
@@ -62,8 +64,21 @@ async function main(): Promise<void> {
         await fleet.startCpuProfile();
       }
       const cpuBefore = cpuSeconds(pid) ?? 0;
+      const postgresBefore = postgresCpuSeconds();
+      const updatesBefore = await tableUpdates(pool);
+      const benchBefore = process.cpuUsage();
       const figures = await measureRound(fleet, pool, simulator, scale, roundWabaIds);
       const cpuMs = ((cpuSeconds(pid) ?? 0) - cpuBefore) * 1000;
+      const postgresMs = (postgresCpuSeconds() - postgresBefore) * 1000;
+      const bench = process.cpuUsage(benchBefore);
+      const benchMs = (bench.user + bench.system) / 1000;
+      const updates = await tableUpdates(pool);
+      const hot = [...updates]
+        .map(([table, { all, hot: hotOnes }]) => {
+          const before = updatesBefore.get(table) ?? { all: 0, hot: 0 };
+          return `${table} ${all - before.all} (${hotOnes - before.hot} HOT)`;
+        })
+        .join(', ');
       if (profile) {
         await fleet.stopCpuProfile(profile);
       }
@@ -75,7 +90,9 @@ async function main(): Promise<void> {
           `${figures.graphCalls} Graph calls, wall ${Math.round(figures.wallMs)} ms, load ${loadavg()[0].toFixed(1)}; ` +
           `service CPU ${Math.round(cpuMs)} ms = ${((cpuMs * 1000) / figures.wabas).toFixed(1)} ms per 1,000 WABAs; ` +
           `${total} statements = ${((total * 50) / figures.wabas).toFixed(2)} per 50 WABAs, ` +
-          `${Math.round((chars * 50) / figures.wabas / 1000)} k characters sent per 50 WABAs`,
+          `${Math.round((chars * 50) / figures.wabas / 1000)} k characters sent per 50 WABAs; ` +
+          `PostgreSQL CPU ${Math.round(postgresMs)} ms, bench process (simulator) CPU ${Math.round(benchMs)} ms; ` +
+          `row updates: ${hot}`,
       );
       if (round === rounds) {
         for (const [key, count] of [...statements].sort((a, b) => b[1] - a[1])) {
@@ -89,6 +106,52 @@ async function main(): Promise<void> {
     await simulator.stop();
     await dropTestDatabase(databaseUrl).catch(() => undefined);
   }
+}
+
+/** Rows updated so far in the round's tables, and how many of those updates were HOT (no index entry written). */
+async function tableUpdates(pool: Pool): Promise<Map<string, { all: number; hot: number }>> {
+  // The statistics are sent by each backend at its transaction's end, and read once per transaction here.
+  await pool.query('SELECT pg_stat_force_next_flush()').catch(() => undefined);
+  const { rows } = await pool.query<{ relname: string; all: string; hot: string }>(
+    `SELECT relname, n_tup_upd AS all, n_tup_hot_upd AS hot FROM pg_stat_user_tables
+      WHERE relname IN ('wabas', 'phone_numbers') ORDER BY relname`,
+  );
+  return new Map(rows.map((row) => [row.relname, { all: Number(row.all), hot: Number(row.hot) }]));
+}
+
+/**
+ * CPU time of this bench's PostgreSQL (the embedded cluster the test setup started as this process's child,
+ * and its backends), in seconds; a backend that exited during the round is not counted.
+ */
+function postgresCpuSeconds(): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let parent = parents.get(pid); parent !== undefined && parent > 1; parent = parents.get(parent)) {
+      if (parent === process.pid) {
+        return true;
+      }
+    }
+    return false;
+  };
+  let total = 0;
+  for (const pid of parents.keys()) {
+    if (descends(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) {
+      total += cpuSeconds(pid) ?? 0;
+    }
+  }
+  return total;
 }
 
 runWhenMain(module, main);

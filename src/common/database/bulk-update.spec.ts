@@ -46,6 +46,24 @@ describe(bulkUpdate.name, () => {
     expect(bulkUpdate('things', columns, [{ id: 'x', changes: {} }]).sql).not.toContain('handled_at');
   });
 
+  it('should quote and escape texts, and write dates as ISO 8601', () => {
+    const at = new Date(Date.UTC(2026, 11, 4, 23, 0, 0, 5));
+    const { params } = bulkUpdate(
+      'things',
+      [...columns, { column: 'at', type: 'timestamptz' }],
+      [
+        { id: 'a', changes: { name: 'say "hi" \\ bye', at } },
+        { id: 'b', changes: { name: 'plain', at: new Date(at.getTime()) } },
+        { id: 'c', changes: { at: null } },
+      ],
+    );
+
+    expect(params.slice(2)).toEqual([
+      '{"say \\"hi\\" \\\\ bye","plain",NULL}',
+      '{2026-12-04T23:00:00.005Z,2026-12-04T23:00:00.005Z,NULL}',
+    ]);
+  });
+
   it('should refuse a column it may not write', () => {
     expect(() => bulkUpdate('things', columns, [{ id: 'x', changes: { secret: 1 } }])).toThrow(/secret/);
   });

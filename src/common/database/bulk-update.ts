@@ -30,13 +30,15 @@ export function bulkUpdate(
   rows: readonly BulkRow[],
   /** SQL assignments applied to every row written, beside its own values (from the caller's code, never input). */
   also?: string,
-): { sql: string; params: unknown[] } {
+): { sql: string; params: unknown[]; prepared: true } {
   if (columns.length > MAX_BULK_COLUMNS) {
     throw new Error(`bulkUpdate(${table}): at most ${MAX_BULK_COLUMNS} columns`);
   }
   const index = new Map(columns.map((column, position) => [column.column, position]));
   const values: Array<Array<string | null> | null> = columns.map(() => null);
   const masks: number[] = [];
+  // A round's rows share a few times (when read, when synced, when due next): each is formatted once.
+  const isoTexts = new Map<number, string>();
   rows.forEach((row, rowIndex) => {
     let mask = 0;
     for (const column in row.changes) {
@@ -46,7 +48,7 @@ export function bulkUpdate(
       }
       mask += 2 ** position;
       const list = (values[position] ??= new Array<string | null>(rows.length).fill(null));
-      list[rowIndex] = arrayElement(row.changes[column]);
+      list[rowIndex] = arrayElement(row.changes[column], isoTexts);
     }
     masks.push(mask);
   });
@@ -62,6 +64,8 @@ export function bulkUpdate(
             FROM unnest(?::uuid[], ?::int8[], ${arrays.join(', ')})
                  AS v(id, changed, ${columns.map(({ column }) => column).join(', ')})
            WHERE t.id = v.id`,
+    // The text depends on the table, its columns and `also` only: the values travel as parameters.
+    prepared: true,
     params: [
       `{${rows.map((row) => row.id).join(',')}}`,
       `{${masks.join(',')}}`,
@@ -70,19 +74,29 @@ export function bulkUpdate(
   };
 }
 
-/** One value as an element of a PostgreSQL array literal: quoted and escaped, NULL unquoted. */
-function arrayElement(value: unknown): string | null {
+/**
+ * One value as an element of a PostgreSQL array literal: quoted and escaped, NULL unquoted. Dates are
+ * formatted through `isoTexts` (by time), which the caller shares between the elements of one statement.
+ */
+function arrayElement(value: unknown, isoTexts: Map<number, string>): string | null {
   if (value === null || value === undefined) {
     return null;
   }
   if (value instanceof Date) {
-    return value.toISOString();
+    const time = value.getTime();
+    let text = isoTexts.get(time);
+    if (text === undefined) {
+      text = value.toISOString();
+      isoTexts.set(time, text);
+    }
+    return text;
   }
   if (typeof value === 'number' || typeof value === 'bigint') {
     return String(value);
   }
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return `"${text.replace(/[\\"]/g, '\\$&')}"`;
+  // Most texts hold neither character: no replacement to build for them.
+  return text.includes('"') || text.includes('\\') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`;
 }
 
 /**
@@ -163,11 +177,15 @@ export class ColumnMap<F extends string> {
   /** The columns {@link bulkUpdate} may write. */
   readonly bulkColumns: readonly BulkColumn[];
 
+  /** The fields read as times (epoch milliseconds, decoded to Dates). */
+  private readonly dateFields: ReadonlySet<string>;
+
   constructor(private readonly columns: Readonly<Record<F, MappedColumn>>) {
     this.fields = Object.keys(columns) as F[];
     this.bulkColumns = this.fields
       .filter((field) => columns[field].bulk)
       .map((field) => ({ column: columns[field].column, type: columns[field].type }));
+    this.dateFields = new Set(this.fields.filter((field) => columns[field].kind === 'date'));
   }
 
   /**
@@ -192,7 +210,7 @@ export class ColumnMap<F extends string> {
     const fields = {} as Record<F, unknown>;
     for (const field of this.fields) {
       const value = row[field];
-      fields[field] = value !== null && this.columns[field].kind === 'date' ? new Date(Number(value)) : value;
+      fields[field] = value !== null && this.dateFields.has(field) ? new Date(Number(value)) : value;
     }
     return fields;
   }
@@ -225,13 +243,19 @@ export class ColumnMap<F extends string> {
     changes: ReadonlyArray<{ id: string; fields: Partial<Record<F, unknown>> }>,
     keepUnchanged = false,
   ): BulkRow[] {
-    return changes
-      .map(({ id, fields }) => ({
-        id,
-        changes: Object.fromEntries(
-          Object.entries(fields).map(([field, value]) => [this.columns[field as F].column, value]),
-        ),
-      }))
-      .filter((row) => keepUnchanged || Object.keys(row.changes).length > 0);
+    const rows: BulkRow[] = [];
+    for (const { id, fields } of changes) {
+      // A loop, not entries mapped into new objects: a round's chunk writes hundreds of rows.
+      const columnChanges: Record<string, unknown> = {};
+      let changed = false;
+      for (const field in fields) {
+        columnChanges[this.columns[field].column] = fields[field];
+        changed = true;
+      }
+      if (changed || keepUnchanged) {
+        rows.push({ id, changes: columnChanges });
+      }
+    }
+    return rows;
   }
 }

@@ -1,7 +1,7 @@
 import { LockMode, raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { type BoundWrite, boundRows } from 'src/common/database/bound-sql';
+import { type BoundWrite, preparedRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, ColumnMap, type MappedColumn } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from 'src/common/http/pagination';
@@ -115,27 +115,38 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     return this.find({ waba: { wabaId } }, { orderBy: { phoneNumberId: 'asc' } });
   }
 
-  /** Meta IDs of the numbers stored under these WABAs (by Meta ID), by WABA, each list in ID order. */
-  async phoneNumberIdsByWaba(wabaIds: string[]): Promise<Map<string, string[]>> {
+  /**
+   * Meta IDs of the numbers stored under these WABAs (their row and Meta ID), by WABA's Meta ID, each list in
+   * ID order.
+   */
+  async phoneNumberIdsByWaba(wabas: ReadonlyArray<{ rowId: string; wabaId: string }>): Promise<Map<string, string[]>> {
     const byWaba = new Map<string, string[]>();
-    if (wabaIds.length === 0) {
+    if (wabas.length === 0) {
       return byWaba;
     }
-    // Raw SQL (not filtered): the sync rounds read every organization's WABAs, which bound the rows.
-    const rows = await boundRows<{ phone_number_id: string; waba_meta_id: string }>(
+    // The caller names the WABAs by row too (a round's claim returned it): the numbers' index alone answers,
+    // without reading `wabas` again.
+    const metaIdOf = new Map(wabas.map((waba) => [waba.rowId, waba.wabaId]));
+    // Raw SQL (not filtered): the sync rounds read every organization's WABAs, which bound the rows. Prepared:
+    // a round reads every claim's numbers with the same text.
+    const rows = await preparedRows<{ phone_number_id: string; waba_id: string }>(
       this.getEntityManager(),
-      `SELECT p.phone_number_id, w.waba_id AS waba_meta_id
-         FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
-        WHERE w.waba_id = ANY(?)
+      `SELECT p.phone_number_id, p.waba_id
+         FROM phone_numbers p
+        WHERE p.waba_id = ANY(?::uuid[])
         ORDER BY p.phone_number_id`,
-      [wabaIds],
+      [[...metaIdOf.keys()]],
     );
     for (const row of rows) {
-      const ids = byWaba.get(row.waba_meta_id);
+      const wabaId = metaIdOf.get(row.waba_id);
+      if (wabaId === undefined) {
+        continue;
+      }
+      const ids = byWaba.get(wabaId);
       if (ids) {
         ids.push(row.phone_number_id);
       } else {
-        byWaba.set(row.waba_meta_id, [row.phone_number_id]);
+        byWaba.set(wabaId, [row.phone_number_id]);
       }
     }
     return byWaba;
@@ -202,7 +213,8 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     // The caller names the WABAs (internal and Meta ID): the numbers' query never reads the wabas table.
     const metaIdOf = new Map(wabas.map((waba) => [waba.id, waba.wabaId]));
     // Raw SQL, across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
-    const rows = await boundRows<Record<string, unknown>>(
+    // Prepared: a round locks every chunk's numbers with the same text.
+    const rows = await preparedRows<Record<string, unknown>>(
       this.getEntityManager(),
       `SELECT p.id, p.organization_id, p.phone_number_id, p.waba_id AS waba_row_id, ${PHONE_SYNC_COLUMNS.select('p')}
          FROM phone_numbers p

@@ -116,9 +116,12 @@ export class PhoneNumbersService implements OnModuleInit {
     return this.numbers.listByWaba(wabaId);
   }
 
-  /** Meta IDs of the numbers stored under these WABAs (by Meta ID), by WABA (the sync rounds' multi-ID reads). */
-  async phoneNumberIdsByWaba(wabaIds: string[]): Promise<Map<string, string[]>> {
-    return this.numbers.phoneNumberIdsByWaba(wabaIds);
+  /**
+   * Meta IDs of the numbers stored under these WABAs (named by row and Meta ID), by WABA's Meta ID (the sync
+   * rounds' multi-ID reads).
+   */
+  async phoneNumberIdsByWaba(wabas: ReadonlyArray<{ rowId: string; wabaId: string }>): Promise<Map<string, string[]>> {
+    return this.numbers.phoneNumberIdsByWaba(wabas);
   }
 
   /** Finds a WABA's number by Meta ID or, failing that, by the digits of its display number (webhooks). */

@@ -6,6 +6,7 @@ const claim: SyncClaim = { owner: 'instance', token: 'token' };
 
 function wabas(count: number, fingerprint = (index: number) => `fp-${index}`): ClaimedWaba[] {
   return Array.from({ length: count }, (_, index) => ({
+    rowId: `row-${index}`,
     wabaId: String(100 + index),
     ownerBusinessId: null,
     fingerprint: fingerprint(index),

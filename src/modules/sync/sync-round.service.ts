@@ -172,10 +172,10 @@ export class SyncRoundService {
     if (groups.length === 0) {
       return tasks;
     }
-    const wabaIds = groups.flatMap((group) => group.wabas.map((waba) => waba.wabaId));
+    const wabas = groups.flatMap((group) => group.wabas);
     const [numbers, templatesDue] = await Promise.allSettled([
-      this.phoneNumbers.phoneNumberIdsByWaba(wabaIds),
-      this.templates.dueForRead(wabaIds),
+      this.phoneNumbers.phoneNumberIdsByWaba(wabas),
+      this.templates.dueForRead(wabas),
     ]);
     for (const group of groups) {
       if (numbers.status === 'fulfilled') {
@@ -302,10 +302,10 @@ export class SyncRoundService {
     // webhooks or the next read).
     const activeIds = active.map((waba) => waba.wabaId);
     const [numbersByWaba, templatesDue] = await Promise.all([
-      task.numbers ?? this.phoneNumbers.phoneNumberIdsByWaba(activeIds),
+      task.numbers ?? this.phoneNumbers.phoneNumberIdsByWaba(active),
       task.templatesDue
         ? activeIds.filter((wabaId) => task.templatesDue?.has(wabaId))
-        : this.templates.dueForRead(activeIds),
+        : this.templates.dueForRead(active),
     ]);
     const observedAt = new Date();
     const [fields, phones, templates] = await Promise.all([
@@ -403,12 +403,7 @@ export class SyncRoundService {
       const applied = await this.sync.applyReading(waba.wabaId, reading, run.actor, { claim: waba.claim });
       if (applied) {
         const observedAt = new Date();
-        const templates = await readDueTemplates(
-          gateway,
-          await this.templates.dueForRead([waba.wabaId]),
-          token,
-          this.logger,
-        );
+        const templates = await readDueTemplates(gateway, await this.templates.dueForRead([waba]), token, this.logger);
         await applyRoundTemplates(this.templates, templates, observedAt, new Set([waba.wabaId]), this.logger);
       }
       return applied;

@@ -177,9 +177,16 @@ export class TemplatesService {
     return waba && waba.connection !== WabaConnection.REAUTH_REQUIRED ? this.wabas.revealToken(waba) : null;
   }
 
-  /** Of these WABAs (Meta IDs), those whose templates are due for a read now. */
-  async dueForRead(wabaIds: string[], now: Date = new Date()): Promise<string[]> {
-    return (await this.templates.refsOf(wabaIds, now)).filter((ref) => ref.due).map((ref) => ref.wabaId);
+  /**
+   * Of these WABAs (named by row and Meta ID, as a sync round's claim returns them), the Meta IDs of those
+   * whose templates are due for a read now (never read counts as due).
+   */
+  async dueForRead(wabas: ReadonlyArray<{ rowId: string; wabaId: string }>, now: Date = new Date()): Promise<string[]> {
+    const notDue = await this.templates.notDueOf(
+      wabas.map((waba) => waba.rowId),
+      now,
+    );
+    return wabas.filter((waba) => !notDue.has(waba.rowId)).map((waba) => waba.wabaId);
   }
 
   /**

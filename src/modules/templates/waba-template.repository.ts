@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { boundRows, preparedRead } from 'src/common/database/bound-sql';
+import { boundRows, preparedRead, preparedRows } from 'src/common/database/bound-sql';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, type Page } from 'src/common/http/pagination';
 
@@ -153,6 +153,23 @@ export class WabaTemplateRepository extends EntityRepository<WabaTemplate> {
       [wabaRowIds, TemplateStatus.APPROVED, TemplateCategory.MARKETING],
     );
     return new Map(rows.map((row) => [row.waba_id, Number(row.count)]));
+  }
+
+  /**
+   * Of these WABAs (by row), the rows whose templates are not due for a read by `now`: read before, and due
+   * later. Reads `waba_template_syncs` only, by its WABA index.
+   */
+  async notDueOf(wabaRowIds: string[], now: Date): Promise<Set<string>> {
+    if (wabaRowIds.length === 0) {
+      return new Set();
+    }
+    // Prepared: a round asks this for every claim with the same text.
+    const rows = await preparedRows<{ waba_id: string }>(
+      this.getEntityManager(),
+      `SELECT waba_id FROM waba_template_syncs WHERE waba_id = ANY(?::uuid[]) AND due_at > ?`,
+      [wabaRowIds, now],
+    );
+    return new Set(rows.map((row) => row.waba_id));
   }
 
   /**

@@ -33,6 +33,8 @@ export interface SyncClaimRequest {
 
 /** A WABA claimed for a round, with what the round needs to read it. */
 export interface ClaimedWaba {
+  /** The WABA's row (internal ID): what the round's reads of its numbers and templates go by. */
+  rowId: string;
   wabaId: string;
   ownerBusinessId: string | null;
   fingerprint: string;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { type BoundWrite, boundRows, preparedRead } from 'src/common/database/bound-sql';
+import { type BoundWrite, boundRows, preparedRead, preparedRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, changedValues, type ColumnMap } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { timestampJsonSql } from 'src/common/database/timestamp-text';
@@ -317,17 +317,22 @@ export class WabaRepository extends EntityRepository<Waba> {
    * Claims up to `limit` of the scope's unclaimed, connected WABAs for `owner` under a fresh token, until
    * `leaseMs` from now. `byToken` orders the batch by token fingerprint, so WABAs sharing a business token
    * land together. A full round walks the same order: a WABA it has read moves (mostly) an interval ahead,
-   * behind the ones still to read, which so stay at the front of the `next_sync_at` index.
+   * behind the ones still to read, which so stay at the front of the `next_sync_at` index. That index gives
+   * the order as it is, so a claim reads its batch's rows and stops; ties are left in the index's order (a
+   * tie-break on `id` made every claim sort all the due WABAs, which often share one `next_sync_at`: those a
+   * chunk applied, or a whole fleet made due together). Returns each WABA's row ID too, by which the round
+   * reads its numbers and templates.
    */
   async claimForSyncRound(scope: RoundScope, request: SyncClaimRequest): Promise<ClaimedWaba[]> {
     const { owner, leaseMs, byToken, limit } = request;
     const claim: SyncClaim = { owner, token: randomUUID() };
-    const ordering = byToken ? 'access_token_fingerprint, next_sync_at, id' : 'next_sync_at, id';
+    const ordering = byToken ? 'access_token_fingerprint, next_sync_at, id' : 'next_sync_at';
     const [eligible, bound] =
       scope.kind === 'due'
         ? ['next_sync_at <= ?', scope.cutoff]
         : ['(sync_handled_at IS NULL OR sync_handled_at < CAST(? AS timestamptz))', scope.startedAt];
     const rows = await this.sql<{
+      id: string;
       waba_id: string;
       owner_business_id: string | null;
       access_token_fingerprint: string;
@@ -343,10 +348,11 @@ export class WabaRepository extends EntityRepository<Waba> {
                ORDER BY ${ordering}
                LIMIT ?
                  FOR UPDATE SKIP LOCKED)
-    RETURNING waba_id, owner_business_id, access_token_fingerprint, access_token_sealed`,
+    RETURNING id, waba_id, owner_business_id, access_token_fingerprint, access_token_sealed`,
       [claim.owner, claim.token, leaseMs, WabaConnection.CONNECTED, bound, limit],
     );
     return rows.map((row) => ({
+      rowId: row.id,
       wabaId: row.waba_id,
       ownerBusinessId: row.owner_business_id,
       fingerprint: row.access_token_fingerprint,
@@ -408,8 +414,10 @@ export class WabaRepository extends EntityRepository<Waba> {
     if (wabaIds.length === 0) {
       return [];
     }
-    // Raw SQL, across tenants: callers come by Meta ID, and API callers checked ownership first.
-    const rows = await this.sql<Record<string, unknown>>(
+    // Raw SQL, across tenants: callers come by Meta ID, and API callers checked ownership first. Prepared: a
+    // round locks every chunk with the same text.
+    const rows = await preparedRows<Record<string, unknown>>(
+      this.getEntityManager(),
       `SELECT id, organization_id, waba_id, ${columns.select()}
          FROM wabas
         WHERE waba_id = ANY(?)
