@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 
+import { connectNumber } from 'test/utils/connect-number';
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
 
 /**
@@ -20,14 +21,7 @@ describe('WABA list and detail shaped by PostgreSQL (e2e)', () => {
     pool = new Pool({ connectionString: sut.databaseUrl, max: 1 });
     org = await sut.createOrganization('Shaped');
     for (let index = 0; index < 3; index++) {
-      const session = sut.simulator.createSignupSession({ wabaName: `Shaped ${index}` });
-      wabaIds.push(session.wabaId);
-      await sut
-        .http()
-        .post('/api/v1/phone-numbers')
-        .set('Authorization', `Bearer ${org.key}`)
-        .send({ code: session.code, wabaId: session.wabaId, phoneNumberId: session.phoneNumberId })
-        .expect(201);
+      wabaIds.push((await connectNumber(sut, org.key, { wabaName: `Shaped ${index}` })).wabaId);
     }
     wabaIds.sort();
   });
