@@ -6,11 +6,10 @@ import { EntityRepository } from '@mikro-orm/postgresql';
 import { type BoundWrite, boundRows, preparedRead, preparedRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, changedValues, type ColumnMap } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
-import { timestampJsonSql } from 'src/common/database/timestamp-text';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
+import { DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
-import { DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER } from './waba-alert.repository';
+import { DETAIL_JSON, LIST_ROW_JSON, listConditions } from './waba-answer-sql';
 import type { WabaAlertView } from './waba-alerts.types';
 import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
@@ -78,66 +77,6 @@ export type WabaDetailRow = WabaRowColumns & {
  */
 const RELEASE_SYNC_CLAIM =
   'sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()';
-
-/**
- * A list row as the answer spells it, for PostgreSQL to shape ({@link WabaRepository.listJson}): the keys and
- * their order of {@link WabaListRow}, `lastSyncedAt` as timestampJson (timestamp-text.ts) writes it (UTC, milliseconds cut,
- * not rounded, like `to_char`'s MS).
- */
-const LIST_ROW_JSON = `w.waba_id AS "wabaId", w.name AS "name", w.status AS "status",
-              w.status_reason AS "statusReason", w.mm_lite_status AS "mmLiteStatus",
-              w.associated_numbers AS "associatedNumbers", w.connection AS "connection",
-              w.critical_alert AS "criticalAlert",
-              ${timestampJsonSql('w.last_synced_at')} AS "lastSyncedAt"`;
-
-/**
- * The detail as the answer spells it ({@link WabaRepository.detailJson}): WabaDetailResponseDto.fromWaba's keys in
- * its order, the alerts as WabaAlertResponseDto.fromView writes them, ACTIVE first then newest.
- */
-const DETAIL_JSON = `${LIST_ROW_JSON},
-              w.currency AS "currency", w.timezone_id AS "timezoneId",
-              w.account_review_status AS "accountReviewStatus",
-              w.business_verification_status AS "businessVerificationStatus",
-              w.owner_business_id AS "ownerBusinessId", w.health AS "health",
-              json_build_object('metaStatus', w.mm_lite_meta_status, 'termsStatus', w.mm_lite_terms_status,
-                'setupStartedAt', ${timestampJsonSql('w.mm_lite_setup_started_at')},
-                'lastCheckedAt', ${timestampJsonSql('w.mm_lite_last_checked_at')}) AS "mmLite",
-              w.webhooks_status AS "webhooks", w.webhooks_override_uri AS "webhooksOverrideUri",
-              ${timestampJsonSql('w.webhooks_checked_at')} AS "webhooksCheckedAt",
-              (SELECT coalesce(array_to_json(array_agg(json_build_object('type', a.alert_type, 'severity', a.severity,
-                        'status', a.status, 'description', a.description, 'entityType', a.entity_type,
-                        'entityId', a.entity_id, 'occurredAt', ${timestampJsonSql('a.occurred_at')})
-                        ORDER BY ${DETAIL_ALERTS_ORDER})), '[]')
-                 FROM (SELECT a.* FROM waba_alerts a WHERE a.waba_id = w.id
-                        ORDER BY ${DETAIL_ALERTS_ORDER} LIMIT ${DETAIL_ALERTS_LIMIT}) a) AS "alerts",
-              ${timestampJsonSql('w.created_at')} AS "createdAt", ${timestampJsonSql('w.updated_at')} AS "updatedAt"`;
-
-/** The list's WHERE (organization first: raw SQL is not tenant filtered) and its parameters. */
-function listConditions(organizationId: string, query: WabaListQuery): { conditions: string; params: unknown[] } {
-  const conditions: string[] = ['w.organization_id = ?'];
-  const params: unknown[] = [organizationId];
-  if (query.status) {
-    conditions.push('w.status = ?');
-    params.push(query.status);
-  }
-  if (query.mmLiteStatus === 'NOT_STARTED') {
-    conditions.push('w.mm_lite_status IS NULL');
-  } else if (query.mmLiteStatus) {
-    conditions.push('w.mm_lite_status = ?');
-    params.push(query.mmLiteStatus);
-  }
-  if (query.q) {
-    const pattern = `%${query.q.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
-    conditions.push('(w.name ILIKE ? OR w.waba_id LIKE ?)');
-    params.push(pattern, pattern);
-  }
-  if (query.cursor) {
-    const [afterWabaId] = decodeCursor(query.cursor, ['metaId']);
-    conditions.push('w.waba_id > ?');
-    params.push(afterWabaId);
-  }
-  return { conditions: conditions.join(' AND '), params };
-}
 
 /**
  * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
