@@ -4,6 +4,7 @@ import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import type { BenchScale } from 'test/bench/bench-scale';
 import { makeDue } from 'test/bench/bench-seed';
 import type { Fleet } from 'test/bench/fleet';
+import { machineBusyMs } from 'test/bench/machine-cpu';
 import {
   TEST_ADMIN_TOKEN,
   TEST_APP_ID,
@@ -25,6 +26,8 @@ export interface RoundFigures {
   latencyMs: number;
   concurrency: number;
   instances: number;
+  /** Busy CPU of the whole machine during the round (every process), in ms; null where it cannot be read. */
+  machineCpuMs: number | null;
 }
 
 /**
@@ -97,12 +100,14 @@ export async function measureRound(
   await makeDue(pool, wabaIds);
   simulator.setLatency(scale.roundLatencyMs);
   simulator.clearRequests();
+  const machineBefore = machineBusyMs();
   const startedAt = performance.now();
   // The periodic round (the scheduler's tick, run in each instance through its IPC hook), which takes the
   // due WABAs only: the admin endpoint's full round would also read the 40,000 that are not due (and that
   // the simulator does not hold).
   const results = await fleet.syncRound();
   const wallMs = performance.now() - startedAt;
+  const machineAfter = machineBusyMs();
   simulator.setLatency(0);
   const reads = new Map<string, number>();
   for (const request of simulator.requests) {
@@ -123,5 +128,6 @@ export async function measureRound(
     latencyMs: scale.roundLatencyMs,
     concurrency: scale.roundConcurrency,
     instances: fleet.instances.length,
+    machineCpuMs: machineBefore === null || machineAfter === null ? null : machineAfter - machineBefore,
   };
 }

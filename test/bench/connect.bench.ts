@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { SignupSession } from 'src/meta-simulator/meta-simulator.types';
 import { percentile } from 'test/bench/load-runner';
+import { machineBusyMs, machineCores } from 'test/bench/machine-cpu';
 import { createTestApp } from 'test/utils/create-test-app';
 import { runWhenMain } from 'test/bench/standalone';
 
@@ -128,7 +127,7 @@ export async function runConnectBench(
     concurrentP99Ms: percentile(together, 99),
     cpuMsPerConnect: cpuMs / Math.max(1, together.length),
     machineCpuMsPerConnect: machineMs === null ? null : machineMs / Math.max(1, together.length),
-    cores: availableParallelism(),
+    cores: machineCores(),
     failures,
     connects: alone.length + together.length,
   };
@@ -161,21 +160,6 @@ export function printConnectBench(result: ConnectBenchResult, out: (line?: strin
     );
   }
 }
-
-/** Busy CPU time of the whole machine so far (all cores, every process), in ms; null without /proc/stat. */
-function machineBusyMs(): number | null {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
-    const busy = fields.slice(0, 8).reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + value), 0);
-    return (busy * 1000) / USER_HZ;
-  } catch {
-    return null;
-  }
-}
-
-// Linux reports /proc/stat in USER_HZ ticks, 100 per second.
-const USER_HZ = 100;
 
 async function main(): Promise<void> {
   const sut = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000000' } });

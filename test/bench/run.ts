@@ -12,6 +12,7 @@ import { mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-
 import { cpuSeconds, ensureBuild, Fleet, type FleetPhaseFigures, startScriptNodeFlags } from 'test/bench/fleet';
 import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
+import { machineCores } from 'test/bench/machine-cpu';
 import { MemorySampler } from 'test/bench/memory-sampler';
 import { printMultiInstance, runMultiInstanceBench } from 'test/bench/multi-instance.bench';
 import { marketingSendPlanStatements, seedMarketingSends } from 'test/bench/marketing-sends.bench';
@@ -417,6 +418,15 @@ function printRound(round: RoundFigures, seed: SeedResult, slower?: RoundFigures
         `${ratio(slower.wallMs, round.wallMs)} faster than at ${slower.latencyMs} ms; succeeded ${fmt(round.succeeded)}, ` +
         `failed ${round.failed}, skipped ${round.skipped} (of ${fmt(round.wabas)} handled); ${fmt(round.graphCalls)} Graph calls`,
     );
+    if (round.machineCpuMs !== null && round.wabas > 0) {
+      // Service, PostgreSQL and the simulator share the cores: what the round cost all of them bounds its rate.
+      const perWabaUs = (round.machineCpuMs * 1000) / round.wabas;
+      const ceiling = (machineCores() * 1_000_000) / perWabaUs;
+      out(
+        `machine ceiling: ${machineCores()} cores ÷ ${fmt(perWabaUs)} µs of CPU per WABA (all processes: service, ` +
+          `PostgreSQL, the simulator) = ${fmt(ceiling)} WABAs/s; reached ${ratio(rate, ceiling)} of it`,
+      );
+    }
     return;
   }
   const ideal = (round.graphCalls * round.latencyMs) / round.concurrency;
