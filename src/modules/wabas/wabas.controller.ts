@@ -1,7 +1,6 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
-
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 
 import { ErrorCode } from 'src/common/exceptions/error-code';
 import { sendJsonText } from 'src/common/http/json-answer';
