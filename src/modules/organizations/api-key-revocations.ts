@@ -26,7 +26,7 @@ export class ApiKeyRevocations implements OnApplicationBootstrap, OnApplicationS
   private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    readonly cache: ApiKeyCache,
+    private readonly cache: ApiKeyCache,
     config: ConfigService<AllConfig, true>,
   ) {
     this.databaseUrl = config.get('database.url', { infer: true });

@@ -9,7 +9,7 @@ import { DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER } from './waba-alert.repositor
 
 /**
  * A list row as the answer spells it, for PostgreSQL to shape (WabaRepository.listJson): the keys and
- * their order of WabaListRow, `lastSyncedAt` as timestampJson (timestamp-text.ts) writes it (UTC, milliseconds cut,
+ * their order of WabaRowResponseDto, `lastSyncedAt` as timestampJson (timestamp-text.ts) writes it (UTC, milliseconds cut,
  * not rounded, like `to_char`'s MS).
  */
 export const LIST_ROW_JSON = `w.waba_id AS "wabaId", w.name AS "name", w.status AS "status",

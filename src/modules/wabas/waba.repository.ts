@@ -10,7 +10,6 @@ import { DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
 import { DETAIL_JSON, LIST_ROW_JSON, listConditions } from './waba-answer-sql';
-import type { WabaAlertView } from './waba-alerts.types';
 import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
@@ -26,29 +25,19 @@ export interface WabaListQuery {
   cursor?: string;
 }
 
-/**
- * A list row: the columns of the guide plus the count of the WABA's numbers. Read-only: rows are not
- * managed entities (hydrating 50 entities per page cost 4× the framework's own time per request in the
- * benchmark).
- */
-export type WabaListRow = WabaRowColumns & {
-  /** As the answer shows it (ISO 8601, UTC, milliseconds): see timestampJson (timestamp-text.ts). */
-  lastSyncedAt: string | null;
-};
-
-/** The columns a list row and the detail share, but the time of the last sync. */
+/** The columns of a list row (the guide's), which the detail shows too, but the time of the last sync. */
 type WabaRowColumns = Pick<
   Waba,
   'wabaId' | 'name' | 'status' | 'statusReason' | 'mmLiteStatus' | 'connection' | 'associatedNumbers' | 'criticalAlert'
 >;
 
 /**
- * The detail of one WABA: the list row plus Meta's fields, health and MM Lite state. Read-only and shaped
- * from one statement (no managed entity, no identity map).
+ * What the detail's answer shows of a WABA: the list row's columns plus Meta's fields, health and MM Lite state,
+ * as WabaDetailResponseDto.fromWaba reads them off the entity for the connect's and the sync's answers
+ * (`GET /wabas/{id}` has PostgreSQL write the same shape, see {@link WabaRepository.detailJson}).
  */
 export type WabaDetailRow = WabaRowColumns & {
-  /** A Date on the entity, the answer's text in a shaped row: they serialize alike. */
-  lastSyncedAt: Date | string | null;
+  lastSyncedAt: Date | null;
 } & Pick<
     Waba,
     | 'currency'
@@ -66,10 +55,7 @@ export type WabaDetailRow = WabaRowColumns & {
     | 'webhooksCheckedAt'
     | 'createdAt'
     | 'updatedAt'
-  > & {
-    /** The WABA's account alerts, ACTIVE first, then newest first. */
-    alerts: WabaAlertView[];
-  };
+  >;
 
 /**
  * Ends a round's claim on a row and stamps it handled with the database's clock (a full round compares
@@ -90,7 +76,7 @@ export class WabaRepository extends EntityRepository<Waba> {
    * (`{"data":[…],"nextCursor":…}`) with its rows shaped by PostgreSQL, in one prepared statement whatever the
    * page's size: the service only passes the bytes on. Parsing 50 rows and writing them again as JSON was most
    * of a list request's own CPU in the service, whose one JS thread bounds the list; PostgreSQL shapes them on
-   * the other core for less. Keys, their order and the timestamps' spelling are {@link WabaListRow}'s.
+   * the other core for less. Keys, their order and the timestamps' spelling are WabaRowResponseDto's.
    */
   async listJson(organizationId: string, query: WabaListQuery): Promise<string> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

@@ -77,11 +77,11 @@ export class WabaDetailResponseDto extends WabaRowResponseDto {
 
   updatedAt: Date;
 
-  /** From the detail row (shaped by its query) or a WABA itself, with its alerts. */
-  static fromWaba(
-    waba: Readonly<Omit<WabaDetailRow, 'alerts'>>,
-    alerts: readonly WabaAlertView[],
-  ): WabaDetailResponseDto {
+  /**
+   * From a WABA itself, with its alerts (`GET /wabas/{id}` has PostgreSQL write the same shape:
+   * WabaRepository.detailJson).
+   */
+  static fromWaba(waba: Readonly<WabaDetailRow>, alerts: readonly WabaAlertView[]): WabaDetailResponseDto {
     return {
       ...WabaRowResponseDto.fromRow(waba),
       currency: waba.currency,

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { WabaDetailRow, WabaListRow } from 'src/modules/wabas/waba.repository';
+import type { WabaDetailRow } from 'src/modules/wabas/waba.repository';
 import { MmLiteStatus, WabaConnection, WabaStatus } from 'src/modules/wabas/wabas.constants';
 
 /** One row of the WABA accounts list (the guide's columns). */
@@ -45,8 +45,8 @@ export class WabaRowResponseDto {
   @ApiProperty({ nullable: true, type: Date })
   lastSyncedAt: Date | string | null;
 
-  /** From a list row (already shaped by the list query) or the WABA itself. */
-  static fromRow(row: Readonly<WabaListRow | Omit<WabaDetailRow, 'alerts'>>): WabaRowResponseDto {
+  /** From the WABA itself (the list's rows are written by PostgreSQL in this shape: WabaRepository.listJson). */
+  static fromRow(row: Readonly<WabaDetailRow>): WabaRowResponseDto {
     return {
       wabaId: row.wabaId,
       name: row.name,
