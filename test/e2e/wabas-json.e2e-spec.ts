@@ -40,7 +40,9 @@ describe('WABA list and detail shaped by PostgreSQL (e2e)', () => {
       [name, wabaIds[0]],
     );
     await pool.query(`UPDATE wabas SET last_synced_at = '2026-12-04 22:00:01+00' WHERE waba_id = $1`, [wabaIds[1]]);
+    // The row's text follows its columns whoever writes them, and cannot be written past them.
     await pool.query('UPDATE wabas SET last_synced_at = NULL WHERE waba_id = $1', [wabaIds[2]]);
+    await pool.query(`UPDATE wabas SET list_json = '{}' WHERE waba_id = $1`, [wabaIds[2]]);
 
     const list = await get('/api/v1/wabas').expect(200);
     expect(list.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -112,6 +114,9 @@ describe('WABA list and detail shaped by PostgreSQL (e2e)', () => {
     expect(alerts.map((alert) => alert.type)).toEqual(['NEW_ACTIVE', 'OLDER_ACTIVE', 'OLD_RESOLVED']);
     expect(alerts[2]?.occurredAt).toBe('2026-12-04T20:00:00.999Z');
     expect(Object.keys(detail.body as object)).toEqual(Object.keys(synced.body as object));
+    const listed = (await get('/api/v1/wabas').expect(200)).body as { data: Array<Record<string, unknown>> };
+    const row = listed.data.find((entry) => entry.wabaId === wabaId) as Record<string, unknown>;
+    expect(row).toEqual(Object.fromEntries(Object.keys(row).map((key) => [key, (synced.body as never)[key]])));
     await get('/api/v1/wabas/999999999999999').expect(404);
   });
 });

@@ -4,26 +4,16 @@ import { decodeCursor } from 'src/common/http/pagination';
 import type { WabaListQuery } from './waba.repository';
 import { DETAIL_ALERTS_LIMIT, DETAIL_ALERTS_ORDER } from './waba-alert.repository';
 
-// The SQL that writes the list's and the detail's answers as JSON (WabaRepository.listJson and detailJson): kept
-// beside each other so that the two spellings of a WABA row cannot drift apart. `w` is the `wabas` row.
+// The SQL that writes the detail's answer as JSON (WabaRepository.detailJson). A list row is not shaped here: the
+// trigger of migration waba_list_json keeps it in `wabas.list_json`, and the detail starts with that same text, so
+// that the two spellings of a WABA row cannot drift apart. `w` is the `wabas` row.
 
 /**
- * A list row as the answer spells it, for PostgreSQL to shape (WabaRepository.listJson): the keys and
- * their order of WabaRowResponseDto, `lastSyncedAt` as timestampJson (timestamp-text.ts) writes it (UTC, milliseconds cut,
- * not rounded, like `to_char`'s MS).
+ * The detail's keys after the list row's (WabaDetailResponseDto.fromWaba's, in its order), for PostgreSQL to
+ * shape and WabaRepository.detailJson to append to `wabas.list_json`; the alerts as WabaAlertResponseDto.fromView
+ * writes them, ACTIVE first then newest.
  */
-export const LIST_ROW_JSON = `w.waba_id AS "wabaId", w.name AS "name", w.status AS "status",
-              w.status_reason AS "statusReason", w.mm_lite_status AS "mmLiteStatus",
-              w.associated_numbers AS "associatedNumbers", w.connection AS "connection",
-              w.critical_alert AS "criticalAlert",
-              ${timestampJsonSql('w.last_synced_at')} AS "lastSyncedAt"`;
-
-/**
- * The detail as the answer spells it (WabaRepository.detailJson): WabaDetailResponseDto.fromWaba's keys in
- * its order, the alerts as WabaAlertResponseDto.fromView writes them, ACTIVE first then newest.
- */
-export const DETAIL_JSON = `${LIST_ROW_JSON},
-              w.currency AS "currency", w.timezone_id AS "timezoneId",
+export const DETAIL_JSON = `w.currency AS "currency", w.timezone_id AS "timezoneId",
               w.account_review_status AS "accountReviewStatus",
               w.business_verification_status AS "businessVerificationStatus",
               w.owner_business_id AS "ownerBusinessId", w.health AS "health",

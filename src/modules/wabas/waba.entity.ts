@@ -275,6 +275,14 @@ export class Waba extends BaseEntity<
   associatedNumbers = 0;
 
   /**
+   * The WABA's row of the list answer as JSON text (WabaRowResponseDto's keys in its order), written by a
+   * trigger on every change of the columns it shows (migration waba_list_json), so that a list page is read,
+   * not shaped, per request. Never loaded by the ORM nor written by the application.
+   */
+  @Property({ type: 'text', nullable: true, lazy: true, hidden: true })
+  listJson?: string | null;
+
+  /**
    * A new WABA of the organization. The relation is built from the organization's id alone (a reference,
    * not a loaded row): connecting a WABA reads and writes nothing of the organizations table.
    */

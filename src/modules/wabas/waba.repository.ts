@@ -9,7 +9,7 @@ import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
-import { DETAIL_JSON, LIST_ROW_JSON, listConditions } from './waba-answer-sql';
+import { DETAIL_JSON, listConditions } from './waba-answer-sql';
 import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
@@ -73,10 +73,10 @@ const RELEASE_SYNC_CLAIM =
 export class WabaRepository extends EntityRepository<Waba> {
   /**
    * One page of the organization's WABAs ordered by WABA ID, as the JSON text of the answer
-   * (`{"data":[…],"nextCursor":…}`) with its rows shaped by PostgreSQL, in one prepared statement whatever the
-   * page's size: the service only passes the bytes on. Parsing 50 rows and writing them again as JSON was most
-   * of a list request's own CPU in the service, whose one JS thread bounds the list; PostgreSQL shapes them on
-   * the other core for less. Keys, their order and the timestamps' spelling are WabaRowResponseDto's.
+   * (`{"data":[…],"nextCursor":…}`), in one prepared statement whatever the page's size: each row's text is read
+   * from `wabas.list_json`, which a trigger writes when a shown column changes (migration waba_list_json), and the
+   * service only passes the bytes on. Shaping the rows per request, in the service or in PostgreSQL, was most of a
+   * list request's CPU on a machine whose cores the service and PostgreSQL share.
    */
   async listJson(organizationId: string, query: WabaListQuery): Promise<string> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -84,10 +84,10 @@ export class WabaRepository extends EntityRepository<Waba> {
     // One row more than the page tells whether a next page exists; it is cut off before the JSON is written.
     const [row] = await preparedRead<{ data: string | null; more: boolean; last_waba_id: string | null }>(
       this.getEntityManager(),
-      `SELECT array_to_json((array_agg(p ORDER BY p."wabaId"))[1:?])::text AS data,
+      `SELECT array_to_string((array_agg(p.list_json ORDER BY p.waba_id))[1:?], ',') AS data,
               count(*) > ? AS more,
-              (array_agg(p."wabaId" ORDER BY p."wabaId"))[?] AS last_waba_id
-         FROM (SELECT ${LIST_ROW_JSON}
+              (array_agg(p.waba_id ORDER BY p.waba_id))[?] AS last_waba_id
+         FROM (SELECT w.waba_id, w.list_json
                  FROM wabas w
                 WHERE ${conditions}
                 ORDER BY w.waba_id
@@ -95,7 +95,7 @@ export class WabaRepository extends EntityRepository<Waba> {
       [limit, limit, limit, ...params, limit + 1],
     );
     const nextCursor = row.more && row.last_waba_id !== null ? `"${encodeCursor([row.last_waba_id])}"` : 'null';
-    return `{"data":${row.data ?? '[]'},"nextCursor":${nextCursor}}`;
+    return `{"data":[${row.data ?? ''}],"nextCursor":${nextCursor}}`;
   }
 
   /**
@@ -107,7 +107,8 @@ export class WabaRepository extends EntityRepository<Waba> {
     // Raw SQL is not covered by the tenant filter: the organization condition is the scope.
     const [row] = await preparedRead<{ body: string }>(
       this.getEntityManager(),
-      `SELECT (SELECT row_to_json(r) FROM (SELECT ${DETAIL_JSON}) r)::text AS body
+      `SELECT left(w.list_json, -1) || ',' || substr((SELECT row_to_json(r) FROM (SELECT ${DETAIL_JSON}) r)::text, 2)
+                AS body
          FROM wabas w
         WHERE w.organization_id = ? AND w.waba_id = ?
         LIMIT 1`,
