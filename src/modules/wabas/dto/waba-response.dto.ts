@@ -45,7 +45,10 @@ export class WabaRowResponseDto {
   @ApiProperty({ nullable: true, type: Date })
   lastSyncedAt: Date | string | null;
 
-  /** From the WABA itself (the list's rows are written by PostgreSQL in this shape: WabaRepository.listJson). */
+  /**
+   * From the WABA itself. The list's rows are written by PostgreSQL in this shape (SQL function `waba_list_json`,
+   * migration waba_list_json): a change of this DTO's keys needs a migration that replaces it and rewrites the column.
+   */
   static fromRow(row: Readonly<WabaDetailRow>): WabaRowResponseDto {
     return {
       wabaId: row.wabaId,
