@@ -37,7 +37,10 @@ export async function preparedRows<T>(em: EntityManager, sql: string, params: re
 
 /** What node-postgres needs of a pooled connection here. */
 interface PooledClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(
+    config: { name: string; text: string; values: unknown[] },
+    callback: (error: Error | null, result: { rows: unknown[] }) => void,
+  ): void;
 }
 
 /** The pool of knex's client (typed `any` by knex). */
@@ -52,7 +55,8 @@ interface NamedStatement {
   text: string;
 }
 
-const statements = new Map<string, NamedStatement>();
+// Per prefix, keyed by the `?` text itself: no key is built per call.
+const statements = { read: new Map<string, NamedStatement>(), stmt: new Map<string, NamedStatement>() };
 // The few texts of the hot reads, their filter combinations included; bounded in case a caller builds more.
 const MAX_STATEMENTS = 256;
 
@@ -78,8 +82,13 @@ export async function preparedRead<T>(em: EntityManager, sql: string, params: un
   let client: PooledClient | undefined;
   try {
     client = (await pool.acquireConnection()) as PooledClient;
-    const result = await client.query({ name: statement.name, text: statement.text, values: params });
-    return result.rows as T[];
+    const connection = client;
+    // The callback form: the driver's own promise and its stack-capturing `catch` cost every API request.
+    return await new Promise<T[]>((resolve, reject) => {
+      connection.query({ name: statement.name, text: statement.text, values: params }, (error, result) =>
+        error ? reject(error) : resolve(result.rows as T[]),
+      );
+    });
   } catch (error) {
     throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
   } finally {
@@ -90,16 +99,16 @@ export async function preparedRead<T>(em: EntityManager, sql: string, params: un
 }
 
 function named(sql: string, prefix: 'read' | 'stmt'): NamedStatement {
-  const key = `${prefix}:${sql}`;
-  let statement = statements.get(key);
+  const known = statements[prefix];
+  let statement = known.get(sql);
   if (!statement) {
     let index = 0;
     const text = sql.replace(/\?/g, () => `$${++index}`);
     statement = { name: `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
-    if (statements.size >= MAX_STATEMENTS) {
-      statements.clear();
+    if (known.size >= MAX_STATEMENTS) {
+      known.clear();
     }
-    statements.set(key, statement);
+    known.set(sql, statement);
   }
   return statement;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 
 import type { Response } from 'express';
@@ -12,15 +12,25 @@ export function jsonAnswerHeaders(body: Buffer, mediaType = 'application/json'):
   return {
     'content-type': `${mediaType}; charset=utf-8`,
     'content-length': body.length,
-    etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`,
+    etag: `W/"${body.length.toString(16)}-${hash('sha1', body, 'base64').slice(0, 27)}"`,
   };
 }
 
 /**
  * Answers 200 with JSON text already written (e.g. shaped by PostgreSQL), with the headers `res.json` would set
- * for the same bytes (content type with charset, length, Express's ETag): the text is not parsed and written
- * again. For routes that take `@Res()`; the caller vouches that `json` is valid JSON of the route's schema.
+ * for the same bytes (content type with charset, length, Express's ETag), or 304 without a body when the client
+ * holds that ETag, as `res.send` answers: the text is not parsed and written again, and none of `res.send`'s
+ * content-type parsing runs per request. For routes that take `@Res()`; the caller vouches that `json` is valid
+ * JSON of the route's schema.
  */
 export function sendJsonText(response: Response, json: string): void {
-  response.type('application/json').send(json);
+  const body = Buffer.from(json, 'utf8');
+  const headers = jsonAnswerHeaders(body);
+  response.setHeader('ETag', headers.etag as string);
+  // Express's `req.fresh`: a GET or HEAD whose If-None-Match (or If-Modified-Since) the ETag set above satisfies.
+  if (response.req.fresh) {
+    response.status(304).end();
+    return;
+  }
+  response.writeHead(200, headers).end(body);
 }
