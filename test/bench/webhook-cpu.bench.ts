@@ -47,7 +47,8 @@ interface Repetition {
  * inbox worker running, as in `npm run bench`; (b) the same burst with the worker paused (intake alone), then
  * the stored burst processed (the drain); (c) a stored backlog of 2,000 account changes processed. Prints the
  * service's and its PostgreSQL backends' CPU per delivery or change (/proc), each repetition and the medians,
- * and the burst's ratio to the driver's single-row INSERT ceiling measured in the same run.
+ * and the burst's ratio to the driver's single-row INSERT ceiling measured in the same run. With
+ * BENCH_PROFILE_INTAKE=<dir>, writes a CPU profile of the service during the last intake-alone burst there.
  */
 async function main(): Promise<void> {
   await ensureBuild((line) => out(`build: ${line}`));
@@ -119,7 +120,15 @@ async function main(): Promise<void> {
       const b = build(seq);
       seq = b.nextSeq;
       await service.pauseInbox(true);
+      // BENCH_PROFILE_INTAKE=<dir>: a V8 CPU profile of the service during the last intake-alone burst.
+      const profileDir = rep === reps ? process.env.BENCH_PROFILE_INTAKE : undefined;
+      if (profileDir) {
+        await service.startCpuProfile();
+      }
       const burstB = await measure(() => webhookLoad(service.urls, b.deliveries, CONCURRENCY));
+      if (profileDir) {
+        await service.stopCpuProfile(`${profileDir}/intake-alone-${process.pid}.cpuprofile`);
+      }
       const drainB = await measure(async () => {
         await service.pauseInbox(false);
         await waitUntilDisabled(pool, accountEventWabaIds(b.deliveries));
@@ -164,7 +173,12 @@ async function main(): Promise<void> {
       const values = repetitions.map(pick).sort((x, y) => x - y);
       return `${fmt(values[Math.floor(values.length / 2)])} (${fmt(values[0])}–${fmt(values[values.length - 1])})`;
     };
+    const driver = (driverBefore + driverAfter) / 2;
     out(`driver single-row INSERTs/s: ${fmt(driverBefore)} before, ${fmt(driverAfter)} after`);
+    out(
+      `burst with processing ÷ driver: ${repetitions.map((r) => fmt(r.withProcessing.acceptedPerSecond / driver, 2)).join(', ')}; ` +
+        `intake alone ÷ driver: ${repetitions.map((r) => fmt(r.intakeAlone.acceptedPerSecond / driver, 2)).join(', ')}`,
+    );
     out(`medians (range) over ${reps}, µs of CPU per delivery or change:`);
     out(
       `  (a) burst with processing: service ${median((r) => r.withProcessing.serviceUs)}, until all processed ${median((r) => r.withProcessing.untilVisibleUs)}, postgres ${median((r) => r.withProcessing.postgresUs)}, accepted/s ${median((r) => r.withProcessing.acceptedPerSecond)}`,
