@@ -17,6 +17,8 @@
  * - `pg-statements`: the statements this process sent through `pg` since the previous ask, by their first 70
  *   characters, and the characters of their texts and parameters (counted from the first time it is asked), to
  *   tell how many round trips a phase cost and how much it sent;
+ * - `pause-inbox`: stops (`message.pause` set) or resumes the inbox worker's claims, so that a bench can measure
+ *   intake alone; what was stored meanwhile is claimed on resuming;
  * - `cpu-profile`: starts V8's CPU profiler (`message.start` set) or stops it and writes the profile to
  *   `message.path`, to profile one phase rather than the instance's whole life (`--cpu-prof`).
  * Nothing else of the service is touched.
@@ -98,6 +100,16 @@ const commands = {
     profiler = null;
     require('node:fs').writeFileSync(message.path, JSON.stringify(profile));
     return message.path;
+  },
+  'pause-inbox': async (message) => {
+    const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));
+    const worker = app.get(WebhookInboxWorker, { strict: false });
+    // The worker's own flag: `fill` claims nothing while it is set (its poller keeps ticking).
+    worker.stopped = Boolean(message.pause);
+    if (!message.pause) {
+      worker.kick();
+    }
+    return null;
   },
   'kick-inbox': async () => {
     const { WebhookInboxWorker } = require(join(dist, 'src/modules/meta-webhooks/webhook-inbox.worker'));

@@ -166,6 +166,13 @@ export class Fleet {
     await Promise.all(this.instances.map((instance) => this.command(instance, 'kick-inbox')));
   }
 
+  /** Stops (`paused`) or resumes every instance's inbox worker claims, to measure intake alone. */
+  async pauseInbox(paused: boolean): Promise<void> {
+    await Promise.all(
+      this.instances.map((instance) => this.command(instance, 'pause-inbox', paused ? { pause: 'yes' } : {})),
+    );
+  }
+
   /**
    * Has each instance write a heap snapshot into `dir` (V8 collects garbage first, so it holds the live heap
    * only); resolves with their paths. For telling what a phase leaves retained.

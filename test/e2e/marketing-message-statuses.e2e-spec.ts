@@ -295,6 +295,23 @@ describe('Marketing sends recorded and followed by Meta status webhooks (e2e)', 
     expect(await row(id)).toEqual(before);
   });
 
+  it('should apply the status of its own send among statuses of messages it did not send in one change', async () => {
+    const to = recipient();
+    const { id } = (await send(cloud, to).expect(202)).body as { id: string };
+    const wamid = (await row(id)).message_id as string;
+    const unknown = (): string => `wamid.${randomBytes(24).toString('base64url')}`;
+    const at = seconds();
+
+    const inbox = await deliverStatuses(cloud, [
+      status(unknown(), 'delivered', at, recipient()),
+      status(wamid, 'delivered', at, to),
+      status(unknown(), 'read', at, recipient()),
+    ]);
+
+    expect(inbox.outcome).toEqual([expect.objectContaining({ field: 'messages', outcome: 'APPLIED' })]);
+    expect(await row(id)).toMatchObject({ status: 'DELIVERED', message_id: wamid });
+  });
+
   it('should record a send whose answer was lost as UNKNOWN and reconcile it by its status webhook', async () => {
     sut.simulator.injectFault({
       method: 'POST',

@@ -1,6 +1,6 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 
-import { boundRows } from 'src/common/database/bound-sql';
+import { boundRows, preparedRows } from 'src/common/database/bound-sql';
 import { MarketingHoldKind } from 'src/modules/mm-lite/mm-lite.constants';
 
 import type { MarketingRecipientHold } from './marketing-recipient-hold.entity';
@@ -67,7 +67,8 @@ export class MarketingRecipientHoldRepository extends EntityRepository<Marketing
       return;
     }
     const column = <T>(pick: (fact: HoldFact) => T): T[] => facts.map(pick);
-    await boundRows(
+    // Prepared: status webhooks' failures record holds one change at a time, with this one fixed text.
+    await preparedRows(
       this.getEntityManager(),
       `INSERT INTO marketing_recipient_holds
               (waba_id, recipient, kind, organization_id, until, reason_code, message_id, observed_at, cleared_at)
