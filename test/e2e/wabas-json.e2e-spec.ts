@@ -48,9 +48,7 @@ describe('WABA list and detail shaped by PostgreSQL (e2e)', () => {
     expect(list.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(list.headers.etag).toMatch(/^W\/"/);
     expect(Number(list.headers['content-length'])).toBe(Buffer.byteLength(list.text));
-    const unchanged = await get('/api/v1/wabas')
-      .set('If-None-Match', list.headers.etag as string)
-      .expect(304);
+    const unchanged = await get('/api/v1/wabas').set('If-None-Match', list.headers.etag).expect(304);
     expect(unchanged.text).toBe('');
     await get('/api/v1/wabas').set('If-None-Match', 'W/"other"').expect(200);
     const rows = (list.body as { data: Array<Record<string, unknown>> }).data;
