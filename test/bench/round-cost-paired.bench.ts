@@ -28,7 +28,8 @@ interface Side {
  * one (`ROUND_BASE=<dir>`, its `dist/` built), measured in the same run: each side its own instance and
  * database, one simulator, rounds taken in turns (A B, B A, …) so that both see the machine as busy as the
  * other, `BENCH_ROUNDS` (default 6) each after a warm-up. Prints each round's service CPU per WABA and the
- * medians.
+ * medians; with `BENCH_LATENCY_MS` (Meta's latency, default 0) above 0, each round's wall time against the ideal
+ * (Graph calls × latency ÷ SYNC_CONCURRENCY) too.
  *
  * `ROUND_BASE=/path/to/base npx ts-node --transpile-only -r tsconfig-paths/register test/bench/round-cost-paired.bench.ts`
  */
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     wabas,
     benchOrganizationWabas: 100,
     roundWabas: wabas,
-    roundLatencyMs: 0,
+    roundLatencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0),
   };
   process.env.LOG_LEVEL = 'silent';
   await ensureBuild((line) => out(`build: ${line}`));
@@ -80,12 +81,15 @@ async function main(): Promise<void> {
         const figures = await measureRound(side.fleet, side.pool, simulator, scale, roundWabaIds);
         const cpuMs = ((cpuSeconds(pid) ?? 0) - cpuBefore) * 1000;
         const perWaba = (cpuMs * 1000) / figures.wabas;
+        const ideal = (figures.graphCalls * scale.roundLatencyMs) / scale.roundConcurrency;
         if (round > 0) {
           side.serviceMsPerWaba.push(perWaba);
         }
         out(
           `${round === 0 ? 'warm-up' : `round ${round}`} ${side.name}: ${figures.succeeded} of ${figures.wabas} ` +
-            `succeeded, wall ${Math.round(figures.wallMs)} ms, service CPU ${perWaba.toFixed(0)} µs per WABA`,
+            `succeeded, wall ${Math.round(figures.wallMs)} ms` +
+            (ideal > 0 ? ` = ${(figures.wallMs / ideal).toFixed(2)}× the ideal ${Math.round(ideal)} ms` : '') +
+            `, ${Math.round((figures.wabas * 1000) / figures.wallMs)} WABAs/s, service CPU ${perWaba.toFixed(0)} µs per WABA`,
         );
       }
     }
