@@ -3,6 +3,7 @@ import * as path from 'node:path';
 
 import { GraphApiMetaGateway } from './graph-api-meta-gateway';
 import { type FixtureRequest, useFixtureGraph } from './graph-fixture-server.testing';
+import { META_WABA_FIELDS } from './meta-gateway.constants';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
@@ -228,6 +229,10 @@ describe(`${GraphApiMetaGateway.name} (recorded fixtures)`, () => {
     expect(result.found.get('980198427658004')?.marketingMessagesOnboardingStatus).toBe('ONBOARDED');
     expect(result.failed.get('111')).toMatchObject({ code: MetaGatewayErrorCode.NOT_FOUND });
     expect(result.calls).toBe(1);
+    // Commas as Graph's examples write them, not percent-encoded.
+    expect(receivedAt('GET /v25.0/')[0].url).toBe(
+      `/v25.0/?ids=102290129340398,980198427658004,111&fields=${META_WABA_FIELDS}`,
+    );
   });
 
   it('should return the wamid of a marketing send', async () => {

@@ -1,5 +1,4 @@
-import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { AllConfig } from 'config/config.type';
@@ -17,6 +16,7 @@ import { sendTemplate } from './graph-api.send';
 import { type GraphSubscribedApp, toSubscribedApp } from './graph-api.subscribed-apps';
 import { listTemplates, readTemplatesOfWabas } from './graph-api.templates';
 import { GraphApiTransport, graphId } from './graph-api.transport';
+import { GraphHttpClient } from './graph-http.client';
 import type {
   GraphBusiness,
   GraphDebugTokenResponse,
@@ -59,13 +59,13 @@ import { MetaThrottleRegistry } from './meta-throttle.registry';
  * graph-api.paging.ts, the reading of answers in graph-api.payloads.ts and the send path in graph-api.send.ts.
  */
 @Injectable()
-export class GraphApiMetaGateway extends MetaGateway {
+export class GraphApiMetaGateway extends MetaGateway implements OnModuleDestroy {
   private readonly logger = new Logger(GraphApiMetaGateway.name);
   private readonly meta: MetaConfig;
+  private readonly http: GraphHttpClient;
   private readonly transport: GraphApiTransport;
 
   constructor(
-    httpService: HttpService,
     configService: ConfigService<AllConfig, true>,
     private readonly throttles: MetaThrottleRegistry,
     // Metrics, when the metrics module is loaded; the gateway behaves the same without.
@@ -73,7 +73,13 @@ export class GraphApiMetaGateway extends MetaGateway {
   ) {
     super();
     this.meta = configService.get('meta', { infer: true });
-    this.transport = new GraphApiTransport(httpService, this.meta, throttles, this.logger, observer);
+    this.http = new GraphHttpClient(new URL(this.meta.graphApiBaseUrl).origin, this.meta.requestTimeoutMs);
+    this.transport = new GraphApiTransport(this.http, this.meta, throttles, this.logger, observer);
+  }
+
+  /** Closes the connections kept alive to Graph. */
+  async onModuleDestroy(): Promise<void> {
+    await this.http.close();
   }
 
   /**

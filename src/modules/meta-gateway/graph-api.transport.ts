@@ -1,10 +1,9 @@
-import type { HttpService } from '@nestjs/axios';
 import type { Logger } from '@nestjs/common';
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 
 import type { MetaConfig } from 'config/meta.config';
 
 import { isObject } from './graph-api.payloads';
+import { GraphHttpError, type GraphHttpClient, type GraphHttpRequest } from './graph-http.client';
 import {
   isBusinessUseCaseThrottleCode,
   isOutcomeUnknown,
@@ -15,7 +14,6 @@ import {
 import { endpointTemplate, type MetaCallObserver } from './meta-call-observer';
 import {
   META_MAX_HONOURED_RETRY_AFTER_SECONDS,
-  META_MAX_REQUEST_BYTES,
   META_MAX_RESPONSE_BYTES,
   META_RETRY_BASE_DELAY_MS,
   META_RETRY_MAX_DELAY_MS,
@@ -64,13 +62,18 @@ export interface GraphCall {
  * GraphApiMetaGateway, whose logger it writes to.
  */
 export class GraphApiTransport {
+  /** The configured base URL's path with the version (`/v25.0`, or `/prefix/v25.0`): where relative paths go. */
+  private readonly versionPath: string;
+
   constructor(
-    private readonly httpService: HttpService,
+    private readonly client: GraphHttpClient,
     private readonly meta: MetaConfig,
     private readonly throttles: MetaThrottleRegistry,
     private readonly logger: Logger,
     private readonly observer?: MetaCallObserver,
-  ) {}
+  ) {
+    this.versionPath = `${new URL(meta.graphApiBaseUrl).pathname.replace(/\/+$/, '')}/${meta.graphApiVersion}`;
+  }
 
   /**
    * One logical Graph call: HTTP attempts with back-off for retryable reads, usage headers recorded on
@@ -87,10 +90,7 @@ export class GraphApiTransport {
       let thrown: unknown;
       try {
         call.onRequest?.();
-        // The axios instance itself, not HttpService's Observable: that one arms a CancelToken per request and
-        // cancels it on unsubscribe, building a stack-captured CanceledError after every answer, for nothing
-        // here (the whole call is bounded by its AbortSignal).
-        const response = await this.httpService.axiosRef.request<unknown>(this.requestConfig(call));
+        const response = await this.client.send(this.request(call));
         this.logger.debug(`${call.method} ${logPath} ${response.status} ${Date.now() - startedAt}ms`);
         this.recordUsage(response.headers);
         if (isObject(response.data)) {
@@ -146,44 +146,31 @@ export class GraphApiTransport {
     return exception;
   }
 
-  private requestConfig(call: GraphCall): AxiosRequestConfig {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+  private request(call: GraphCall): GraphHttpRequest {
+    const headers: Record<string, string> = { accept: 'application/json' };
     if (call.token !== null) {
-      headers.Authorization = `Bearer ${call.token}`;
+      headers.authorization = `Bearer ${call.token}`;
     }
+    let body: string | undefined;
     if (call.data !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(call.data);
     }
-    return {
-      method: call.method,
-      url: this.sameOriginUrl(call.url),
-      params: call.params,
-      data: call.data,
-      headers,
-      timeout: this.meta.requestTimeoutMs,
-      // axios' `timeout` resets on socket activity; this bounds the whole call, body included.
-      signal: AbortSignal.timeout(this.meta.requestTimeoutMs),
-      // Error statuses are mapped by us, with their body and headers.
-      validateStatus: (status) => status >= 200 && status < 300,
-      maxRedirects: 0,
-      // Bounded answers: axios otherwise buffers whatever arrives (counted after decompression).
-      maxContentLength: META_MAX_RESPONSE_BYTES,
-      maxBodyLength: META_MAX_REQUEST_BYTES,
-    };
+    return { method: call.method, path: withParams(this.requestPath(call.url), call.params), headers, body };
   }
 
   /**
-   * `paging.next` is a full URL. It is requested on the configured Graph origin whatever host it names,
-   * so the bearer token never travels anywhere else, and without any `access_token` it might carry.
+   * The path (and query) to request: a relative one under the configured base URL and version; `paging.next`, a
+   * full URL, on the configured Graph origin whatever host it names, so the bearer token never travels anywhere
+   * else, and without any `access_token` it might carry.
    */
-  private sameOriginUrl(url: string): string {
+  private requestPath(url: string): string {
     if (!/^https?:\/\//i.test(url)) {
-      return url;
+      return `${this.versionPath}/${url.replace(/^\/+/, '')}`;
     }
     const next = new URL(url);
     next.searchParams.delete('access_token');
-    const base = new URL(this.meta.graphApiBaseUrl);
-    return `${base.origin}${next.pathname}${next.search}`;
+    return `${next.pathname}${next.search}`;
   }
 
   private retryDelayMs(exception: MetaGatewayException, attempt: number): number | null {
@@ -251,11 +238,38 @@ export function graphId(id: string): string {
 }
 
 function errorHeaders(error: unknown): unknown {
-  if (typeof error === 'object' && error !== null && 'response' in error) {
-    const response = (error as { response?: AxiosResponse }).response;
-    return response?.headers;
+  return error instanceof GraphHttpError ? error.response?.headers : undefined;
+}
+
+/**
+ * `path` with `params` appended as its query string, each name and value encoded as axios did before (`,` `:`
+ * `$` kept, spaces as `+`), so the requests read as they always have (`ids=1,2,3&fields=id,name`).
+ */
+function withParams(path: string, params: Record<string, string> | undefined): string {
+  if (params === undefined) {
+    return path;
   }
-  return undefined;
+  let query = '';
+  for (const name in params) {
+    const value = params[name];
+    if (value !== undefined && value !== null) {
+      query += `${query === '' ? '' : '&'}${encodeParam(name)}=${encodeParam(value)}`;
+    }
+  }
+  if (query === '') {
+    return path;
+  }
+  const hash = path.indexOf('#');
+  const bare = hash === -1 ? path : path.slice(0, hash);
+  return `${bare}${bare.includes('?') ? '&' : '?'}${query}`;
+}
+
+function encodeParam(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/%3A/gi, ':')
+    .replace(/%24/g, '$')
+    .replace(/%2C/gi, ',')
+    .replace(/%20/g, '+');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,10 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import axios from 'axios';
 
 import type { AllConfig } from 'config/config.type';
 import type { MetaConfig } from 'config/meta.config';
@@ -67,8 +65,9 @@ export function useFixtureGraph(): FixtureGraph {
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     jest.restoreAllMocks();
+    await sut?.onModuleDestroy();
   });
 
   afterAll(async () => {
@@ -95,8 +94,7 @@ export function useFixtureGraph(): FixtureGraph {
       maxRetries: 2,
     };
     const config = { get: () => meta } as unknown as ConfigService<AllConfig, true>;
-    const http = new HttpService(axios.create({ baseURL: `${origin}/v25.0`, timeout: meta.requestTimeoutMs }));
-    sut = new GraphApiMetaGateway(http, config, new MetaThrottleRegistry());
+    sut = new GraphApiMetaGateway(config, new MetaThrottleRegistry());
   });
 
   return {

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-
+import { GraphHttpError, GraphHttpErrorCode } from './graph-http.client';
 import {
   classifyGraphErrorCode,
   isOutcomeUnknown,
@@ -16,16 +15,14 @@ import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
 const META_FIXTURES = metaFixturesDir();
 
-function axiosErrorWith(status: number, data: unknown, headers: Record<string, string> = {}): AxiosError {
-  const config = { headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
-  const response = {
+/** The failure of a non-2xx answer as the client throws it; header names lower-cased, as Node gives them. */
+function answerErrorWith(status: number, data: unknown, headers: Record<string, string> = {}): GraphHttpError {
+  const lowerCased = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return new GraphHttpError(`Request failed with status code ${status}`, GraphHttpErrorCode.BAD_RESPONSE, {
     status,
-    statusText: '',
-    headers: new AxiosHeaders(headers),
-    config,
+    headers: lowerCased,
     data,
-  } as AxiosResponse;
-  return new AxiosError(`Request failed with status code ${status}`, 'ERR_BAD_RESPONSE', config, {}, response);
+  });
 }
 
 function envelope(error: Record<string, unknown>): unknown {
@@ -98,7 +95,7 @@ describe(mapGraphApiError.name, () => {
     };
 
     it(`should map it to ${expected.code} with Meta's identifiers kept`, () => {
-      const sut = mapGraphApiError(axiosErrorWith(expected.status, body));
+      const sut = mapGraphApiError(answerErrorWith(expected.status, body));
 
       expect(sut).toBeInstanceOf(MetaGatewayException);
       expect(sut.code).toBe(expected.code);
@@ -110,8 +107,8 @@ describe(mapGraphApiError.name, () => {
     });
 
     it('should classify it the same whatever the HTTP status (code wins)', () => {
-      expect(mapGraphApiError(axiosErrorWith(400, body)).code).toBe(expected.code);
-      expect(mapGraphApiError(axiosErrorWith(403, body)).code).toBe(expected.code);
+      expect(mapGraphApiError(answerErrorWith(400, body)).code).toBe(expected.code);
+      expect(mapGraphApiError(answerErrorWith(403, body)).code).toBe(expected.code);
     });
   });
 
@@ -162,7 +159,7 @@ describe(mapGraphApiError.name, () => {
       [999999, null, MetaGatewayErrorCode.UNKNOWN],
       [1752041, null, MetaGatewayErrorCode.UNKNOWN],
     ])('should map code %s subcode %s to %s', (code, subcode, expected) => {
-      const sut = mapGraphApiError(axiosErrorWith(400, envelope({ code, error_subcode: subcode ?? undefined })));
+      const sut = mapGraphApiError(answerErrorWith(400, envelope({ code, error_subcode: subcode ?? undefined })));
 
       expect(sut.code).toBe(expected);
       expect(sut.metaCode).toBe(code);
@@ -173,7 +170,7 @@ describe(mapGraphApiError.name, () => {
     });
 
     it('should read codes sent as numeric strings', () => {
-      const sut = mapGraphApiError(axiosErrorWith(400, envelope({ code: '190', error_subcode: '463' })));
+      const sut = mapGraphApiError(answerErrorWith(400, envelope({ code: '190', error_subcode: '463' })));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.AUTH_INVALID);
       expect(sut.metaSubcode).toBe(463);
@@ -182,19 +179,19 @@ describe(mapGraphApiError.name, () => {
 
   describe('is_transient', () => {
     it('should make an otherwise non-transient code TRANSIENT', () => {
-      const sut = mapGraphApiError(axiosErrorWith(400, envelope({ code: 100, is_transient: true })));
+      const sut = mapGraphApiError(answerErrorWith(400, envelope({ code: 100, is_transient: true })));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.TRANSIENT);
     });
 
     it('should keep throttling codes RATE_LIMITED', () => {
-      const sut = mapGraphApiError(axiosErrorWith(400, envelope({ code: 4, is_transient: true })));
+      const sut = mapGraphApiError(answerErrorWith(400, envelope({ code: 4, is_transient: true })));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.RATE_LIMITED);
     });
 
     it('should leave is_transient false alone', () => {
-      const sut = mapGraphApiError(axiosErrorWith(500, envelope({ code: 131000, is_transient: false })));
+      const sut = mapGraphApiError(answerErrorWith(500, envelope({ code: 131000, is_transient: false })));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.TRANSIENT);
     });
@@ -213,7 +210,7 @@ describe(mapGraphApiError.name, () => {
       [404, '<html>Not found</html>', MetaGatewayErrorCode.NOT_FOUND],
       [429, '', MetaGatewayErrorCode.RATE_LIMITED],
     ])('should map HTTP %s with body %j to %s', (status, body, expected) => {
-      const sut = mapGraphApiError(axiosErrorWith(status, body));
+      const sut = mapGraphApiError(answerErrorWith(status, body));
 
       expect(sut.code).toBe(expected);
       expect(sut.httpStatus).toBe(status);
@@ -221,28 +218,30 @@ describe(mapGraphApiError.name, () => {
     });
 
     it('should map an unlisted code with a 5xx status to TRANSIENT and with a 4xx status to UNKNOWN', () => {
-      expect(mapGraphApiError(axiosErrorWith(500, envelope({ code: 424242 }))).code).toBe(
+      expect(mapGraphApiError(answerErrorWith(500, envelope({ code: 424242 }))).code).toBe(
         MetaGatewayErrorCode.TRANSIENT,
       );
-      expect(mapGraphApiError(axiosErrorWith(400, envelope({ code: 424242 }))).code).toBe(MetaGatewayErrorCode.UNKNOWN);
+      expect(mapGraphApiError(answerErrorWith(400, envelope({ code: 424242 }))).code).toBe(
+        MetaGatewayErrorCode.UNKNOWN,
+      );
     });
 
     it('should parse an envelope that arrived as a JSON string', () => {
-      const sut = mapGraphApiError(axiosErrorWith(400, JSON.stringify(envelope({ code: 368 }))));
+      const sut = mapGraphApiError(answerErrorWith(400, JSON.stringify(envelope({ code: 368 }))));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.ACCOUNT_RESTRICTED);
     });
 
     it('should map a bodiless 401 with WWW-Authenticate invalid_token to AUTH_INVALID', () => {
       const sut = mapGraphApiError(
-        axiosErrorWith(401, '', { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "expired"' }),
+        answerErrorWith(401, '', { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "expired"' }),
       );
 
       expect(sut.code).toBe(MetaGatewayErrorCode.AUTH_INVALID);
     });
 
     it('should take fbtraceId from the x-fb-trace-id header when the body has none', () => {
-      const sut = mapGraphApiError(axiosErrorWith(503, 'down', { 'x-fb-trace-id': 'HEADERTRACE' }));
+      const sut = mapGraphApiError(answerErrorWith(503, 'down', { 'x-fb-trace-id': 'HEADERTRACE' }));
 
       expect(sut.fbtraceId).toBe('HEADERTRACE');
     });
@@ -250,7 +249,7 @@ describe(mapGraphApiError.name, () => {
 
   describe('network failures', () => {
     it.each(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN'])('should map %s to TRANSIENT', (code) => {
-      const sut = mapGraphApiError(new AxiosError(`connect ${code} 127.0.0.1:1`, code));
+      const sut = mapGraphApiError(new GraphHttpError(`connect ${code} 127.0.0.1:1`, code));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.TRANSIENT);
       expect(sut.httpStatus).toBeNull();
@@ -261,7 +260,7 @@ describe(mapGraphApiError.name, () => {
       ['ETIMEDOUT', 'timeout'],
       ['ERR_CANCELED', 'canceled'],
     ])('should map a timeout (%s) to TRANSIENT', (code, message) => {
-      const sut = mapGraphApiError(new AxiosError(message, code));
+      const sut = mapGraphApiError(new GraphHttpError(message, code));
 
       expect(sut.code).toBe(MetaGatewayErrorCode.TRANSIENT);
       expect(sut.message).toMatch(/timed out/);
@@ -285,14 +284,14 @@ describe(mapGraphApiError.name, () => {
 
   describe('retryAfterSeconds', () => {
     it('should read estimated_time_to_regain_access (minutes) of the error', () => {
-      const sut = mapGraphApiError(axiosErrorWith(400, envelope({ code: 80008, estimated_time_to_regain_access: 3 })));
+      const sut = mapGraphApiError(answerErrorWith(400, envelope({ code: 80008, estimated_time_to_regain_access: 3 })));
 
       expect(sut.retryAfterSeconds).toBe(180);
     });
 
     it('should read estimated_time_to_regain_access of error_data', () => {
       const sut = mapGraphApiError(
-        axiosErrorWith(400, envelope({ code: 80007, error_data: { estimated_time_to_regain_access: 2 } })),
+        answerErrorWith(400, envelope({ code: 80007, error_data: { estimated_time_to_regain_access: 2 } })),
       );
 
       expect(sut.retryAfterSeconds).toBe(120);
@@ -303,7 +302,7 @@ describe(mapGraphApiError.name, () => {
         '111': [{ type: 'whatsapp_business_management', call_count: 100, estimated_time_to_regain_access: 19 }],
         '222': [{ type: 'whatsapp_business_management', call_count: 100, estimated_time_to_regain_access: 40 }],
       });
-      const error = axiosErrorWith(400, envelope({ code: 80008 }), { 'x-business-use-case-usage': header });
+      const error = answerErrorWith(400, envelope({ code: 80008 }), { 'x-business-use-case-usage': header });
 
       expect(mapGraphApiError(error, { businessObjectId: '111' }).retryAfterSeconds).toBe(19 * 60);
       expect(mapGraphApiError(error).retryAfterSeconds).toBe(40 * 60);
@@ -313,26 +312,26 @@ describe(mapGraphApiError.name, () => {
       const header = JSON.stringify({ '111': [{ call_count: 100, estimated_time_to_regain_access: 19 }] });
 
       const sut = mapGraphApiError(
-        axiosErrorWith(400, envelope({ code: 100 }), { 'x-business-use-case-usage': header }),
+        answerErrorWith(400, envelope({ code: 100 }), { 'x-business-use-case-usage': header }),
       );
 
       expect(sut.retryAfterSeconds).toBeNull();
     });
 
     it('should read Retry-After in seconds and as an HTTP date', () => {
-      expect(mapGraphApiError(axiosErrorWith(503, 'busy', { 'retry-after': '2' })).retryAfterSeconds).toBe(2);
+      expect(mapGraphApiError(answerErrorWith(503, 'busy', { 'retry-after': '2' })).retryAfterSeconds).toBe(2);
       expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:30 GMT', new Date('2015-10-21T07:28:00Z'))).toBe(30);
       expect(parseRetryAfter('soon')).toBeNull();
       expect(parseRetryAfter('0')).toBeNull();
     });
 
     it('should ask for ten minutes after 134101 (template still syncing)', () => {
-      expect(mapGraphApiError(axiosErrorWith(400, envelope({ code: 134101 }))).retryAfterSeconds).toBe(600);
+      expect(mapGraphApiError(answerErrorWith(400, envelope({ code: 134101 }))).retryAfterSeconds).toBe(600);
     });
 
     it('should tolerate a malformed usage header', () => {
       const sut = mapGraphApiError(
-        axiosErrorWith(400, envelope({ code: 80008 }), { 'x-business-use-case-usage': '{not json' }),
+        answerErrorWith(400, envelope({ code: 80008 }), { 'x-business-use-case-usage': '{not json' }),
       );
 
       expect(sut.code).toBe(MetaGatewayErrorCode.RATE_LIMITED);
@@ -367,15 +366,15 @@ describe(isOutcomeUnknown.name, () => {
   it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
     'should know a send failed with %s never left',
     (code) => {
-      expect(unknown(new AxiosError(`connect ${code} 127.0.0.1:1`, code))).toBe(false);
+      expect(unknown(new GraphHttpError(`connect ${code} 127.0.0.1:1`, code))).toBe(false);
     },
   );
 
   it.each([
-    ['a reset', new AxiosError('read ECONNRESET', 'ECONNRESET')],
-    ['an axios timeout', new AxiosError('timeout of 300ms exceeded', 'ECONNABORTED')],
-    ['an aborted call', new AxiosError('canceled', 'ERR_CANCELED')],
-    ['a broken pipe', new AxiosError('write EPIPE', 'EPIPE')],
+    ['a reset', new GraphHttpError('read ECONNRESET', 'ECONNRESET')],
+    ['a timeout', new GraphHttpError('timeout of 300ms exceeded', GraphHttpErrorCode.TIMEOUT)],
+    ['an aborted call', new GraphHttpError('canceled', 'ERR_CANCELED')],
+    ['a broken pipe', new GraphHttpError('write EPIPE', 'EPIPE')],
     ['an unexpected error', new TypeError('boom')],
   ])('should not know the outcome after %s', (_label, error) => {
     expect(unknown(error)).toBe(true);
@@ -383,16 +382,16 @@ describe(isOutcomeUnknown.name, () => {
 
   it('should not know the outcome of an unreadable answer, 2xx or 5xx page', () => {
     expect(isOutcomeUnknown(undefined, mapGraphApiResponse(200, {}, '<html>'))).toBe(true);
-    expect(unknown(axiosErrorWith(502, '<html>Bad gateway</html>'))).toBe(true);
-    expect(unknown(axiosErrorWith(504, ''))).toBe(true);
+    expect(unknown(answerErrorWith(502, '<html>Bad gateway</html>'))).toBe(true);
+    expect(unknown(answerErrorWith(504, ''))).toBe(true);
   });
 
   it('should know a send Meta answered with a Graph error, or said it did not handle, did not go', () => {
-    expect(unknown(axiosErrorWith(500, envelope({ code: 1, is_transient: true })))).toBe(false);
-    expect(unknown(axiosErrorWith(400, envelope({ code: 131049 })))).toBe(false);
-    expect(unknown(axiosErrorWith(429, ''))).toBe(false);
-    expect(unknown(axiosErrorWith(404, ''))).toBe(false);
-    expect(unknown(axiosErrorWith(401, '', { 'WWW-Authenticate': 'OAuth "Facebook Platform" "invalid_token"' }))).toBe(
+    expect(unknown(answerErrorWith(500, envelope({ code: 1, is_transient: true })))).toBe(false);
+    expect(unknown(answerErrorWith(400, envelope({ code: 131049 })))).toBe(false);
+    expect(unknown(answerErrorWith(429, ''))).toBe(false);
+    expect(unknown(answerErrorWith(404, ''))).toBe(false);
+    expect(unknown(answerErrorWith(401, '', { 'WWW-Authenticate': 'OAuth "Facebook Platform" "invalid_token"' }))).toBe(
       false,
     );
   });

@@ -1,7 +1,6 @@
-import { AxiosError, isAxiosError } from 'axios';
-
 import type { GraphApiError, GraphApiErrorData } from './graph-api.types';
-import { META_TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './meta-gateway.constants';
+import { GraphHttpError, GraphHttpErrorCode } from './graph-http.client';
+import { META_MAX_RESPONSE_BYTES, META_TEMPLATE_SYNC_RETRY_AFTER_SECONDS } from './meta-gateway.constants';
 import { MetaGatewayErrorCode, MetaGatewayException } from './meta-gateway.exception';
 import { redactText } from './redact';
 import {
@@ -118,7 +117,7 @@ export interface GraphApiErrorContext {
 }
 
 /**
- * Maps anything a Graph call can fail with (an AxiosError with or without a response, a timeout, a
+ * Maps anything a Graph call can fail with (a GraphHttpError with or without a response, a timeout, a
  * network error, an unreadable body) to a MetaGatewayException. Classification is by Meta's numeric
  * `code` (+ `error_subcode` 33 and `is_transient`), never by message text; HTTP status only decides
  * when there is no readable envelope, or when the code is unlisted and the status is 5xx.
@@ -127,11 +126,11 @@ export function mapGraphApiError(error: unknown, context: GraphApiErrorContext =
   if (error instanceof MetaGatewayException) {
     return error;
   }
-  if (isAxiosError(error)) {
-    if (isResponseTooLarge(error)) {
+  if (error instanceof GraphHttpError) {
+    if (error.code === GraphHttpErrorCode.RESPONSE_TOO_LARGE) {
       return new MetaGatewayException(
         MetaGatewayErrorCode.UNKNOWN,
-        `Graph API answer exceeded ${error.config?.maxContentLength ?? 'the'} bytes; refused unread`,
+        `Graph API answer exceeded ${META_MAX_RESPONSE_BYTES} bytes; refused unread`,
         { httpStatus: error.response?.status ?? null, responseTooLarge: true },
       );
     }
@@ -245,7 +244,7 @@ export function isOutcomeUnknown(error: unknown, mapped: MetaGatewayException): 
   if (mapped.code !== MetaGatewayErrorCode.TRANSIENT && mapped.code !== MetaGatewayErrorCode.UNKNOWN) {
     return false;
   }
-  if (isAxiosError(error) && !error.response && error.code !== undefined && NEVER_SENT_ERROR_CODES.has(error.code)) {
+  if (error instanceof GraphHttpError && !error.response && NEVER_SENT_ERROR_CODES.has(error.code)) {
     return false;
   }
   return true;
@@ -331,14 +330,6 @@ function usageRetryAfterSeconds(headers: unknown, businessObjectId: string | nul
   const own = businessObjectId ? usages.filter((usage) => usage.businessObjectId === businessObjectId) : [];
   const relevant = own.length > 0 ? own : usages;
   return maxPositive(relevant.map((usage) => minutesToSeconds(usage.estimatedTimeToRegainAccessMinutes)));
-}
-
-/**
- * axios aborts a body over `maxContentLength` with a generic ERR_BAD_RESPONSE; only its message tells the
- * case apart (axios' own text, not Meta's, so this is not classification by Meta message).
- */
-function isResponseTooLarge(error: AxiosError): boolean {
-  return error.code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength size of \d+ exceeded/.test(error.message);
 }
 
 function isTimeout(code: string | undefined, message: string): boolean {

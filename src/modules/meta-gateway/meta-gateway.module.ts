@@ -1,5 +1,4 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
@@ -18,18 +17,6 @@ import { MetaThrottleStore, PostgresMetaThrottleStore, RedisMetaThrottleStore } 
  * database (gateway specs) keeps them per instance.
  */
 @Module({
-  imports: [
-    HttpModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (configService: ConfigService<AllConfig, true>) => {
-        const meta = configService.get('meta', { infer: true });
-        return {
-          baseURL: `${meta.graphApiBaseUrl}/${meta.graphApiVersion}`,
-          timeout: meta.requestTimeoutMs,
-        };
-      },
-    }),
-  ],
   providers: [
     {
       provide: MetaThrottleStore,

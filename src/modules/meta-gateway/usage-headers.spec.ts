@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { parseAppUsage, parseBusinessUseCaseUsage } from './usage-headers';
+import { parseAppUsage, parseBusinessUseCaseUsage, readHeader } from './usage-headers';
 import { metaFixturesDir } from 'src/meta-simulator/meta-simulator.testing';
 
 const META_FIXTURES = metaFixturesDir();
@@ -120,6 +120,16 @@ describe('usage headers', () => {
 
     it.each([undefined, '', '{oops', '"text"', '{}', '[]'])('should return null for %j', (value) => {
       expect(parseAppUsage(value)).toBeNull();
+    });
+  });
+
+  describe(readHeader.name, () => {
+    it('should read a header by any case from lower-cased names, names of another case or a Headers-like get', () => {
+      expect(readHeader({ 'x-app-usage': '{}' }, 'X-App-Usage')).toBe('{}');
+      expect(readHeader({ 'Retry-After': '2' }, 'retry-after')).toBe('2');
+      expect(readHeader(new Headers({ 'X-FB-Trace-Id': 'TRACE' }), 'x-fb-trace-id')).toBe('TRACE');
+      expect(readHeader({ 'x-app-usage': '{}' }, 'retry-after')).toBeUndefined();
+      expect(readHeader(undefined, 'retry-after')).toBeUndefined();
     });
   });
 });

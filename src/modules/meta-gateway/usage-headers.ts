@@ -77,10 +77,16 @@ export function parseRetryAfter(value: unknown, now: Date = new Date()): number 
   return seconds > 0 ? seconds : null;
 }
 
-/** Reads a header from axios' AxiosHeaders or a plain object, case-insensitively. */
+/** Reads a header from a plain object (Node's, names lower-cased) or a Headers-like `get`, case-insensitively. */
 export function readHeader(headers: unknown, name: string): unknown {
   if (typeof headers !== 'object' || headers === null) {
     return undefined;
+  }
+  const lower = name.toLowerCase();
+  // Node lower-cases the names of an answer's headers: the common case needs no scan.
+  const exact = (headers as Record<string, unknown>)[lower];
+  if (exact !== undefined && exact !== null) {
+    return exact;
   }
   const withGet = headers as { get?: (key: string) => unknown };
   if (typeof withGet.get === 'function') {
@@ -89,7 +95,6 @@ export function readHeader(headers: unknown, name: string): unknown {
       return value;
     }
   }
-  const lower = name.toLowerCase();
   for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
     if (key.toLowerCase() === lower) {
       return value;
