@@ -338,6 +338,26 @@ describe('Marketing sends recorded and followed by Meta status webhooks (e2e)', 
     expect(await row(id)).toMatchObject({ status: 'DELIVERED', message_id: wamid });
   });
 
+  it('should reconcile a lost send by number and recipient past an older one of the number under another WABA', async () => {
+    sut.simulator.injectFault({
+      method: 'POST',
+      path: `/${mmLite.phoneNumberId}/marketing_messages`,
+      kind: 'accept_then_hang',
+      times: 2,
+    });
+    const to = recipient();
+    const older = ((await send(mmLite, to).expect(504)).body as { id: string }).id;
+    const newer = ((await send(mmLite, to).expect(504)).body as { id: string }).id;
+    // The number's older lost send is recorded under another WABA: only the newer one is this WABA's.
+    await db.query(`UPDATE marketing_messages SET waba_id = '999000000000001' WHERE id = $1`, [older]);
+    const wamid = sut.simulator.sentMessages.filter((message) => message.to === to).at(-1)!.id;
+
+    await deliverStatuses(mmLite, [status(wamid, 'delivered', seconds(), to)]);
+
+    expect(await row(newer)).toMatchObject({ status: 'DELIVERED', message_id: wamid });
+    expect(await row(older)).toMatchObject({ status: 'UNKNOWN', message_id: null });
+  });
+
   it('should reconcile a lost Cloud API send by the callback data Meta echoes', async () => {
     sut.simulator.injectFault({
       method: 'POST',
