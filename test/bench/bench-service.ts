@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import type { Pool } from 'pg';
 
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
@@ -12,6 +14,7 @@ import {
   TEST_SYSTEM_USER_TOKEN,
   TEST_VERIFY_TOKEN,
 } from 'test/utils/create-test-app';
+import { createTestDatabase } from 'test/utils/test-database';
 
 /** The round measured on the seeded database. */
 export interface RoundFigures {
@@ -69,6 +72,25 @@ export async function startBenchSimulator(): Promise<{ simulator: MetaSimulator;
     latencyMs: 0,
   });
   return { simulator, url: await simulator.start(0) };
+}
+
+/**
+ * What a bench that starts instances needs besides them: the simulator ({@link startBenchSimulator}), a fresh
+ * migrated database, and an encryption key for the instances' secrets.
+ */
+export async function startBenchBackends(): Promise<{
+  simulator: MetaSimulator;
+  simulatorUrl: string;
+  databaseUrl: string;
+  encryptionKey: string;
+}> {
+  const { simulator, url } = await startBenchSimulator();
+  return {
+    simulator,
+    simulatorUrl: url,
+    databaseUrl: await createTestDatabase(),
+    encryptionKey: randomBytes(32).toString('base64'),
+  };
 }
 
 /** Creates an organization through an instance's admin API; returns its id and bearer key. */

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 
-import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale } from 'test/bench/bench-scale';
-import { createOrganization, serviceEnv } from 'test/bench/bench-service';
+import { createOrganization, serviceEnv, startBenchBackends } from 'test/bench/bench-service';
 import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
 import { runWhenMain } from 'test/bench/standalone';
-import { createTestApp, TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
+import { createTestApp } from 'test/utils/create-test-app';
 import { recordStatements } from 'test/utils/sql-statements';
-import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
+import { dropTestDatabase } from 'test/utils/test-database';
 
 /** What one connect sent to PostgreSQL, by statement text (parameters aside). */
 export interface ConnectStatements {
@@ -90,15 +88,7 @@ async function main(): Promise<void> {
   }
 
   await ensureBuild((line) => out(`build: ${line}`));
-  const simulator = new MetaSimulator({
-    appId: TEST_APP_ID,
-    appSecret: TEST_APP_SECRET,
-    systemUserToken: TEST_SYSTEM_USER_TOKEN,
-    latencyMs: 0,
-  });
-  const simulatorUrl = await simulator.start(0);
-  const databaseUrl = await createTestDatabase();
-  const encryptionKey = randomBytes(32).toString('base64');
+  const { simulator, simulatorUrl, databaseUrl, encryptionKey } = await startBenchBackends();
   const fleet = await Fleet.start(1, serviceEnv(databaseUrl, simulatorUrl, encryptionKey, benchScale(true)));
   try {
     const organization = await createOrganization(fleet.url, 'Connect bench');

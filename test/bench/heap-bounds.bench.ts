@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
 
 import { SecretBox } from 'src/common/security/secret-box';
-import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale, benchWabaId } from 'test/bench/bench-scale';
 import { mirrorInSimulator, seedScale } from 'test/bench/bench-seed';
-import { createOrganization, measureRound, serviceEnv } from 'test/bench/bench-service';
+import { createOrganization, measureRound, serviceEnv, startBenchBackends } from 'test/bench/bench-service';
 import { ensureBuild, Fleet, startScriptNodeFlags } from 'test/bench/fleet';
 import { summarizeHeapSnapshot } from 'test/bench/heap-snapshot';
 import { httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { runWhenMain } from 'test/bench/standalone';
-import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
-import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
+import { dropTestDatabase } from 'test/utils/test-database';
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -71,16 +68,8 @@ async function main(): Promise<void> {
   const scale = benchScale(quick);
   process.env.LOG_LEVEL = 'silent';
   await ensureBuild((line) => out(`build: ${line}`));
-  const simulator = new MetaSimulator({
-    appId: TEST_APP_ID,
-    appSecret: TEST_APP_SECRET,
-    systemUserToken: TEST_SYSTEM_USER_TOKEN,
-    latencyMs: 0,
-  });
-  const simulatorUrl = await simulator.start(0);
-  const databaseUrl = await createTestDatabase();
+  const { simulator, simulatorUrl, databaseUrl, encryptionKey } = await startBenchBackends();
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-  const encryptionKey = randomBytes(32).toString('base64');
   const env = serviceEnv(databaseUrl, simulatorUrl, encryptionKey, scale);
   try {
     const seeder = await Fleet.start(1, env, []);

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 import { Pool } from 'pg';
 
 import { SecretBox } from 'src/common/security/secret-box';
-import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { WEBHOOK_BATCH_LANES, WEBHOOK_BATCH_WABAS } from 'src/modules/meta-webhooks/meta-webhooks.constants';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
@@ -27,9 +25,14 @@ import {
   runProcessingBench,
   seedHistory,
 } from 'test/bench/webhook-processing.bench';
-import { createOrganization, measureRound, type RoundFigures, serviceEnv } from 'test/bench/bench-service';
-import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
-import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
+import {
+  createOrganization,
+  measureRound,
+  serviceEnv,
+  startBenchBackends,
+  type RoundFigures,
+} from 'test/bench/bench-service';
+import { dropTestDatabase } from 'test/utils/test-database';
 
 /**
  * Callers of the processing phase's driver baseline: the same writes per change, one transaction each, as many
@@ -65,15 +68,7 @@ async function main(): Promise<void> {
   const { setUpTestDatabase } = await import('test/utils/global-setup.impl');
   await setUpTestDatabase();
   const memory = new MemorySampler();
-  const simulator = new MetaSimulator({
-    appId: TEST_APP_ID,
-    appSecret: TEST_APP_SECRET,
-    systemUserToken: TEST_SYSTEM_USER_TOKEN,
-    latencyMs: 0,
-  });
-  const simulatorUrl = await simulator.start(0);
-  const databaseUrl = await createTestDatabase();
-  const encryptionKey = randomBytes(32).toString('base64');
+  const { simulator, simulatorUrl, databaseUrl, encryptionKey } = await startBenchBackends();
   const fleetPeaks: FleetPhaseFigures[] = [];
   let fleet: Fleet | null = null;
   let pool: Pool | null = null;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
@@ -7,14 +6,13 @@ import { SecretBox } from 'src/common/security/secret-box';
 import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { seedScale } from 'test/bench/bench-seed';
-import { createOrganization, serviceEnv } from 'test/bench/bench-service';
+import { createOrganization, serviceEnv, startBenchBackends } from 'test/bench/bench-service';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
 import { webhookLoad } from 'test/bench/load-runner';
 import { runWhenMain } from 'test/bench/standalone';
 import { accountEventWabaIds, buildDeliveries, driverInsertRate } from 'test/bench/webhook-ingestion.bench';
 import { INTAKE_STATUS_SHARE } from 'test/bench/webhook-mix';
-import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
-import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
+import { dropTestDatabase } from 'test/utils/test-database';
 
 const DELIVERIES = 2_000;
 const BENCH_APPLICATION = 'webhook-cpu-bench';
@@ -54,15 +52,7 @@ async function main(): Promise<void> {
   await ensureBuild((line) => out(`build: ${line}`));
   const reps = Number(process.env.BENCH_REPS ?? 3);
   const scale: BenchScale = { ...benchScale(true), organizations: 100, wabas: 12_000, benchOrganizationWabas: 100 };
-  const simulator = new MetaSimulator({
-    appId: TEST_APP_ID,
-    appSecret: TEST_APP_SECRET,
-    systemUserToken: TEST_SYSTEM_USER_TOKEN,
-    latencyMs: 0,
-  });
-  const simulatorUrl = await simulator.start(0);
-  const databaseUrl = await createTestDatabase();
-  const encryptionKey = randomBytes(32).toString('base64');
+  const { simulator, simulatorUrl, databaseUrl, encryptionKey } = await startBenchBackends();
   // Named, so that the service's backends can be told from the bench's own (its polls are not the service's work).
   const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: BENCH_APPLICATION });
   let fleet: Fleet | null = null;

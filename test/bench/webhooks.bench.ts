@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
 
 import { SecretBox } from 'src/common/security/secret-box';
-import { MetaSimulator } from 'src/meta-simulator/meta-simulator';
 import { benchScale, type BenchScale } from 'test/bench/bench-scale';
 import { seedScale } from 'test/bench/bench-seed';
-import { createOrganization, serviceEnv } from 'test/bench/bench-service';
+import { createOrganization, serviceEnv, startBenchBackends } from 'test/bench/bench-service';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
 import {
   accountEventWabaIds,
@@ -21,8 +19,7 @@ import { describeMix, INTAKE_STATUS_SHARE } from 'test/bench/webhook-mix';
 import { runProcessingBench } from 'test/bench/webhook-processing.bench';
 import { webhookLoad } from 'test/bench/load-runner';
 import { runWhenMain } from 'test/bench/standalone';
-import { TEST_APP_ID, TEST_APP_SECRET, TEST_SYSTEM_USER_TOKEN } from 'test/utils/create-test-app';
-import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
+import { dropTestDatabase } from 'test/utils/test-database';
 
 const DELIVERIES = 2_000;
 const CONCURRENCY = 32;
@@ -46,15 +43,7 @@ const fmt = (value: number, digits = 0): string =>
 async function main(): Promise<void> {
   await ensureBuild((line) => out(`build: ${line}`));
   const scale: BenchScale = { ...benchScale(true), organizations: 100, wabas: 12_000, benchOrganizationWabas: 100 };
-  const simulator = new MetaSimulator({
-    appId: TEST_APP_ID,
-    appSecret: TEST_APP_SECRET,
-    systemUserToken: TEST_SYSTEM_USER_TOKEN,
-    latencyMs: 0,
-  });
-  const simulatorUrl = await simulator.start(0);
-  const databaseUrl = await createTestDatabase();
-  const encryptionKey = randomBytes(32).toString('base64');
+  const { simulator, simulatorUrl, databaseUrl, encryptionKey } = await startBenchBackends();
   const pool = new Pool({ connectionString: databaseUrl, max: 20 });
   let fleet: Fleet | null = null;
   try {
