@@ -124,10 +124,15 @@ export class Fleet {
     return this.instances[0].url;
   }
 
-  /** Starts a new phase (ending the previous one): memory peaks and CPU time are kept per phase. */
+  /**
+   * Starts a phase (ending the previous one): memory peaks and CPU time are kept per phase. A name used before
+   * continues that phase's figures (peaks kept, CPU time added), so that phases measured in alternating slices
+   * report one figure each.
+   */
   phase(name: string): void {
     this.endPhase();
-    this.current = {
+    const earlier = this.peaks.find((peak) => peak.phase === name);
+    this.current = earlier ?? {
       phase: name,
       instances: this.instances.length,
       maxInstanceMiB: 0,
@@ -135,7 +140,9 @@ export class Fleet {
       samples: 0,
       cpuSeconds: 0,
     };
-    this.peaks.push(this.current);
+    if (!earlier) {
+      this.peaks.push(this.current);
+    }
     this.cpuAtPhaseStart = this.cpuTotal();
     this.sample();
   }
@@ -263,7 +270,7 @@ export class Fleet {
       return;
     }
     this.sample();
-    ended.cpuSeconds = this.cpuTotal() - this.cpuAtPhaseStart;
+    ended.cpuSeconds += this.cpuTotal() - this.cpuAtPhaseStart;
     const largest = (usages: MemoryUsageReply[], key: keyof MemoryUsageReply): number =>
       Math.max(...usages.map((usage) => usage[key])) / MIB;
     this.pending.push(

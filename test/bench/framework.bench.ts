@@ -66,8 +66,8 @@ function startBareServer(status: number, headers: Array<[string, string]>, body:
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Two halves of one phase as one: rates averaged, the worse percentile kept. */
-function combine(runs: LoadResult[]): LoadResult {
+/** Slices of one phase as one: rates averaged, the worse percentile kept. */
+export function combine(runs: LoadResult[]): LoadResult {
   return {
     label: runs[0].label,
     requestsPerSecond: runs.reduce((sum, run) => sum + run.requestsPerSecond, 0) / runs.length,

@@ -7,6 +7,7 @@ import { makeDue } from 'test/bench/bench-seed';
 import { createOrganization, type RoundFigures } from 'test/bench/bench-service';
 import { Fleet, type FleetPhaseFigures } from 'test/bench/fleet';
 import { httpLoad, webhookLoad, type WebhookLoadResult } from 'test/bench/load-runner';
+import { machineBusyMs, machineCores } from 'test/bench/machine-cpu';
 import { buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
 
 /** The per-key limit the instances are started with for the rate-limit check. */
@@ -20,6 +21,11 @@ export interface FleetFigures {
   intake: WebhookLoadResult;
   /** From the intake's first request until every change is visible. */
   drainMs: number;
+  /**
+   * Busy CPU of the whole machine (every instance, PostgreSQL, the load generator) per accepted delivery while
+   * the burst was posted, in ms; null without /proc/stat. On a machine smaller than the fleet, it bounds intake.
+   */
+  intakeMachineMsPerDelivery: number | null;
   /** Inbox rows stored for the burst's WABAs since it began (one per delivery when none is stored twice). */
   inboxRows: number;
   /** Of those, rows claimed more than once (a second attempt, or a claim taken over). */
@@ -95,10 +101,23 @@ export async function runMultiInstanceBench(options: MultiInstanceOptions): Prom
       const round = await options.measureRound(fleet, options.roundWabaIds);
 
       fleet.phase(`${count} instance(s): webhook intake and processing`);
-      const burst = buildDeliveries(simulator, deliveries, nextSeq);
+      // An unmeasured burst a quarter the size first, as the single-instance ingestion bench does: instances
+      // started afresh would otherwise meet the measured burst with a cold webhook path (JIT, prepared
+      // statements, pooled connections), and more instances would pay more of that warm-up.
+      const warmUp = buildDeliveries(simulator, Math.ceil(deliveries / 4), nextSeq);
+      await webhookLoad(fleet.urls, warmUp.deliveries, scale.webhookConcurrency);
+      await waitUntilDisabled(
+        pool,
+        warmUp.deliveries.map((delivery) => delivery.wabaId),
+      );
+      const burst = buildDeliveries(simulator, deliveries, warmUp.nextSeq);
       nextSeq = burst.nextSeq;
       const since = (await pool.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0].now;
+      const busyBefore = machineBusyMs();
       const intake = await webhookLoad(fleet.urls, burst.deliveries, scale.webhookConcurrency);
+      const busyAfter = machineBusyMs();
+      const intakeMachineMsPerDelivery =
+        busyBefore === null || busyAfter === null ? null : (busyAfter - busyBefore) / Math.max(1, intake.accepted);
       const startedAt = performance.now() - intake.seconds * 1000;
       const wabaIds = burst.deliveries.map((delivery) => delivery.wabaId);
       await waitUntilDisabled(pool, wabaIds);
@@ -127,6 +146,7 @@ export async function runMultiInstanceBench(options: MultiInstanceOptions): Prom
         round,
         intake,
         drainMs,
+        intakeMachineMsPerDelivery,
         ...once,
         rateLimit: {
           requests,
@@ -224,10 +244,11 @@ async function measureThrottle(
   };
 }
 
+const fmt = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
 /** Prints what each figure of {@link runMultiInstanceBench} means, next to the one-instance figure. */
 export function printMultiInstance(result: MultiInstanceResult, out: (line?: string) => void): void {
-  const fmt = (value: number, digits = 0): string =>
-    value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const one = result.fleets[0];
   out();
   out(
@@ -257,7 +278,8 @@ export function printMultiInstance(result: MultiInstanceResult, out: (line?: str
     out(
       `  ${fleet.instances} instance(s): ${fmt(fleet.intake.acceptedPerSecond)} deliveries/s accepted ` +
         `(${fmt(fleet.intake.acceptedPerSecond / one.intake.acceptedPerSecond, 2)}×), ${fleet.intake.rejected} rejected, ` +
-        `p99 ${fmt(fleet.intake.p99Ms)} ms; all visible after ${fmt(fleet.drainMs / 1000, 2)} s`,
+        `p99 ${fmt(fleet.intake.p99Ms)} ms; all visible after ${fmt(fleet.drainMs / 1000, 2)} s` +
+        machineCeiling(fleet),
     );
   }
   out(
@@ -302,5 +324,22 @@ export function printMultiInstance(result: MultiInstanceResult, out: (line?: str
   out(
     `  instances 2–${throttle.instances}: ${throttle.otherCalls} Graph calls during the pause (target 0), ` +
       `${throttle.otherSkipped} of ${throttle.otherWabas} due WABAs skipped until it ends`,
+  );
+}
+
+/**
+ * The intake's ceiling on this machine: its cores ÷ the machine's CPU per accepted delivery (the load generator
+ * and the webhook processing running meanwhile included), and how near the fleet came to it. More instances
+ * than cores add processes, not CPU: the ceiling, not the instance count, says whether intake still scales.
+ */
+function machineCeiling(fleet: FleetFigures): string {
+  const perDelivery = fleet.intakeMachineMsPerDelivery;
+  if (perDelivery === null || perDelivery <= 0) {
+    return '';
+  }
+  const ceiling = machineCores() / (perDelivery / 1000);
+  return (
+    `; machine CPU ${fmt(perDelivery, 2)} ms per delivery → ceiling ${fmt(ceiling)}/s on ${machineCores()} cores, ` +
+    `reached ${fmt(fleet.intake.acceptedPerSecond / ceiling, 2)}×`
   );
 }

@@ -8,7 +8,7 @@ import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale
 import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
 import { mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
 import { cpuSeconds, ensureBuild, Fleet, type FleetPhaseFigures, startScriptNodeFlags } from 'test/bench/fleet';
-import { printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
+import { combine, printFrameworkBench, runFrameworkBench } from 'test/bench/framework.bench';
 import { driverLoad, httpLoad, type LoadResult } from 'test/bench/load-runner';
 import { machineCores } from 'test/bench/machine-cpu';
 import { MemorySampler } from 'test/bench/memory-sampler';
@@ -39,6 +39,9 @@ import { dropTestDatabase } from 'test/utils/test-database';
  * at once as the worker applied before it batched (12 lanes), so the baseline stays comparable across runs.
  */
 const PROCESSING_DRIVER_CALLERS = 12;
+/** Length of one slice of the API-under-load phases, which take turns (see its comment). */
+const API_SLICE_SECONDS = 2.5;
+const apiSlices = (scale: BenchScale): number => Math.max(2, Math.round(scale.loadSeconds / API_SLICE_SECONDS));
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -117,15 +120,30 @@ async function main(): Promise<void> {
     const auth = { Authorization: `Bearer ${organization.key}` };
     const load = { connections: scale.connections, seconds: scale.loadSeconds };
     printFrameworkBench(await runFrameworkBench(fleet.url, load), out);
-    // One phase per endpoint, so that the service's CPU time per request can be told apart.
-    const measure = async (label: string, url: string, headers?: Record<string, string>): Promise<LoadResult> => {
-      service.phase(label);
-      return httpLoad(label, url, { ...load, headers });
-    };
-    // The cheapest request through Express and Nest: the probe's route (plain /health/live is answered before them).
-    const live = await measure('GET /health/live?route', `${fleet.url}/health/live?route`);
-    const list = await measure('GET /api/v1/wabas', `${fleet.url}/api/v1/wabas`, auth);
-    const detail = await measure('GET /api/v1/wabas/{id}', `${fleet.url}/api/v1/wabas/${benchWabaId(7)}`, auth);
+    // One phase per endpoint, so that the service's CPU time per request can be told apart; the endpoints take
+    // turns in slices (probe, list, detail, probe, …), so that a busy moment of this shared machine weighs on
+    // the baseline as on the paths measured against it, as the framework cost's halves do.
+    const endpoints = [
+      // The cheapest request through Express and Nest: the probe's route (plain /health/live is answered before them).
+      { label: 'GET /health/live?route', url: `${fleet.url}/health/live?route` },
+      { label: 'GET /api/v1/wabas', url: `${fleet.url}/api/v1/wabas`, headers: auth },
+      { label: 'GET /api/v1/wabas/{id}', url: `${fleet.url}/api/v1/wabas/${benchWabaId(7)}`, headers: auth },
+    ];
+    const slices = apiSlices(scale);
+    const runs = endpoints.map((): LoadResult[] => []);
+    for (let slice = 0; slice < slices; slice += 1) {
+      for (const [index, endpoint] of endpoints.entries()) {
+        service.phase(endpoint.label);
+        runs[index].push(
+          await httpLoad(endpoint.label, endpoint.url, {
+            ...load,
+            seconds: scale.loadSeconds / slices,
+            headers: endpoint.headers,
+          }),
+        );
+      }
+    }
+    const [live, list, detail] = runs.map((slicesOfOne) => combine(slicesOfOne));
     fleet.phase('database ceilings (driver, service idle)');
     const db = { concurrency: scale.connections, seconds: scale.loadSeconds };
     const listSql = await driverLoad('list SQL', pool, statements.list, db);
@@ -324,8 +342,9 @@ function printLoad(
 ): void {
   out();
   out(
-    `## API under load (${scale.connections} connections, ${scale.loadSeconds} s each; latency resolution 1 ms; ` +
-      'autocannon in a worker thread)',
+    `## API under load (${scale.connections} connections, ${scale.loadSeconds} s each, in turns of ` +
+      `${apiSlices(scale)} slices: probe, list, detail, probe, …; ` +
+      'latency resolution 1 ms; autocannon in a worker thread)',
   );
   out(
     `framework ceiling  ${live.label}: ${fmt(live.requestsPerSecond)} req/s, p50 ${fmt(live.p50Ms)} ms, ` +
