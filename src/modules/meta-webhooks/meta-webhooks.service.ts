@@ -68,6 +68,14 @@ export class MetaWebhooksService {
     }
     // Counted before anything else: during a burst the worker leaves the CPU to the deliveries (see the load).
     this.intakeLoad.noteDelivery();
+    try {
+      return await this.store(body);
+    } finally {
+      this.intakeLoad.noteAnswered();
+    }
+  }
+
+  private async store(body: VerifiedWebhookBody): Promise<{ duplicate: boolean }> {
     const { sha256 } = body;
     const decoded = decodeWebhookBody(body.raw);
     if (!decoded.ok) {

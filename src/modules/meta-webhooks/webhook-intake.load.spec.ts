@@ -4,9 +4,24 @@ describe('WebhookIntakeLoad', () => {
   let clock: number;
   let load: WebhookIntakeLoad;
 
+  /** `count` deliveries one after the other, each answered before the next arrives. */
   const deliveries = (count: number, everyMs: number) => {
     for (let index = 0; index < count; index += 1) {
       load.noteDelivery();
+      load.noteAnswered();
+      clock += everyMs;
+    }
+  };
+
+  /** `count` deliveries `together` at a time: each arrives while the others of its group are being received. */
+  const concurrentDeliveries = (count: number, everyMs: number, together: number) => {
+    for (let index = 0; index < count; index += 1) {
+      load.noteDelivery();
+      if (index % together === together - 1) {
+        for (let answered = 0; answered < together; answered += 1) {
+          load.noteAnswered();
+        }
+      }
       clock += everyMs;
     }
   };
@@ -40,6 +55,18 @@ describe('WebhookIntakeLoad', () => {
     expect(load.processingLanes(12)).toBe(12);
   });
 
+  it("should leave processing one lane when deliveries arrive several at once, at a share of a burst's rate", () => {
+    concurrentDeliveries(40, 5, 8); // 200/s, eight at a time: one instance of four behind one address
+
+    expect(load.processingLanes(12)).toBe(1);
+  });
+
+  it('should leave processing every lane when deliveries arrive one after the other at that rate', () => {
+    deliveries(40, 5);
+
+    expect(load.processingLanes(12)).toBe(12);
+  });
+
   it('should count a burst that spans two windows', () => {
     deliveries(30, 3); // 90 ms
     deliveries(30, 1); // into the next window
@@ -52,6 +79,7 @@ describe('WebhookIntakeLoad', () => {
       for (let index = 0; index < count; index += 1) {
         load.noteDelivery();
         load.noteStored();
+        load.noteAnswered();
         clock += 0.5;
       }
     };
