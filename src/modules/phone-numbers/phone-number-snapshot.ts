@@ -157,3 +157,13 @@ export function changedFields(
   }
   return changed;
 }
+
+/** Whether any Meta field differs from `before` (a {@link phoneState}`.fields`): {@link changedFields} without building it. */
+export function anyFieldChanged(before: Record<string, unknown>, phone: PhoneNumber): boolean {
+  for (const field of PHONE_META_FIELDS) {
+    if (before[field] !== phone[field]) {
+      return true;
+    }
+  }
+  return false;
+}
