@@ -23,6 +23,7 @@ import {
   type PhoneFact,
   phoneDigits,
   phoneState,
+  type PhoneState,
 } from './phone-number-snapshot';
 import { PhoneNumber } from './phone-number.entity';
 import { type PhoneNumberListQuery, PhoneNumberRepository, type PhoneSyncRow } from './phone-number.repository';
@@ -250,12 +251,17 @@ export class PhoneNumbersService implements OnModuleInit {
             elsewhere.push({ phoneNumberId: snapshot.id, wabaId: waba.wabaId });
             continue;
           }
-          if (!read.has(row.id)) {
-            read.set(row.id, { ...row });
-          }
           // The row carries every field the snapshot rules and the audit read (PhoneSyncRow).
           const phone = row as PhoneNumber;
-          const before = phoneState(phone);
+          let before: PhoneState;
+          if (read.has(row.id)) {
+            before = phoneState(phone);
+          } else {
+            // The copy as read is the number's state before this snapshot, audited fields included.
+            const copy = { ...row };
+            read.set(row.id, copy);
+            before = { fields: copy, sendingChannel: copy.sendingChannel };
+          }
           applyPhoneSnapshot(phone, snapshot, observedAt);
           this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
         }
