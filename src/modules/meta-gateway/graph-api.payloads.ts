@@ -2,6 +2,7 @@ import type {
   GraphBusinessTermsStatus,
   GraphDebugTokenResponse,
   GraphHealthStatus,
+  GraphHealthStatusEntity,
   GraphOAuthAccessToken,
   GraphPhoneNumber,
   GraphWaba,
@@ -160,20 +161,37 @@ function toHealthStatus(value: GraphHealthStatus | undefined): HealthStatus | nu
   if (!isObject(value)) {
     return null;
   }
-  const entities = Array.isArray(value.entities) ? value.entities.filter(isObject) : [];
-  return {
-    canSendMessage: toStringOrNull(value.can_send_message),
-    entities: entities.map((entity) => ({
-      entityType: toStringOrNull(entity.entity_type) ?? 'UNKNOWN',
-      id: toStringOrNull(entity.id),
-      canSendMessage: toStringOrNull(entity.can_send_message),
-      errors: (Array.isArray(entity.errors) ? entity.errors.filter(isObject) : []).map((error) => ({
-        errorCode: toIntegerOrNull(error.error_code),
-        errorDescription: toStringOrNull(error.error_description),
-        possibleSolution: toStringOrNull(error.possible_solution),
-      })),
-    })),
-  };
+  // Loops, not filter and map: a round reads four of these per WABA, and the intermediate lists were garbage.
+  const entities: HealthStatus['entities'] = [];
+  if (Array.isArray(value.entities)) {
+    for (const entity of value.entities) {
+      if (isObject(entity)) {
+        entities.push({
+          entityType: toStringOrNull(entity.entity_type) ?? 'UNKNOWN',
+          id: toStringOrNull(entity.id),
+          canSendMessage: toStringOrNull(entity.can_send_message),
+          errors: toHealthErrors(entity.errors),
+        });
+      }
+    }
+  }
+  return { canSendMessage: toStringOrNull(value.can_send_message), entities };
+}
+
+function toHealthErrors(value: GraphHealthStatusEntity['errors']): HealthStatus['entities'][number]['errors'] {
+  const errors: HealthStatus['entities'][number]['errors'] = [];
+  if (Array.isArray(value)) {
+    for (const error of value) {
+      if (isObject(error)) {
+        errors.push({
+          errorCode: toIntegerOrNull(error.error_code),
+          errorDescription: toStringOrNull(error.error_description),
+          possibleSolution: toStringOrNull(error.possible_solution),
+        });
+      }
+    }
+  }
+  return errors;
 }
 
 /** A JSON object (not an array, not null): what every Graph answer and nested record must be. */

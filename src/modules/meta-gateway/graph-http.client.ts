@@ -81,8 +81,15 @@ export class GraphHttpClient {
     if (request.body !== undefined && Buffer.byteLength(request.body) > META_MAX_REQUEST_BYTES) {
       throw new GraphHttpError('Request body larger than maxBodyLength limit', GraphHttpErrorCode.REQUEST_TOO_LARGE);
     }
-    // The deadline of the whole call, body included; the dispatcher's own reset on every byte received.
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    // The deadline of the whole call, body included; the dispatcher's own reset on every byte received. A
+    // timer of our own, cleared when the call ends: AbortSignal.timeout's stays pending (and weakly tracked)
+    // for the whole timeout after every call, hundreds of them per round.
+    const deadline = new AbortController();
+    const signal = deadline.signal;
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      this.timeoutMs,
+    ).unref();
     let answer: GraphHttpAnswer;
     try {
       const response = await this.dispatcher.request({
@@ -96,6 +103,8 @@ export class GraphHttpClient {
       answer = { status: response.statusCode, headers: response.headers, data: await this.read(response) };
     } catch (error) {
       throw this.failure(error, signal);
+    } finally {
+      clearTimeout(timer);
     }
     if (answer.status < 200 || answer.status >= 300) {
       throw new GraphHttpError(

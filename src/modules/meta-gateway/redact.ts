@@ -21,6 +21,11 @@ const APP_TOKEN_PATTERN = /\b\d{5,}\|[A-Za-z0-9_-]{8,}/g;
 export function pathWithoutQuery(url: string): string {
   const cut = url.search(/[?#]/);
   const path = cut === -1 ? url : url.slice(0, cut);
+  if (path.startsWith('/')) {
+    // A path from the root is no absolute URL (a scheme comes first): `new URL` would only throw, and a
+    // thrown error's stack costs every Graph call.
+    return path;
+  }
   try {
     // Absolute URLs (paging.next) keep only their path.
     return new URL(path).pathname;

@@ -9,7 +9,7 @@ import { PhoneNumberAddedEvent } from './events/phone-number-added.event';
 import { PhoneNumberUpdatedEvent } from './events/phone-number-updated.event';
 import { RegistrationChangedEvent } from './events/registration-changed.event';
 import { SendingChannelChangedEvent } from './events/sending-channel-changed.event';
-import { changedFields, type PhoneState } from './phone-number-snapshot';
+import { anyFieldChanged, changedFields, type PhoneState } from './phone-number-snapshot';
 import type { PhoneNumber } from './phone-number.entity';
 import type { RegistrationStatus } from './phone-numbers.constants';
 
@@ -27,6 +27,10 @@ export class PhoneNumberChanges {
    * a channel switch as SENDING_CHANNEL_CHANGED; nothing when neither changed.
    */
   record(phone: PhoneNumber, before: PhoneState, context: ChangeContext): DomainEvent[] {
+    if (before.sendingChannel === phone.sendingChannel && !anyFieldChanged(before.fields, phone)) {
+      // What a sync chunk finds for most of its numbers: nothing to build a record of.
+      return [];
+    }
     const events: DomainEvent[] = [];
     const base = this.base(phone, context);
     const fields = changedFields(before.fields, phone);

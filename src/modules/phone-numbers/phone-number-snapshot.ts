@@ -93,6 +93,9 @@ export function phoneDigits(display: string | null): string | null {
   return digits.length > 0 ? digits : null;
 }
 
+// The fields are copied already when the facts' times are recorded.
+const NOTHING_MORE = (): void => undefined;
+
 /**
  * Copies a Graph read as of `observedAt` (when the read began) onto the number; fields Meta did not send
  * keep their value, and so do the facts a newer report set ({@link PHONE_FACT_AS_OF}).
@@ -117,7 +120,7 @@ export function applyPhoneSnapshot(phone: PhoneNumber, snapshot: PhoneNumberSnap
   }
   for (const fact of PHONE_FACTS) {
     if (reported[fact]) {
-      observePhoneFact(phone, fact, observedAt, () => undefined);
+      observePhoneFact(phone, fact, observedAt, NOTHING_MORE);
     }
   }
   phone.displayPhoneDigits = phoneDigits(phone.displayPhoneNumber);
@@ -156,4 +159,14 @@ export function changedFields(
     }
   }
   return changed;
+}
+
+/** Whether any Meta field differs from `before` (a {@link phoneState}`.fields`): {@link changedFields} without building it. */
+export function anyFieldChanged(before: Record<string, unknown>, phone: PhoneNumber): boolean {
+  for (const field of PHONE_META_FIELDS) {
+    if (before[field] !== phone[field]) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -210,29 +210,38 @@ export class PhoneNumberRepository extends EntityRepository<PhoneNumber> {
     if (phoneNumberIds.length === 0 || wabas.length === 0) {
       return [];
     }
-    // The caller names the WABAs (internal and Meta ID): the numbers' query never reads the wabas table.
-    const metaIdOf = new Map(wabas.map((waba) => [waba.id, waba.wabaId]));
+    // The caller names the WABAs (internal and Meta ID): the numbers' query never reads the wabas table. One
+    // reference per WABA and per organization, shared by their numbers' rows (which only read them).
+    const wabaOf = new Map<string, { id: string; wabaId: string }>();
+    for (const waba of wabas) {
+      wabaOf.set(waba.id, { id: waba.id, wabaId: waba.wabaId });
+    }
+    const organizationOf = new Map<string, { id: string }>();
     // Raw SQL, across tenants: the sync applies every organization's WABAs; the WABA condition scopes each number.
     // Prepared: a round locks every chunk's numbers with the same text.
     const rows = await preparedRows<Record<string, unknown>>(
       this.getEntityManager(),
-      `SELECT p.id, p.organization_id, p.phone_number_id, p.waba_id AS waba_row_id, ${PHONE_SYNC_COLUMNS.select('p')}
+      `SELECT p.id, p.organization_id, p.phone_number_id AS "phoneNumberId", p.waba_id AS waba_row_id, ${PHONE_SYNC_COLUMNS.select('p')}
          FROM phone_numbers p
         WHERE p.phone_number_id = ANY(?) AND p.waba_id = ANY(?)
         ORDER BY p.phone_number_id
           FOR UPDATE`,
-      [phoneNumberIds, [...metaIdOf.keys()]],
+      [phoneNumberIds, [...wabaOf.keys()]],
     );
-    return rows.map(
-      (row) =>
-        ({
-          id: row.id,
-          phoneNumberId: row.phone_number_id,
-          organization: { id: row.organization_id },
-          waba: { id: row.waba_row_id, wabaId: metaIdOf.get(row.waba_row_id as string) },
-          ...PHONE_SYNC_COLUMNS.decode(row),
-        }) as PhoneSyncRow,
-    );
+    // The driver's rows themselves, already named as the fields (no copy of every column per number); the
+    // raw organization_id and waba_row_id they keep beside are read by nothing else.
+    return rows.map((row) => {
+      const phone = PHONE_SYNC_COLUMNS.decode(row) as unknown as PhoneSyncRow;
+      const organizationId = row.organization_id as string;
+      let organization = organizationOf.get(organizationId);
+      if (!organization) {
+        organization = { id: organizationId };
+        organizationOf.set(organizationId, organization);
+      }
+      phone.organization = organization;
+      phone.waba = wabaOf.get(row.waba_row_id as string) as { id: string; wabaId: string };
+      return phone;
+    });
   }
 
   /**

@@ -23,9 +23,10 @@ import {
   type PhoneFact,
   phoneDigits,
   phoneState,
+  type PhoneState,
 } from './phone-number-snapshot';
 import { PhoneNumber } from './phone-number.entity';
-import { type PhoneNumberListQuery, PhoneNumberRepository } from './phone-number.repository';
+import { type PhoneNumberListQuery, PhoneNumberRepository, type PhoneSyncRow } from './phone-number.repository';
 import {
   DISABLED_WABA_CHANNEL_ACTOR,
   PhoneNumberChangeOutcome,
@@ -234,29 +235,45 @@ export class PhoneNumbersService implements OnModuleInit {
         ids,
         readings.map((reading) => reading.waba),
       );
-      const read = new Map(phones.map((phone) => [phone.id, { ...phone }]));
-      const stored = new Map(phones.map((phone) => [`${phone.waba.id}/${phone.phoneNumberId}`, phone]));
+      // By Meta ID, unique across the table (no key built per number); a row counts only under the WABA
+      // that reported it.
+      const stored = new Map<string, PhoneSyncRow>();
+      for (const phone of phones) {
+        stored.set(phone.phoneNumberId, phone);
+      }
+      // The numbers a snapshot applies to, as read (before the first snapshot applied to each).
+      const read = new Map<string, PhoneSyncRow>();
       const elsewhere: Array<{ phoneNumberId: string; wabaId: string }> = [];
       for (const { waba, snapshots, observedAt } of readings) {
         for (const snapshot of snapshots) {
-          const row = stored.get(`${waba.id}/${snapshot.id}`);
-          if (!row) {
+          const row = stored.get(snapshot.id);
+          if (!row || row.waba.id !== waba.id) {
             elsewhere.push({ phoneNumberId: snapshot.id, wabaId: waba.wabaId });
             continue;
           }
           // The row carries every field the snapshot rules and the audit read (PhoneSyncRow).
           const phone = row as PhoneNumber;
-          const before = phoneState(phone);
+          let before: PhoneState;
+          if (read.has(row.id)) {
+            before = phoneState(phone);
+          } else {
+            // The copy as read is the number's state before this snapshot, audited fields included.
+            const copy = { ...row };
+            read.set(row.id, copy);
+            before = { fields: copy, sendingChannel: copy.sendingChannel };
+          }
           applyPhoneSnapshot(phone, snapshot, observedAt);
           this.transactions.publishAfterCommit(...this.changes.record(phone, before, context));
         }
       }
-      const write = this.numbers.syncedFieldsWrite(
-        phones.map((phone) => ({
-          id: phone.id,
-          fields: changedValues(read.get(phone.id) ?? phone, phone, PhoneNumberRepository.syncFields()),
-        })),
-      );
+      const changes: Array<{ id: string; fields: Partial<PhoneSyncRow> }> = [];
+      for (const phone of phones) {
+        const before = read.get(phone.id);
+        if (before) {
+          changes.push({ id: phone.id, fields: changedValues(before, phone, PhoneNumberRepository.syncFields()) });
+        }
+      }
+      const write = this.numbers.syncedFieldsWrite(changes);
       if (write) {
         // With the transaction's other bulk writes (a round's WABAs), as one statement at the commit: the
         // numbers stay locked until then, and nothing in the transaction reads these fields again.

@@ -165,10 +165,19 @@ export class WabaChanges {
         }
         rederive(waba);
         const fields = changedValues<WabaSyncRow, WabaSyncField>(row, after, WabaRepository.syncFields());
-        const invisible = (Object.keys(fields) as WabaSyncField[]).every(WabaRepository.writableInBulk);
-        if (invisible && after.status !== WabaStatus.DISABLED) {
+        // One walk over the changed fields: all writable in bulk (invisible), and any of them news.
+        let invisible = after.status !== WabaStatus.DISABLED;
+        let news = false;
+        for (const field in fields) {
+          if (!WabaRepository.writableInBulk(field as WabaSyncField)) {
+            invisible = false;
+            break;
+          }
+          news ||= !SYNC_BOOKKEEPING.has(field as WabaSyncField);
+        }
+        if (invisible) {
           writes.push({ id: row.id, fields });
-          if (Object.keys(fields).some((field) => !SYNC_BOOKKEEPING.has(field as WabaSyncField))) {
+          if (news) {
             updated.push(new WabaUpdatedEvent(row.organizationId, row.wabaId, context.source));
           }
         } else {
