@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { Pool } from 'pg';
@@ -10,7 +9,7 @@ import { seedScale } from 'test/bench/bench-seed';
 import { serviceEnv, startBenchBackends } from 'test/bench/bench-service';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
 import { webhookLoad } from 'test/bench/load-runner';
-import { machineBusyMs } from 'test/bench/machine-cpu';
+import { machineBusyMs, postgresCpuMs, postmasterPid } from 'test/bench/machine-cpu';
 import { runWhenMain } from 'test/bench/standalone';
 import { buildDeliveries, waitUntilDisabled } from 'test/bench/webhook-ingestion.bench';
 import { dropTestDatabase } from 'test/utils/test-database';
@@ -19,8 +18,6 @@ const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
-// Linux reports /proc times in USER_HZ ticks, 100 per second.
-const TICKS_PER_SECOND = 100;
 /** Seeded WABAs one trial's `deliveries` take (warm-up and burst): every 25th is skipped (seeded DISABLED). */
 const seqsPerTrial = (deliveries: number): number => Math.ceil(deliveries * 1.05) + 10;
 
@@ -214,50 +211,12 @@ async function runTrial(
   }
 }
 
-/** The PostgreSQL server's process: the parent of this pool's backend. */
-async function postmasterPid(pool: Pool): Promise<number> {
-  const backend = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  return Number(statFields(backend)?.[1] ?? 0);
-}
-
-/** /proc/<pid>/stat's fields after the command: state, ppid, … (utime, stime, cutime, cstime are 11–14). */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU ms of the postmaster's tree: itself, its children alive now, and those that ended (its cutime and cstime,
- * which count the children it has waited for).
- */
-function postgresMs(postmaster: number): number {
-  let ticks = 0;
-  const own = statFields(postmaster);
-  if (own) {
-    ticks += Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  }
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    const fields = statFields(Number(entry));
-    if (fields && Number(fields[1]) === postmaster) {
-      ticks += Number(fields[11]) + Number(fields[12]);
-    }
-  }
-  return (ticks * 1000) / TICKS_PER_SECOND;
-}
-
 function cpuNow(servicePids: number[], postmaster: number): CpuSplit {
   const bench = process.cpuUsage();
   return {
     machine: machineBusyMs() ?? 0,
     service: servicePids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0) * 1000, 0),
-    postgres: postgresMs(postmaster),
+    postgres: postgresCpuMs(postmaster),
     bench: (bench.user + bench.system) / 1000,
   };
 }

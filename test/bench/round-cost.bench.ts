@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { Pool } from 'pg';
@@ -9,6 +8,7 @@ import { benchScale } from 'test/bench/bench-scale';
 import { mirrorInSimulator, seedScale } from 'test/bench/bench-seed';
 import { createOrganization, measureRound, serviceEnv, startBenchSimulator } from 'test/bench/bench-service';
 import { cpuSeconds, ensureBuild, Fleet } from 'test/bench/fleet';
+import { postgresCpuMs, postmasterPid } from 'test/bench/machine-cpu';
 import { runWhenMain } from 'test/bench/standalone';
 import { createTestDatabase, dropTestDatabase } from 'test/utils/test-database';
 
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     const secrets = new SecretBox(encryptionKey);
     await seedScale(pool, scale, organization.id, secrets.seal(token), token, secrets.seal('000000'));
     const pid = fleet.instances[0].pid;
+    const postmaster = await postmasterPid(pool);
     await fleet.pgStatements();
     for (let round = 0; round <= rounds; round++) {
       const profile = round === rounds ? process.env.ROUND_PROFILE : undefined;
@@ -64,12 +65,12 @@ async function main(): Promise<void> {
         await fleet.startCpuProfile();
       }
       const cpuBefore = cpuSeconds(pid) ?? 0;
-      const postgresBefore = postgresCpuSeconds();
+      const postgresBefore = postgresCpuMs(postmaster);
       const updatesBefore = await tableUpdates(pool);
       const benchBefore = process.cpuUsage();
       const figures = await measureRound(fleet, pool, simulator, scale, roundWabaIds);
       const cpuMs = ((cpuSeconds(pid) ?? 0) - cpuBefore) * 1000;
-      const postgresMs = (postgresCpuSeconds() - postgresBefore) * 1000;
+      const postgresMs = postgresCpuMs(postmaster) - postgresBefore;
       const bench = process.cpuUsage(benchBefore);
       const benchMs = (bench.user + bench.system) / 1000;
       const updates = await tableUpdates(pool);
@@ -117,41 +118,6 @@ async function tableUpdates(pool: Pool): Promise<Map<string, { all: number; hot:
       WHERE relname IN ('wabas', 'phone_numbers') ORDER BY relname`,
   );
   return new Map(rows.map((row) => [row.relname, { all: Number(row.all), hot: Number(row.hot) }]));
-}
-
-/**
- * CPU time of this bench's PostgreSQL (the embedded cluster the test setup started as this process's child,
- * and its backends), in seconds; a backend that exited during the round is not counted.
- */
-function postgresCpuSeconds(): number {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(fields[1]));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let parent = parents.get(pid); parent !== undefined && parent > 1; parent = parents.get(parent)) {
-      if (parent === process.pid) {
-        return true;
-      }
-    }
-    return false;
-  };
-  let total = 0;
-  for (const pid of parents.keys()) {
-    if (descends(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) {
-      total += cpuSeconds(pid) ?? 0;
-    }
-  }
-  return total;
 }
 
 runWhenMain(module, main);

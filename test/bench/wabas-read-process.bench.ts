@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { Pool } from 'pg';
@@ -7,7 +6,9 @@ import { Pool } from 'pg';
 import { SecretBox } from 'src/common/security/secret-box';
 import { benchScale, benchWabaId } from 'test/bench/bench-scale';
 import { seedScale } from 'test/bench/bench-seed';
+import { cpuSeconds } from 'test/bench/fleet';
 import { httpLoad, type LoadResult } from 'test/bench/load-runner';
+import { postgresCpuMs, postmasterPid } from 'test/bench/machine-cpu';
 import { createTestApp } from 'test/utils/create-test-app';
 import { startServiceProcess } from 'test/utils/service-process';
 
@@ -113,17 +114,17 @@ async function phase(
   load: { connections: number; seconds: number; headers?: Record<string, string> },
 ): Promise<PhaseFigures> {
   const commitsBefore = await committed(stats);
-  const serviceBefore = cpuTicks(child.pid as number);
-  const databaseBefore = databaseCpuTicks();
+  const postmaster = await postmasterPid(stats);
+  const serviceBefore = cpuSeconds(child.pid as number) ?? 0;
+  const databaseBefore = postgresCpuMs(postmaster);
   const result = await httpLoad(label, url, load);
-  const serviceTicks = cpuTicks(child.pid as number) - serviceBefore;
-  const databaseTicks = databaseCpuTicks() - databaseBefore;
+  const serviceSeconds = (cpuSeconds(child.pid as number) ?? 0) - serviceBefore;
+  const databaseMs = postgresCpuMs(postmaster) - databaseBefore;
   const requests = Math.max(1, result.total);
-  const perRequest = (ticks: number): number => Math.round((ticks * TICK_US) / requests);
   return {
     ...result,
-    serviceCpuUsPerRequest: perRequest(serviceTicks),
-    databaseCpuUsPerRequest: perRequest(databaseTicks),
+    serviceCpuUsPerRequest: Math.round((serviceSeconds * 1_000_000) / requests),
+    databaseCpuUsPerRequest: Math.round((databaseMs * 1000) / requests),
     statementsPerRequest: ((await committed(stats)) - commitsBefore) / requests,
   };
 }
@@ -158,47 +159,6 @@ async function stopService(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
   child.kill('SIGTERM');
   await exited;
-}
-
-// Linux clock ticks are 10 ms.
-const TICK_US = 10_000;
-
-function statFields(pid: number): { command: string; fields: string[] } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(') ');
-    return { command: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
-  } catch {
-    return null;
-  }
-}
-
-// utime + stime, in ticks.
-function cpuTicks(pid: number): number {
-  const stat = statFields(pid);
-  return stat ? Number(stat.fields[11]) + Number(stat.fields[12]) : 0;
-}
-
-// The embedded cluster is this process's child: its postmaster (with the children it reaped) and its backends.
-// The service process is this process's child too: only `postgres` processes count.
-function databaseCpuTicks(): number {
-  const processes = readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => ({ pid: Number(name), stat: statFields(Number(name)) }))
-    .filter((entry): entry is { pid: number; stat: { command: string; fields: string[] } } => entry.stat !== null);
-  const postmasters = processes
-    .filter((entry) => entry.stat.command === 'postgres' && Number(entry.stat.fields[1]) === process.pid)
-    .map((entry) => entry.pid);
-  let ticks = 0;
-  for (const { pid, stat } of processes) {
-    const { fields } = stat;
-    if (postmasters.includes(pid)) {
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    } else if (postmasters.includes(Number(fields[1]))) {
-      ticks += Number(fields[11]) + Number(fields[12]);
-    }
-  }
-  return ticks;
 }
 
 function out(line: string): void {
