@@ -2,8 +2,10 @@ import { cpus, loadavg, totalmem } from 'node:os';
 
 import { Pool } from 'pg';
 
+import { namedStatement } from 'src/common/database/bound-sql';
 import { SecretBox } from 'src/common/security/secret-box';
 import { WEBHOOK_BATCH_LANES, WEBHOOK_BATCH_WABAS } from 'src/modules/meta-webhooks/meta-webhooks.constants';
+import { DETAILS_SQL, LIST_PAGES_SQL } from 'src/modules/wabas/waba-answer-sql';
 import { benchScale, benchWabaId, type BenchScale } from 'test/bench/bench-scale';
 import { printConnectBench, runConnectBench } from 'test/bench/connect.bench';
 import { mirrorInSimulator, type SeedResult, seedScale } from 'test/bench/bench-seed';
@@ -249,21 +251,19 @@ function hotStatements(organizationId: string, keyHash: string, wabaId: string) 
     text: 'SELECT id, organization_id, key_hash, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL LIMIT 1',
     values: [keyHash],
   };
-  const listPage = {
-    text: `SELECT w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
-                  w.associated_numbers
-             FROM wabas w WHERE w.organization_id = $1 ORDER BY w.waba_id LIMIT $2`,
-    values: [organizationId, 51],
-  };
-  // The detail's one statement (WabaRepository.detail): the columns the DTO shows, no entity.
-  const findWaba = {
-    text: `SELECT w.waba_id, w.name, w.status, w.status_reason, w.mm_lite_status, w.connection, w.last_synced_at,
-                  w.associated_numbers, w.currency, w.timezone_id, w.account_review_status,
-                  w.business_verification_status, w.owner_business_id, w.health, w.mm_lite_meta_status,
-                  w.mm_lite_terms_status, w.mm_lite_setup_started_at, w.mm_lite_last_checked_at, w.created_at, w.updated_at
-             FROM wabas w WHERE w.waba_id = $1 AND w.organization_id = $2 LIMIT 1`,
-    values: [wabaId, organizationId],
-  };
+  // The list's and the detail's statements as the service runs them (WabaRepository: one read, or several in one).
+  const readsOf = (count: number) => ({
+    list: {
+      text: namedStatement(LIST_PAGES_SQL).text,
+      values: [Array(count).fill(organizationId), Array(count).fill(''), Array(count).fill(50)],
+    },
+    detail: {
+      text: namedStatement(DETAILS_SQL).text,
+      values: [Array(count).fill(organizationId), Array(count).fill(wabaId)],
+    },
+  });
+  const listPage = readsOf(1).list;
+  const findWaba = readsOf(1).detail;
   return {
     list: [authenticate, listPage],
     // The detail reads `associated_numbers` from the WABA row (kept by a trigger on phone_numbers).
@@ -285,6 +285,8 @@ function hotStatements(organizationId: string, keyHash: string, wabaId: string) 
         values: [organizationId, '%99%'],
       },
       { name: 'WABA detail', ...findWaba },
+      { name: 'WABA list, 8 pages in one statement', ...readsOf(8).list },
+      { name: 'WABA detail, 8 in one statement', ...readsOf(8).detail },
       {
         name: 'phone number list of an organization',
         text: 'SELECT * FROM phone_numbers WHERE organization_id = $1 ORDER BY phone_number_id LIMIT 51',

@@ -1,4 +1,23 @@
+import { Client } from 'pg';
+
 import { createTestApp, type TestApp } from 'test/utils/create-test-app';
+
+/** Waits until `count` batched reads (the list's and the detail's: two of each at most) wait for a lock. */
+async function waitForLockedReads(client: Client, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    // Inside the locking transaction PostgreSQL would answer the same snapshot of the view every time.
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ waiting: number }>(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity
+        WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE 'SELECT q.i::int AS i,%'`,
+    );
+    if (rows[0].waiting >= count) {
+      return;
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 25));
+  }
+  throw new Error(`fewer than ${count} reads waited for the lock`);
+}
 
 describe('WABA accounts list, detail and sync (e2e)', () => {
   let sut: TestApp;
@@ -232,6 +251,58 @@ describe('WABA accounts list, detail and sync (e2e)', () => {
       expect(response.status).toBe(200);
       expect(response.body.data).toEqual([]);
     }
+  });
+
+  it('should answer concurrent lists and details of two organizations each with its own WABAs', async () => {
+    // Concurrent pages and details share statements (WabaRepository: BatchedRead); each keeps its organization.
+    // A lock on the table holds the first statements, so that the requests behind them go together, mixed.
+    const other = await sut.createOrganization('Neighbour');
+    const own = sessions.map((session) => session.wabaId).sort();
+    const mine = { Authorization: `Bearer ${org.key}` };
+    const theirs = { Authorization: `Bearer ${other.key}` };
+    const firstPage = await get('/api/v1/wabas?limit=3').expect(200);
+    const cursor = (firstPage.body as { nextCursor: string }).nextCursor;
+    const locker = new Client({ connectionString: sut.databaseUrl });
+    await locker.connect();
+    let answers: Array<Array<{ status: number; body: Record<string, unknown> }>>;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE wabas IN ACCESS EXCLUSIVE MODE');
+      const pending = Promise.all(
+        Array.from({ length: 12 }, (_, index) => {
+          const auth = index % 2 === 0 ? mine : theirs;
+          return Promise.all([
+            sut.http().get('/api/v1/wabas').set(auth),
+            sut.http().get(`/api/v1/wabas?limit=3&cursor=${cursor}`).set(auth),
+            sut
+              .http()
+              .get(`/api/v1/wabas/${own[index % own.length]}`)
+              .set(auth),
+          ]);
+        }),
+      );
+      await waitForLockedReads(locker, 4);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+      await locker.query('COMMIT');
+      answers = await pending;
+    } finally {
+      await locker.end();
+    }
+
+    answers.forEach(([list, nextPage, detail], index) => {
+      const ids = (response: { body: Record<string, unknown> }): string[] =>
+        (response.body.data as Array<{ wabaId: string }>).map((row) => row.wabaId);
+      if (index % 2 === 0) {
+        expect(ids(list)).toEqual(own);
+        expect(ids(nextPage)).toEqual(own.slice(3, 6));
+        expect(detail.status).toBe(200);
+        expect(detail.body.wabaId).toBe(own[index % own.length]);
+      } else {
+        expect(list.body).toEqual({ data: [], nextCursor: null });
+        expect(nextPage.body).toEqual({ data: [], nextCursor: null });
+        expect(detail.status).toBe(404);
+      }
+    });
   });
 
   it('should list phone numbers with WABA and channel filters and pagination', async () => {

@@ -44,13 +44,13 @@ interface PooledClient {
 }
 
 /** The pool of knex's client (typed `any` by knex). */
-interface ConnectionPool {
+export interface ConnectionPool {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
 }
 
 /** A statement's name (derived from its text, so one name never means two texts) and its `$n` text. */
-interface NamedStatement {
+export interface NamedStatement {
   name: string;
   text: string;
 }
@@ -77,25 +77,34 @@ export async function preparedRead<T>(em: EntityManager, sql: string, params: un
       throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
     }
   }
-  const statement = named(sql, 'read');
-  const pool = em.getConnection().getKnex().client as ConnectionPool;
-  let client: PooledClient | undefined;
   try {
-    client = (await pool.acquireConnection()) as PooledClient;
-    const connection = client;
+    return await pooledQuery<T>(em.getConnection().getKnex().client as ConnectionPool, named(sql, 'read'), params);
+  } catch (error) {
+    throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/**
+ * Runs a named statement on a connection leased from the pool for just that statement, and gives the connection
+ * back. Errors are the driver's.
+ */
+export async function pooledQuery<T>(pool: ConnectionPool, statement: NamedStatement, params: unknown[]): Promise<T[]> {
+  const client = (await pool.acquireConnection()) as PooledClient;
+  try {
     // The callback form: the driver's own promise and its stack-capturing `catch` cost every API request.
     return await new Promise<T[]>((resolve, reject) => {
-      connection.query({ name: statement.name, text: statement.text, values: params }, (error, result) =>
+      client.query({ name: statement.name, text: statement.text, values: params }, (error, result) =>
         error ? reject(error) : resolve(result.rows as T[]),
       );
     });
-  } catch (error) {
-    throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
   } finally {
-    if (client) {
-      await pool.releaseConnection(client);
-    }
+    await pool.releaseConnection(client);
   }
+}
+
+/** The named prepared statement of a read's `?` text, as {@link preparedRead} runs it. */
+export function namedStatement(sql: string): NamedStatement {
+  return named(sql, 'read');
 }
 
 function named(sql: string, prefix: 'read' | 'stmt'): NamedStatement {

@@ -59,3 +59,40 @@ export function listConditions(
   }
   return { conditions: conditions.join(' AND '), params };
 }
+
+/**
+ * The WABA ID a page without a filter starts after (its cursor's, `''` on a first page, before every ID), or null
+ * when the page filters (it runs alone, see {@link listConditions}).
+ */
+export function unfilteredListAfter(query: WabaListQuery): string | null {
+  if (query.status || query.mmLiteStatus || query.q) {
+    return null;
+  }
+  return query.cursor ? decodeCursor(query.cursor, ['metaId'])[0] : '';
+}
+
+/**
+ * The WABA list pages without a filter of several requests in one statement (WabaRepository.listJson batches
+ * them): per request, its organization's rows after its cursor's WABA ID (`''` on a first page) in WABA-ID order,
+ * one index range scan each, written as WabaRepository.listJson's single statement writes them.
+ */
+export const LIST_PAGES_SQL = `SELECT q.i::int AS i, x.data, x.more, x.last_waba_id
+    FROM unnest(?::uuid[], ?::text[], ?::int[]) WITH ORDINALITY AS q(organization_id, after_waba_id, page_size, i)
+    CROSS JOIN LATERAL (
+          SELECT array_to_string((array_agg(p.list_json ORDER BY p.waba_id))[1:q.page_size], ',') AS data,
+                 count(*) > q.page_size AS more,
+                 (array_agg(p.waba_id ORDER BY p.waba_id))[q.page_size] AS last_waba_id
+            FROM (SELECT w.waba_id, w.list_json
+                    FROM wabas w
+                   WHERE w.organization_id = q.organization_id AND w.waba_id > q.after_waba_id
+                   ORDER BY w.waba_id
+                   LIMIT q.page_size + 1) p) x`;
+
+/**
+ * The detail answers of several requests in one statement (WabaRepository.detailJson batches them): per request,
+ * its organization's WABA by Meta ID, if any, as the single statement writes it.
+ */
+export const DETAILS_SQL = `SELECT q.i::int AS i,
+         left(w.list_json, -1) || ',' || substr((SELECT row_to_json(r) FROM (SELECT ${DETAIL_JSON}) r)::text, 2) AS body
+    FROM unnest(?::uuid[], ?::text[]) WITH ORDINALITY AS q(organization_id, waba_id, i)
+    JOIN wabas w ON w.organization_id = q.organization_id AND w.waba_id = q.waba_id`;

@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 
+import { BatchedRead } from 'src/common/database/batched-read';
 import { type BoundWrite, boundRows, preparedRead, preparedRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, changedValues, type ColumnMap } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
-import { DETAIL_JSON, listConditions } from './waba-answer-sql';
+import { DETAILS_SQL, LIST_PAGES_SQL, listConditions, unfilteredListAfter } from './waba-answer-sql';
 import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
@@ -64,6 +65,31 @@ export type WabaDetailRow = WabaRowColumns & {
 const RELEASE_SYNC_CLAIM =
   'sync_claimed_by = NULL, sync_claim_token = NULL, sync_claim_expires_at = NULL, sync_handled_at = now()';
 
+/** A list page's statement answer: its rows' texts joined by commas, whether more follow, the page's last WABA ID. */
+interface ListPageRow {
+  data: string | null;
+  more: boolean;
+  last_waba_id: string | null;
+}
+
+// Pages without a filter and details are most of the API's reads: concurrent requests share a statement.
+const LIST_PAGES = new BatchedRead<{ organizationId: string; afterWabaId: string; limit: number }, ListPageRow>({
+  sql: LIST_PAGES_SQL,
+  columns: (reads) => [
+    reads.map((read) => read.organizationId),
+    reads.map((read) => read.afterWabaId),
+    reads.map((read) => read.limit),
+  ],
+  maxBatch: 32,
+  maxInFlight: 2,
+});
+const DETAILS = new BatchedRead<{ organizationId: string; wabaId: string }, { body: string }>({
+  sql: DETAILS_SQL,
+  columns: (reads) => [reads.map((read) => read.organizationId), reads.map((read) => read.wabaId)],
+  maxBatch: 32,
+  maxInFlight: 2,
+});
+
 /**
  * The queries on `wabas` beyond the unit of work: the list page, the retry job's and the rounds' claims.
  * Every method runs in the caller's transaction when there is one (the EntityManager resolves to it). Raw
@@ -80,9 +106,21 @@ export class WabaRepository extends EntityRepository<Waba> {
    */
   async listJson(organizationId: string, query: WabaListQuery): Promise<string> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const afterWabaId = unfilteredListAfter(query);
+    const row =
+      afterWabaId === null
+        ? await this.filteredPage(organizationId, query, limit)
+        : await LIST_PAGES.read(this.getEntityManager(), { organizationId, afterWabaId, limit });
+    const more = row?.more === true && row.last_waba_id !== null;
+    const nextCursor = more ? `"${encodeCursor([row.last_waba_id as string])}"` : 'null';
+    return `{"data":[${row?.data ?? ''}],"nextCursor":${nextCursor}}`;
+  }
+
+  // A filtered page alone, in the statement its filters call for (their indexes differ).
+  private async filteredPage(organizationId: string, query: WabaListQuery, limit: number): Promise<ListPageRow> {
     const { conditions, params } = listConditions(organizationId, query);
     // One row more than the page tells whether a next page exists; it is cut off before the JSON is written.
-    const [row] = await preparedRead<{ data: string | null; more: boolean; last_waba_id: string | null }>(
+    const [row] = await preparedRead<ListPageRow>(
       this.getEntityManager(),
       `SELECT array_to_string((array_agg(p.list_json ORDER BY p.waba_id))[1:?], ',') AS data,
               count(*) > ? AS more,
@@ -94,8 +132,7 @@ export class WabaRepository extends EntityRepository<Waba> {
                 LIMIT ?) p`,
       [limit, limit, limit, ...params, limit + 1],
     );
-    const nextCursor = row.more && row.last_waba_id !== null ? `"${encodeCursor([row.last_waba_id])}"` : 'null';
-    return `{"data":[${row.data ?? ''}],"nextCursor":${nextCursor}}`;
+    return row;
   }
 
   /**
@@ -104,16 +141,8 @@ export class WabaRepository extends EntityRepository<Waba> {
    * shape is WabaDetailResponseDto.fromWaba's, which the answers of the connect and the sync still build.
    */
   async detailJson(organizationId: string, wabaId: string): Promise<string | null> {
-    // Raw SQL is not covered by the tenant filter: the organization condition is the scope.
-    const [row] = await preparedRead<{ body: string }>(
-      this.getEntityManager(),
-      `SELECT left(w.list_json, -1) || ',' || substr((SELECT row_to_json(r) FROM (SELECT ${DETAIL_JSON}) r)::text, 2)
-                AS body
-         FROM wabas w
-        WHERE w.organization_id = ? AND w.waba_id = ?
-        LIMIT 1`,
-      [organizationId, wabaId],
-    );
+    // Raw SQL is not covered by the tenant filter: each read's organization condition is its scope.
+    const row = await DETAILS.read(this.getEntityManager(), { organizationId, wabaId });
     return row?.body ?? null;
   }
 
