@@ -17,14 +17,20 @@ export function jsonAnswerHeaders(body: Buffer, mediaType = 'application/json'):
 }
 
 /**
+ * JSON text already written, whole or as the pieces it is the concatenation of (a page's rows between its envelope's
+ * two halves): pieces are encoded straight into the answer's bytes, without first joining an 11 KB string.
+ */
+export type JsonText = string | readonly string[];
+
+/**
  * Answers 200 with JSON text already written (e.g. shaped by PostgreSQL), with the headers `res.json` would set
  * for the same bytes (content type with charset, length, Express's ETag), or 304 without a body when the client
  * holds that ETag, as `res.send` answers: the text is not parsed and written again, and none of `res.send`'s
  * content-type parsing runs per request. For routes that take `@Res()`; the caller vouches that `json` is valid
  * JSON of the route's schema.
  */
-export function sendJsonText(response: Response, json: string): void {
-  const body = Buffer.from(json, 'utf8');
+export function sendJsonText(response: Response, json: JsonText): void {
+  const body = utf8Bytes(json);
   const headers = jsonAnswerHeaders(body);
   response.setHeader('ETag', headers.etag as string);
   // Express's `req.fresh`: a GET or HEAD whose If-None-Match (or If-Modified-Since) the ETag set above satisfies.
@@ -33,4 +39,20 @@ export function sendJsonText(response: Response, json: string): void {
     return;
   }
   response.writeHead(200, headers).end(body);
+}
+
+function utf8Bytes(json: JsonText): Buffer {
+  if (typeof json === 'string') {
+    return Buffer.from(json, 'utf8');
+  }
+  let length = 0;
+  for (const piece of json) {
+    length += Buffer.byteLength(piece, 'utf8');
+  }
+  const body = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const piece of json) {
+    offset += body.write(piece, offset, 'utf8');
+  }
+  return body;
 }

@@ -7,6 +7,7 @@ import { BatchedRead } from 'src/common/database/batched-read';
 import { type BoundWrite, boundRows, preparedRead, preparedRows } from 'src/common/database/bound-sql';
 import { bulkUpdate, changedValues, type ColumnMap } from 'src/common/database/bulk-update';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
+import type { JsonText } from 'src/common/http/json-answer';
 import { DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
@@ -99,12 +100,12 @@ const DETAILS = new BatchedRead<{ organizationId: string; wabaId: string }, { bo
 export class WabaRepository extends EntityRepository<Waba> {
   /**
    * One page of the organization's WABAs ordered by WABA ID, as the JSON text of the answer
-   * (`{"data":[…],"nextCursor":…}`), in one prepared statement whatever the page's size: each row's text is read
+   * (`{"data":[…],"nextCursor":…}`, in pieces: the rows between the envelope's halves), in one prepared statement whatever the page's size: each row's text is read
    * from `wabas.list_json`, which a trigger writes when a shown column changes (migration waba_list_json), and the
    * service only passes the bytes on. Shaping the rows per request, in the service or in PostgreSQL, was most of a
    * list request's CPU on a machine whose cores the service and PostgreSQL share.
    */
-  async listJson(organizationId: string, query: WabaListQuery): Promise<string> {
+  async listJson(organizationId: string, query: WabaListQuery): Promise<JsonText> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const afterWabaId = unfilteredListAfter(query);
     const row =
@@ -113,7 +114,7 @@ export class WabaRepository extends EntityRepository<Waba> {
         : await LIST_PAGES.read(this.getEntityManager(), { organizationId, afterWabaId, limit });
     const more = row?.more === true && row.last_waba_id !== null;
     const nextCursor = more ? `"${encodeCursor([row.last_waba_id as string])}"` : 'null';
-    return `{"data":[${row?.data ?? ''}],"nextCursor":${nextCursor}}`;
+    return ['{"data":[', row?.data ?? '', `],"nextCursor":${nextCursor}}`];
   }
 
   // A filtered page alone, in the statement its filters call for (their indexes differ).

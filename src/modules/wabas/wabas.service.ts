@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { ACROSS_TENANTS } from 'src/common/database/tenant-filter';
 import { Transactions } from 'src/common/events/transactions';
 import { NotFoundDomainException } from 'src/common/exceptions/domain.exception';
+import type { JsonText } from 'src/common/http/json-answer';
 import { SecretBox } from 'src/common/security/secret-box';
 import { AuditEventType } from 'src/modules/audit/audit.constants';
 import type { ChangeContext } from 'src/modules/audit/change-context';
@@ -126,7 +127,7 @@ export class WabasService {
    * One page of the organization's WABAs ordered by WABA ID, with the count of their numbers, as the answer's
    * JSON text (shaped by PostgreSQL, see WabaRepository.listJson).
    */
-  async listJson(organizationId: string, query: WabaListQuery): Promise<string> {
+  async listJson(organizationId: string, query: WabaListQuery): Promise<JsonText> {
     return this.repository.listJson(organizationId, query);
   }
 
