@@ -1,6 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import { boundRows, type ConnectionPool, namedStatement, pooledQuery } from './bound-sql';
+import {
+  type ConnectionPool,
+  driverException,
+  type NamedStatement,
+  namedStatement,
+  pooledQuery,
+  preparedRead,
+} from './bound-sql';
 
 /** How {@link BatchedRead} runs one read's statement over many inputs. */
 export interface BatchedReadSpec<I> {
@@ -42,7 +49,7 @@ interface PoolQueue<I> {
  */
 export class BatchedRead<I, R> {
   private readonly queues = new WeakMap<ConnectionPool, PoolQueue<I>>();
-  private readonly statement: { name: string; text: string };
+  private readonly statement: NamedStatement;
 
   constructor(private readonly spec: BatchedReadSpec<I>) {
     this.statement = namedStatement(spec.sql);
@@ -51,7 +58,7 @@ export class BatchedRead<I, R> {
   /** This input's row (the statement's columns, `i` included), or null when the statement answered none for it. */
   read(em: EntityManager, input: I): Promise<R | null> {
     if (em.isInTransaction()) {
-      return this.alone(em, input);
+      return preparedRead<R>(em, this.spec.sql, this.spec.columns([input])).then(([row]) => row ?? null);
     }
     const pool = em.getConnection().getKnex().client as ConnectionPool;
     let queue = this.queues.get(pool);
@@ -91,19 +98,10 @@ export class BatchedRead<I, R> {
       }
       batch.forEach((waiter, index) => waiter.resolve(byPosition[index]));
     } catch (error) {
-      const converted = em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
+      const converted = driverException(em, error);
       for (const waiter of batch) {
         waiter.reject(converted);
       }
-    }
-  }
-
-  private async alone(em: EntityManager, input: I): Promise<R | null> {
-    try {
-      const [row] = await boundRows<R>(em, this.spec.sql, this.spec.columns([input]));
-      return row ?? null;
-    } catch (error) {
-      throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
     }
   }
 }

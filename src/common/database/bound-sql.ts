@@ -70,18 +70,18 @@ const MAX_STATEMENTS = 256;
  * read joins it through {@link boundRows} (bound, not named). Errors are converted as `em.execute` converts them.
  */
 export async function preparedRead<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  if (em.isInTransaction()) {
-    try {
-      return await boundRows<T>(em, sql, params);
-    } catch (error) {
-      throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
   try {
-    return await pooledQuery<T>(em.getConnection().getKnex().client as ConnectionPool, named(sql, 'read'), params);
+    return em.isInTransaction()
+      ? await boundRows<T>(em, sql, params)
+      : await pooledQuery<T>(em.getConnection().getKnex().client as ConnectionPool, named(sql, 'read'), params);
   } catch (error) {
-    throw em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
+    throw driverException(em, error);
   }
+}
+
+/** A driver's error as MikroORM's `em.execute` converts it (its DriverException subclasses). */
+export function driverException(em: EntityManager, error: unknown): Error {
+  return em.getDriver().convertException(error instanceof Error ? error : new Error(String(error)));
 }
 
 /**

@@ -78,15 +78,28 @@ export function unfilteredListAfter(query: WabaListQuery): string | null {
  */
 export const LIST_PAGES_SQL = `SELECT q.i::int AS i, x.data, x.more, x.last_waba_id
     FROM unnest(?::uuid[], ?::text[], ?::int[]) WITH ORDINALITY AS q(organization_id, after_waba_id, page_size, i)
-    CROSS JOIN LATERAL (
-          SELECT array_to_string((array_agg(p.list_json ORDER BY p.waba_id))[1:q.page_size], ',') AS data,
-                 count(*) > q.page_size AS more,
-                 (array_agg(p.waba_id ORDER BY p.waba_id))[q.page_size] AS last_waba_id
+    CROSS JOIN LATERAL (${pageSql('q.page_size', 'w.organization_id = q.organization_id AND w.waba_id > q.after_waba_id', 'q.page_size + 1')}) x`;
+
+/**
+ * A filtered page alone, in the statement its filters call for (their indexes differ): parameters the page's
+ * size three times, the conditions' parameters (see {@link listConditions}), then the size plus one.
+ */
+export function filteredPageSql(conditions: string): string {
+  return pageSql('?', conditions, '?');
+}
+
+// One page of rows in WABA-ID order, one row more than its size read to tell whether a next page exists, as the
+// rows' texts joined by commas (that row cut off), whether more follow, and the page's last WABA ID.
+function pageSql(size: string, conditions: string, readLimit: string): string {
+  return `SELECT array_to_string((array_agg(p.list_json ORDER BY p.waba_id))[1:${size}], ',') AS data,
+                 count(*) > ${size} AS more,
+                 (array_agg(p.waba_id ORDER BY p.waba_id))[${size}] AS last_waba_id
             FROM (SELECT w.waba_id, w.list_json
                     FROM wabas w
-                   WHERE w.organization_id = q.organization_id AND w.waba_id > q.after_waba_id
+                   WHERE ${conditions}
                    ORDER BY w.waba_id
-                   LIMIT q.page_size + 1) p) x`;
+                   LIMIT ${readLimit}) p`;
+}
 
 /**
  * The detail answers of several requests in one statement (WabaRepository.detailJson batches them): per request,

@@ -11,7 +11,7 @@ import type { JsonText } from 'src/common/http/json-answer';
 import { DEFAULT_PAGE_SIZE, encodeCursor } from 'src/common/http/pagination';
 
 import type { Waba } from './waba.entity';
-import { DETAILS_SQL, LIST_PAGES_SQL, listConditions, unfilteredListAfter } from './waba-answer-sql';
+import { DETAILS_SQL, filteredPageSql, LIST_PAGES_SQL, listConditions, unfilteredListAfter } from './waba-answer-sql';
 import { WABA_CHANGE_COLUMNS, type WabaChangeField, type WabaChangeRow } from './waba-change-columns';
 import { WABA_SYNC_COLUMNS, type WabaSyncField, type WabaSyncRow } from './waba-sync-columns';
 import type { ClaimedWaba, RoundScope, SyncClaim, SyncClaimRequest } from './waba-sync.types';
@@ -117,22 +117,15 @@ export class WabaRepository extends EntityRepository<Waba> {
     return ['{"data":[', row?.data ?? '', `],"nextCursor":${nextCursor}}`];
   }
 
-  // A filtered page alone, in the statement its filters call for (their indexes differ).
   private async filteredPage(organizationId: string, query: WabaListQuery, limit: number): Promise<ListPageRow> {
     const { conditions, params } = listConditions(organizationId, query);
-    // One row more than the page tells whether a next page exists; it is cut off before the JSON is written.
-    const [row] = await preparedRead<ListPageRow>(
-      this.getEntityManager(),
-      `SELECT array_to_string((array_agg(p.list_json ORDER BY p.waba_id))[1:?], ',') AS data,
-              count(*) > ? AS more,
-              (array_agg(p.waba_id ORDER BY p.waba_id))[?] AS last_waba_id
-         FROM (SELECT w.waba_id, w.list_json
-                 FROM wabas w
-                WHERE ${conditions}
-                ORDER BY w.waba_id
-                LIMIT ?) p`,
-      [limit, limit, limit, ...params, limit + 1],
-    );
+    const [row] = await preparedRead<ListPageRow>(this.getEntityManager(), filteredPageSql(conditions), [
+      limit,
+      limit,
+      limit,
+      ...params,
+      limit + 1,
+    ]);
     return row;
   }
 
