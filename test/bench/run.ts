@@ -105,9 +105,8 @@ async function main(): Promise<void> {
     const settleStartedAt = performance.now();
     await pool.query('VACUUM ANALYZE');
     await pool.query('CHECKPOINT');
-    out(
-      `settled the seeded tables (VACUUM ANALYZE, CHECKPOINT) in ${fmt((performance.now() - settleStartedAt) / 1000, 1)} s`,
-    );
+    const settleSeconds = (performance.now() - settleStartedAt) / 1000;
+    out(`settled the seeded tables (VACUUM ANALYZE, CHECKPOINT) in ${fmt(settleSeconds, 1)} s`);
 
     memory.phase('query plans');
     fleet.phase('query plans');

@@ -71,14 +71,17 @@ export function unfilteredListAfter(query: WabaListQuery): string | null {
   return query.cursor ? decodeCursor(query.cursor, ['metaId'])[0] : '';
 }
 
+// A batched read's rows: its organization's, after its cursor's WABA ID.
+const READ_AFTER_CURSOR = 'w.organization_id = q.organization_id AND w.waba_id > q.after_waba_id';
+
 /**
  * The WABA list pages without a filter of several requests in one statement (WabaRepository.listJson batches
  * them): per request, its organization's rows after its cursor's WABA ID (`''` on a first page) in WABA-ID order,
- * one index range scan each, written as WabaRepository.listJson's single statement writes them.
+ * one index range scan each, answered as a filtered page's statement answers (see {@link filteredPageSql}).
  */
 export const LIST_PAGES_SQL = `SELECT q.i::int AS i, x.data, x.more, x.last_waba_id
     FROM unnest(?::uuid[], ?::text[], ?::int[]) WITH ORDINALITY AS q(organization_id, after_waba_id, page_size, i)
-    CROSS JOIN LATERAL (${pageSql('q.page_size', 'w.organization_id = q.organization_id AND w.waba_id > q.after_waba_id', 'q.page_size + 1')}) x`;
+    CROSS JOIN LATERAL (${pageSql('q.page_size', READ_AFTER_CURSOR, 'q.page_size + 1')}) x`;
 
 /**
  * A filtered page alone, in the statement its filters call for (their indexes differ): parameters the page's

@@ -100,10 +100,11 @@ const DETAILS = new BatchedRead<{ organizationId: string; wabaId: string }, { bo
 export class WabaRepository extends EntityRepository<Waba> {
   /**
    * One page of the organization's WABAs ordered by WABA ID, as the JSON text of the answer
-   * (`{"data":[…],"nextCursor":…}`, in pieces: the rows between the envelope's halves), in one prepared statement whatever the page's size: each row's text is read
-   * from `wabas.list_json`, which a trigger writes when a shown column changes (migration waba_list_json), and the
-   * service only passes the bytes on. Shaping the rows per request, in the service or in PostgreSQL, was most of a
-   * list request's CPU on a machine whose cores the service and PostgreSQL share.
+   * (`{"data":[…],"nextCursor":…}`, in pieces: the rows between the envelope's halves), read in one prepared
+   * statement whatever the page's size: each row's text is read from `wabas.list_json`, which a trigger writes when
+   * a shown column changes (migration waba_list_json), and the service only passes the bytes on. Shaping the rows
+   * per request, in the service or in PostgreSQL, was most of a list request's CPU on a machine whose cores the
+   * service and PostgreSQL share. Concurrent requests' pages without a filter share their statement (`LIST_PAGES`).
    */
   async listJson(organizationId: string, query: WabaListQuery): Promise<JsonText> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
