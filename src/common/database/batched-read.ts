@@ -17,7 +17,7 @@ export interface BatchedReadSpec<I> {
    * that read's 1-based position in the batch as column `i` (an `int`); a read without a row resolves to null.
    */
   sql: string;
-  /** The statement's array parameters for these inputs, in the order of its `$n`. */
+  /** The statement's array parameters for these inputs, in the order of its `?`. */
   columns(inputs: readonly I[]): unknown[];
   /** Most reads one statement carries. */
   maxBatch: number;
@@ -45,7 +45,8 @@ interface PoolQueue<I> {
  * read that finds nothing running goes at once, alone, so an idle service answers as fast as before.
  *
  * Each read keeps its own parameters, the organization included: batching changes how reads travel, not what each
- * one selects. Inside a transaction a read runs alone in it. A failed statement fails every read it carried.
+ * one selects. Inside a transaction a read runs alone in it. A failed statement fails every read it carried, so an
+ * input must be one the statement accepts (validated before it is read): one caller's bad value would fail others.
  */
 export class BatchedRead<I, R> {
   private readonly queues = new WeakMap<ConnectionPool, PoolQueue<I>>();

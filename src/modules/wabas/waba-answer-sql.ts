@@ -106,7 +106,7 @@ function pageSql(size: string, conditions: string, readLimit: string): string {
 
 /**
  * The detail answers of several requests in one statement (WabaRepository.detailJson batches them): per request,
- * its organization's WABA by Meta ID, if any, as the single statement writes it.
+ * its organization's WABA by Meta ID, if any: the list row's text with the detail's keys appended.
  */
 export const DETAILS_SQL = `SELECT q.i::int AS i,
          left(w.list_json, -1) || ',' || substr((SELECT row_to_json(r) FROM (SELECT ${DETAIL_JSON}) r)::text, 2) AS body
